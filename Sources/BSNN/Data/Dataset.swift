@@ -1,0 +1,91 @@
+/// An in-memory data set: `count` samples of `featureCount` floats (row-major) with
+/// either integer class labels (classification) or float targets (regression).
+public struct Dataset: Sendable, Equatable {
+    public private(set) var features: [Float]
+    /// Class index per sample in `0..<classCount` (empty for regression data).
+    public private(set) var labels: [Int32]
+    /// `count × targetCount` regression targets (empty for classification data).
+    public private(set) var targets: [Float]
+    public let count: Int
+    public let featureCount: Int
+    public let classCount: Int
+    public let targetCount: Int
+
+    /// Classification data. Validates sizes and label range.
+    public init(features: [Float], labels: [Int32], featureCount: Int, classCount: Int) throws {
+        guard featureCount > 0 else {
+            throw BSNNError.invalidArgument("featureCount: expected > 0, got \(featureCount)")
+        }
+        guard classCount > 0 else {
+            throw BSNNError.invalidArgument("classCount: expected > 0, got \(classCount)")
+        }
+        guard features.count == labels.count * featureCount else {
+            throw BSNNError.shapeMismatch(
+                "features: expected \(labels.count) × \(featureCount) = \(labels.count * featureCount) values for \(labels.count) labels, got \(features.count)")
+        }
+        if let bad = labels.firstIndex(where: { $0 < 0 || Int($0) >= classCount }) {
+            throw BSNNError.invalidArgument(
+                "labels[\(bad)]: expected a class in 0..<\(classCount), got \(labels[bad])")
+        }
+        self.features = features
+        self.labels = labels
+        self.targets = []
+        self.count = labels.count
+        self.featureCount = featureCount
+        self.classCount = classCount
+        self.targetCount = 0
+    }
+
+    /// Regression data with `targetCount` float targets per sample.
+    public init(features: [Float], targets: [Float], featureCount: Int, targetCount: Int) throws {
+        guard featureCount > 0, targetCount > 0 else {
+            throw BSNNError.invalidArgument(
+                "featureCount/targetCount: expected > 0, got \(featureCount)/\(targetCount)")
+        }
+        guard features.count % featureCount == 0 else {
+            throw BSNNError.shapeMismatch(
+                "features: \(features.count) values is not a multiple of featureCount \(featureCount)")
+        }
+        let n = features.count / featureCount
+        guard targets.count == n * targetCount else {
+            throw BSNNError.shapeMismatch(
+                "targets: expected \(n) × \(targetCount) = \(n * targetCount) values, got \(targets.count)")
+        }
+        self.features = features
+        self.labels = []
+        self.targets = targets
+        self.count = n
+        self.featureCount = featureCount
+        self.classCount = 0
+        self.targetCount = targetCount
+    }
+
+    public var isClassification: Bool { targetCount == 0 }
+
+    /// The samples at `indices` (in that order).
+    public func subset(_ indices: [Int]) throws -> Dataset {
+        if let bad = indices.first(where: { $0 < 0 || $0 >= count }) {
+            throw BSNNError.invalidArgument("subset index \(bad): expected 0..<\(count)")
+        }
+        var f = [Float]()
+        f.reserveCapacity(indices.count * featureCount)
+        for i in indices { f.append(contentsOf: features[i * featureCount..<(i + 1) * featureCount]) }
+        if isClassification {
+            return try Dataset(
+                features: f, labels: indices.map { labels[$0] }, featureCount: featureCount,
+                classCount: classCount)
+        }
+        var t = [Float]()
+        t.reserveCapacity(indices.count * targetCount)
+        for i in indices { t.append(contentsOf: targets[i * targetCount..<(i + 1) * targetCount]) }
+        return try Dataset(features: f, targets: t, featureCount: featureCount, targetCount: targetCount)
+    }
+
+    /// The first `n` samples (all of them if `n >= count`).
+    public func prefix(_ n: Int) throws -> Dataset { try subset(Array(0..<min(max(n, 0), count))) }
+
+    /// Replaces the features in place (used by scaling); the shape must not change.
+    mutating func withMutableFeatures<R>(_ body: (inout [Float]) throws -> R) rethrows -> R {
+        try body(&features)
+    }
+}
