@@ -79,26 +79,26 @@ public struct Activation: @unchecked Sendable {
         return NumericDerivative.central(function, at: x)
     }
 
-    /// `value = scale·φ(x) + shift`, `derivative = scale·φ'(x)` over float buffers.
-    /// `value` and `derivative` must hold at least `x.count` elements.
+    /// `value = scale·φ(x) + shift`, `derivative = scale·φ'(x)` over float buffers, for
+    /// the first min(x.count, value.count, derivative.count) elements. `value` may be
+    /// the same memory as `x` (in-place); kernels must support that.
     public func evaluate(
         _ x: UnsafeBufferPointer<Float>, scale: Float = 1, shift: Float = 0,
         value: UnsafeMutableBufferPointer<Float>, derivative: UnsafeMutableBufferPointer<Float>?
     ) {
-        guard let xb = x.baseAddress, let vb = value.baseAddress, x.count > 0 else { return }
-        precondition(value.count >= x.count && (derivative?.count ?? x.count) >= x.count)
+        // Never read or write past the shortest buffer: callers are trusted only this far.
+        let n = min(x.count, value.count, derivative?.count ?? Int.max)
+        guard let xb = x.baseAddress, let vb = value.baseAddress, n > 0 else { return }
         if let kernel = batchKernel {
-            kernel(xb, x.count, scale, shift, vb, derivative?.baseAddress)
+            kernel(xb, n, scale, shift, vb, derivative?.baseAddress)
             return
         }
         let s = Double(scale), t = Double(shift)
-        for i in 0..<x.count {
-            let xi = Double(xb[i])
-            vb[i] = Float(s * function(xi) + t)
-        }
         if let db = derivative?.baseAddress {
-            for i in 0..<x.count { db[i] = Float(s * self.derivative(Double(xb[i]))) }
+            // Derivative first: `value` may alias `x` (in-place evaluation).
+            for i in 0..<n { db[i] = Float(s * self.derivative(Double(xb[i]))) }
         }
+        for i in 0..<n { vb[i] = Float(s * function(Double(xb[i])) + t) }
     }
 }
 
