@@ -68,8 +68,11 @@ extension MLP {
     /// gradient is formed, so the visitor may update the layer in place.
     /// `topGradient`: start instead from a given ∂E/∂x⁽ᵈᵉᵖᵗʰ⁺¹⁾ (B × width, the input of
     /// the output layer), skipping the output layer — the paper's synthetic probe.
+    /// `gradientStorage`: where to write layer l's weight and bias gradients (default: one
+    /// shared scratch, reused layer after layer — only valid during the visit).
     func backward(
         workspace ws: Workspace, topGradient: UnsafePointer<Float>? = nil,
+        gradientStorage: ((Int) -> (weights: UnsafeMutablePointer<Float>, bias: UnsafeMutablePointer<Float>))? = nil,
         visit: (LayerGradient) throws -> Void
     ) rethrows {
         let batch = ws.batch
@@ -81,10 +84,9 @@ extension MLP {
             upstream = ws.dxB.pointer
             top -= 1
         }
-        let g = ws.gradient.pointer
-        let bg = ws.biasGradient.pointer
         for l in stride(from: top, through: 0, by: -1) {
             let layer = layers[l]
+            let (g, bg) = gradientStorage?(l) ?? (ws.gradient.pointer, ws.biasGradient.pointer)
             let out = layer.outputs, inp = layer.inputs
             if l < layers.count - 1 {
                 // ∂E/∂h = ∂E/∂x⁽ˡ⁺¹⁾ ⊙ a·φ'(h), into the derivative buffer; the bias

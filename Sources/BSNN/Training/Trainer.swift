@@ -29,6 +29,9 @@ public final class Trainer: @unchecked Sendable {
     private var batchFeatures: FloatBuffer?
     private var batchLabels: [Int32] = []
     private var batchTargets: FloatBuffer?
+    private var gradientStore: GradientStore?
+    /// Reused across steps so a checked step allocates nothing in steady state.
+    private var pendingGradients: [LayerGradient] = []
 
     public init(model: MLP, configuration: TrainingConfiguration) throws {
         try configuration.validate()
@@ -81,12 +84,36 @@ public final class Trainer: @unchecked Sendable {
         }
         let update = ParameterUpdate(configuration.optimizer, step: globalStep)
         let step = globalStep
-        try model.backward(workspace: ws) { g in
-            guard g.effectiveWeightGradientNormSquared.isFinite else {
-                throw BSNNError.numeric(
-                    "divergence at step \(step): the gradient of layer \(g.index) is NaN/Inf (layers above it were already updated in this step)")
+        switch configuration.updateMode {
+        case .fused:
+            try model.backward(workspace: ws) { g in
+                guard g.effectiveWeightGradientNormSquared.isFinite else {
+                    throw BSNNError.numeric(
+                        "divergence at step \(step): the gradient of layer \(g.index) is NaN/Inf (fused update mode: layers above it were already updated in this step)")
+                }
+                try update.apply(to: g)
             }
-            try update.apply(to: g)
+        case .checked:
+            if gradientStore == nil { gradientStore = try GradientStore(model: model) }
+            guard let store = gradientStore else { throw BSNNError.internal("gradient store missing") }
+            pendingGradients.removeAll(keepingCapacity: true)
+            var bad: Int? = nil
+            model.backward(
+                workspace: ws, gradientStorage: { (store.weights[$0].pointer, store.biases[$0].pointer) }
+            ) { g in
+                if !g.effectiveWeightGradientNormSquared.isFinite
+                    || (g.biasGradient.map { !BLAS.allFinite($0, count: g.layer.outputs) } ?? false)
+                {
+                    bad = bad ?? g.index
+                }
+                pendingGradients.append(g)
+            }
+            if let l = bad {
+                throw BSNNError.numeric(
+                    "divergence at step \(step): the gradient of layer \(l) is NaN/Inf; no weight was changed, the model keeps the weights of the last good step")
+            }
+            for g in pendingGradients { try update.apply(to: g) }
+            pendingGradients.removeAll(keepingCapacity: true)
         }
         globalStep += 1
         return StepResult(loss: r.loss, correct: r.correct, count: count)

@@ -7,11 +7,15 @@ public struct TrainingConfiguration: Sendable, Equatable {
     /// Seed of the shuffling generator (independent of the model's init seed).
     public var seed: UInt64
     public var shuffle: Bool
+    /// Default `.checked`: a diverging step never changes the model.
+    public var updateMode: UpdateMode
 
     public init(
         epochs: Int = 1, batchSize: Int = 64, loss: LossFunction = .crossEntropy,
-        optimizer: OptimizerConfiguration = OptimizerConfiguration(), seed: UInt64 = 0, shuffle: Bool = true
+        optimizer: OptimizerConfiguration = OptimizerConfiguration(), seed: UInt64 = 0, shuffle: Bool = true,
+        updateMode: UpdateMode = .checked
     ) {
+        self.updateMode = updateMode
         self.epochs = epochs
         self.batchSize = batchSize
         self.loss = loss
