@@ -35,7 +35,11 @@ extension Dataset {
             throw BSNNError.invalidArgument("limit: expected ≥ 0, got \(limit)")
         }
         let keep = min(limit ?? n, n)
-        let featureCount = images.values.count / max(n, 1)
+        var featureCount = 1
+        for d in images.dimensions.dropFirst() {
+            let (p, overflow) = featureCount.multipliedReportingOverflow(by: d)
+            featureCount = overflow ? 0 : p
+        }
         guard featureCount > 0 else {
             throw BSNNError.format("\(imagesName): expected a non-empty sample shape, got dimensions \(images.dimensions)")
         }
