@@ -111,7 +111,13 @@ public enum NumericDerivative {
     /// on tanh/erf/softplus in the tests); within h of a kink it returns the average slope.
     @inline(__always)
     public static func central(_ f: (Double) -> Double, at x: Double) -> Double {
-        let h = 1e-3 * max(1, abs(x))
+        central(f, at: x, step: 1e-3 * max(1, abs(x)))
+    }
+
+    /// The same rule with a caller-chosen step `h` (evaluates f within x ± h), e.g. a
+    /// smaller one so that the stencil does not straddle a nearby breakpoint.
+    @inline(__always)
+    public static func central(_ f: (Double) -> Double, at x: Double, step h: Double) -> Double {
         let d1 = (f(x + h) - f(x - h)) / (2 * h)
         let h2 = h / 2
         let d2 = (f(x + h2) - f(x - h2)) / (2 * h2)
