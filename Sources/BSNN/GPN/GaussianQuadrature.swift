@@ -91,7 +91,7 @@ public struct GaussianQuadrature: Sendable {
             while kinkIndex < kinks.count && kinks[kinkIndex] < hi { kinkIndex += 1 }
             let upperKink = kinkIndex < kinks.count ? kinks[kinkIndex] : Double.infinity
             let lowerKink = kinkIndex > 0 ? kinks[kinkIndex - 1] : -Double.infinity
-            let inBand = min(abs(lo), abs(hi)) >= bandStart
+            let inBand = lo >= bandStart || hi <= -bandStart
             let panels = max(1, Int(((hi - lo) / panelWidth).rounded(.up)))
             let width = (hi - lo) / Double(panels)
             for p in 0..<panels {
