@@ -4,7 +4,10 @@
 // (see docs/TOOLCHAIN.md); everything here is straight-line arithmetic, integer bit
 // tricks and selects, so loops calling these `@inline(__always)` helpers vectorize.
 // Accuracy is stated per function and checked against the double-precision closures
-// in `ActivationTests`.
+// in `ActivationTests`. Vectorization needs whole-module optimization (SwiftPM's
+// release default) so these inline into BuiltinKernels' loops across files; measured
+// with -O -wmo on a shared 2-core EPYC: tanh 2.8 ns/elem vs glibc tanhf ~45 ns, relu
+// 0.13 ns (noisy machine; ~2× faster again with -target-cpu haswell).
 
 /// e^x, Cephes-style: n = round(x·log₂e) with the 1.5·2²³ magic-number trick,
 /// r = x − n·ln2 (Cody–Waite split), degree-6 polynomial for e^r, 2ⁿ built from the
