@@ -186,7 +186,7 @@ final class GPNTests: XCTestCase {
         let nanDerivative = numericError(
             Activation(name: "bad-d", function: { $0 }, derivative: { $0 > 1 ? .infinity : 1 }))
         XCTAssertTrue(nanDerivative?.contains("derivative") == true, nanDerivative ?? "nil")
-        for (name, f) in [("exp(x²)", { (x: Double) in Glibc.exp(x * x) }),
+        for (name, f): (String, @Sendable (Double) -> Double) in [("exp(x²)", { (x: Double) in Glibc.exp(x * x) }),
                           ("exp(x²/4)", { (x: Double) in Glibc.exp(x * x / 4) })] {
             let div = numericError(Activation(name: name, function: f))
             XCTAssertTrue(div?.contains("diverge") == true && div?.contains(name) == true, div ?? "nil")
