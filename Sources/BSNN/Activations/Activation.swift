@@ -106,12 +106,21 @@ public struct Activation: @unchecked Sendable {
 /// analytic derivative.
 public enum NumericDerivative {
     /// Two central differences (steps h and h/2) combined by Richardson extrapolation:
-    /// truncation error O(h⁴) plus rounding ~ε·|φ|/h. With h = 1e-3·max(1, |x|) this
-    /// is accurate to about 1e-10 relative for smooth φ away from breakpoints (measured
-    /// on tanh/erf/softplus in the tests); within h of a kink it returns the average slope.
+    /// error ≈ h⁴·|φ⁽⁵⁾|/480 (truncation) + a few ε·|φ|/h (rounding). With
+    /// h = 1e-3·max(1, |x|) the error is at most ~4e-13·max(1, |φ|, |φ'|) on tanh, erf
+    /// and softplus over [-20, 20], and 3e-10 for sin at |x| = 20 (step 0.02), as
+    /// measured in ActivationTests. The bound is absolute, not relative to φ': where
+    /// φ' ≪ φ (tanh'(10) ≈ 8e-9) the relative error of φ' is far larger. Within h of a
+    /// kink it returns the average slope.
     @inline(__always)
     public static func central(_ f: (Double) -> Double, at x: Double) -> Double {
-        let h = 1e-3 * max(1, abs(x))
+        central(f, at: x, step: 1e-3 * max(1, abs(x)))
+    }
+
+    /// The same rule with a caller-chosen step `h` (evaluates f within x ± h), e.g. a
+    /// smaller one so that the stencil does not straddle a nearby breakpoint.
+    @inline(__always)
+    public static func central(_ f: (Double) -> Double, at x: Double, step h: Double) -> Double {
         let d1 = (f(x + h) - f(x - h)) / (2 * h)
         let h2 = h / 2
         let d2 = (f(x + h2) - f(x - h2)) / (2 * h2)
