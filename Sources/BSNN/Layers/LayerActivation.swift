@@ -33,3 +33,20 @@ public struct LayerActivation: Sendable {
             derivative: derivative.map { UnsafeMutableBufferPointer(start: $0, count: count) })
     }
 }
+
+extension LayerActivation {
+    /// `a·φ + b` with the GPN constants of `base` for the chosen root.
+    public static func gpn(_ base: Activation, root: GPNRoot = .default) throws -> LayerActivation {
+        let g = try GPNNormalizer.normalize(base, root: root)
+        return LayerActivation(base, scale: g.a, shift: g.b, gpnRoot: root.rawValue)
+    }
+
+    /// A builtin by name, plain (`gpn: nil`) or GPN-normalized with the given root.
+    public static func builtin(
+        _ name: String, parameters: [String: Double] = [:], gpn root: GPNRoot? = .default
+    ) throws -> LayerActivation {
+        let base = try BuiltinActivation.make(name, parameters: parameters)
+        guard let r = root else { return LayerActivation(base) }
+        return try gpn(base, root: r)
+    }
+}
