@@ -8,8 +8,13 @@ public struct SignalProbeResult: Sendable {
     public var forwardNorms: [Double]
     /// Mean over samples of ‖∂E/∂h⁽ˡ⁾‖₂ for every activated layer l = 0...depth.
     public var backwardNorms: [Double]
-    /// ‖∂E/∂W⁽ˡ⁾‖_F (batch gradient, w.r.t. the effective weight) for l = 0...depth.
+    /// Mean over samples of the per-sample ‖∂E/∂W⁽ˡ⁾‖_F = ‖y⁽ˡ⁾‖·‖x⁽ˡ⁾‖ (the quantity of
+    /// the paper's Prop. 1 / Thm. 2–3: a single sample's gradient is the rank-one y·xᵀ),
+    /// for l = 0...depth.
     public var weightGradientNorms: [Double]
+    /// ‖Σ_b ∂E_b/∂W⁽ˡ⁾‖_F, the minibatch gradient (w.r.t. the effective weight) that an
+    /// optimizer sees; cross-sample correlations make it vary more with depth.
+    public var batchWeightGradientNorms: [Double]
     /// Histogram of scale·φ'(h) over all activated layers, units and samples.
     public var derivativeHistogram: Histogram
 
@@ -89,10 +94,18 @@ public enum SignalProbe {
         }
         var backward = [Double](repeating: 0, count: c.depth + 1)
         var gradients = [Double](repeating: 0, count: c.depth + 1)
+        var batchGradients = [Double](repeating: 0, count: c.depth + 1)
         let visit: (LayerGradient) -> Void = { g in
             guard g.index <= c.depth else { return }
-            backward[g.index] = meanRowNorm(g.outputGradient, rows: batch, columns: g.layer.outputs, normalize: false)
-            gradients[g.index] = g.effectiveWeightGradientNormSquared.squareRoot()
+            let out = g.layer.outputs, inp = g.layer.inputs
+            backward[g.index] = meanRowNorm(g.outputGradient, rows: batch, columns: out, normalize: false)
+            var perSample = 0.0
+            for b in 0..<batch {
+                perSample += (BLAS.sumOfSquares(g.outputGradient + b * out, count: out)
+                    * BLAS.sumOfSquares(g.input + b * inp, count: inp)).squareRoot()
+            }
+            gradients[g.index] = perSample / Double(batch)
+            batchGradients[g.index] = g.effectiveWeightGradientNormSquared.squareRoot()
         }
         if let t = top {
             t.withUnsafeBufferPointer { p in
@@ -103,7 +116,7 @@ public enum SignalProbe {
         }
         return SignalProbeResult(
             forwardNorms: forward, backwardNorms: backward, weightGradientNorms: gradients,
-            derivativeHistogram: histogram)
+            batchWeightGradientNorms: batchGradients, derivativeHistogram: histogram)
     }
 
     static func meanRowNorm(_ m: UnsafePointer<Float>, rows: Int, columns: Int, normalize: Bool) -> Double {

@@ -73,3 +73,13 @@ public struct GPNConstants: Sendable, Equatable {
         }
     }
 }
+
+extension GPNRoot {
+    /// The root the paper's Table 1 uses: b₊ for every function except GELU, where it
+    /// takes b₋. With b₊, GELU-GPN's forward norm map x ↦ E[φ(√q z)²] has slope > 1 at
+    /// q = 1 and a depth-200 net explodes (‖x⁽²⁰¹⁾‖/√d ≈ 9·10³ measured); b₋ makes the
+    /// fixed point attracting. Used by the CLI's reproductions and the tests.
+    public static func paper(for activationName: String) -> GPNRoot {
+        activationName == "gelu" ? .nonPositiveMean : .default
+    }
+}

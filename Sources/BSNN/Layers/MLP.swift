@@ -13,7 +13,12 @@ public final class MLP: @unchecked Sendable {
     /// partial batch, so neither is reallocated every epoch.
     private var cachedWorkspaces: [Workspace] = []
 
-    public init(_ configuration: MLPConfiguration) throws {
+    public convenience init(_ configuration: MLPConfiguration) throws {
+        try self.init(configuration, initializeWeights: true)
+    }
+
+    /// `initializeWeights: false` leaves zeros for a loader to fill (skips 200 QRs).
+    init(_ configuration: MLPConfiguration, initializeWeights: Bool) throws {
         try configuration.validate()
         self.configuration = configuration
         let c = configuration
@@ -24,6 +29,7 @@ public final class MLP: @unchecked Sendable {
         }
         built.append(try DenseLayer(inputs: c.width, outputs: c.outputs, constraint: .none, bias: c.bias))
         layers = built
+        guard initializeWeights else { return }
         var rng = RandomGenerator(seed: c.seed)
         for layer in layers {
             try c.initialization.fill(layer.weight.pointer, rows: layer.outputs, columns: layer.inputs, rng: &rng)
