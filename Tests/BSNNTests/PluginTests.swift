@@ -160,4 +160,30 @@ final class PluginTests: XCTestCase {
         let divergent = try PluginLibrary.load(path: try PluginFixtures.broken("divergent"))
         XCTAssertEqual(try divergent.makeActivation(name: "expsq")(1), M_E, accuracy: 1e-15)
     }
+
+    /// An activation without BSNN_PLUGIN_THREAD_SAFE ("b" of the newer-minor fixture)
+    /// goes through the library's lock; a thread-safe one (softclip) does not. Both
+    /// must give the right values when hammered from several threads.
+    func testConcurrentCalls() throws {
+        let locked = try PluginLibrary.load(path: try PluginFixtures.broken("newer_minor")).makeActivation(name: "b")
+        let free = try PluginLibrary.load(path: try PluginFixtures.example("softclip")).makeActivation(name: "softclip")
+        let errors = NSLock()
+        var bad = 0
+        DispatchQueue.concurrentPerform(iterations: 8) { t in
+            var wrong = 0
+            let xs = (0..<256).map { Float(t) + Float($0) / 256 }
+            var ys = [Float](repeating: 0, count: xs.count)
+            for _ in 0..<50 {
+                xs.withUnsafeBufferPointer { xb in
+                    ys.withUnsafeMutableBufferPointer { locked.evaluate(xb, value: $0, derivative: nil) }
+                }
+                for (x, y) in zip(xs, ys) where y != 2 * x { wrong += 1 }
+                if free(Double(t)) != 2 * tanh(Double(t) / 2) { wrong += 1 }
+            }
+            errors.lock()
+            bad += wrong
+            errors.unlock()
+        }
+        XCTAssertEqual(bad, 0)
+    }
 }
