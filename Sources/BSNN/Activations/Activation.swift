@@ -79,26 +79,26 @@ public struct Activation: @unchecked Sendable {
         return NumericDerivative.central(function, at: x)
     }
 
-    /// `value = scale·φ(x) + shift`, `derivative = scale·φ'(x)` over float buffers.
-    /// `value` and `derivative` must hold at least `x.count` elements.
+    /// `value = scale·φ(x) + shift`, `derivative = scale·φ'(x)` over float buffers, for
+    /// the first min(x.count, value.count, derivative.count) elements. `value` may be
+    /// the same memory as `x` (in-place); kernels must support that.
     public func evaluate(
         _ x: UnsafeBufferPointer<Float>, scale: Float = 1, shift: Float = 0,
         value: UnsafeMutableBufferPointer<Float>, derivative: UnsafeMutableBufferPointer<Float>?
     ) {
-        guard let xb = x.baseAddress, let vb = value.baseAddress, x.count > 0 else { return }
-        precondition(value.count >= x.count && (derivative?.count ?? x.count) >= x.count)
+        // Never read or write past the shortest buffer: callers are trusted only this far.
+        let n = min(x.count, value.count, derivative?.count ?? Int.max)
+        guard let xb = x.baseAddress, let vb = value.baseAddress, n > 0 else { return }
         if let kernel = batchKernel {
-            kernel(xb, x.count, scale, shift, vb, derivative?.baseAddress)
+            kernel(xb, n, scale, shift, vb, derivative?.baseAddress)
             return
         }
         let s = Double(scale), t = Double(shift)
-        for i in 0..<x.count {
-            let xi = Double(xb[i])
-            vb[i] = Float(s * function(xi) + t)
-        }
         if let db = derivative?.baseAddress {
-            for i in 0..<x.count { db[i] = Float(s * self.derivative(Double(xb[i]))) }
+            // Derivative first: `value` may alias `x` (in-place evaluation).
+            for i in 0..<n { db[i] = Float(s * self.derivative(Double(xb[i]))) }
         }
+        for i in 0..<n { vb[i] = Float(s * function(Double(xb[i])) + t) }
     }
 }
 
@@ -106,12 +106,21 @@ public struct Activation: @unchecked Sendable {
 /// analytic derivative.
 public enum NumericDerivative {
     /// Two central differences (steps h and h/2) combined by Richardson extrapolation:
-    /// truncation error O(h⁴) plus rounding ~ε·|φ|/h. With h = 1e-3·max(1, |x|) this
-    /// is accurate to about 1e-10 relative for smooth φ away from breakpoints (measured
-    /// on tanh/erf/softplus in the tests); within h of a kink it returns the average slope.
+    /// error ≈ h⁴·|φ⁽⁵⁾|/480 (truncation) + a few ε·|φ|/h (rounding). With
+    /// h = 1e-3·max(1, |x|) the error is at most ~4e-13·max(1, |φ|, |φ'|) on tanh, erf
+    /// and softplus over [-20, 20], and 3e-10 for sin at |x| = 20 (step 0.02), as
+    /// measured in ActivationTests. The bound is absolute, not relative to φ': where
+    /// φ' ≪ φ (tanh'(10) ≈ 8e-9) the relative error of φ' is far larger. Within h of a
+    /// kink it returns the average slope.
     @inline(__always)
     public static func central(_ f: (Double) -> Double, at x: Double) -> Double {
-        let h = 1e-3 * max(1, abs(x))
+        central(f, at: x, step: 1e-3 * max(1, abs(x)))
+    }
+
+    /// The same rule with a caller-chosen step `h` (evaluates f within x ± h), e.g. a
+    /// smaller one so that the stencil does not straddle a nearby breakpoint.
+    @inline(__always)
+    public static func central(_ f: (Double) -> Double, at x: Double, step h: Double) -> Double {
         let d1 = (f(x + h) - f(x - h)) / (2 * h)
         let h2 = h / 2
         let d2 = (f(x + h2) - f(x - h2)) / (2 * h2)

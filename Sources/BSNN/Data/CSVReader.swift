@@ -1,0 +1,151 @@
+/// Options for `CSVReader`.
+public struct CSVOptions: Sendable {
+    public enum Header: Sendable {
+        /// A first row with any non-numeric cell is a header.
+        case auto
+        case present
+        case absent
+    }
+
+    public enum Task: Sendable {
+        /// Integer labels ≥ 0; `classCount` defaults to the largest label + 1.
+        case classification(classCount: Int? = nil)
+        /// One float target per row.
+        case regression
+    }
+
+    /// Index of the label column; negative counts from the end (-1 = last column).
+    public var labelColumn: Int
+    public var header: Header
+    public var delimiter: UInt8
+    public var task: Task
+
+    public init(labelColumn: Int = 0, header: Header = .auto, delimiter: Character = ",", task: Task = .classification()) throws {
+        guard let d = delimiter.asciiValue, d != UInt8(ascii: "\n"), d != UInt8(ascii: "\r"), d != UInt8(ascii: "\"") else {
+            throw BSNNError.invalidArgument("delimiter: expected one ASCII character other than a newline or quote, got \(delimiter.debugDescription)")
+        }
+        self.labelColumn = labelColumn
+        self.header = header
+        self.delimiter = d
+        self.task = task
+    }
+}
+
+/// Reads numeric CSV files: one label (or regression target) column plus feature columns.
+/// Cells may be surrounded by spaces or double quotes; quoted cells cannot contain the
+/// delimiter. Numbers are parsed by Swift's locale-independent parser, so "1.5" means the
+/// same under every LC_NUMERIC.
+public enum CSVReader {
+    /// Inferred class counts above this are treated as a mistaken label column.
+    public static let maxInferredClassCount = 1 << 20
+
+    public static func read(path: String, options: CSVOptions? = nil) throws -> Dataset {
+        try read(bytes: AtomicFile.read(path), name: path, options: options ?? CSVOptions())
+    }
+
+    public static func read(bytes: [UInt8], name: String, options: CSVOptions? = nil) throws -> Dataset {
+        let options = try options ?? CSVOptions()
+        var start = 0
+        if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { start = 3 }  // UTF-8 BOM
+
+        // Split into (line number, cells) rows, skipping blank lines.
+        var rows = [(line: Int, cells: [Substring])]()
+        var lineNumber = 0
+        var i = start
+        while i < bytes.count {
+            var j = i
+            while j < bytes.count, bytes[j] != UInt8(ascii: "\n") { j += 1 }
+            lineNumber += 1
+            var end = j
+            if end > i, bytes[end - 1] == UInt8(ascii: "\r") { end -= 1 }
+            let text = String(decoding: bytes[i..<end], as: UTF8.self)
+            if !text.allSatisfy({ $0 == " " || $0 == "\t" }) {
+                let cells = text.split(separator: Character(Unicode.Scalar(options.delimiter)), omittingEmptySubsequences: false)
+                    .map { trimCell($0) }
+                rows.append((lineNumber, cells))
+            }
+            i = j + 1
+        }
+        guard let first = rows.first else {
+            throw BSNNError.format("\(name): expected at least one data row, got an empty file")
+        }
+        let columns = first.cells.count
+        guard columns >= 2 else {
+            throw BSNNError.format("\(name) line \(first.line): expected at least 2 columns (label and features), got \(columns)")
+        }
+        let labelIndex = options.labelColumn < 0 ? columns + options.labelColumn : options.labelColumn
+        guard labelIndex >= 0, labelIndex < columns else {
+            throw BSNNError.invalidArgument("labelColumn: expected -\(columns)..<\(columns) for \(name) with \(columns) columns, got \(options.labelColumn)")
+        }
+        var hasHeader: Bool
+        switch options.header {
+        case .present: hasHeader = true
+        case .absent: hasHeader = false
+        case .auto: hasHeader = first.cells.contains { parseNumber($0) == nil }
+        }
+        let dataRows = hasHeader ? rows.dropFirst() : rows[...]
+        guard !dataRows.isEmpty else {
+            throw BSNNError.format("\(name): expected at least one data row after the header, got none")
+        }
+
+        let featureCount = columns - 1
+        var features = [Float]()
+        features.reserveCapacity(dataRows.count * featureCount)
+        var labelValues = [Float]()
+        labelValues.reserveCapacity(dataRows.count)
+        for row in dataRows {
+            guard row.cells.count == columns else {
+                throw BSNNError.format("\(name) line \(row.line): expected \(columns) columns (as in line \(first.line)), got \(row.cells.count)")
+            }
+            for (c, cell) in row.cells.enumerated() {
+                guard let v = parseNumber(cell) else {
+                    throw BSNNError.format("\(name) line \(row.line), column \(c + 1): expected a number, got '\(cell.prefix(40))'")
+                }
+                guard v.isFinite else {
+                    throw BSNNError.format("\(name) line \(row.line), column \(c + 1): expected a finite number, got '\(cell.prefix(40))'")
+                }
+                if c == labelIndex { labelValues.append(v) } else { features.append(v) }
+            }
+        }
+
+        switch options.task {
+        case .regression:
+            return try Dataset(features: features, targets: labelValues, featureCount: featureCount, targetCount: 1)
+        case .classification(let given):
+            var labels = [Int32]()
+            labels.reserveCapacity(labelValues.count)
+            var maxLabel: Int32 = 0
+            for (k, v) in labelValues.enumerated() {
+                let row = dataRows[dataRows.startIndex + k]
+                guard v >= 0, v.rounded() == v, v < Float(maxInferredClassCount) else {
+                    throw BSNNError.format(
+                        "\(name) line \(row.line), column \(labelIndex + 1): expected a class label (an integer in 0..<\(maxInferredClassCount)), got \(row.cells[labelIndex])")
+                }
+                let l = Int32(v)
+                maxLabel = max(maxLabel, l)
+                labels.append(l)
+            }
+            let classCount = given ?? Int(maxLabel) + 1
+            if let bad = labels.firstIndex(where: { Int($0) >= classCount }) {
+                let row = dataRows[dataRows.startIndex + bad]
+                throw BSNNError.format(
+                    "\(name) line \(row.line), column \(labelIndex + 1): expected a class in 0..<\(classCount), got \(labels[bad])")
+            }
+            return try Dataset(features: features, labels: labels, featureCount: featureCount, classCount: classCount)
+        }
+    }
+
+    static func trimCell(_ s: Substring) -> Substring {
+        var t = s.drop(while: { $0 == " " || $0 == "\t" })
+        while let last = t.last, last == " " || last == "\t" { t = t.dropLast() }
+        if t.count >= 2, t.first == "\"", t.last == "\"" { t = t.dropFirst().dropLast() }
+        return t
+    }
+
+    /// Swift's parser accepts "nan", "inf" and hex floats; they are accepted here too and
+    /// non-finite values are rejected by the caller with a clearer message.
+    static func parseNumber(_ s: Substring) -> Float? {
+        guard !s.isEmpty else { return nil }
+        return Float(s)
+    }
+}

@@ -1,0 +1,75 @@
+extension Dataset {
+    /// A classification data set from an IDX image file (N × d1 × … samples) and an IDX
+    /// label file (N integer labels). `classCount` defaults to the largest label + 1;
+    /// `limit` keeps the first samples only; `scaling` is fitted on this data (byte
+    /// images are divided by 255 for `.unitInterval`). To scale a test set like its
+    /// training set, load both with `.none` and use one `FeatureScaler`.
+    public static func fromIDX(
+        imagesPath: String, labelsPath: String, classCount: Int? = nil, limit: Int? = nil,
+        scaling: FeatureScaling = .unitInterval
+    ) throws -> Dataset {
+        try fromIDX(
+            images: IDXReader.read(path: imagesPath), imagesName: imagesPath,
+            labels: IDXReader.read(path: labelsPath), labelsName: labelsPath,
+            classCount: classCount, limit: limit, scaling: scaling)
+    }
+
+    public static func fromIDX(
+        images: IDXArray, imagesName: String = "images", labels: IDXArray, labelsName: String = "labels",
+        classCount: Int? = nil, limit: Int? = nil, scaling: FeatureScaling = .unitInterval
+    ) throws -> Dataset {
+        guard images.dimensions.count >= 2 else {
+            throw BSNNError.format("\(imagesName): expected at least 2 dimensions (samples × features), got \(images.dimensions)")
+        }
+        guard labels.dimensions.count == 1 else {
+            throw BSNNError.format("\(labelsName): expected 1 dimension (one label per sample), got \(labels.dimensions)")
+        }
+        guard labels.elementType != .float32, labels.elementType != .float64 else {
+            throw BSNNError.format("\(labelsName): expected integer labels, got \(labels.elementType) elements")
+        }
+        let n = images.dimensions[0]
+        guard labels.dimensions[0] == n else {
+            throw BSNNError.shapeMismatch("\(labelsName): expected \(n) labels (one per image in \(imagesName)), got \(labels.dimensions[0])")
+        }
+        if let limit = limit, limit < 0 {
+            throw BSNNError.invalidArgument("limit: expected ≥ 0, got \(limit)")
+        }
+        let keep = min(limit ?? n, n)
+        var featureCount = 1
+        for d in images.dimensions.dropFirst() {
+            let (p, overflow) = featureCount.multipliedReportingOverflow(by: d)
+            featureCount = overflow ? 0 : p
+        }
+        guard featureCount > 0 else {
+            throw BSNNError.format("\(imagesName): expected a non-empty sample shape, got dimensions \(images.dimensions)")
+        }
+        var ints = [Int32]()
+        ints.reserveCapacity(keep)
+        var maxLabel: Int32 = -1
+        for (i, v) in labels.values.prefix(keep).enumerated() {
+            // int32 labels above 2^24 are rounded by the Float conversion; any such label is
+            // out of range for a classifier anyway and is rejected here.
+            guard v >= 0, v < 1_000_000 else {
+                throw BSNNError.format("\(labelsName): label \(i): expected a class index ≥ 0, got \(v)")
+            }
+            let l = Int32(v)
+            maxLabel = max(maxLabel, l)
+            ints.append(l)
+        }
+        let classes = classCount ?? Int(maxLabel) + 1
+        if let bad = ints.firstIndex(where: { Int($0) >= classes }) {
+            throw BSNNError.format("\(labelsName): label \(bad): expected a class in 0..<\(classes), got \(ints[bad])")
+        }
+        let features = keep == n ? images.values : Array(images.values.prefix(keep * featureCount))
+        var data = try Dataset(features: features, labels: ints, featureCount: featureCount, classCount: max(classes, 1))
+        switch scaling {
+        case .none:
+            break
+        case .unitInterval where images.elementType == .uint8:
+            data = try FeatureScaler.byteRange(featureCount: featureCount).apply(to: data)
+        case .unitInterval, .standardize:
+            data = try FeatureScaler.fit(data, method: scaling).apply(to: data)
+        }
+        return data
+    }
+}

@@ -1,0 +1,252 @@
+/// A safetensors file (https://huggingface.co/docs/safetensors): an 8-byte little-endian
+/// header length N, N bytes of JSON header, then the data buffer. bsnn stores only F32
+/// tensors, so numpy/PyTorch users can read its weights with stock tools.
+public struct SafeTensorsFile: Sendable {
+    /// One named F32 tensor; `values.count` always equals the product of `shape`.
+    public struct Tensor: Sendable {
+        public let name: String
+        public let shape: [Int]
+        public let values: [Float]
+
+        public init(name: String, shape: [Int], values: [Float]) throws {
+            guard !name.isEmpty else { throw BSNNError.invalidArgument("tensor name: expected a non-empty string") }
+            guard name != SafeTensorsFile.metadataKey else {
+                throw BSNNError.invalidArgument("tensor name: '\(name)' is reserved for metadata")
+            }
+            guard let count = SafeTensorsFile.elementCount(shape) else {
+                throw BSNNError.invalidArgument("tensor '\(name)' shape \(shape): expected non-negative dimensions with a product that fits in memory")
+            }
+            guard count == values.count else {
+                throw BSNNError.shapeMismatch("tensor '\(name)': shape \(shape) needs \(count) values, got \(values.count)")
+            }
+            self.name = name
+            self.shape = shape
+            self.values = values
+        }
+
+        /// True when both tensors have the same name, shape and bit patterns (so NaN
+        /// payloads and -0.0 count, unlike `==` on Float).
+        public func isBitwiseEqual(to other: Tensor) -> Bool {
+            name == other.name && shape == other.shape && values.count == other.values.count
+                && zip(values, other.values).allSatisfy { $0.bitPattern == $1.bitPattern }
+        }
+    }
+
+    public static let metadataKey = "__metadata__"
+    /// Metadata key holding the CRC-32 of the data buffer, written by `serialized()`.
+    public static let checksumKey = "bsnn.crc32"
+    /// Headers beyond this are refused before allocating (the Rust reference uses 100 MB).
+    public static let maxHeaderLength = 100_000_000
+
+    /// In file order (the order of their data in the buffer).
+    public private(set) var tensors: [Tensor]
+    /// String metadata; `bsnn.crc32` is managed by the reader/writer and never appears here.
+    public var metadata: [String: String]
+
+    public init(tensors: [Tensor] = [], metadata: [String: String] = [:]) throws {
+        self.tensors = []
+        self.metadata = metadata
+        for t in tensors { try append(t) }
+    }
+
+    public mutating func append(_ tensor: Tensor) throws {
+        guard self[tensor.name] == nil else {
+            throw BSNNError.invalidArgument("tensor name '\(tensor.name)': expected unique names, got a duplicate")
+        }
+        tensors.append(tensor)
+    }
+
+    public mutating func append(name: String, shape: [Int], values: [Float]) throws {
+        try append(Tensor(name: name, shape: shape, values: values))
+    }
+
+    public subscript(name: String) -> Tensor? { tensors.first(where: { $0.name == name }) }
+
+    static func elementCount(_ shape: [Int]) -> Int? {
+        var n = 1
+        for d in shape {
+            guard d >= 0 else { return nil }
+            let (p, o) = n.multipliedReportingOverflow(by: d)
+            guard !o else { return nil }
+            n = p
+        }
+        // Byte size must fit as well.
+        guard !n.multipliedReportingOverflow(by: 4).overflow else { return nil }
+        return n
+    }
+
+    // MARK: Writing
+
+    /// The file's bytes: tensors in stored order, little-endian F32, header padded with
+    /// spaces so the data buffer starts 8-byte aligned (what the spec recommends).
+    public func serialized() -> [UInt8] {
+        var dataSize = 0
+        for t in tensors { dataSize += t.values.count * 4 }
+        var data = [UInt8]()
+        data.reserveCapacity(dataSize)
+        var entries = [JSONMember]()
+        var meta = metadata.filter { $0.key != Self.checksumKey }.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+            .map { JSONMember($0.key, .string($0.value)) }
+        for t in tensors {
+            let begin = data.count
+            for v in t.values {
+                let b = v.bitPattern.littleEndian
+                data.append(UInt8(truncatingIfNeeded: b))
+                data.append(UInt8(truncatingIfNeeded: b >> 8))
+                data.append(UInt8(truncatingIfNeeded: b >> 16))
+                data.append(UInt8(truncatingIfNeeded: b >> 24))
+            }
+            entries.append(JSONMember(t.name, .object([
+                JSONMember("dtype", .string("F32")),
+                JSONMember("shape", .array(t.shape.map { .number(Double($0)) })),
+                JSONMember("data_offsets", .array([.number(Double(begin)), .number(Double(data.count))])),
+            ])))
+        }
+        meta.append(JSONMember(Self.checksumKey, .string(CRC32.hex(CRC32.checksum(data)))))
+        let header = JSONValue.object([JSONMember(Self.metadataKey, .object(meta))] + entries)
+        var headerBytes = Array(header.serialized().utf8)
+        while headerBytes.count % 8 != 0 { headerBytes.append(0x20) }
+        var out = [UInt8]()
+        out.reserveCapacity(8 + headerBytes.count + data.count)
+        let n = UInt64(headerBytes.count)
+        for i in 0..<8 { out.append(UInt8(truncatingIfNeeded: n >> (8 * UInt64(i)))) }
+        out += headerBytes
+        out += data
+        return out
+    }
+
+    /// Writes the file atomically (see `AtomicFile.write`).
+    public func write(to path: String) throws {
+        try AtomicFile.write(serialized(), to: path)
+    }
+
+    // MARK: Reading
+
+    public static func read(path: String) throws -> SafeTensorsFile {
+        try SafeTensorsFile(bytes: AtomicFile.read(path), name: path)
+    }
+
+    /// Parses and validates a whole file; any violation of the format throws `.format`
+    /// naming `name`, the offending tensor and the expected and actual values.
+    public init(bytes: [UInt8], name: String = "safetensors data") throws {
+        func bad(_ what: String) -> BSNNError { .format("\(name): \(what)") }
+        guard bytes.count >= 8 else {
+            throw bad("expected at least 8 bytes (the header length), got \(bytes.count)")
+        }
+        var n64: UInt64 = 0
+        for i in 0..<8 { n64 |= UInt64(bytes[i]) << (8 * UInt64(i)) }
+        guard n64 <= UInt64(Self.maxHeaderLength) else {
+            throw bad("header length \(n64) exceeds the limit of \(Self.maxHeaderLength) bytes")
+        }
+        let headerLength = Int(n64)
+        guard headerLength <= bytes.count - 8 else {
+            throw bad("header length \(headerLength) needs \(8 + headerLength) bytes, but the file has \(bytes.count)")
+        }
+        guard headerLength >= 2, bytes[8] == UInt8(ascii: "{") else {
+            throw bad("expected the header to be a JSON object starting with '{'")
+        }
+        let header = try JSONParser.parse(Array(bytes[8..<(8 + headerLength)]), name: "\(name) header")
+        guard let members = header.objectValue else {
+            throw bad("expected the header to be a JSON object, got \(header.kindName)")
+        }
+        let dataStart = 8 + headerLength
+        let dataSize = bytes.count - dataStart
+
+        var metadata = [String: String]()
+        var storedChecksum: String?
+        var layout = [(name: String, shape: [Int], begin: Int, end: Int)]()
+        for m in members {
+            if m.key == Self.metadataKey {
+                guard let meta = m.value.objectValue else {
+                    throw bad("\(Self.metadataKey): expected an object of strings, got \(m.value.kindName)")
+                }
+                for e in meta {
+                    guard let s = e.value.stringValue else {
+                        throw bad("\(Self.metadataKey)[\"\(e.key)\"]: expected a string, got \(e.value.kindName)")
+                    }
+                    if e.key == Self.checksumKey { storedChecksum = s } else { metadata[e.key] = s }
+                }
+                continue
+            }
+            let t = "tensor '\(m.key)'"
+            guard !m.key.isEmpty else { throw bad("tensor names must not be empty") }
+            guard let entry = m.value.objectValue else { throw bad("\(t): expected an object, got \(m.value.kindName)") }
+            if let extra = entry.first(where: { !["dtype", "shape", "data_offsets"].contains($0.key) }) {
+                throw bad("\(t): unexpected key \"\(extra.key)\" (expected dtype, shape, data_offsets)")
+            }
+            guard let dtype = m.value["dtype"] else { throw bad("\(t): missing \"dtype\"") }
+            guard let dt = dtype.stringValue else { throw bad("\(t): dtype: expected a string, got \(dtype.kindName)") }
+            guard dt == "F32" else {
+                throw bad("\(t): dtype \(dt) is not supported; bsnn reads only F32 tensors (convert with tensor.float() / astype(float32))")
+            }
+            guard let shapeValue = m.value["shape"] else { throw bad("\(t): missing \"shape\"") }
+            guard let shapeArray = shapeValue.arrayValue else {
+                throw bad("\(t): shape: expected an array, got \(shapeValue.kindName)")
+            }
+            var shape = [Int]()
+            for (i, d) in shapeArray.enumerated() {
+                guard let v = d.intValue, v >= 0 else {
+                    throw bad("\(t): shape[\(i)]: expected a non-negative integer, got \(d.serialized())")
+                }
+                shape.append(v)
+            }
+            guard let offsetsValue = m.value["data_offsets"] else { throw bad("\(t): missing \"data_offsets\"") }
+            guard let offsets = offsetsValue.arrayValue, offsets.count == 2,
+                let begin = offsets[0].intValue, let end = offsets[1].intValue
+            else {
+                throw bad("\(t): data_offsets: expected [begin, end] integers, got \(offsetsValue.serialized())")
+            }
+            guard begin >= 0, begin <= end, end <= dataSize else {
+                throw bad("\(t): data_offsets [\(begin), \(end)] must satisfy 0 ≤ begin ≤ end ≤ \(dataSize) (the data buffer size)")
+            }
+            guard let count = Self.elementCount(shape) else {
+                throw bad("\(t): shape \(shape) has too many elements")
+            }
+            guard count * 4 == end - begin else {
+                throw bad("\(t): shape \(shape) needs \(count) × 4 = \(count * 4) bytes, but data_offsets span \(end - begin)")
+            }
+            layout.append((m.key, shape, begin, end))
+        }
+
+        // The spec requires the tensors to tile the data buffer exactly: no overlaps
+        // (two names sharing bytes) and no gaps (hidden data).
+        layout.sort { ($0.begin, $0.end) < ($1.begin, $1.end) }
+        var cursor = 0
+        for l in layout {
+            if l.begin < cursor {
+                throw bad("tensor '\(l.name)': data_offsets [\(l.begin), \(l.end)] overlap the previous tensor, which ends at \(cursor)")
+            }
+            if l.begin > cursor {
+                throw bad("tensor '\(l.name)': data_offsets start at \(l.begin), leaving a gap after byte \(cursor) of the data buffer")
+            }
+            cursor = l.end
+        }
+        guard cursor == dataSize else {
+            throw bad("the tensors cover \(cursor) bytes of the data buffer, but it has \(dataSize) (trailing bytes)")
+        }
+
+        if let stored = storedChecksum {
+            let actual = CRC32.hex(CRC32.checksum(bytes[dataStart...]))
+            guard stored.lowercased() == actual else {
+                throw bad("checksum mismatch: \(Self.checksumKey) in the header is \(stored), the data has \(actual); the file is corrupted")
+            }
+        }
+
+        var tensors = [Tensor]()
+        tensors.reserveCapacity(layout.count)
+        for l in layout {
+            var values = [Float]()
+            values.reserveCapacity((l.end - l.begin) / 4)
+            var i = dataStart + l.begin
+            let stop = dataStart + l.end
+            while i < stop {
+                let bits = UInt32(bytes[i]) | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2]) << 16 | UInt32(bytes[i + 3]) << 24
+                values.append(Float(bitPattern: bits))
+                i += 4
+            }
+            tensors.append(try Tensor(name: l.name, shape: l.shape, values: values))
+        }
+        self.tensors = tensors
+        self.metadata = metadata
+    }
+}

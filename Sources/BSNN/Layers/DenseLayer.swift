@@ -1,0 +1,61 @@
+/// One fully connected layer `h = W·x + b` with row-major `outputs × inputs` storage.
+/// For `.rowNormalized` the stored parameter is V and the effective weight is
+/// W = diag(rowScale)·V with rowScale[i] = 1/‖vᵢ‖, kept current after every update, so
+/// W itself is never materialised (it would cost a 200 MB pass per step at depth 200).
+/// Optimizer state (velocity, Adam moments) lives here, next to what it updates.
+final class DenseLayer {
+    let inputs: Int
+    let outputs: Int
+    let constraint: WeightConstraint
+    let weight: FloatBuffer
+    let bias: FloatBuffer?
+    let rowScale: FloatBuffer?
+    /// Optimizer slots, created lazily by the optimizer that needs them.
+    var weightState: [FloatBuffer] = []
+    var biasState: [FloatBuffer] = []
+
+    init(inputs: Int, outputs: Int, constraint: WeightConstraint, bias: Bool) throws {
+        self.inputs = inputs
+        self.outputs = outputs
+        self.constraint = constraint
+        self.weight = try FloatBuffer(count: inputs * outputs)
+        self.bias = bias ? try FloatBuffer(count: outputs) : nil
+        self.rowScale = constraint == .rowNormalized ? try FloatBuffer(count: outputs) : nil
+    }
+
+    var parameterCount: Int { inputs * outputs + (bias?.count ?? 0) }
+
+    /// Recomputes 1/‖vᵢ‖ for every row (row-normalized layers only).
+    func refreshRowScale() throws {
+        guard let rs = rowScale else { return }
+        for i in 0..<outputs {
+            let n2 = BLAS.sumOfSquares(weight.pointer + i * inputs, count: inputs)
+            guard n2 > 0, n2.isFinite else {
+                throw BSNNError.numeric("row \(i) of a row-normalized layer has norm² \(n2); expected a finite, non-zero norm")
+            }
+            rs.pointer[i] = Float(1 / n2.squareRoot())
+        }
+    }
+
+    /// Moves an exactly-orthogonal layer back onto the orthogonal group (QR retraction).
+    func retractToOrthogonal() throws {
+        guard constraint == .orthogonal, inputs == outputs else { return }
+        let n = inputs
+        var m = [Double](repeating: 0, count: n * n)
+        for i in 0..<(n * n) { m[i] = Double(weight.pointer[i]) }
+        try QRDecomposition.orthonormalize(&m, n: n)
+        for i in 0..<(n * n) { weight.pointer[i] = Float(m[i]) }
+    }
+
+    /// The effective weight W as a new array (row-normalization applied).
+    func effectiveWeight() -> [Float] {
+        var w = weight.array
+        if let rs = rowScale {
+            for i in 0..<outputs {
+                let s = rs.pointer[i]
+                for j in 0..<inputs { w[i * inputs + j] *= s }
+            }
+        }
+        return w
+    }
+}

@@ -1,0 +1,139 @@
+/// A deep fully connected network (see `MLPConfiguration`), float32, row-major, every
+/// product through `cblas_sgemm`. Buffers for a batch size are allocated once and
+/// reused; a training step in steady state allocates nothing.
+///
+/// Thread safety: an `MLP` is not to be used from two threads at once, except
+/// `predict`, which is safe to call concurrently while no trainer updates the model
+/// (each call then uses its own workspace).
+public final class MLP: @unchecked Sendable {
+    public let configuration: MLPConfiguration
+    /// 0 = input layer, 1...depth = hidden layers, depth+1 = output layer.
+    let layers: [DenseLayer]
+    /// Up to two cached workspaces: the training batch size and an epoch's last,
+    /// partial batch, so neither is reallocated every epoch.
+    private var cachedWorkspaces: [Workspace] = []
+
+    public init(_ configuration: MLPConfiguration) throws {
+        try configuration.validate()
+        self.configuration = configuration
+        let c = configuration
+        var built: [DenseLayer] = []
+        built.append(try DenseLayer(inputs: c.inputs, outputs: c.width, constraint: .none, bias: c.bias))
+        for _ in 0..<c.depth {
+            built.append(try DenseLayer(inputs: c.width, outputs: c.width, constraint: c.constraint, bias: c.bias))
+        }
+        built.append(try DenseLayer(inputs: c.width, outputs: c.outputs, constraint: .none, bias: c.bias))
+        layers = built
+        var rng = RandomGenerator(seed: c.seed)
+        for layer in layers {
+            try c.initialization.fill(layer.weight.pointer, rows: layer.outputs, columns: layer.inputs, rng: &rng)
+            try layer.refreshRowScale()
+        }
+    }
+
+    public var depth: Int { configuration.depth }
+    public var width: Int { configuration.width }
+    public var layerCount: Int { layers.count }
+    public var parameterCount: Int { layers.reduce(0) { $0 + $1.parameterCount } }
+
+    // MARK: Parameters
+
+    /// Shape (outputs, inputs) of layer `index`.
+    public func weightShape(layer index: Int) throws -> (outputs: Int, inputs: Int) {
+        let l = try layer(index)
+        return (l.outputs, l.inputs)
+    }
+
+    /// The stored weight parameter of a layer (V for row-normalized layers), row-major.
+    public func weights(layer index: Int) throws -> [Float] { try layer(index).weight.array }
+
+    /// The weight the layer applies (row-normalization folded in), row-major.
+    public func effectiveWeights(layer index: Int) throws -> [Float] { try layer(index).effectiveWeight() }
+
+    public func bias(layer index: Int) throws -> [Float]? { try layer(index).bias?.array }
+
+    /// Replaces a layer's stored weight parameter (V for row-normalized layers).
+    public func setWeights(layer index: Int, _ values: [Float]) throws {
+        let l = try layer(index)
+        guard values.count == l.weight.count else {
+            throw BSNNError.shapeMismatch(
+                "weights of layer \(index): expected \(l.outputs)×\(l.inputs) = \(l.weight.count) values, got \(values.count)")
+        }
+        if let bad = values.firstIndex(where: { !$0.isFinite }) {
+            throw BSNNError.numeric("weights of layer \(index): value \(bad) is \(values[bad]); expected finite")
+        }
+        values.withUnsafeBufferPointer { src in
+            if let p = src.baseAddress { l.weight.pointer.update(from: p, count: values.count) }
+        }
+        try l.refreshRowScale()
+    }
+
+    public func setBias(layer index: Int, _ values: [Float]) throws {
+        let l = try layer(index)
+        guard let b = l.bias else {
+            throw BSNNError.wrongState("bias of layer \(index): the model was created without biases")
+        }
+        guard values.count == b.count else {
+            throw BSNNError.shapeMismatch("bias of layer \(index): expected \(b.count) values, got \(values.count)")
+        }
+        if let bad = values.firstIndex(where: { !$0.isFinite }) {
+            throw BSNNError.numeric("bias of layer \(index): value \(bad) is \(values[bad]); expected finite")
+        }
+        values.withUnsafeBufferPointer { src in
+            if let p = src.baseAddress { b.pointer.update(from: p, count: values.count) }
+        }
+    }
+
+    func layer(_ index: Int) throws -> DenseLayer {
+        guard index >= 0, index < layers.count else {
+            throw BSNNError.invalidArgument("layer: expected 0..<\(layers.count), got \(index)")
+        }
+        return layers[index]
+    }
+
+    // MARK: Workspaces
+
+    /// Per-batch-size buffers: the input of every layer, the activation derivative of
+    /// every activated layer (reused for the backward signal), logits and scratch.
+    final class Workspace {
+        let batch: Int
+        /// xs[l] is the input of layer l (B × layers[l].inputs); xs[0] is the batch copy.
+        let xs: [FloatBuffer]
+        /// ds[l] = scale·φ'(h⁽ˡ⁾) for l in 0...depth (B × width), overwritten by ∂E/∂h⁽ˡ⁾.
+        let ds: [FloatBuffer]
+        let logits: FloatBuffer
+        let dLogits: FloatBuffer
+        let dxA: FloatBuffer
+        let dxB: FloatBuffer
+        let gradient: FloatBuffer
+        let biasGradient: FloatBuffer
+        /// ∂E/∂h·diag(r) for row-normalized layers (B × width).
+        let scaledSignal: FloatBuffer
+
+        init(model: MLP, batch: Int) throws {
+            self.batch = batch
+            let c = model.configuration
+            xs = try model.layers.map { try FloatBuffer(count: batch * $0.inputs) }
+            ds = try (0...c.depth).map { _ in try FloatBuffer(count: batch * c.width) }
+            logits = try FloatBuffer(count: batch * c.outputs)
+            dLogits = try FloatBuffer(count: batch * c.outputs)
+            let widest = max(c.width, c.inputs)
+            dxA = try FloatBuffer(count: batch * widest)
+            dxB = try FloatBuffer(count: batch * widest)
+            let maxWeights = model.layers.map { $0.inputs * $0.outputs }.max() ?? 1
+            gradient = try FloatBuffer(count: maxWeights)
+            biasGradient = try FloatBuffer(count: max(c.width, c.outputs))
+            scaledSignal = try FloatBuffer(count: batch * c.width)
+        }
+    }
+
+    func workspace(batch: Int) throws -> Workspace {
+        if let w = cachedWorkspaces.first(where: { $0.batch == batch }) { return w }
+        let w = try Workspace(model: self, batch: batch)
+        cachedWorkspaces = Array(cachedWorkspaces.suffix(1)) + [w]
+        return w
+    }
+
+    /// Drops the cached training workspaces (e.g. after training, to return memory).
+    public func releaseWorkspace() { cachedWorkspaces = [] }
+}

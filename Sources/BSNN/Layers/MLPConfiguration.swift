@@ -1,0 +1,77 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The paper's network: an unconstrained input layer (inputs → width), `depth` square
+/// hidden layers (width × width) under `constraint`, and an unconstrained output layer
+/// (width → outputs). Every layer but the last is followed by the activation.
+public struct MLPConfiguration: Sendable {
+    public var inputs: Int
+    public var width: Int
+    /// Number of square hidden layers (the paper uses 200); 0 gives a one-hidden-layer net.
+    public var depth: Int
+    public var outputs: Int
+    public var activation: LayerActivation
+    /// Default `.rowNormalized`, the paper's relaxation.
+    public var constraint: WeightConstraint
+    /// Default `.orthogonal` (Haar) for every layer.
+    public var initialization: WeightInitialization
+    /// Biases on every layer, initialised to zero. Default true.
+    public var bias: Bool
+    public var seed: UInt64
+
+    public init(
+        inputs: Int, width: Int, depth: Int, outputs: Int, activation: LayerActivation,
+        constraint: WeightConstraint = .rowNormalized, initialization: WeightInitialization = .orthogonal,
+        bias: Bool = true, seed: UInt64 = 0
+    ) {
+        self.inputs = inputs
+        self.width = width
+        self.depth = depth
+        self.outputs = outputs
+        self.activation = activation
+        self.constraint = constraint
+        self.initialization = initialization
+        self.bias = bias
+        self.seed = seed
+    }
+
+    /// Total number of trainable floats.
+    public var parameterCount: Int {
+        let b = bias ? 1 : 0
+        return inputs * width + b * width + depth * (width * width + b * width) + width * outputs + b * outputs
+    }
+
+    /// Rejects sizes that are zero, negative, or that could not fit in this machine's
+    /// memory, before anything is allocated.
+    public func validate() throws {
+        for (name, v) in [("inputs", inputs), ("width", width), ("outputs", outputs)] where v <= 0 {
+            throw BSNNError.invalidArgument("\(name): expected > 0, got \(v)")
+        }
+        guard depth >= 0 else { throw BSNNError.invalidArgument("depth: expected >= 0, got \(depth)") }
+        let limit = 1 << 24
+        for (name, v) in [("inputs", inputs), ("width", width), ("outputs", outputs), ("depth", depth)] where v > limit {
+            throw BSNNError.invalidArgument("\(name): expected <= \(limit), got \(v)")
+        }
+        // Parameters plus up to two optimizer slots, in bytes, overflow-checked.
+        var overflow = false
+        func mul(_ a: Int, _ b: Int) -> Int {
+            let (p, o) = a.multipliedReportingOverflow(by: b)
+            overflow = overflow || o
+            return o ? Int.max : p
+        }
+        func add(_ a: Int, _ b: Int) -> Int {
+            let (p, o) = a.addingReportingOverflow(b)
+            overflow = overflow || o
+            return o ? Int.max : p
+        }
+        let floats = add(add(mul(inputs, width), mul(mul(width, width), depth)), mul(width, outputs))
+        let bytes = mul(floats, 4 * 3)
+        let pages = sysconf(Int32(_SC_PHYS_PAGES)), pageSize = sysconf(Int32(_SC_PAGESIZE))
+        let physical = pages > 0 && pageSize > 0 ? pages * pageSize : Int.max
+        if overflow || bytes > physical {
+            throw BSNNError.outOfMemory(
+                "model \(inputs)→\(width)×\(depth)→\(outputs) needs more than \(overflow ? "2^63" : String(bytes)) bytes for weights and optimizer state; this machine has \(physical)")
+        }
+    }
+}

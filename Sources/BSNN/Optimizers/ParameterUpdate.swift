@@ -1,0 +1,107 @@
+/// One optimizer step's constants, resolved once per step so the per-element loops see
+/// only floats. Applied layer by layer during the backward pass, while each layer's
+/// gradient is still in cache (the fused update that keeps a step near GEMM speed).
+struct ParameterUpdate {
+    let kind: OptimizerKind
+    let learningRate: Float
+    let momentum: Float
+    let beta1: Float
+    let beta2: Float
+    let epsilon: Float
+    /// 1 − η·λ, applied to the parameter before the gradient step.
+    let decay: Float
+    /// Adam bias corrections 1/(1−β₁ᵗ), 1/(1−β₂ᵗ) for this step (t ≥ 1).
+    let correction1: Float
+    let correction2: Float
+
+    init(_ c: OptimizerConfiguration, step: Int) {
+        kind = c.kind
+        let lr = c.learningRate * c.schedule.factor(at: step)
+        learningRate = Float(lr)
+        momentum = Float(c.momentum)
+        beta1 = Float(c.beta1)
+        beta2 = Float(c.beta2)
+        epsilon = Float(c.epsilon)
+        decay = Float(1 - lr * c.weightDecay)
+        let t = Double(step + 1)
+        correction1 = Float(1 / (1 - _exp(t * _log(c.beta1 > 0 ? c.beta1 : 1e-300))))
+        correction2 = Float(1 / (1 - _exp(t * _log(c.beta2 > 0 ? c.beta2 : 1e-300))))
+    }
+
+    /// Updates `n` parameters `p` from gradient `g` with state slots `s1`, `s2`.
+    @inline(__always)
+    func apply(
+        _ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>,
+        _ s1: UnsafeMutablePointer<Float>?, _ s2: UnsafeMutablePointer<Float>?, count n: Int
+    ) {
+        let lr = learningRate, mu = momentum, d = decay
+        if d != 1 { for i in 0..<n { p[i] *= d } }
+        switch kind {
+        case .sgd:
+            for i in 0..<n { p[i] -= lr * g[i] }
+        case .momentum:
+            guard let v = s1 else { return }
+            for i in 0..<n {
+                let vi = mu * v[i] + g[i]
+                v[i] = vi
+                p[i] -= lr * vi
+            }
+        case .nesterov:
+            guard let v = s1 else { return }
+            for i in 0..<n {
+                let vi = mu * v[i] + g[i]
+                v[i] = vi
+                p[i] -= lr * (g[i] + mu * vi)
+            }
+        case .adam:
+            guard let m = s1, let v = s2 else { return }
+            let b1 = beta1, b2 = beta2, c1 = correction1, c2 = correction2, eps = epsilon
+            let ob1 = 1 - b1, ob2 = 1 - b2
+            for i in 0..<n {
+                let gi = g[i]
+                let mi = b1 * m[i] + ob1 * gi
+                let vi = b2 * v[i] + ob2 * gi * gi
+                m[i] = mi
+                v[i] = vi
+                p[i] -= lr * (mi * c1) / ((vi * c2).squareRoot() + eps)
+            }
+        }
+    }
+
+    /// Applies the step to one layer: bias, then weights (row by row for row-normalized
+    /// layers so each row's new norm is taken while the row is in L1), then the
+    /// constraint (row scales or orthogonal retraction).
+    func apply(to gradient: LayerGradient) throws {
+        let layer = gradient.layer
+        let slots = kind.stateSlots
+        if layer.weightState.count != slots {
+            layer.weightState = try (0..<slots).map { _ in try FloatBuffer(count: layer.weight.count) }
+            if let b = layer.bias {
+                layer.biasState = try (0..<slots).map { _ in try FloatBuffer(count: b.count) }
+            }
+        }
+        if let b = layer.bias, let bg = gradient.biasGradient {
+            apply(b.pointer, bg, slot(layer.biasState, 0), slot(layer.biasState, 1), count: b.count)
+        }
+        let w = layer.weight.pointer, g = gradient.weightGradient
+        let s1 = slot(layer.weightState, 0), s2 = slot(layer.weightState, 1)
+        let cols = layer.inputs
+        if let rs = layer.rowScale {
+            for i in 0..<layer.outputs {
+                let o = i * cols
+                apply(w + o, g + o, s1.map { $0 + o }, s2.map { $0 + o }, count: cols)
+                let n2 = BLAS.sumOfSquares(w + o, count: cols)
+                // A zero or non-finite row cannot be normalized; the trainer checks for it.
+                rs.pointer[i] = n2 > 0 ? Float(1 / n2.squareRoot()) : .infinity
+            }
+        } else {
+            apply(w, g, s1, s2, count: layer.weight.count)
+            if layer.constraint == .orthogonal { try layer.retractToOrthogonal() }
+        }
+    }
+
+    @inline(__always)
+    private func slot(_ s: [FloatBuffer], _ i: Int) -> UnsafeMutablePointer<Float>? {
+        i < s.count ? s[i].pointer : nil
+    }
+}
