@@ -20,11 +20,19 @@ let package = Package(
         .systemLibrary(
             name: "CZlib", path: "Sources/CZlib",
             providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(
+            name: "CFFI", path: "Sources/CFFI", pkgConfig: "libffi",
+            providers: [.apt(["libffi-dev"])]),
+
+        // MARK: - Internal C targets
+        // The plugin ABI header (include/bsnn_plugin.h) as a module the loader can read.
+        .target(name: "CBSNNPlugin", path: "Sources/CBSNNPlugin"),
 
         // MARK: - The engine
         .target(
-            name: "BSNN", dependencies: ["COpenBLAS", "CZlib"],
-            swiftSettings: engineSwiftSettings),
+            name: "BSNN", dependencies: ["COpenBLAS", "CZlib", "CFFI", "CBSNNPlugin"],
+            swiftSettings: engineSwiftSettings,
+            linkerSettings: [.linkedLibrary("dl")]),
 
         // MARK: - Tests
         .testTarget(name: "BSNNTests", dependencies: ["BSNN"]),
