@@ -11,6 +11,7 @@ let package = Package(
     // MARK: - Public products
     products: [
         .library(name: "BSNN", targets: ["BSNN"]),
+        .executable(name: "bsnn-bench", targets: ["bsnn-bench"]),
     ],
     targets: [
         // MARK: - System libraries (Debian packages)
@@ -33,6 +34,10 @@ let package = Package(
             name: "BSNN", dependencies: ["COpenBLAS", "CZlib", "CFFI", "CBSNNPlugin"],
             swiftSettings: engineSwiftSettings,
             linkerSettings: [.linkedLibrary("dl")]),
+
+        // MARK: - Benchmarks
+        .executableTarget(
+            name: "bsnn-bench", dependencies: ["BSNN", "COpenBLAS"], path: "Sources/bsnn-bench"),
 
         // MARK: - Tests
         .testTarget(name: "BSNNTests", dependencies: ["BSNN"]),
