@@ -11,6 +11,9 @@ struct Options {
     var activation = "tanh"
     var epoch = false
     var plugin: String? = nil  // PATH:NAME
+    var symbol: String? = nil  // LIB:SYMBOL:SIGNATURE
+    var throughput = false
+    var forceFFI = false
 }
 
 func fail(_ message: String) -> Never {
@@ -35,6 +38,11 @@ func parse() -> Options {
         case "--warmup": o.warmup = int(a)
         case "--batch": o.batch = int(a)
         case "--epoch": o.epoch = true
+        case "--activation-throughput": o.throughput = true
+        case "--ffi": o.forceFFI = true
+        case "--symbol":
+            guard !args.isEmpty else { fail("--symbol needs LIB:SYMBOL:SIGNATURE") }
+            o.symbol = args.removeFirst()
         case "--mode":
             guard !args.isEmpty, let m = UpdateMode(rawValue: args.removeFirst()) else { fail("--mode fused|checked") }
             o.mode = m
@@ -102,8 +110,40 @@ do {
         let parts = spec.split(separator: ":", maxSplits: 1).map(String.init)
         guard parts.count == 2 else { fail("--plugin PATH:NAME") }
         base = try PluginLibrary.load(path: parts[0]).makeActivation(name: parts[1])
+    } else if let spec = o.symbol {
+        let parts = spec.split(separator: ":", maxSplits: 2).map(String.init)
+        guard parts.count == 3 else { fail("--symbol LIB:SYMBOL:SIGNATURE") }
+        base = try ForeignActivation.make(
+            library: parts[0], symbol: parts[1], signature: parts[2], dispatch: o.forceFFI ? .ffi : .automatic)
     } else {
         base = try BuiltinActivation.make(o.activation)
+    }
+    if o.throughput {
+        // φ and φ' over 10⁷ elements in chunks of one layer's batch (64 × 500), the way
+        // training calls it; in place, as the forward pass does.
+        let chunk = 32_000, total = 10_000_000
+        var x = [Float](repeating: 0, count: chunk), v = x, d = x
+        var rng = RandomGenerator(seed: 3)
+        x.withUnsafeMutableBufferPointer { rng.fillGaussian($0) }
+        var best = Double.infinity
+        for _ in 0..<3 {
+            let t0 = MonotonicClock.now()
+            var done = 0
+            while done < total {
+                x.withUnsafeBufferPointer { xp in
+                    v.withUnsafeMutableBufferPointer { vp in
+                        d.withUnsafeMutableBufferPointer { dp in
+                            base.evaluate(xp, scale: 1.1, shift: 0.1, value: vp, derivative: dp)
+                        }
+                    }
+                }
+                done += chunk
+            }
+            best = min(best, MonotonicClock.now() - t0)
+        }
+        let name = o.plugin ?? o.symbol.map { $0 + (o.forceFFI ? " (ffi)" : "") } ?? base.name
+        print("{\"activation\": \"\(name)\", \"elements\": \(total), \"ns_per_element\": \(best / Double(total) * 1e9), \"elements_per_s\": \(Double(total) / best), \"checksum\": \(v[7] + d[7])}")
+        exit(0)
     }
     let act = try LayerActivation.gpn(base, root: GPNRoot.paper(for: base.name))
     let config = MLPConfiguration(

@@ -29,7 +29,10 @@ extension MLP {
         let act = configuration.activation
         for (l, layer) in layers.enumerated() {
             let isOutput = l == layers.count - 1
-            let out = isOutput ? ws.logits.pointer : ws.xs[l + 1].pointer
+            // Pre-activations go to a scratch buffer, not in place: with distinct input
+            // and output the activation loop vectorizes (an in-place call fails LLVM's
+            // runtime overlap check and falls back to the scalar loop, ~3× slower).
+            let out = isOutput ? ws.logits.pointer : ws.dxA.pointer
             BLAS.gemm(
                 transposeA: false, transposeB: true, m: batch, n: layer.outputs, k: layer.inputs,
                 a: ws.xs[l].pointer, lda: layer.inputs, b: layer.weight.pointer, ldb: layer.inputs,
@@ -39,7 +42,7 @@ extension MLP {
                 bias: layer.bias?.pointer)
             if !isOutput {
                 act.apply(
-                    out, count: batch * layer.outputs, value: out,
+                    out, count: batch * layer.outputs, value: ws.xs[l + 1].pointer,
                     derivative: storeDerivatives ? ws.ds[l].pointer : nil)
             }
         }
@@ -176,12 +179,10 @@ extension MLP {
         var total = 0.0
         for i in 0..<rows {
             let gi = g + i * columns, vi = v + i * columns
-            var dot: Float = 0
-            for j in 0..<columns { dot += gi[j] * vi[j] }
+            let dot = BLAS.dot(gi, vi, count: columns)
             let ri = Double(r[i])
             total += BLAS.sumOfSquares(gi, count: columns) / (ri * ri)
-            let c = dot * r[i] * r[i]
-            for j in 0..<columns { gi[j] -= c * vi[j] }
+            BLAS.axpy(-dot * r[i] * r[i], vi, gi, count: columns)
         }
         return total
     }

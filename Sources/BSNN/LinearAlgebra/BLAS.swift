@@ -25,19 +25,28 @@ public enum BLAS {
         set { openblas_set_num_threads(Int32(max(1, newValue))) }
     }
 
-    /// Σ xᵢ² in double precision: the per-layer norms of a 200-layer net span 1e-40…1e30,
-    /// and float accumulation would underflow exactly where the diagnostics matter.
+    /// Σ xᵢ² accumulated in double precision (OpenBLAS `dsdot`, vectorized): the
+    /// per-layer norms of a 200-layer net span 1e-40…1e30, and float accumulation would
+    /// underflow exactly where the diagnostics matter.
     @inline(__always)
     public static func sumOfSquares(_ x: UnsafePointer<Float>, count: Int) -> Double {
-        var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
-        var i = 0
-        while i + 4 <= count {
-            let a = Double(x[i]), b = Double(x[i + 1]), c = Double(x[i + 2]), d = Double(x[i + 3])
-            s0 += a * a; s1 += b * b; s2 += c * c; s3 += d * d
-            i += 4
-        }
-        while i < count { let a = Double(x[i]); s0 += a * a; i += 1 }
-        return (s0 + s1) + (s2 + s3)
+        guard count > 0 else { return 0 }
+        return cblas_dsdot(blasint(count), x, 1, x, 1)
+    }
+
+    /// Σ xᵢyᵢ in float (OpenBLAS `sdot`, vectorized; a plain Swift loop is not, since
+    /// it may not reassociate the sum).
+    @inline(__always)
+    public static func dot(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, count: Int) -> Float {
+        guard count > 0 else { return 0 }
+        return cblas_sdot(blasint(count), x, 1, y, 1)
+    }
+
+    /// y ← a·x + y.
+    @inline(__always)
+    public static func axpy(_ a: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
+        guard count > 0 else { return }
+        cblas_saxpy(blasint(count), a, x, 1, y, 1)
     }
 
     /// Whether every element is finite.
