@@ -44,13 +44,27 @@ enum BuiltinKernels {
         }
     }
 
+    /// tanh as Eigen's rational minimax fit p(x)/q(x) (degree 13/6, odd/even) on the
+    /// clamped range |x| ≤ 7.9053, beyond which float tanh is ±1. No exp, one division:
+    /// ~3× faster than 1 − 2/(eˣ+1) here, and within a few float ulp (tested ≤ 2e-6).
     static let tanh: ActivationBatchKernel = { x, n, scale, shift, v, d in
-        // tanh = 1 − 2/(e^{2x}+1); beyond |x| = 9 float tanh is ±1, and clamping keeps
-        // e^{2x} finite so the formula never sees inf/inf.
         @inline(__always) func t(_ xi: Float) -> Float {
-            var c = xi < -9 ? -9 : xi
-            c = c > 9 ? 9 : c
-            return 1 - 2 / (fastExpf(2 * c) + 1)
+            var c = xi < -7.905_311_107_635_498 ? -7.905_311_107_635_498 : xi
+            c = c > 7.905_311_107_635_498 ? 7.905_311_107_635_498 : c
+            let x2 = c * c
+            var p: Float = -2.760_768_477_423_55e-16
+            p = p * x2 + 2.000_187_904_824_77e-13
+            p = p * x2 - 8.604_671_522_137_35e-11
+            p = p * x2 + 5.122_297_090_371_14e-08
+            p = p * x2 + 1.485_722_357_179_79e-05
+            p = p * x2 + 6.372_619_288_754_36e-04
+            p = p * x2 + 4.893_524_558_917_86e-03
+            var q: Float = 1.198_258_394_667_02e-06
+            q = q * x2 + 1.185_347_056_866_54e-04
+            q = q * x2 + 2.268_434_632_439_00e-03
+            q = q * x2 + 4.893_525_185_543_85e-03
+            // Tiny |x|: tanh x = x to float precision; the ratio would round it.
+            return abs(c) < 4e-4 ? c : c * p / q
         }
         runPointwiseKernel(
             x, n, scale, shift, v, d,
