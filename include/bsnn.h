@@ -148,8 +148,8 @@ BSNN_API bsnn_status bsnn_activation_create_foreign(const char *library, const c
  * `derivative(x, user_data)` (else differentiated numerically). The callbacks are called
  * on whichever thread evaluates the activation (possibly several at once if you share
  * it), must not call back into bsnn, and `user_data` must stay valid until the
- * activation and every model made from it are freed. Such models cannot be re-created
- * from a saved file. Errors: INVALID_ARGUMENT, NUMERIC (non-finite output). Since 0.1. */
+ * activation and every model made from it are freed. Such models cannot be saved
+ * (bsnn_model_save: WRONG_STATE). Errors: INVALID_ARGUMENT, NUMERIC (non-finite output). Since 0.1. */
 BSNN_API bsnn_status bsnn_activation_create_callback(const char *name, bsnn_scalar_fn function,
                                                      bsnn_scalar_fn derivative, void *user_data,
                                                      bsnn_activation **out);
