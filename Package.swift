@@ -11,6 +11,8 @@ let package = Package(
     // MARK: - Public products
     products: [
         .library(name: "BSNN", targets: ["BSNN"]),
+        // The C ABI (include/bsnn.h): one self-contained shared object in release.
+        .library(name: "bsnn", type: .dynamic, targets: ["CBSNN"]),
         .executable(name: "bsnn-bench", targets: ["bsnn-bench"]),
     ],
     targets: [
@@ -38,6 +40,25 @@ let package = Package(
         // MARK: - Benchmarks
         .executableTarget(
             name: "bsnn-bench", dependencies: ["BSNN", "COpenBLAS"], path: "Sources/bsnn-bench"),
+
+        // MARK: - The C ABI
+        // The per-thread error text lives in C (`_Thread_local`): no pthread key, so no
+        // key destructor that could run after a dlclose.
+        .target(name: "CBSNNSupport", path: "Sources/CBSNNSupport"),
+        .target(
+            name: "CBSNN", dependencies: ["BSNN", "CBSNNSupport"],
+            swiftSettings: [
+                // Without the runtime inside, a C or Python host would need the Swift
+                // toolchain's libraries at run time.
+                .unsafeFlags(["-static-stdlib"], .when(configuration: .release)),
+            ],
+            linkerSettings: [
+                .unsafeFlags(["-Xlinker", "-soname=libbsnn.so"]),
+                .unsafeFlags(["-static-stdlib"], .when(configuration: .release)),
+                // Undefined symbols fail the link, not the host at dlopen time (release
+                // only: sanitizer runtimes leave symbols undefined on purpose).
+                .unsafeFlags(["-Xlinker", "-z", "-Xlinker", "defs"], .when(configuration: .release)),
+            ]),
 
         // MARK: - Tests
         .testTarget(name: "BSNNTests", dependencies: ["BSNN"]),

@@ -18,3 +18,31 @@ fi
 echo "setup: swift build -c release"
 swift build -c release 2>&1 | grep -E "error|warning: .*deprecated|Compiling|Build complete" | grep -v "^\[" || true
 swift build -c release >/dev/null
+
+# Install the C library so that `cc prog.c $(pkg-config --cflags --libs bsnn)` builds
+# and runs without LD_LIBRARY_PATH. `install` only rewrites changed files (-C), so a
+# re-run is quick and leaves the same state.
+bin=$(swift build -c release --show-bin-path)
+prefix=${BSNN_PREFIX:-/usr/local}
+SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+version=$(sed -n 's/^#define BSNN_VERSION_STRING "\(.*\)"/\1/p' include/bsnn.h)
+$SUDO install -d "$prefix/lib/pkgconfig" "$prefix/include"
+$SUDO install -C -m 0755 "$bin/libbsnn.so" "$prefix/lib/libbsnn.so"
+$SUDO install -C -m 0644 include/bsnn.h include/bsnn_plugin.h "$prefix/include/"
+pc=$(mktemp)
+cat >"$pc" <<PC
+prefix=$prefix
+libdir=\${prefix}/lib
+includedir=\${prefix}/include
+
+Name: bsnn
+Description: Bidirectionally self-normalizing deep networks (C ABI)
+Version: $version
+Libs: -L\${libdir} -lbsnn
+Libs.private: -lopenblas -lffi -lz -lm
+Cflags: -I\${includedir}
+PC
+$SUDO install -C -m 0644 "$pc" "$prefix/lib/pkgconfig/bsnn.pc"
+rm -f "$pc"
+$SUDO ldconfig
+echo "setup: installed libbsnn.so, bsnn.h, bsnn_plugin.h and bsnn.pc under $prefix"

@@ -1,0 +1,41 @@
+// Model files and training checkpoints.
+import BSNN
+import CBSNNSupport
+
+@_cdecl("bsnn_model_save")
+public func bsnn_model_save(_ model: OpaquePointer?, _ path: UnsafePointer<CChar>?) -> Int32 {
+    guarded("bsnn_model_save") {
+        let m = try Handles.lookup(model, ModelBox.self, "model").model
+        try ModelFile.save(m, to: try string(path, "path"))
+    }
+}
+
+@_cdecl("bsnn_model_load")
+public func bsnn_model_load(
+    _ path: UnsafePointer<CChar>?, _ allowPlugins: Int32, _ out: UnsafeMutablePointer<OpaquePointer?>?
+) -> Int32 {
+    guarded("bsnn_model_load") {
+        let o = try outPointer(out)
+        let p = try string(path, "path")
+        publish(ModelBox(try ModelFile.load(p, options: ModelFile.LoadOptions(allowPlugins: allowPlugins != 0))), o)
+    }
+}
+
+@_cdecl("bsnn_checkpoint_save")
+public func bsnn_checkpoint_save(_ trainer: OpaquePointer?, _ path: UnsafePointer<CChar>?) -> Int32 {
+    guarded("bsnn_checkpoint_save") {
+        let t = try Handles.lookup(trainer, TrainerBox.self, "trainer").trainer
+        try Checkpoint.save(t, to: try string(path, "path"))
+    }
+}
+
+@_cdecl("bsnn_checkpoint_load")
+public func bsnn_checkpoint_load(
+    _ path: UnsafePointer<CChar>?, _ allowPlugins: Int32, _ out: UnsafeMutablePointer<OpaquePointer?>?
+) -> Int32 {
+    guarded("bsnn_checkpoint_load") {
+        let o = try outPointer(out)
+        let p = try string(path, "path")
+        publish(TrainerBox(try Checkpoint.load(p, options: ModelFile.LoadOptions(allowPlugins: allowPlugins != 0))), o)
+    }
+}

@@ -1,0 +1,188 @@
+// Trainers: configuration translation, single steps, epochs with a C progress callback.
+import BSNN
+import CBSNNSupport
+
+func trainingDefaults() -> bsnn_training_config {
+    let t = TrainingConfiguration(), o = t.optimizer
+    var c = bsnn_training_config()
+    c.size = MemoryLayout<bsnn_training_config>.size
+    c.batch_size = t.batchSize
+    c.loss = 0
+    c.optimizer = 1
+    c.learning_rate = o.learningRate
+    c.momentum = o.momentum
+    c.beta1 = o.beta1
+    c.beta2 = o.beta2
+    c.epsilon = o.epsilon
+    c.weight_decay = o.weightDecay
+    c.schedule = 0
+    c.schedule_steps = 0
+    c.schedule_factor = 1
+    c.seed = t.seed
+    c.shuffle = t.shuffle ? 1 : 0
+    c.update_mode = 0
+    return c
+}
+
+/// The engine configuration for a C struct; `epochs` is set by fit, not by the struct.
+func trainingConfiguration(_ p: UnsafePointer<bsnn_training_config>?, epochs: Int) throws -> TrainingConfiguration {
+    let c = try readConfig(p, defaults: trainingDefaults(), structName: "bsnn_training_config", argument: "config")
+    let kind: OptimizerKind
+    switch c.optimizer {
+    case 0: kind = .sgd
+    case 1: kind = .momentum
+    case 2: kind = .nesterov
+    case 3: kind = .adam
+    default: throw invalid("config->optimizer: expected a bsnn_optimizer (0...3), got \(c.optimizer)")
+    }
+    let schedule: LearningRateSchedule
+    let steps = try size(c.schedule_steps, "config->schedule_steps")
+    switch c.schedule {
+    case 0: schedule = .constant
+    case 1: schedule = .step(every: steps, factor: c.schedule_factor)
+    case 2: schedule = .cosine(totalSteps: steps, minimumFactor: c.schedule_factor)
+    default: throw invalid("config->schedule: expected a bsnn_schedule (0...2), got \(c.schedule)")
+    }
+    let mode: UpdateMode
+    switch c.update_mode {
+    case 0: mode = .checked
+    case 1: mode = .fused
+    default: throw invalid("config->update_mode: expected BSNN_UPDATE_CHECKED (0) or FUSED (1), got \(c.update_mode)")
+    }
+    let optimizer = OptimizerConfiguration(
+        kind: kind, learningRate: c.learning_rate, momentum: c.momentum, beta1: c.beta1, beta2: c.beta2,
+        epsilon: c.epsilon, weightDecay: c.weight_decay, schedule: schedule)
+    return TrainingConfiguration(
+        epochs: epochs, batchSize: try size(c.batch_size, "config->batch_size"), loss: try lossFunction(c.loss, "config->loss"),
+        optimizer: optimizer, seed: c.seed, shuffle: c.shuffle != 0, updateMode: mode)
+}
+
+@_cdecl("bsnn_training_config_init_defaults")
+public func bsnn_training_config_init_defaults(_ config: UnsafeMutablePointer<bsnn_training_config>?) {
+    config?.pointee = trainingDefaults()
+}
+
+@_cdecl("bsnn_trainer_create")
+public func bsnn_trainer_create(
+    _ model: OpaquePointer?, _ config: UnsafePointer<bsnn_training_config>?, _ out: UnsafeMutablePointer<OpaquePointer?>?
+) -> Int32 {
+    guarded("bsnn_trainer_create") {
+        let o = try outPointer(out)
+        let m = try Handles.lookup(model, ModelBox.self, "model").model
+        publish(TrainerBox(try Trainer(model: m, configuration: try trainingConfiguration(config, epochs: 0))), o)
+    }
+}
+
+@_cdecl("bsnn_trainer_free")
+public func bsnn_trainer_free(_ trainer: OpaquePointer?) { Handles.release(trainer, TrainerBox.self) }
+
+@_cdecl("bsnn_trainer_set_config")
+public func bsnn_trainer_set_config(_ trainer: OpaquePointer?, _ config: UnsafePointer<bsnn_training_config>?) -> Int32 {
+    guarded("bsnn_trainer_set_config") {
+        let t = try Handles.lookup(trainer, TrainerBox.self, "trainer").trainer
+        guard config != nil else { throw invalid("config: expected a bsnn_training_config, got NULL") }
+        try t.updateConfiguration(try trainingConfiguration(config, epochs: t.configuration.epochs))
+    }
+}
+
+@_cdecl("bsnn_trainer_model")
+public func bsnn_trainer_model(_ trainer: OpaquePointer?, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
+    guarded("bsnn_trainer_model") {
+        let o = try outPointer(out)
+        publish(ModelBox(try Handles.lookup(trainer, TrainerBox.self, "trainer").trainer.model), o)
+    }
+}
+
+@_cdecl("bsnn_trainer_state_get")
+public func bsnn_trainer_state_get(_ trainer: OpaquePointer?, _ out: UnsafeMutablePointer<bsnn_trainer_state>?) -> Int32 {
+    guarded("bsnn_trainer_state_get") {
+        let o = try outPointer(out)
+        let t = try Handles.lookup(trainer, TrainerBox.self, "trainer").trainer
+        o.pointee = bsnn_trainer_state(epoch: t.epoch, step_in_epoch: t.stepInEpoch, global_step: t.globalStep)
+    }
+}
+
+@_cdecl("bsnn_trainer_step")
+public func bsnn_trainer_step(
+    _ trainer: OpaquePointer?, _ features: UnsafePointer<Float>?, _ featuresCount: Int, _ labels: UnsafePointer<Int32>?,
+    _ count: Int, _ out: UnsafeMutablePointer<bsnn_step_result>?
+) -> Int32 {
+    guarded("bsnn_trainer_step") {
+        let t = try Handles.lookup(trainer, TrainerBox.self, "trainer").trainer
+        let c = t.model.configuration
+        let n = try size(count, "count")
+        guard n > 0 else { throw invalid("count: expected > 0 samples, got 0") }
+        let inCount = try product(n, c.inputs, "count × inputs")
+        try expectCount(try size(featuresCount, "features_count"), inCount, "features_count", "count × inputs = \(n) × \(c.inputs)")
+        let f = try buffer(features, inCount, "features"), l = try buffer(labels, n, "labels")
+        guard let fb = f.baseAddress, let lb = l.baseAddress else { throw BSNNError.internal("empty buffers") }
+        let r = try t.step(features: fb, labels: lb, targets: nil, count: n)
+        out?.pointee = bsnn_step_result(loss: r.loss, correct: r.correct, count: r.count)
+    }
+}
+
+/// Calls a C progress callback from the engine's progress closure.
+func progressClosure(_ fn: bsnn_progress_fn?, _ userData: UnsafeMutableRawPointer?) -> ((TrainingProgress) -> Bool)? {
+    guard let fn else { return nil }
+    return { p in
+        var info = bsnn_progress()
+        info.size = MemoryLayout<bsnn_progress>.size
+        info.phase = p.phase == .step ? 0 : 1
+        info.epoch = p.epoch
+        info.epochs = p.epochs
+        info.step_in_epoch = p.stepInEpoch
+        info.steps_per_epoch = p.stepsPerEpoch
+        info.global_step = p.globalStep
+        info.loss = p.loss
+        info.accuracy = p.accuracy
+        info.samples_per_second = p.samplesPerSecond
+        info.has_validation = p.validation == nil ? 0 : 1
+        info.validation_loss = p.validation?.loss ?? .nan
+        info.validation_accuracy = p.validation?.accuracy ?? .nan
+        return withUnsafePointer(to: &info) { fn($0, userData) } == 0
+    }
+}
+
+func fit(_ t: Trainer, _ data: Dataset, _ validation: Dataset?, _ epochs: Int, _ fn: bsnn_progress_fn?, _ userData: UnsafeMutableRawPointer?) throws {
+    let n = try size(epochs, "epochs")
+    guard n > 0 else { throw invalid("epochs: expected > 0, got 0") }
+    // The engine's `epochs` is the total to reach; a C caller asks for more epochs.
+    let (target, overflow) = t.epoch.addingReportingOverflow(n)
+    guard !overflow else { throw invalid("epochs: \(n) more after \(t.epoch) overflows") }
+    var c = t.configuration
+    c.epochs = target
+    try t.updateConfiguration(c)
+    try t.fit(data, validation: validation, progress: progressClosure(fn, userData))
+}
+
+@_cdecl("bsnn_trainer_fit")
+public func bsnn_trainer_fit(
+    _ trainer: OpaquePointer?, _ data: OpaquePointer?, _ validation: OpaquePointer?, _ epochs: Int,
+    _ progress: bsnn_progress_fn?, _ userData: UnsafeMutableRawPointer?
+) -> Int32 {
+    guarded("bsnn_trainer_fit") {
+        let t = try Handles.lookup(trainer, TrainerBox.self, "trainer").trainer
+        let d = try Handles.lookup(data, DatasetBox.self, "data").data
+        let v = try validation.map { try Handles.lookup($0, DatasetBox.self, "validation").data }
+        try fit(t, d, v, epochs, progress, userData)
+    }
+}
+
+@_cdecl("bsnn_trainer_fit_arrays")
+public func bsnn_trainer_fit_arrays(
+    _ trainer: OpaquePointer?, _ features: UnsafePointer<Float>?, _ featuresCount: Int, _ labels: UnsafePointer<Int32>?,
+    _ count: Int, _ epochs: Int, _ progress: bsnn_progress_fn?, _ userData: UnsafeMutableRawPointer?
+) -> Int32 {
+    guarded("bsnn_trainer_fit_arrays") {
+        let t = try Handles.lookup(trainer, TrainerBox.self, "trainer").trainer
+        let c = t.model.configuration
+        let n = try size(count, "count")
+        guard n > 0 else { throw invalid("count: expected > 0 samples, got 0") }
+        let inCount = try product(n, c.inputs, "count × inputs")
+        try expectCount(try size(featuresCount, "features_count"), inCount, "features_count", "count × inputs = \(n) × \(c.inputs)")
+        let data = try Dataset(
+            features: Array(try buffer(features, inCount, "features")), labels: Array(try buffer(labels, n, "labels")),
+            featureCount: c.inputs, classCount: c.outputs)
+        try fit(t, data, nil, epochs, progress, userData)
+    }
+}

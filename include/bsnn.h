@@ -1,0 +1,518 @@
+/* bsnn.h — C ABI of bsnn, a training engine for bidirectionally self-normalizing deep
+ * networks (orthogonal / row-normalized weights + Gaussian-Poincaré normalized
+ * activations). Link with `pkg-config --cflags --libs bsnn` (libbsnn.so).
+ *
+ * Conventions (all functions):
+ *  - Fallible calls return bsnn_status; BSNN_OK is 0. Results go through out-pointers
+ *    (a single one is named `out`); on failure outputs are left unchanged.
+ *  - On failure a sentence naming the argument, the expected and the actual value is
+ *    stored per thread: bsnn_last_error(). Successful calls leave it untouched, as do
+ *    bsnn_status_string, bsnn_last_error, the version/feature getters,
+ *    bsnn_builtin_count/bsnn_builtin_name, bsnn_blas_threads and every *_free.
+ *  - Handles are opaque. Each *_create or *_load pairs with a *_free; *_free(NULL) is a
+ *    no-op. A freed or foreign handle passed to any call is detected and rejected with
+ *    BSNN_E_INVALID_ARGUMENT (unless its address was reused by a new handle of the
+ *    same type).
+ *  - Bulk data lives in caller-owned buffers (float row-major, with explicit counts);
+ *    the library copies what it needs and keeps no caller pointer past the call unless
+ *    stated. Strings returned by the library are copied into caller buffers
+ *    (`buffer`, `capacity`, `out_length`): pass buffer NULL and capacity 0 to query
+ *    the length (without the terminating NUL).
+ *  - Threads: distinct handles may be used from distinct threads at once; one handle
+ *    must not be used from two threads at once, except bsnn_model_predict and
+ *    bsnn_model_evaluate on a model that no trainer is updating meanwhile, and the
+ *    read-only activation calls (evaluate, constants, names). No global init is needed.
+ *  - Nothing aborts, unwinds or prints on bad input.
+ * Every function is available since 0.1 unless stated otherwise. */
+#ifndef BSNN_H
+#define BSNN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(_WIN32)
+#define BSNN_API __declspec(dllimport)
+#else
+#define BSNN_API __attribute__((visibility("default")))
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---------------------------------------------------------------- version */
+
+#define BSNN_VERSION_MAJOR 0
+#define BSNN_VERSION_MINOR 1
+#define BSNN_VERSION_PATCH 0
+#define BSNN_VERSION_STRING "0.1.0"
+/* MAJOR*10000 + MINOR*100 + PATCH. */
+#define BSNN_VERSION_NUMBER (BSNN_VERSION_MAJOR * 10000 + BSNN_VERSION_MINOR * 100 + BSNN_VERSION_PATCH)
+/* True when the header is at least version major.minor.patch. */
+#define BSNN_VERSION_CHECK(major, minor, patch) \
+    (BSNN_VERSION_NUMBER >= ((major) * 10000 + (minor) * 100 + (patch)))
+/* Changes only when the ABI breaks; compare with bsnn_abi_version() at run time. */
+#define BSNN_ABI_VERSION 1
+
+/* The library's version string, e.g. "0.1.0"; static, never NULL. Since 0.1. */
+BSNN_API const char *bsnn_version(void);
+/* The library's BSNN_VERSION_NUMBER (compare with the header's). Since 0.1. */
+BSNN_API uint32_t bsnn_version_number(void);
+/* The library's BSNN_ABI_VERSION; a program should refuse to run on a mismatch. Since 0.1. */
+BSNN_API uint32_t bsnn_abi_version(void);
+
+#define BSNN_FEATURE_PLUGINS 1u       /* activation plugins (bsnn_plugin.h) */
+#define BSNN_FEATURE_FFI 2u           /* foreign functions through libffi */
+#define BSNN_FEATURE_THREADED_BLAS 4u /* matrix products use several threads */
+/* Bitmask of BSNN_FEATURE_* compiled into this library. Since 0.1. */
+BSNN_API uint32_t bsnn_features(void);
+
+/* ---------------------------------------------------------------- status */
+
+/* New codes may be appended; treat unknown values as generic failures. */
+typedef enum bsnn_status {
+    BSNN_OK = 0,
+    BSNN_E_INVALID_ARGUMENT = 1, /* NULL pointer, bad size, unknown name, freed handle */
+    BSNN_E_SHAPE_MISMATCH = 2,   /* counts that do not fit the model / data */
+    BSNN_E_IO = 3,               /* file cannot be read or written */
+    BSNN_E_FORMAT = 4,           /* file content is malformed */
+    BSNN_E_PLUGIN = 5,           /* plugin / foreign library failed to load or misbehaved */
+    BSNN_E_NUMERIC = 6,          /* NaN/Inf data, divergence, degenerate activation */
+    BSNN_E_OUT_OF_MEMORY = 7,
+    BSNN_E_WRONG_STATE = 8,      /* call not valid in the object's current state */
+    BSNN_E_CANCELLED = 9,        /* a callback asked to stop */
+    BSNN_E_INTERNAL = 10         /* a bug in bsnn: please report */
+} bsnn_status;
+
+/* A static one-phrase description of `status` ("invalid argument"); never NULL,
+ * "unknown status" for unknown values. Thread-safe. Since 0.1. */
+BSNN_API const char *bsnn_status_string(bsnn_status status);
+/* The calling thread's message of its last failing call ("" if none); never NULL, owned
+ * by the library, valid until the next failing call on this thread. Since 0.1. */
+BSNN_API const char *bsnn_last_error(void);
+
+/* ---------------------------------------------------------------- handles */
+
+typedef struct bsnn_activation bsnn_activation;
+typedef struct bsnn_model bsnn_model;
+typedef struct bsnn_trainer bsnn_trainer;
+typedef struct bsnn_dataset bsnn_dataset;
+typedef struct bsnn_probe bsnn_probe;
+typedef struct bsnn_plugin bsnn_plugin;
+
+/* ---------------------------------------------------------------- activations */
+
+/* Which root b± of the GPN equations; BSNN_GPN_NONE = the plain function. */
+typedef enum bsnn_gpn_root {
+    BSNN_GPN_NONE = 0,
+    BSNN_GPN_B_PLUS = 1,  /* a·φ+b has non-negative mean ("b+", the default) */
+    BSNN_GPN_B_MINUS = 2  /* non-positive mean ("b-", the paper's choice for GELU) */
+} bsnn_gpn_root;
+
+/* GPN constants and Gaussian moments E over x ~ N(0,1) of the base function φ. */
+typedef struct bsnn_gpn_constants {
+    double a, b_plus, b_minus;
+    double mean;                   /* E[φ] */
+    double mean_square;            /* E[φ²] */
+    double derivative_mean_square; /* E[φ'²] */
+} bsnn_gpn_constants;
+
+/* A user activation: φ(x) or φ'(x), called with the user_data given at creation. */
+typedef double (*bsnn_scalar_fn)(double x, void *user_data);
+
+/* Number of builtin activations. Since 0.1. */
+BSNN_API size_t bsnn_builtin_count(void);
+/* Name of builtin `index` (static string), or NULL when index >= bsnn_builtin_count(). Since 0.1. */
+BSNN_API const char *bsnn_builtin_name(size_t index);
+
+/* Creates a builtin activation (plain, not normalized) by `name`; `param_names` /
+ * `param_values` (both NULL when param_count is 0) override its defaults. Errors:
+ * INVALID_ARGUMENT (unknown name or parameter, non-finite value). Free with
+ * bsnn_activation_free. Since 0.1. */
+BSNN_API bsnn_status bsnn_activation_create_builtin(const char *name, const char *const *param_names,
+                                                    const double *param_values, size_t param_count,
+                                                    bsnn_activation **out);
+/* Loads the plugin at `path` and creates its activation `name` with parameter overrides;
+ * the activation keeps the plugin library loaded. Errors: PLUGIN, INVALID_ARGUMENT. Since 0.1. */
+BSNN_API bsnn_status bsnn_activation_create_plugin(const char *path, const char *name,
+                                                   const char *const *param_names,
+                                                   const double *param_values, size_t param_count,
+                                                   bsnn_activation **out);
+/* A plain C function `symbol` of `library` (dlopen name or path) with `signature` such as
+ * "double(double)" or "double(double,double)"; `bound` holds the values of the
+ * arguments after x (bound_count = arguments - 1). Errors: INVALID_ARGUMENT, PLUGIN. Since 0.1. */
+BSNN_API bsnn_status bsnn_activation_create_foreign(const char *library, const char *symbol,
+                                                    const char *signature, const double *bound,
+                                                    size_t bound_count, bsnn_activation **out);
+/* An activation computed by `function(x, user_data)` and, if non-NULL,
+ * `derivative(x, user_data)` (else differentiated numerically). The callbacks are called
+ * on whichever thread evaluates the activation (possibly several at once if you share
+ * it), must not call back into bsnn, and `user_data` must stay valid until the
+ * activation and every model made from it are freed. Such models cannot be saved
+ * (bsnn_model_save: WRONG_STATE). Errors: INVALID_ARGUMENT, NUMERIC (non-finite output). Since 0.1. */
+BSNN_API bsnn_status bsnn_activation_create_callback(const char *name, bsnn_scalar_fn function,
+                                                     bsnn_scalar_fn derivative, void *user_data,
+                                                     bsnn_activation **out);
+/* A new activation a·φ+b, the GPN normalization of `activation`'s base φ with `root`
+ * (BSNN_GPN_NONE gives the plain φ back). Errors: INVALID_ARGUMENT, NUMERIC (degenerate
+ * or divergent moments). Since 0.1. */
+BSNN_API bsnn_status bsnn_activation_normalize(const bsnn_activation *activation, bsnn_gpn_root root,
+                                               bsnn_activation **out);
+/* Frees an activation; models made from it keep their own copy. NULL: no-op. Since 0.1. */
+BSNN_API void bsnn_activation_free(bsnn_activation *activation);
+/* GPN constants and moments of the base φ (computed by quadrature; ~ms). Errors: NUMERIC. Since 0.1. */
+BSNN_API bsnn_status bsnn_activation_constants(const bsnn_activation *activation, bsnn_gpn_constants *out);
+/* The root this handle is normalized with (BSNN_GPN_NONE for a plain φ). Since 0.1. */
+BSNN_API bsnn_status bsnn_activation_root(const bsnn_activation *activation, bsnn_gpn_root *out);
+/* The base function's name (e.g. "tanh"), copied into `buffer`. Since 0.1. */
+BSNN_API bsnn_status bsnn_activation_name(const bsnn_activation *activation, char *buffer,
+                                          size_t capacity, size_t *out_length);
+/* Number of named parameters of the base function. Since 0.1. */
+BSNN_API bsnn_status bsnn_activation_param_count(const bsnn_activation *activation, size_t *out);
+/* Parameter `index`: its name into `buffer` and its value into `value` (may be NULL). Since 0.1. */
+BSNN_API bsnn_status bsnn_activation_param(const bsnn_activation *activation, size_t index, char *buffer,
+                                           size_t capacity, size_t *out_length, double *value);
+/* For i < count: value[i] = ψ(x[i]) and, if `derivative` is non-NULL, derivative[i] =
+ * ψ'(x[i]), where ψ is this handle's function (a·φ+b when normalized). `value` may
+ * equal `x`. Errors: INVALID_ARGUMENT (NULL buffers, count 0). Since 0.1. */
+BSNN_API bsnn_status bsnn_activation_evaluate(const bsnn_activation *activation, const float *x,
+                                              size_t count, float *value, float *derivative);
+
+/* ---------------------------------------------------------------- plugins */
+
+/* Loads an activation plugin (see bsnn_plugin.h). Errors: PLUGIN (with the loader's
+ * reason), INVALID_ARGUMENT. Free with bsnn_plugin_free. Since 0.1. */
+BSNN_API bsnn_status bsnn_plugin_load(const char *path, bsnn_plugin **out);
+/* Releases the handle; activations made from it keep the library loaded. NULL: no-op. Since 0.1. */
+BSNN_API void bsnn_plugin_free(bsnn_plugin *plugin);
+/* The plugin's declared name, copied into `buffer`. Since 0.1. */
+BSNN_API bsnn_status bsnn_plugin_name(const bsnn_plugin *plugin, char *buffer, size_t capacity,
+                                      size_t *out_length);
+/* Number of activations the plugin declares. Since 0.1. */
+BSNN_API bsnn_status bsnn_plugin_activation_count(const bsnn_plugin *plugin, size_t *out);
+/* Name of the plugin's activation `index`. Since 0.1. */
+BSNN_API bsnn_status bsnn_plugin_activation_name(const bsnn_plugin *plugin, size_t index, char *buffer,
+                                                 size_t capacity, size_t *out_length);
+/* Number of parameters of the plugin's activation `index`. Since 0.1. */
+BSNN_API bsnn_status bsnn_plugin_param_count(const bsnn_plugin *plugin, size_t index, size_t *out);
+/* Parameter `param` of activation `index`: name into `buffer`, default into
+ * `default_value` (may be NULL). Since 0.1. */
+BSNN_API bsnn_status bsnn_plugin_param(const bsnn_plugin *plugin, size_t index, size_t param,
+                                       char *buffer, size_t capacity, size_t *out_length,
+                                       double *default_value);
+/* Creates the plugin's activation `name` with parameter overrides (plain, not
+ * normalized). Errors: INVALID_ARGUMENT, PLUGIN. Since 0.1. */
+BSNN_API bsnn_status bsnn_plugin_create_activation(const bsnn_plugin *plugin, const char *name,
+                                                   const char *const *param_names,
+                                                   const double *param_values, size_t param_count,
+                                                   bsnn_activation **out);
+
+/* ---------------------------------------------------------------- datasets */
+
+typedef enum bsnn_scaling {
+    BSNN_SCALING_NONE = 0,
+    BSNN_SCALING_UNIT_INTERVAL = 1, /* bytes / 255, else per-feature min-max (default) */
+    BSNN_SCALING_STANDARDIZE = 2    /* per feature to mean 0, standard deviation 1 */
+} bsnn_scaling;
+
+typedef enum bsnn_split { BSNN_SPLIT_TRAIN = 0, BSNN_SPLIT_TEST = 1 } bsnn_split;
+
+typedef enum bsnn_csv_header {
+    BSNN_CSV_HEADER_AUTO = 0,
+    BSNN_CSV_HEADER_PRESENT = 1,
+    BSNN_CSV_HEADER_ABSENT = 2
+} bsnn_csv_header;
+
+typedef struct bsnn_csv_options {
+    size_t size;          /* sizeof(bsnn_csv_options) */
+    int32_t label_column; /* negative counts from the end (-1 = last); default 0 */
+    int32_t header;       /* bsnn_csv_header; default AUTO */
+    char delimiter;       /* default ',' */
+    int32_t regression;   /* 0: integer class labels (default); 1: one float target */
+    size_t class_count;   /* 0: largest label + 1 (default) */
+} bsnn_csv_options;
+
+typedef struct bsnn_dataset_info {
+    size_t count, feature_count;
+    size_t class_count;  /* 0 for regression data */
+    size_t target_count; /* 0 for classification data */
+} bsnn_dataset_info;
+
+/* Fills `options` with defaults (sets size). Since 0.1. */
+BSNN_API void bsnn_csv_options_init_defaults(bsnn_csv_options *options);
+/* Classification data copied from `features` (count × feature_count floats) and
+ * `labels` (count values in 0..class_count-1). Errors: INVALID_ARGUMENT, SHAPE_MISMATCH. Since 0.1. */
+BSNN_API bsnn_status bsnn_dataset_create(const float *features, const int32_t *labels, size_t count,
+                                         size_t feature_count, size_t class_count, bsnn_dataset **out);
+/* Regression data copied from `features` and `targets` (count × target_count floats). Since 0.1. */
+BSNN_API bsnn_status bsnn_dataset_create_regression(const float *features, const float *targets,
+                                                    size_t count, size_t feature_count,
+                                                    size_t target_count, bsnn_dataset **out);
+/* IDX image + label files (optionally .gz); `limit` 0 keeps all samples. Errors: IO, FORMAT. Since 0.1. */
+BSNN_API bsnn_status bsnn_dataset_load_idx(const char *images_path, const char *labels_path, size_t limit,
+                                           bsnn_scaling scaling, bsnn_dataset **out);
+/* A Fashion-MNIST split from `directory` (NULL: /usr/share/datasets/fashion-mnist);
+ * `limit` 0 keeps all. Errors: IO, FORMAT. Since 0.1. */
+BSNN_API bsnn_status bsnn_dataset_load_fashion_mnist(const char *directory, bsnn_split split, size_t limit,
+                                                     bsnn_scaling scaling, bsnn_dataset **out);
+/* A numeric CSV file; `options` NULL means defaults. Errors: IO, FORMAT, INVALID_ARGUMENT. Since 0.1. */
+BSNN_API bsnn_status bsnn_dataset_load_csv(const char *path, const bsnn_csv_options *options,
+                                           bsnn_dataset **out);
+/* A new data set with the first min(n, count) samples. Since 0.1. */
+BSNN_API bsnn_status bsnn_dataset_prefix(const bsnn_dataset *dataset, size_t n, bsnn_dataset **out);
+/* NULL: no-op. Since 0.1. */
+BSNN_API void bsnn_dataset_free(bsnn_dataset *dataset);
+/* Sizes of the data set. Since 0.1. */
+BSNN_API bsnn_status bsnn_dataset_info_get(const bsnn_dataset *dataset, bsnn_dataset_info *out);
+/* Copies all features (exactly count × feature_count floats) into `buffer`. Since 0.1. */
+BSNN_API bsnn_status bsnn_dataset_features(const bsnn_dataset *dataset, float *buffer, size_t capacity);
+/* Copies all labels (exactly count values; classification data only) into `buffer`. Since 0.1. */
+BSNN_API bsnn_status bsnn_dataset_labels(const bsnn_dataset *dataset, int32_t *buffer, size_t capacity);
+
+/* ---------------------------------------------------------------- models */
+
+typedef enum bsnn_constraint {
+    BSNN_CONSTRAINT_NONE = 0,
+    BSNN_CONSTRAINT_ROW_NORM = 1,  /* W = diag(1/‖vᵢ‖)V (default; the paper's relaxation) */
+    BSNN_CONSTRAINT_ORTHOGONAL = 2 /* QR retraction after each update */
+} bsnn_constraint;
+
+typedef enum bsnn_init {
+    BSNN_INIT_ORTHOGONAL = 0, /* default */
+    BSNN_INIT_XAVIER = 1,
+    BSNN_INIT_HE = 2
+} bsnn_init;
+
+typedef enum bsnn_loss {
+    BSNN_LOSS_CROSS_ENTROPY = 0,
+    BSNN_LOSS_MSE = 1,
+    BSNN_LOSS_BINARY_LOGISTIC = 2,
+    BSNN_LOSS_HUBER = 3
+} bsnn_loss;
+
+typedef struct bsnn_model_config {
+    size_t size; /* sizeof(bsnn_model_config) */
+    size_t inputs, width, depth, outputs; /* depth = square hidden layers (may be 0) */
+    /* Borrowed for the call. Plain handles are normalized with `gpn_root`; a handle from
+     * bsnn_activation_normalize is used as is and `gpn_root` must equal its root. */
+    const bsnn_activation *activation;
+    int32_t gpn_root;   /* bsnn_gpn_root; default BSNN_GPN_B_PLUS */
+    int32_t constraint; /* bsnn_constraint; default ROW_NORM */
+    int32_t init;       /* bsnn_init; default ORTHOGONAL */
+    int32_t bias;       /* non-zero: biases on every layer (default 1) */
+    uint64_t seed;      /* weight initialization seed (default 0) */
+} bsnn_model_config;
+
+typedef struct bsnn_model_info {
+    size_t inputs, width, depth, outputs;
+    size_t layer_count;     /* depth + 2 */
+    size_t parameter_count; /* trainable floats */
+    int32_t bias;
+    int32_t gpn_root;       /* bsnn_gpn_root of the activation */
+} bsnn_model_info;
+
+typedef struct bsnn_evaluation {
+    double loss;
+    double accuracy; /* 0 for regression data */
+    size_t count;
+} bsnn_evaluation;
+
+/* Fills `config` with defaults (sizes 0, activation NULL; sets size). Since 0.1. */
+BSNN_API void bsnn_model_config_init_defaults(bsnn_model_config *config);
+/* Creates and initializes a network. Errors: INVALID_ARGUMENT (size field, zero sizes,
+ * enums, activation), NUMERIC, OUT_OF_MEMORY. Free with bsnn_model_free. Since 0.1. */
+BSNN_API bsnn_status bsnn_model_create(const bsnn_model_config *config, bsnn_model **out);
+/* Releases this handle. Models are reference-counted: a trainer (or another handle from
+ * bsnn_trainer_model) using the same network keeps it alive. NULL: no-op. Since 0.1. */
+BSNN_API void bsnn_model_free(bsnn_model *model);
+/* Shape and counts. Since 0.1. */
+BSNN_API bsnn_status bsnn_model_info_get(const bsnn_model *model, bsnn_model_info *out);
+/* Number of trainable floats. Since 0.1. */
+BSNN_API bsnn_status bsnn_model_parameter_count(const bsnn_model *model, size_t *out);
+/* Layer `layer` (0 = input layer ... depth+1 = output layer) is outputs × inputs. Since 0.1. */
+BSNN_API bsnn_status bsnn_model_layer_shape(const bsnn_model *model, size_t layer, size_t *out_outputs,
+                                            size_t *out_inputs);
+/* Copies the layer's stored weights (V for row-normalized layers; row-major, exactly
+ * outputs × inputs floats) into `buffer`. Errors: INVALID_ARGUMENT, SHAPE_MISMATCH. Since 0.1. */
+BSNN_API bsnn_status bsnn_model_get_weights(const bsnn_model *model, size_t layer, float *buffer,
+                                            size_t count);
+/* Replaces the layer's stored weights from `values` (exactly outputs × inputs finite
+ * floats). Errors: SHAPE_MISMATCH, NUMERIC. Not while a trainer uses the model. Since 0.1. */
+BSNN_API bsnn_status bsnn_model_set_weights(bsnn_model *model, size_t layer, const float *values,
+                                            size_t count);
+/* Copies the layer's bias (exactly `outputs` floats). Errors: WRONG_STATE without biases. Since 0.1. */
+BSNN_API bsnn_status bsnn_model_get_bias(const bsnn_model *model, size_t layer, float *buffer, size_t count);
+/* Replaces the layer's bias (exactly `outputs` finite floats). Since 0.1. */
+BSNN_API bsnn_status bsnn_model_set_bias(bsnn_model *model, size_t layer, const float *values, size_t count);
+/* Logits for `count` samples: `features` holds count × inputs floats (features_count),
+ * `output` receives count × outputs floats (output_count). Safe from several threads
+ * at once on one model while nothing trains it. Since 0.1. */
+BSNN_API bsnn_status bsnn_model_predict(const bsnn_model *model, const float *features, size_t features_count,
+                                        size_t count, float *output, size_t output_count);
+/* Mean loss and accuracy over `data`. Errors: SHAPE_MISMATCH (feature/class counts). Since 0.1. */
+BSNN_API bsnn_status bsnn_model_evaluate(const bsnn_model *model, const bsnn_dataset *data, bsnn_loss loss,
+                                         bsnn_evaluation *out);
+/* Writes the model (safetensors + metadata) atomically to `path`. Errors: IO. Since 0.1. */
+BSNN_API bsnn_status bsnn_model_save(const bsnn_model *model, const char *path);
+/* Loads a model file. Plugin or foreign activations are re-loaded only when
+ * `allow_plugins` is non-zero (else PLUGIN error): loading runs code from the paths the
+ * file names. Errors: IO, FORMAT, PLUGIN. Since 0.1. */
+BSNN_API bsnn_status bsnn_model_load(const char *path, int32_t allow_plugins, bsnn_model **out);
+
+/* ---------------------------------------------------------------- training */
+
+typedef enum bsnn_optimizer {
+    BSNN_OPTIMIZER_SGD = 0,
+    BSNN_OPTIMIZER_MOMENTUM = 1, /* default */
+    BSNN_OPTIMIZER_NESTEROV = 2,
+    BSNN_OPTIMIZER_ADAM = 3
+} bsnn_optimizer;
+
+typedef enum bsnn_schedule {
+    BSNN_SCHEDULE_CONSTANT = 0, /* default */
+    BSNN_SCHEDULE_STEP = 1,     /* × schedule_factor every schedule_steps steps */
+    BSNN_SCHEDULE_COSINE = 2    /* half-cosine to schedule_factor over schedule_steps */
+} bsnn_schedule;
+
+typedef enum bsnn_update_mode {
+    BSNN_UPDATE_CHECKED = 0, /* default: a diverging step never changes the model */
+    BSNN_UPDATE_FUSED = 1    /* faster; see the engine's UpdateMode */
+} bsnn_update_mode;
+
+typedef struct bsnn_training_config {
+    size_t size;          /* sizeof(bsnn_training_config) */
+    size_t batch_size;    /* default 64 */
+    int32_t loss;         /* bsnn_loss; default CROSS_ENTROPY */
+    int32_t optimizer;    /* bsnn_optimizer; default MOMENTUM */
+    double learning_rate; /* default 0.01 */
+    double momentum;      /* default 0.9 */
+    double beta1, beta2, epsilon; /* Adam; defaults 0.9, 0.999, 1e-8 */
+    double weight_decay;  /* decoupled; default 0 */
+    int32_t schedule;     /* bsnn_schedule; default CONSTANT */
+    size_t schedule_steps;
+    double schedule_factor;
+    uint64_t seed;        /* shuffling seed; default 0 */
+    int32_t shuffle;      /* default 1 */
+    int32_t update_mode;  /* bsnn_update_mode; default CHECKED */
+} bsnn_training_config;
+
+typedef enum bsnn_phase { BSNN_PHASE_STEP = 0, BSNN_PHASE_EPOCH_END = 1 } bsnn_phase;
+
+/* What a progress callback sees; valid only during the callback. */
+typedef struct bsnn_progress {
+    size_t size; /* sizeof(bsnn_progress) of the library; fields may be appended */
+    int32_t phase; /* bsnn_phase */
+    size_t epoch, epochs, step_in_epoch, steps_per_epoch, global_step;
+    double loss, accuracy; /* last batch (STEP) or epoch means (EPOCH_END) */
+    double samples_per_second;
+    int32_t has_validation; /* EPOCH_END with a validation set */
+    double validation_loss, validation_accuracy;
+} bsnn_progress;
+
+/* Called on the thread that called fit after every step and every epoch; return
+ * non-zero to cancel (fit then returns BSNN_E_CANCELLED, the model keeps the weights
+ * after that step). Must not use the trainer or its model. */
+typedef int (*bsnn_progress_fn)(const bsnn_progress *progress, void *user_data);
+
+typedef struct bsnn_step_result {
+    double loss;
+    size_t correct, count;
+} bsnn_step_result;
+
+typedef struct bsnn_trainer_state {
+    size_t epoch;         /* epochs completed */
+    size_t step_in_epoch; /* steps done in the current epoch */
+    size_t global_step;   /* optimizer steps */
+} bsnn_trainer_state;
+
+/* Fills `config` with defaults (sets size). Since 0.1. */
+BSNN_API void bsnn_training_config_init_defaults(bsnn_training_config *config);
+/* A trainer for `model` (which it references: the model handle may be freed first and
+ * the network stays alive while the trainer does; training changes what every handle to
+ * that network predicts). `config` NULL means defaults. Since 0.1. */
+BSNN_API bsnn_status bsnn_trainer_create(bsnn_model *model, const bsnn_training_config *config,
+                                         bsnn_trainer **out);
+/* NULL: no-op. Since 0.1. */
+BSNN_API void bsnn_trainer_free(bsnn_trainer *trainer);
+/* Replaces hyper-parameters (the optimizer kind cannot change after the first step:
+ * WRONG_STATE). Since 0.1. */
+BSNN_API bsnn_status bsnn_trainer_set_config(bsnn_trainer *trainer, const bsnn_training_config *config);
+/* A new handle to the trainer's network (free it with bsnn_model_free). Since 0.1. */
+BSNN_API bsnn_status bsnn_trainer_model(const bsnn_trainer *trainer, bsnn_model **out);
+/* Epoch / step counters (restored by bsnn_checkpoint_load). Since 0.1. */
+BSNN_API bsnn_status bsnn_trainer_state_get(const bsnn_trainer *trainer, bsnn_trainer_state *out);
+/* One optimizer step on `count` samples: `features` count × inputs floats
+ * (features_count), `labels` count classes. `out` may be NULL. Errors: NUMERIC (NaN
+ * data or divergence: the model keeps its last good weights), SHAPE_MISMATCH. Since 0.1. */
+BSNN_API bsnn_status bsnn_trainer_step(bsnn_trainer *trainer, const float *features, size_t features_count,
+                                       const int32_t *labels, size_t count, bsnn_step_result *out);
+/* Trains `epochs` more epochs on `data`, evaluating `validation` (may be NULL) after
+ * each; `progress` may be NULL. Errors: CANCELLED, NUMERIC, SHAPE_MISMATCH. Since 0.1. */
+BSNN_API bsnn_status bsnn_trainer_fit(bsnn_trainer *trainer, const bsnn_dataset *data,
+                                      const bsnn_dataset *validation, size_t epochs,
+                                      bsnn_progress_fn progress, void *user_data);
+/* bsnn_trainer_fit on arrays (copied): count samples of features (features_count =
+ * count × inputs) with labels in 0..outputs-1. Since 0.1. */
+BSNN_API bsnn_status bsnn_trainer_fit_arrays(bsnn_trainer *trainer, const float *features,
+                                             size_t features_count, const int32_t *labels, size_t count,
+                                             size_t epochs, bsnn_progress_fn progress, void *user_data);
+/* Writes model + optimizer state + position atomically to `path`. Errors: IO. Since 0.1. */
+BSNN_API bsnn_status bsnn_checkpoint_save(const bsnn_trainer *trainer, const char *path);
+/* Resumes from a checkpoint: a new trainer (with its own model; get it with
+ * bsnn_trainer_model). `allow_plugins` as in bsnn_model_load. Since 0.1. */
+BSNN_API bsnn_status bsnn_checkpoint_load(const char *path, int32_t allow_plugins, bsnn_trainer **out);
+
+/* ---------------------------------------------------------------- signal probe */
+
+typedef enum bsnn_upstream {
+    BSNN_UPSTREAM_GAUSSIAN = 0, /* ∂E/∂x at the top ~ N(0,1) with `seed` (default) */
+    BSNN_UPSTREAM_LABELS = 1    /* the gradient of `loss` at `labels` */
+} bsnn_upstream;
+
+typedef struct bsnn_probe_config {
+    size_t size; /* sizeof(bsnn_probe_config) */
+    int32_t upstream; /* bsnn_upstream */
+    uint64_t seed;
+    const int32_t *labels; /* BSNN_UPSTREAM_LABELS: one per sample (borrowed for the call) */
+    size_t label_count;
+    int32_t loss;          /* bsnn_loss; default CROSS_ENTROPY */
+    size_t histogram_bins; /* default 60 */
+} bsnn_probe_config;
+
+typedef enum bsnn_probe_array {
+    BSNN_PROBE_FORWARD_NORMS = 0,   /* depth + 2 values: ‖x⁽ˡ⁾‖/√d */
+    BSNN_PROBE_BACKWARD_NORMS = 1,  /* depth + 1 values: ‖∂E/∂h⁽ˡ⁾‖ */
+    BSNN_PROBE_WEIGHT_GRADIENT_NORMS = 2,       /* depth + 1, per-sample mean */
+    BSNN_PROBE_BATCH_WEIGHT_GRADIENT_NORMS = 3, /* depth + 1, minibatch gradient */
+    BSNN_PROBE_DERIVATIVE_HISTOGRAM = 4         /* histogram_bins counts of a·φ'(h) */
+} bsnn_probe_array;
+
+/* Fills `config` with defaults (sets size). Since 0.1. */
+BSNN_API void bsnn_probe_config_init_defaults(bsnn_probe_config *config);
+/* Runs forward + backward on `count` samples (features_count = count × inputs) without
+ * changing weights; `config` NULL means defaults. Free the result with bsnn_probe_free. Since 0.1. */
+BSNN_API bsnn_status bsnn_probe_run(const bsnn_model *model, const float *features, size_t features_count,
+                                    size_t count, const bsnn_probe_config *config, bsnn_probe **out);
+/* NULL: no-op. Since 0.1. */
+BSNN_API void bsnn_probe_free(bsnn_probe *probe);
+/* Copies array `which` into `buffer` (capacity doubles) and sets *out_count to its
+ * length; buffer NULL with capacity 0 only queries the length. Since 0.1. */
+BSNN_API bsnn_status bsnn_probe_get(const bsnn_probe *probe, bsnn_probe_array which, double *buffer,
+                                    size_t capacity, size_t *out_count);
+/* The derivative histogram's range [lower, upper). Since 0.1. */
+BSNN_API bsnn_status bsnn_probe_histogram_range(const bsnn_probe *probe, double *out_lower,
+                                                double *out_upper);
+
+/* ---------------------------------------------------------------- BLAS */
+
+/* Sets the process-wide number of threads per matrix product (>= 1). Not while other
+ * threads train. Errors: INVALID_ARGUMENT for 0. Since 0.1. */
+BSNN_API bsnn_status bsnn_blas_set_threads(size_t threads);
+/* The current number of BLAS threads. Since 0.1. */
+BSNN_API size_t bsnn_blas_threads(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* BSNN_H */

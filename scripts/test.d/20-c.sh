@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# The C ABI: examples and tests compiled against include/bsnn.h and the release
+# libbsnn.so of this checkout (not the installed copy), the exported-symbol check, the
+# header as C11 and C++, and the C tests under valgrind memcheck.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+root=$PWD
+swift build -c release 2>&1 | grep -E "error:" ; swift build -c release >/dev/null 2>&1 || { echo "c: 0 passed, 1 failed"; exit 1; }
+bin=$(swift build -c release --show-bin-path)
+work=$(mktemp -d /tmp/bsnn-c.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+CFLAGS=(-std=c11 -Wall -Wextra -Werror -pedantic -O1 -g -I"$root/include")
+LIBS=(-L"$bin" -Wl,-rpath,"$bin" -lbsnn -lm)
+
+passed=0; failed=0
+check() { # name command...
+    local name=$1; shift
+    local start=$(date +%s.%N)
+    if "$@" >"$work/$name.log" 2>&1; then
+        passed=$((passed + 1)); printf 'ok    %-22s (%.1f s)\n' "$name" "$(echo "$(date +%s.%N) - $start" | bc)"
+    else
+        failed=$((failed + 1)); echo "FAIL  $name"; tail -25 "$work/$name.log" | sed 's/^/      /'
+    fi
+}
+build() { cc "${CFLAGS[@]}" -o "$work/$1" "$2" "${LIBS[@]}" "${@:3}"; }
+
+make -s -C examples/plugins >/dev/null
+plugin=$root/examples/plugins/libsoftclip.so
+
+check header-c11 bash -c "echo '#include <bsnn.h>
+int main(void){return bsnn_abi_version()==BSNN_ABI_VERSION?0:1;}' | cc ${CFLAGS[*]} -x c - -o $work/hc ${LIBS[*]} && $work/hc"
+check header-c++11 bash -c "echo '#include <bsnn.h>
+int main(){bsnn_model *m=nullptr; bsnn_model_free(m); return bsnn_abi_version()==BSNN_ABI_VERSION?0:1;}' | g++ -std=c++11 -Wall -Wextra -Werror -pedantic -I$root/include -x c++ - -o $work/hcc ${LIBS[*]} && $work/hcc"
+symbols() {
+    nm -D --defined-only "$bin/libbsnn.so" | awk '{print $3}' | grep '^bsnn_' | sort >"$work/exported"
+    grep -oE '^BSNN_API [^(]*\(' include/bsnn.h | grep -oE 'bsnn_[a-z0-9_]+ *\($' | tr -d ' (' | sort >"$work/declared"
+    diff -u "$work/declared" "$work/exported" && echo "$(wc -l <"$work/declared") functions"
+}
+check symbols symbols
+
+for ex in gpn_table ffi_erf probe train_fashion plugin_train; do
+    build "$ex" "examples/c/$ex.c" || { failed=$((failed + 1)); echo "FAIL  compile $ex"; continue; }
+done
+check gpn_table "$work/gpn_table"
+check ffi_erf "$work/ffi_erf"
+check probe "$work/probe"
+check train_fashion "$work/train_fashion"
+check plugin_train "$work/plugin_train" "$plugin"
+
+build test_api tests/c/test_api.c && build test_threads tests/c/test_threads.c -pthread
+check test_api "$work/test_api" "$plugin"
+check test_threads "$work/test_threads"
+
+if command -v valgrind >/dev/null; then
+    # Debian's valgrind cannot parse the DWARF 5 of the static Swift runtime: check a
+    # copy without debug info, found first through LD_LIBRARY_PATH (rpath is RUNPATH).
+    mkdir -p "$work/vglib" && strip --strip-debug -o "$work/vglib/libbsnn.so" "$bin/libbsnn.so"
+    VG=(env LD_LIBRARY_PATH="$work/vglib" valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=1)
+    check valgrind-test_api "${VG[@]}" "$work/test_api" "$plugin"
+    check valgrind-test_threads "${VG[@]}" "$work/test_threads"
+else
+    echo "SKIP  valgrind (not installed): memory checks not run"
+fi
+
+echo "c: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
