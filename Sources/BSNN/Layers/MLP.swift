@@ -20,6 +20,7 @@ public final class MLP: @unchecked Sendable {
     /// `initializeWeights: false` leaves zeros for a loader to fill (skips 200 QRs).
     init(_ configuration: MLPConfiguration, initializeWeights: Bool) throws {
         try configuration.validate()
+        BLAS.applyDefaultThreadCount()
         self.configuration = configuration
         let c = configuration
         var built: [DenseLayer] = []

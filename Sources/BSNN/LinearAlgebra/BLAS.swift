@@ -1,4 +1,7 @@
 import COpenBLAS
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Row-major single-precision matrix products through OpenBLAS. All hot-path products
 /// in bsnn go through here, so thread policy lives in one place.
@@ -20,10 +23,30 @@ public enum BLAS {
     }
 
     /// Number of threads OpenBLAS uses for each product (process-wide setting).
+    /// Setting it overrides bsnn's default (see `applyDefaultThreadCount`).
     public static var threadCount: Int {
         get { Int(openblas_get_num_threads()) }
-        set { openblas_set_num_threads(Int32(max(1, newValue))) }
+        set {
+            _ = defaultApplied
+            openblas_set_num_threads(Int32(max(1, newValue)))
+        }
     }
+
+    /// bsnn's default: `BSNN_NUM_THREADS` if set, else `OPENBLAS_NUM_THREADS` /
+    /// `OMP_NUM_THREADS` as OpenBLAS itself reads them, else 1 thread. One thread is the
+    /// default because at batch 64 a second thread buys little (measured 1.0–1.3× on
+    /// these 2-core machines) and 2-thread OpenBLAS collapses to 1–2 GFLOP/s when the
+    /// other core is busy; `bsnn_blas_set_threads` / `--threads` opt in.
+    private static let defaultApplied: Void = {
+        if let v = getenv("BSNN_NUM_THREADS"), let n = Int32(String(cString: v)), n > 0 {
+            openblas_set_num_threads(n)
+        } else if getenv("OPENBLAS_NUM_THREADS") == nil && getenv("OMP_NUM_THREADS") == nil {
+            openblas_set_num_threads(1)
+        }
+    }()
+
+    /// Applies the default thread policy once per process; called when a model is made.
+    public static func applyDefaultThreadCount() { _ = defaultApplied }
 
     /// Σ xᵢ² accumulated in double precision (OpenBLAS `dsdot`, vectorized): the
     /// per-layer norms of a 200-layer net span 1e-40…1e30, and float accumulation would
