@@ -150,7 +150,7 @@ def _errcheck(result: int, func: Any, args: tuple) -> int:
         cls = BY_STATUS.get(result, BSNNError)
         if not message:
             message = (lib.bsnn_status_string(result) or b"").decode()
-        raise cls(f"{func.__name__}: {message}", result)
+        raise cls(message, result)  # the message already names the function
     return result
 
 
