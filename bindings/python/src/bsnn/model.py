@@ -155,8 +155,12 @@ class MLP:
         c.bias = 1 if bias else 0
         c.seed = int(seed)
         out = _ffi.out_handle()
-        lib.bsnn_model_create(ctypes.byref(c), ctypes.byref(out))
-        self._setup(_ffi.Handle("model", out), act)
+        try:
+            lib.bsnn_model_create(ctypes.byref(c), ctypes.byref(out))
+        finally:
+            if isinstance(activation, str):
+                act.close()  # the model keeps its own copy; nothing calls back into Python
+        self._setup(_ffi.Handle("model", out), None if isinstance(activation, str) else act)
 
     def _setup(self, handle: _ffi.Handle, activation: Activation | None) -> None:
         self._handle = handle
