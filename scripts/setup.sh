@@ -46,3 +46,17 @@ $SUDO install -C -m 0644 "$pc" "$prefix/lib/pkgconfig/bsnn.pc"
 rm -f "$pc"
 $SUDO ldconfig
 echo "setup: installed libbsnn.so, bsnn.h, bsnn_plugin.h and bsnn.pc under $prefix"
+
+# The Python package (ctypes only, no compiler): bundles .build/release/libbsnn.so.
+# Re-installed only when the bundled library or the sources differ from what is there.
+if command -v python3 >/dev/null; then
+    python3 -c "import numpy" 2>/dev/null || PIP_ROOT_USER_ACTION=ignore python3 -m pip install -q numpy
+    stamp=$(cat "$bin/libbsnn.so" bindings/python/pyproject.toml bindings/python/setup.py bindings/python/src/bsnn/*.py | sha256sum | cut -c1-16)
+    installed=$(python3 -c "import bsnn, pathlib; print((pathlib.Path(bsnn.__file__).parent / '.stamp').read_text())" 2>/dev/null || true)
+    if [ "$stamp" != "$installed" ]; then
+        PIP_ROOT_USER_ACTION=ignore python3 -m pip install -q --force-reinstall --no-deps ./bindings/python
+        site=$(cd /tmp && python3 -c "import bsnn, pathlib; print(pathlib.Path(bsnn.__file__).parent)")
+        echo "$stamp" >"$site/.stamp"
+        echo "setup: installed the Python package bsnn into $site"
+    fi
+fi

@@ -1,0 +1,44 @@
+"""bsnn — bidirectionally self-normalizing deep networks, through libbsnn's C ABI (ctypes).
+
+    import bsnn
+    X, y = bsnn.datasets.fashion_mnist("train", limit=10000)
+    model = bsnn.MLP(784, 128, 8, 10, "tanh", seed=42)
+    model.fit(X, y, epochs=3, lr=0.02, seed=1)
+"""
+from __future__ import annotations
+
+from . import _ffi
+from .activation import Activation, Moments, Roots, builtin_names
+from .errors import (BSNNError, BSNNIOError, Cancelled, FormatError, InternalError,
+                     InvalidArgument, IOError_, NumericError, OutOfMemory, PluginError,
+                     ShapeError, WrongState)
+from .model import MLP, History, ProbeResult, StepResult, Trainer, load
+from ._progress import ProgressInfo
+from . import datasets
+
+__version__: str = _ffi.library_version
+library_path: str = _ffi.library_path
+
+
+def features() -> dict[str, bool]:
+    """What the loaded library was built with."""
+    f = _ffi.lib.bsnn_features()
+    return {"plugins": bool(f & _ffi.FEATURE_PLUGINS), "ffi": bool(f & _ffi.FEATURE_FFI),
+            "threaded_blas": bool(f & _ffi.FEATURE_THREADED_BLAS)}
+
+
+def set_blas_threads(threads: int) -> None:
+    """Process-wide number of threads per matrix product (>= 1)."""
+    _ffi.lib.bsnn_blas_set_threads(int(threads))
+
+
+def blas_threads() -> int:
+    return int(_ffi.lib.bsnn_blas_threads())
+
+
+__all__ = ["Activation", "Moments", "Roots", "builtin_names", "MLP", "Trainer", "History",
+           "ProbeResult", "StepResult", "ProgressInfo", "load", "datasets", "features",
+           "set_blas_threads", "blas_threads", "library_path", "__version__",
+           "BSNNError", "InvalidArgument", "ShapeError", "IOError_", "BSNNIOError",
+           "FormatError", "PluginError", "NumericError", "OutOfMemory", "WrongState",
+           "Cancelled", "InternalError"]

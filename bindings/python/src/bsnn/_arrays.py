@@ -1,0 +1,64 @@
+"""numpy ↔ C buffers. C-contiguous float32/int32 arrays are passed by pointer (no copy);
+anything else is converted once, explicitly, after validating dtype and shape, so that
+the C library never sees a wrong-sized buffer."""
+from __future__ import annotations
+
+import ctypes
+from typing import Any
+
+import numpy as np
+
+from .errors import InvalidArgument, NumericError, ShapeError
+
+
+def _numeric(array: Any, what: str) -> np.ndarray:
+    a = np.asarray(array)
+    if a.dtype.kind not in "fiub":
+        raise InvalidArgument(f"{what} must be a numeric array, got dtype {a.dtype}")
+    return a
+
+
+def features(x: Any, inputs: int, what: str = "X", check_finite: bool = True) -> np.ndarray:
+    """A C-contiguous float32 (count, inputs) array; a 1-D array of `inputs` values is one
+    sample. Copies only when dtype or layout require it."""
+    a = _numeric(x, what)
+    if a.ndim == 1 and a.shape[0] == inputs:
+        a = a.reshape(1, inputs)
+    if a.ndim != 2 or a.shape[1] != inputs:
+        raise ShapeError(f"{what} must have shape (count, {inputs}), got {a.shape}")
+    if a.shape[0] == 0:
+        raise ShapeError(f"{what} has no samples")
+    a = np.ascontiguousarray(a, dtype=np.float32)  # no-op for C-contiguous float32
+    if check_finite and not np.isfinite(a).all():
+        bad = int(np.argwhere(~np.isfinite(a))[0][0])
+        raise NumericError(f"{what} contains NaN or infinity (first in sample {bad})")
+    return a
+
+
+def labels(y: Any, count: int, classes: int, what: str = "y") -> np.ndarray:
+    """A C-contiguous int32 vector of `count` class indices in [0, classes)."""
+    a = _numeric(y, what)
+    if a.ndim == 2 and a.shape[1] == 1:
+        a = a.reshape(-1)
+    if a.ndim != 1 or a.shape[0] != count:
+        raise ShapeError(f"{what} must have shape ({count},), got {a.shape}")
+    if a.dtype.kind == "f":
+        if not np.array_equal(a, np.round(a)):
+            raise InvalidArgument(f"{what} must hold integer class labels")
+    if count and (a.min() < 0 or a.max() >= classes):
+        raise InvalidArgument(f"{what} labels must lie in 0..{classes - 1}, got "
+                              f"{a.min()}..{a.max()}")
+    return np.ascontiguousarray(a, dtype=np.int32)
+
+
+def ptr(a: np.ndarray | None) -> int | None:
+    """The array's data address for a c_void_p argument (the caller keeps `a` alive)."""
+    return None if a is None else a.ctypes.data
+
+
+def double_buffer(n: int) -> tuple[np.ndarray, int]:
+    a = np.empty(n, dtype=np.float64)
+    return a, a.ctypes.data
+
+
+__all__ = ["features", "labels", "ptr", "double_buffer", "ctypes"]

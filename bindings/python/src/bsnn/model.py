@@ -1,0 +1,486 @@
+"""Networks (MLP), trainers, checkpoints and data sets made from numpy arrays."""
+from __future__ import annotations
+
+import ctypes
+import os
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+
+from . import _arrays, _ffi
+from ._ffi import lib
+from ._progress import ProgressInfo, Reporter
+from .activation import Activation, root_code
+from .errors import Cancelled, InvalidArgument
+
+
+def _path(path: str | os.PathLike) -> bytes:
+    return os.fsencode(os.fspath(path))
+
+
+def _enum(table: dict[str, int], value: str, what: str) -> int:
+    try:
+        return table[value]
+    except (KeyError, TypeError):
+        raise InvalidArgument(f"{what} must be one of {sorted(table)}, got {value!r}") from None
+
+
+class Dataset:
+    """A classification data set owned by the library (copied from arrays, or loaded)."""
+
+    def __init__(self, handle: _ffi.Handle) -> None:
+        self._handle = handle
+
+    @classmethod
+    def from_arrays(cls, X: Any, y: Any, classes: int, inputs: int | None = None) -> "Dataset":
+        x = _arrays.features(X, inputs if inputs is not None else np.asarray(X).shape[-1])
+        labels = _arrays.labels(y, x.shape[0], classes)
+        out = _ffi.out_handle()
+        lib.bsnn_dataset_create(x.ctypes.data, labels.ctypes.data, x.shape[0], x.shape[1],
+                                classes, ctypes.byref(out))
+        return cls(_ffi.Handle("dataset", out))
+
+    @property
+    def _ptr(self) -> int:
+        return self._handle.address
+
+    def info(self) -> _ffi.DatasetInfo:
+        info = _ffi.DatasetInfo()
+        lib.bsnn_dataset_info_get(self._ptr, ctypes.byref(info))
+        return info
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """(features float32 (count, features), labels int32 (count,))."""
+        info = self.info()
+        x = np.empty((info.count, info.feature_count), np.float32)
+        y = np.empty(info.count, np.int32)
+        lib.bsnn_dataset_features(self._ptr, x.ctypes.data, x.size)
+        lib.bsnn_dataset_labels(self._ptr, y.ctypes.data, y.size)
+        return x, y
+
+    def close(self) -> None:
+        self._handle.close()
+
+    def __enter__(self) -> "Dataset":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+
+@dataclass
+class ProbeResult:
+    """Per-layer signal norms of one forward + backward pass (see bsnn_probe_array)."""
+    forward_norms: np.ndarray            # depth + 2 values ‖x⁽ˡ⁾‖/√d
+    backward_norms: np.ndarray           # depth + 1 values ‖∂E/∂h⁽ˡ⁾‖
+    weight_gradient_norms: np.ndarray    # depth + 1, per-sample mean
+    batch_weight_gradient_norms: np.ndarray  # depth + 1, minibatch gradient
+    derivative_histogram: np.ndarray     # counts of a·φ'(h)
+    histogram_range: tuple[float, float]
+
+
+class History(dict):
+    """Per-epoch metrics of a fit: keys loss, accuracy, samples_per_second and, with a
+    validation set, val_loss, val_accuracy. ``stopped_early`` is True when the callback
+    asked to stop."""
+    stopped_early: bool = False
+
+
+def _training_config(batch_size: int, optimizer: str, lr: float, momentum: float,
+                     seed: int, loss: str = "cross_entropy", weight_decay: float = 0.0,
+                     update_mode: str = "checked", shuffle: bool = True,
+                     **extra: Any) -> _ffi.TrainingConfig:
+    c = _ffi.TrainingConfig()
+    lib.bsnn_training_config_init_defaults(ctypes.byref(c))
+    if int(batch_size) <= 0:
+        raise InvalidArgument(f"batch_size must be positive, got {batch_size}")
+    c.batch_size = int(batch_size)
+    c.optimizer = _enum(_ffi.OPTIMIZER, optimizer, "optimizer")
+    c.loss = _enum(_ffi.LOSS, loss, "loss")
+    c.learning_rate = float(lr)
+    c.momentum = float(momentum)
+    c.weight_decay = float(weight_decay)
+    c.seed = int(seed)
+    c.shuffle = 1 if shuffle else 0
+    c.update_mode = _enum(_ffi.UPDATE_MODE, update_mode, "update_mode")
+    for key in ("beta1", "beta2", "epsilon", "schedule_factor"):
+        if key in extra:
+            setattr(c, key, float(extra.pop(key)))
+    if "schedule" in extra:
+        c.schedule = _enum(_ffi.SCHEDULE, extra.pop("schedule"), "schedule")
+    if "schedule_steps" in extra:
+        c.schedule_steps = int(extra.pop("schedule_steps"))
+    if extra:
+        raise InvalidArgument(f"unknown training options: {', '.join(sorted(extra))}")
+    return c
+
+
+class MLP:
+    """A bidirectionally self-normalizing multilayer perceptron.
+
+    ``MLP(784, 128, 8, 10, "tanh")`` builds inputs → width (depth square hidden layers)
+    → outputs with the GPN-normalized activation (root b+; ``gpn="b-"`` for b−,
+    ``gpn=False`` for the plain function), row-normalized weights and orthogonal init.
+    """
+
+    def __init__(self, inputs: int, width: int, depth: int, outputs: int,
+                 activation: str | Activation = "tanh", gpn: bool | str = True,
+                 constraint: str = "row_norm", init: str = "orthogonal", bias: bool = True,
+                 seed: int = 0) -> None:
+        act = Activation(activation) if isinstance(activation, str) else activation
+        if not isinstance(act, Activation):
+            raise InvalidArgument(f"activation must be a name or bsnn.Activation, got {type(activation).__name__}")
+        existing = act.root
+        if existing is not None:
+            root = root_code(existing)  # an already normalized handle is used as is
+        elif gpn is True:
+            root = _ffi.GPN_B_PLUS
+        elif gpn is False or gpn is None:
+            root = _ffi.GPN_NONE
+        else:
+            root = root_code(gpn)
+        for value, what in ((inputs, "inputs"), (width, "width"), (outputs, "outputs")):
+            if int(value) <= 0:
+                raise InvalidArgument(f"{what} must be positive, got {value}")
+        if int(depth) < 0:
+            raise InvalidArgument(f"depth must be >= 0, got {depth}")
+        c = _ffi.ModelConfig()
+        lib.bsnn_model_config_init_defaults(ctypes.byref(c))
+        c.inputs, c.width, c.depth, c.outputs = int(inputs), int(width), int(depth), int(outputs)
+        c.activation = act._ptr
+        c.gpn_root = root
+        c.constraint = _enum(_ffi.CONSTRAINT, constraint, "constraint")
+        c.init = _enum(_ffi.INIT, init, "init")
+        c.bias = 1 if bias else 0
+        c.seed = int(seed)
+        out = _ffi.out_handle()
+        try:
+            lib.bsnn_model_create(ctypes.byref(c), ctypes.byref(out))
+        finally:
+            if isinstance(activation, str):
+                act.close()  # the model keeps its own copy; nothing calls back into Python
+        self._setup(_ffi.Handle("model", out), None if isinstance(activation, str) else act)
+
+    def _setup(self, handle: _ffi.Handle, activation: Activation | None) -> None:
+        self._handle = handle
+        # Python-callback activations must outlive the model that calls them.
+        self._activation = activation
+        self._trainer: Trainer | None = None
+        info = self.info
+        self.inputs, self.width, self.depth, self.outputs = (info.inputs, info.width,
+                                                             info.depth, info.outputs)
+        self.layer_count = info.layer_count
+
+    @classmethod
+    def _wrap(cls, out: ctypes.c_void_p, activation: Activation | None = None) -> "MLP":
+        self = cls.__new__(cls)
+        self._setup(_ffi.Handle("model", out), activation)
+        return self
+
+    @property
+    def _ptr(self) -> int:
+        return self._handle.address
+
+    @property
+    def info(self) -> _ffi.ModelInfo:
+        info = _ffi.ModelInfo()
+        lib.bsnn_model_info_get(self._ptr, ctypes.byref(info))
+        return info
+
+    @property
+    def parameter_count(self) -> int:
+        return int(self.info.parameter_count)
+
+    # ------------------------------------------------------------ inference
+    def predict(self, X: Any, check_finite: bool = False) -> np.ndarray:
+        """Logits, float32 (count, outputs). X (count, inputs) float32 C-contiguous is
+        passed without a copy. NaN inputs give NaN logits unless `check_finite`."""
+        x = _arrays.features(X, self.inputs, check_finite=check_finite)
+        out = np.empty((x.shape[0], self.outputs), np.float32)
+        lib.bsnn_model_predict(self._ptr, x.ctypes.data, x.size, x.shape[0],
+                               out.ctypes.data, out.size)
+        return out
+
+    def evaluate(self, X: Any, y: Any, loss: str = "cross_entropy") -> tuple[float, float]:
+        """(mean loss, accuracy) over (X, y)."""
+        with Dataset.from_arrays(X, y, self.outputs, self.inputs) as data:
+            ev = _ffi.Evaluation()
+            lib.bsnn_model_evaluate(self._ptr, data._ptr, _enum(_ffi.LOSS, loss, "loss"),
+                                    ctypes.byref(ev))
+        return ev.loss, ev.accuracy
+
+    def probe(self, X: Any, seed: int = 0, labels: Any = None, loss: str = "cross_entropy",
+              histogram_bins: int = 60) -> ProbeResult:
+        """Forward/backward signal norms per layer without changing weights. Upstream
+        gradient: N(0,1) with `seed`, or the loss gradient at `labels` if given."""
+        x = _arrays.features(X, self.inputs)
+        c = _ffi.ProbeConfig()
+        lib.bsnn_probe_config_init_defaults(ctypes.byref(c))
+        c.seed = int(seed)
+        c.loss = _enum(_ffi.LOSS, loss, "loss")
+        c.histogram_bins = int(histogram_bins)
+        y = None
+        if labels is not None:
+            y = _arrays.labels(labels, x.shape[0], self.outputs)
+            c.upstream = _ffi.UPSTREAM["labels"]
+            c.labels = y.ctypes.data
+            c.label_count = y.size
+        out = _ffi.out_handle()
+        lib.bsnn_probe_run(self._ptr, x.ctypes.data, x.size, x.shape[0], ctypes.byref(c),
+                           ctypes.byref(out))
+        handle = _ffi.Handle("probe", out)
+        try:
+            def get(which: int) -> np.ndarray:
+                n = ctypes.c_size_t()
+                lib.bsnn_probe_get(handle.address, which, None, 0, ctypes.byref(n))
+                a = np.empty(n.value, np.float64)
+                lib.bsnn_probe_get(handle.address, which, a.ctypes.data, a.size, ctypes.byref(n))
+                return a
+            lo, hi = ctypes.c_double(), ctypes.c_double()
+            lib.bsnn_probe_histogram_range(handle.address, ctypes.byref(lo), ctypes.byref(hi))
+            return ProbeResult(get(_ffi.PROBE_FORWARD_NORMS), get(_ffi.PROBE_BACKWARD_NORMS),
+                               get(_ffi.PROBE_WEIGHT_GRADIENT_NORMS),
+                               get(_ffi.PROBE_BATCH_WEIGHT_GRADIENT_NORMS),
+                               get(_ffi.PROBE_DERIVATIVE_HISTOGRAM), (lo.value, hi.value))
+        finally:
+            handle.close()
+
+    # ------------------------------------------------------------ parameters
+    def layer_shape(self, layer: int) -> tuple[int, int]:
+        """(outputs, inputs) of layer `layer` (0 = input layer … depth+1 = output)."""
+        o, i = ctypes.c_size_t(), ctypes.c_size_t()
+        lib.bsnn_model_layer_shape(self._ptr, int(layer), ctypes.byref(o), ctypes.byref(i))
+        return o.value, i.value
+
+    def weights(self, layer: int) -> np.ndarray:
+        """A copy of the layer's stored weights (V for row-normalized layers), float32
+        (outputs, inputs) — the tensor ``layers.{layer}.weight`` of a saved file."""
+        shape = self.layer_shape(layer)
+        w = np.empty(shape, np.float32)
+        lib.bsnn_model_get_weights(self._ptr, int(layer), w.ctypes.data, w.size)
+        return w
+
+    def set_weights(self, layer: int, values: Any) -> None:
+        shape = self.layer_shape(layer)
+        v = np.ascontiguousarray(values, dtype=np.float32)
+        if v.shape != shape:
+            raise _shape_error(f"layer {layer} weights must have shape {shape}, got {v.shape}")
+        lib.bsnn_model_set_weights(self._ptr, int(layer), v.ctypes.data, v.size)
+
+    def bias(self, layer: int) -> np.ndarray:
+        b = np.empty(self.layer_shape(layer)[0], np.float32)
+        lib.bsnn_model_get_bias(self._ptr, int(layer), b.ctypes.data, b.size)
+        return b
+
+    def set_bias(self, layer: int, values: Any) -> None:
+        n = self.layer_shape(layer)[0]
+        v = np.ascontiguousarray(values, dtype=np.float32)
+        if v.shape != (n,):
+            raise _shape_error(f"layer {layer} bias must have shape ({n},), got {v.shape}")
+        lib.bsnn_model_set_bias(self._ptr, int(layer), v.ctypes.data, v.size)
+
+    # ------------------------------------------------------------ files
+    def save(self, path: str | os.PathLike) -> None:
+        """Writes the model (safetensors + JSON metadata) atomically."""
+        lib.bsnn_model_save(self._ptr, _path(path))
+
+    # ------------------------------------------------------------ training
+    def fit(self, X: Any, y: Any, epochs: int = 1, batch_size: int = 64,
+            optimizer: str = "momentum", lr: float = 0.01, momentum: float = 0.9,
+            validation: tuple[Any, Any] | None = None,
+            callback: Callable[[ProgressInfo], Any] | None = None,
+            progress: str | None = "auto", seed: int = 0, **options: Any) -> History:
+        """Trains `epochs` epochs on (X, y) and returns the per-epoch History.
+
+        The trainer (and its optimizer state) is kept between calls, so a second fit
+        continues; changing `optimizer` starts a fresh one. `callback(info)` runs after
+        every step and epoch; returning True stops training early. Other keyword
+        options: loss, weight_decay, update_mode ("checked"/"fused"), shuffle, beta1,
+        beta2, epsilon, schedule, schedule_steps, schedule_factor.
+        """
+        config = _training_config(batch_size, optimizer, lr, momentum, seed, **options)
+        if self._trainer is None or self._trainer._optimizer != config.optimizer:
+            if self._trainer is not None:
+                self._trainer.close()
+            self._trainer = Trainer._from_config(self, config)
+        else:
+            self._trainer._set_config(config)
+        return self._trainer.fit(X, y, epochs, validation=validation, callback=callback,
+                                 progress=progress)
+
+    # ------------------------------------------------------------ lifetime
+    def close(self) -> None:
+        """Frees this handle (idempotent); a trainer using the network keeps it alive."""
+        if self._trainer is not None:
+            self._trainer.close()
+            self._trainer = None
+        self._handle.close()
+
+    def __enter__(self) -> "MLP":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        if self._handle.closed:
+            return "<bsnn.MLP (closed)>"
+        return (f"<bsnn.MLP {self.inputs}→{self.width}×{self.depth}→{self.outputs}, "
+                f"{self.parameter_count} parameters>")
+
+
+def _shape_error(message: str) -> Exception:
+    from .errors import ShapeError
+    return ShapeError(message)
+
+
+def load(path: str | os.PathLike, allow_plugins: bool = False) -> MLP:
+    """Loads a model file. Plugin/foreign activations are re-loaded only with
+    `allow_plugins=True`, since that runs code from the paths the file names."""
+    out = _ffi.out_handle()
+    lib.bsnn_model_load(_path(path), 1 if allow_plugins else 0, ctypes.byref(out))
+    return MLP._wrap(out)
+
+
+@dataclass(frozen=True)
+class StepResult:
+    loss: float
+    correct: int
+    count: int
+
+
+class Trainer:
+    """Trains an MLP: single steps, whole fits, checkpoints that resume exactly.
+
+    ``Trainer(model, batch_size=64, optimizer="momentum", lr=0.01, momentum=0.9,
+    seed=0, **options)`` with the options of ``MLP.fit``.
+    """
+
+    def __init__(self, model: MLP, batch_size: int = 64, optimizer: str = "momentum",
+                 lr: float = 0.01, momentum: float = 0.9, seed: int = 0, **options: Any) -> None:
+        config = _training_config(batch_size, optimizer, lr, momentum, seed, **options)
+        self._create(model, config)
+
+    @classmethod
+    def _from_config(cls, model: MLP, config: _ffi.TrainingConfig) -> "Trainer":
+        self = cls.__new__(cls)
+        self._create(model, config)
+        return self
+
+    def _create(self, model: MLP, config: _ffi.TrainingConfig) -> None:
+        out = _ffi.out_handle()
+        lib.bsnn_trainer_create(model._ptr, ctypes.byref(config), ctypes.byref(out))
+        self._handle = _ffi.Handle("trainer", out)
+        self._model: MLP | None = model
+        self._optimizer = config.optimizer
+
+    def _set_config(self, config: _ffi.TrainingConfig) -> None:
+        lib.bsnn_trainer_set_config(self._ptr, ctypes.byref(config))
+
+    @property
+    def _ptr(self) -> int:
+        return self._handle.address
+
+    @property
+    def model(self) -> MLP:
+        """The network being trained (shared: it changes as training proceeds)."""
+        if self._model is None:
+            out = _ffi.out_handle()
+            lib.bsnn_trainer_model(self._ptr, ctypes.byref(out))
+            self._model = MLP._wrap(out)
+        return self._model
+
+    @property
+    def state(self) -> dict[str, int]:
+        """epoch (completed), step_in_epoch, global_step."""
+        s = _ffi.TrainerState()
+        lib.bsnn_trainer_state_get(self._ptr, ctypes.byref(s))
+        return {"epoch": s.epoch, "step_in_epoch": s.step_in_epoch, "global_step": s.global_step}
+
+    def step(self, X: Any, y: Any) -> StepResult:
+        """One optimizer step on the batch (X, y)."""
+        m = self.model
+        x = _arrays.features(X, m.inputs)
+        labels = _arrays.labels(y, x.shape[0], m.outputs)
+        r = _ffi.StepResult()
+        lib.bsnn_trainer_step(self._ptr, x.ctypes.data, x.size, labels.ctypes.data,
+                              labels.size, ctypes.byref(r))
+        return StepResult(r.loss, r.correct, r.count)
+
+    def fit(self, X: Any, y: Any, epochs: int = 1, validation: tuple[Any, Any] | None = None,
+            callback: Callable[[ProgressInfo], Any] | None = None,
+            progress: str | None = "auto") -> History:
+        """Trains `epochs` more epochs; see ``MLP.fit``."""
+        m = self.model
+        if int(epochs) <= 0:
+            raise InvalidArgument(f"epochs must be positive, got {epochs}")
+        reporter = Reporter(progress)
+        train = Dataset.from_arrays(X, y, m.outputs, m.inputs)
+        val = Dataset.from_arrays(validation[0], validation[1], m.outputs, m.inputs) \
+            if validation is not None else None
+        history = History(loss=[], accuracy=[], samples_per_second=[])
+        if val is not None:
+            history["val_loss"], history["val_accuracy"] = [], []
+        stop = [False]
+
+        def on_progress(p_ptr: Any, _user: Any) -> int:
+            # Anything raised here would be lost in C: park it and cancel instead.
+            try:
+                p = p_ptr.contents
+                if p.phase == _ffi.PHASE_EPOCH_END:
+                    history["loss"].append(p.loss)
+                    history["accuracy"].append(p.accuracy)
+                    history["samples_per_second"].append(p.samples_per_second)
+                    if p.has_validation:
+                        history["val_loss"].append(p.validation_loss)
+                        history["val_accuracy"].append(p.validation_accuracy)
+                reporter.update(p)
+                if callback is not None and callback(ProgressInfo.from_c(p)):
+                    stop[0] = True
+                    return 1
+                return 0
+            except BaseException as error:  # noqa: BLE001 — re-raised by the errcheck
+                _ffi.park_exception(error)
+                return 1
+
+        c_progress = _ffi.PROGRESS_FN(on_progress)  # referenced until fit returns
+        try:
+            lib.bsnn_trainer_fit(self._ptr, train._ptr, val._ptr if val is not None else None,
+                                 int(epochs), c_progress, None)
+        except Cancelled:
+            if not stop[0]:
+                raise
+            history.stopped_early = True
+        finally:
+            reporter.close()
+            train.close()
+            if val is not None:
+                val.close()
+        return history
+
+    def save_checkpoint(self, path: str | os.PathLike) -> None:
+        """Writes model + optimizer state + position atomically."""
+        lib.bsnn_checkpoint_save(self._ptr, _path(path))
+
+    @classmethod
+    def load_checkpoint(cls, path: str | os.PathLike, allow_plugins: bool = False) -> "Trainer":
+        """Resumes from a checkpoint: a trainer with its own model (``.model``)."""
+        out = _ffi.out_handle()
+        lib.bsnn_checkpoint_load(_path(path), 1 if allow_plugins else 0, ctypes.byref(out))
+        self = cls.__new__(cls)
+        self._handle = _ffi.Handle("trainer", out)
+        self._model = None
+        cfg_unknown = -1
+        self._optimizer = cfg_unknown
+        return self
+
+    def close(self) -> None:
+        """Frees the trainer (idempotent); the model stays usable."""
+        self._handle.close()
+
+    def __enter__(self) -> "Trainer":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The Python bindings: installs numpy/pytest/safetensors and the package itself (which
+# bundles this checkout's release libbsnn.so), then runs bindings/python/tests from
+# outside the source tree so the installed package is what gets imported.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+root=$PWD
+swift build -c release >/dev/null 2>&1 || { echo "python: 0 passed, 1 failed (swift build)"; exit 1; }
+PY=${PYTHON:-python3}
+export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore
+$PY -m pip install -q numpy pytest safetensors || { echo "python: 0 passed, 1 failed (pip deps)"; exit 1; }
+# --force-reinstall --no-deps: same version number, but the bundled .so may be newer.
+$PY -m pip install -q --force-reinstall --no-deps "$root/bindings/python" \
+    || { echo "python: 0 passed, 1 failed (pip install bsnn)"; exit 1; }
+cd /tmp && exec $PY -m pytest -q -p no:cacheprovider "$root/bindings/python/tests"
