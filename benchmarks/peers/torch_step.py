@@ -40,10 +40,13 @@ def main():
     opt = torch.optim.SGD(params, lr=C.LR, momentum=C.MOMENTUM)
 
     def loss_fn(x, y):
-        W = V / V.norm(dim=2, keepdim=True)
+        # unbind, not W[l]: each W[l] would back-propagate a full (D,500,500)
+        # zero tensor, which makes the backward pass O(D²) in memory traffic.
+        Ws = (V / V.norm(dim=2, keepdim=True)).unbind(0)
+        bs = bh.unbind(0)
         h = a * torch.tanh(F.linear(x, W0, b0)) + b
         for l in range(D):
-            h = a * torch.tanh(F.linear(h, W[l], bh[l])) + b
+            h = a * torch.tanh(F.linear(h, Ws[l], bs[l])) + b
         return F.cross_entropy(F.linear(h, Wo, bo), y)
 
     fwd = loss_fn
