@@ -1,0 +1,95 @@
+#!/usr/bin/env python3
+"""Table of a benchmark run: reads the JSON lines run.sh collected.
+
+usage: report.py [results/latest.jsonl] [--markdown]
+
+Per depth × threads: ms/step median (p10–p90), best (min) ms, samples/s,
+GFLOP/s, % of the measured cblas_sgemm ceiling for that thread count, and
+bsnn's speed-up over each peer (peer median / bsnn median; > 1 means bsnn is
+faster). Any record in the common schema is accepted, so bsnn-bench's extra
+keys are simply ignored.
+"""
+import json
+import sys
+
+
+def load(path):
+    recs = []
+    with open(path) as f:
+        for n, line in enumerate(f, 1):
+            line = line.strip()
+            if not line.startswith("{"):
+                continue
+            try:
+                recs.append(json.loads(line))
+            except json.JSONDecodeError as e:
+                print(f"{path}:{n}: not JSON ({e}), ignored", file=sys.stderr)
+    return recs
+
+
+def fmt_table(header, rows, markdown):
+    if markdown:
+        out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        out += ["| " + " | ".join(r) + " |" for r in rows]
+        return "\n".join(out)
+    w = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(header)]
+    line = lambda cells: "  ".join(c.rjust(w[i]) if i else c.ljust(w[i]) for i, c in enumerate(cells))
+    return "\n".join([line(header), line(["-" * x for x in w])] + [line(r) for r in rows])
+
+
+def main():
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    markdown = "--markdown" in sys.argv
+    path = args[0] if args else "benchmarks/results/latest.jsonl"
+    recs = load(path)
+    peak = {r["threads"]: r for r in recs if r.get("peer") == "sgemm_peak"}
+    steps = [r for r in recs if r.get("peer") != "sgemm_peak" and r.get("mode") != "epoch"]
+    epochs = [r for r in recs if r.get("mode") == "epoch"]
+    out = []
+    if peak:
+        out.append("cblas_sgemm ceiling (harmonic mean of the 3 step shapes, GFLOP/s): " +
+                   ", ".join(f"{t} thread(s): best {p['hmean_best_gflops']:.1f}, "
+                             f"median {p['hmean_median_gflops']:.1f}"
+                             for t, p in sorted(peak.items())))
+    for depth, threads in sorted({(r["depth"], r["threads"]) for r in steps}, key=lambda k: (-k[0], k[1])):
+        group = [r for r in steps if r["depth"] == depth and r["threads"] == threads]
+        ok = sorted((r for r in group if "skipped" not in r), key=lambda r: r["median_ms"])
+        bsnn = next((r for r in ok if r["peer"] == "bsnn"), None)
+        pk = peak.get(threads, {}).get("hmean_best_gflops")
+        rows = []
+        for r in ok:
+            rows.append([
+                r["peer"], str(r["steps"]),
+                f"{r['median_ms']:.2f} ({r['p10_ms']:.2f}–{r['p90_ms']:.2f})",
+                f"{r['min_ms']:.2f}",
+                f"{r['samples_per_s']:.0f}",
+                f"{r['gflops']:.1f}",
+                f"{100 * r['gflops'] / pk:.0f}%" if pk else "n/a",
+                (f"{r['median_ms'] / bsnn['median_ms']:.2f}×" if r is not bsnn else "1")
+                if bsnn else "—",
+            ])
+        out.append("")
+        out.append(f"depth {depth}, {threads} thread(s), batch 64" +
+                   ("" if bsnn else "  (no bsnn row: bsnn-bench missing or skipped)"))
+        out.append(fmt_table(["peer", "steps", "ms/step median (p10–p90)", "min ms", "samples/s",
+                              "GFLOP/s", "% sgemm peak", "bsnn speed-up"], rows, markdown))
+        for r in group:
+            if "skipped" in r:
+                out.append(f"  skipped {r['peer']}: {r['skipped']}")
+    if epochs:
+        out.append("")
+        out.append("one Fashion-MNIST epoch (60,000 images), depth 20")
+        rows = []
+        for r in sorted(epochs, key=lambda r: (r["threads"], r["epoch_s"])):
+            bsnn = next((b for b in epochs if b["peer"] == "bsnn" and b["threads"] == r["threads"]), None)
+            rows.append([r["peer"], str(r["threads"]), f"{r['epoch_s']:.1f}",
+                         f"{r['samples_per_s']:.0f}", f"{r['gflops']:.1f}",
+                         str(r.get("last100_loss", "")),
+                         f"{r['epoch_s'] / bsnn['epoch_s']:.2f}×" if bsnn else "—"])
+        out.append(fmt_table(["peer", "threads", "epoch s", "samples/s", "GFLOP/s",
+                              "loss (last 100 batches)", "bsnn speed-up"], rows, markdown))
+    print("\n".join(out))
+
+
+if __name__ == "__main__":
+    main()
