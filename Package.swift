@@ -11,6 +11,12 @@ let package = Package(
     // MARK: - Public products
     products: [
         .library(name: "BSNN", targets: ["BSNN"]),
+        // The executable product cannot be called `bsnn` (the library product will be);
+        // scripts/setup.sh installs it as /usr/local/bin/bsnn.
+        .executable(name: "bsnn-cli", targets: ["bsnn-cli"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],
     targets: [
         // MARK: - System libraries (Debian packages)
@@ -33,6 +39,12 @@ let package = Package(
             name: "BSNN", dependencies: ["COpenBLAS", "CZlib", "CFFI", "CBSNNPlugin"],
             swiftSettings: engineSwiftSettings,
             linkerSettings: [.linkedLibrary("dl")]),
+
+        // MARK: - Command line
+        .executableTarget(
+            name: "bsnn-cli",
+            dependencies: ["BSNN", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Sources/bsnn-cli"),
 
         // MARK: - Tests
         .testTarget(name: "BSNNTests", dependencies: ["BSNN"]),
