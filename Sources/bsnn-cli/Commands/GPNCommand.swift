@@ -41,15 +41,18 @@ struct GPNCommand: ParsableCommand {
         print(try Self.constantsTable(acts.map(\.act), root: root).text(), terminator: "")
     }
 
+    /// Quadrature leaves ±1e-16 where the exact value is 0; show 0.
+    static func clean(_ v: Double) -> Double { abs(v) < 1e-12 ? 0 : v }
+
     static func constantsTable(_ acts: [Activation], root: RootChoice) throws -> TextTable {
         var t = TextTable(["activation", "E[φ]", "E[φ²]", "E[φ'²]", "a", "b+", "b-", "root", "b"])
         t.numeric.remove(7)
         for act in acts {
             let c = try GPNNormalizer.constants(for: act)
             let r = root.root(for: act.name)
-            t.add([act.name, Fmt.num(c.moments.mean, 6), Fmt.num(c.moments.meanSquare, 6),
-                   Fmt.num(c.moments.derivativeMeanSquare, 6), Fmt.num(c.a, 6), Fmt.num(c.bPlus, 6),
-                   Fmt.num(c.bMinus, 6), r.rawValue, Fmt.num(c.b(r), 6)])
+            t.add([act.name, Fmt.num(clean(c.moments.mean), 6), Fmt.num(c.moments.meanSquare, 6),
+                   Fmt.num(c.moments.derivativeMeanSquare, 6), Fmt.num(c.a, 6), Fmt.num(clean(c.bPlus), 6),
+                   Fmt.num(clean(c.bMinus), 6), r.rawValue, Fmt.num(clean(c.b(r)), 6)])
         }
         return t
     }
@@ -61,9 +64,9 @@ struct GPNCommand: ParsableCommand {
         for row in paperTable {
             let c = try GPNNormalizer.constants(for: try BuiltinActivation.make(row.name))
             let r = GPNRoot.paper(for: row.name)
-            let b = c.b(r)
+            let b = clean(c.b(r))
             t.add([row.name, String(format: "%.4f", row.a), String(format: "%.4f", row.b),
-                   String(format: "%.4f", c.a), String(format: "%.4f", b == 0 ? 0 : b), r.rawValue,
+                   String(format: "%.4f", c.a), String(format: "%.4f", b), r.rawValue,
                    String(format: "%.1e", abs(c.a - row.a)), String(format: "%.1e", abs(b - row.b))])
         }
         return t
