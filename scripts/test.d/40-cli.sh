@@ -7,7 +7,7 @@ cd "$(dirname "$0")/../.."
 python3 -c "import pytest" 2>/dev/null || python3 -m pip install -q pytest 2>/dev/null \
     || python3 -m pip install -q --break-system-packages pytest
 if [ -z "${BSNN:-}" ]; then
-    swift build -c release --product bsnn-cli -Xswiftc -enable-testing 2>&1 | grep -E "error:|Build complete" || true
+    swift build -c release --product bsnn-cli -Xswiftc -enable-testing 2>&1 | grep -E "error:|complete" || true
     export BSNN="$PWD/.build/release/bsnn-cli"
 fi
 [ -x "$BSNN" ] || { echo "40-cli: no binary at $BSNN"; echo "0 passed, 1 failed"; exit 1; }

@@ -126,7 +126,7 @@ TRAIN = ["--data", "fashion-mnist", "--limit", 512, "--depth", 6, "--width", 32,
 
 
 def accuracy(text, prefix):
-    return float(re.search(prefix + r" loss (\S+) accuracy (\S+) samples (\d+)", text).group(2))
+    return float(re.search(prefix + r"loss (\S+) accuracy (\S+) samples (\d+)", text).group(2))
 
 
 @needs_data
@@ -134,7 +134,7 @@ def test_train_eval_predict_inspect_agree(tmp_path):
     model = tmp_path / "m.safetensors"
     p = run("train", *TRAIN, "--activation", "relu", "--gpn", "--epochs", 2, "--test-limit", 500, "--out", model)
     assert re.search(r"^step \d+/32 epoch \d/2 loss", p.stdout, re.M), p.stdout  # plain lines when not a tty
-    train_acc = accuracy(p.stdout, "test")
+    train_acc = accuracy(p.stdout, "test ")
     assert train_acc > 0.4
     pl = polylines(tmp_path / "m.svg")
     assert len(pl["train loss"]) == 32
@@ -190,8 +190,8 @@ def test_interrupted_run_resumes_bit_identically(tmp_path):
 @needs_data
 def test_sigint_saves_checkpoint(tmp_path):
     out = tmp_path / "s.safetensors"
-    proc = subprocess.Popen([BSNN, "train", "--data", "fashion-mnist", "--limit", 20000, "--depth", 20, "--width", 64,
-                             "--epochs", 50, "--no-test", "--out", out], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    args = ["train", "--data", "fashion-mnist", "--limit", 20000, "--depth", 20, "--width", 64, "--epochs", 50, "--no-test", "--out", out]
+    proc = subprocess.Popen([BSNN, *map(str, args)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         while True:
             line = proc.stdout.readline()
@@ -204,8 +204,7 @@ def test_sigint_saves_checkpoint(tmp_path):
         proc.kill()
     assert proc.returncode == 130, err
     assert err.startswith("bsnn: error: interrupted at step") and len(err.strip().splitlines()) == 1
-    assert (tmp_path / "s.safetensors.ckpt").exists()
-    assert "depth" in run("inspect", tmp_path / "s.safetensors.ckpt", ok=False).stdout + "depth"
+    assert (tmp_path / "s.safetensors.ckpt").stat().st_size > 0
 
 
 # ---------------------------------------------------------------- reproduce
@@ -276,4 +275,4 @@ def test_io_and_numeric_errors(tmp_path):
 def test_help_is_not_an_error():
     p = run("--help")
     assert "reproduce" in p.stdout and p.stderr == ""
-    assert "130 interrupted" in p.stdout
+    assert "130 interrupted" in " ".join(p.stdout.split())

@@ -79,7 +79,9 @@ enum DataSpec {
         guard a.dimensions.count >= 2, a.dimensions.dropFirst().reduce(1, *) == inputs else {
             throw CLIError.data("input '\(path)': expected N samples of \(inputs) values, got dimensions \(a.dimensions)")
         }
-        let scale: Float = a.elementType == .uint8 ? 1 / 255 : 1
-        return (scale == 1 ? a.values : a.values.map { $0 * scale }, a.dimensions[0])
+        var values = a.values
+        // The same scaler that training applied to byte images, so predictions match `eval`.
+        if a.elementType == .uint8 { try FeatureScaler.byteRange(featureCount: inputs).apply(to: &values) }
+        return (values, a.dimensions[0])
     }
 }
