@@ -41,7 +41,7 @@ struct TrainingRun {
                     }
                 case .epochEnd:
                     bar?.epochDone(epoch: p.epoch, epochs: p.epochs, trainLoss: p.loss, trainAccuracy: p.accuracy,
-                                   validation: p.validation.map { ($0.loss, $0.accuracy) }, seconds: 0)
+                                   validation: p.validation.map { ($0.loss, $0.accuracy) })
                 }
                 if Interrupt.isRequested { stopReason = "interrupted"; return false }
                 if let n = stopAt, p.globalStep >= n { stopReason = "stopped after \(p.globalStep) steps (--stop-after-steps)"; return false }

@@ -15,6 +15,7 @@ final class ProgressBar {
     private var lastDraw = 0.0
     private var smoothedRate = 0.0
     private var lastPlainStep = -1
+    private var epochStarted = MonotonicClock.now()
 
     init(totalSteps: Int, startStep: Int, forceInteractive: Bool? = nil) {
         self.totalSteps = max(totalSteps, 1)
@@ -49,11 +50,14 @@ final class ProgressBar {
 
     /// Ends the live line before anything else is printed.
     func finishLine() {
-        if interactive { fputs("\n", stdout); fflush(stdout) }
+        if interactive && lastDraw > 0 { fputs("\n", stdout); fflush(stdout); lastDraw = 0 }
     }
 
-    func epochDone(epoch: Int, epochs: Int, trainLoss: Double, trainAccuracy: Double, validation: (loss: Double, accuracy: Double)?, seconds: Double) {
+    func epochDone(epoch: Int, epochs: Int, trainLoss: Double, trainAccuracy: Double, validation: (loss: Double, accuracy: Double)?) {
         finishLine()
+        let now = MonotonicClock.now()
+        let seconds = now - epochStarted
+        epochStarted = now
         var s = String(format: "epoch %d/%d train loss %.4f accuracy %.4f", epoch + 1, epochs, trainLoss, trainAccuracy)
         if let v = validation { s += String(format: " validation loss %.4f accuracy %.4f", v.loss, v.accuracy) }
         s += " (\(Fmt.secs(seconds)))"
