@@ -1,5 +1,8 @@
 import ArgumentParser
 import BSNN
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `bsnn`: the command-line door to the engine. Each subcommand is a thin client of the
 /// Swift API; errors end as one line on stderr with a documented exit status
@@ -16,6 +19,10 @@ struct BSNN_CLI: ParsableCommand {
         subcommands: [GPNCommand.self, ProbeCommand.self, TrainCommand.self, EvalCommand.self,
                       PredictCommand.self, InspectCommand.self, ReproduceCommand.self])
 }
+
+// Line-buffered even into a pipe or file, so long runs (reproduce, train) can be followed
+// with tee/tail while they work.
+setvbuf(stdout, nil, _IOLBF, 0)
 
 do {
     var command = try BSNN_CLI.parseAsRoot()
