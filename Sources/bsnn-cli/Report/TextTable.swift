@@ -29,9 +29,11 @@ struct TextTable {
     }
 
     func markdown() -> String {
-        var out = "| " + header.joined(separator: " | ") + " |\n"
+        // A literal | (as in |Δa|) would split a markdown cell.
+        func cell(_ c: String) -> String { c.replacingOccurrences(of: "|", with: "\\|") }
+        var out = "| " + header.map(cell).joined(separator: " | ") + " |\n"
         out += "|" + header.indices.map { numeric.contains($0) ? "---:|" : "---|" }.joined() + "\n"
-        for r in rows { out += "| " + r.joined(separator: " | ") + " |\n" }
+        for r in rows { out += "| " + r.map(cell).joined(separator: " | ") + " |\n" }
         return out
     }
 }
