@@ -13,7 +13,13 @@ let package = Package(
         .library(name: "BSNN", targets: ["BSNN"]),
         // The C ABI (include/bsnn.h): one self-contained shared object in release.
         .library(name: "bsnn", type: .dynamic, targets: ["CBSNN"]),
+        // The executable product cannot be called `bsnn` (the library product is);
+        // scripts/setup.sh installs it as /usr/local/bin/bsnn.
+        .executable(name: "bsnn-cli", targets: ["bsnn-cli"]),
         .executable(name: "bsnn-bench", targets: ["bsnn-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],
     targets: [
         // MARK: - System libraries (Debian packages)
@@ -59,6 +65,12 @@ let package = Package(
                 // only: sanitizer runtimes leave symbols undefined on purpose).
                 .unsafeFlags(["-Xlinker", "-z", "-Xlinker", "defs"], .when(configuration: .release)),
             ]),
+
+        // MARK: - Command line
+        .executableTarget(
+            name: "bsnn-cli",
+            dependencies: ["BSNN", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Sources/bsnn-cli"),
 
         // MARK: - Tests
         .testTarget(name: "BSNNTests", dependencies: ["BSNN"]),

@@ -60,3 +60,13 @@ if command -v python3 >/dev/null; then
         echo "setup: installed the Python package bsnn into $site"
     fi
 fi
+
+# The command line: the executable product is bsnn-cli (the library product owns the
+# name bsnn); install it under its user-facing name. cmp keeps reruns quiet.
+if [ -x .build/release/bsnn-cli ]; then
+    if ! cmp -s .build/release/bsnn-cli /usr/local/bin/bsnn 2>/dev/null; then
+        SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+        $SUDO install -m 0755 .build/release/bsnn-cli /usr/local/bin/bsnn
+        echo "setup: installed /usr/local/bin/bsnn"
+    fi
+fi

@@ -1,0 +1,99 @@
+import ArgumentParser
+import BSNN
+import Foundation
+
+/// Flags shared by the commands that read a saved model.
+struct ModelArgument: ParsableArguments {
+    @Argument(help: "A model saved by `bsnn train` (.safetensors).") var model: String
+    @Flag(help: "Allow a plugin/foreign activation recorded in the model to be loaded.") var allowPlugins = false
+
+    func load() throws -> MLP {
+        try DataSpec.requireExisting(model, what: "model")
+        return try ModelFile.load(model, options: ModelFile.LoadOptions(allowPlugins: allowPlugins))
+    }
+}
+
+struct EvalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "eval", abstract: "Loss and accuracy of a saved model on a data set.")
+
+    @OptionGroup var model: ModelArgument
+    @Option(help: "fashion-mnist, an IDX folder, or a .csv file (label first).") var data: String
+    @Option(help: "train or test (IDX data).") var split = "test"
+    @Option(help: "Use only the first N samples.") var limit: Int?
+
+    func run() throws {
+        guard let s = DataSpec.Split(rawValue: split) else { throw CLIError.usage("--split: expected train or test, got '\(split)'") }
+        let m = try model.load()
+        let d = try DataSpec.load(data, split: s, limit: limit)
+        let e = try m.evaluate(d)
+        print(String(format: "loss %.6f accuracy %.6f samples %d", e.loss, e.accuracy, e.count))
+    }
+}
+
+struct PredictCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "predict", abstract: "Class predictions (and probabilities) for new samples, as CSV.",
+        discussion: "Input: a CSV of feature rows (an extra first column is taken as a label and ignored) or an IDX image file (bytes scaled to [0, 1]).")
+
+    @OptionGroup var model: ModelArgument
+    @Option(help: "CSV or IDX file of samples.") var input: String
+    @Option(help: "Output CSV: index, predicted class, then one probability per class.") var out: String
+
+    func run() throws {
+        let m = try model.load()
+        let k = m.configuration.outputs
+        let (x, n) = try DataSpec.features(input, inputs: m.configuration.inputs)
+        let logits = try m.predict(x)
+        var csv = CSVTable(header: ["index", "prediction"] + (0..<k).map { "p\($0)" })
+        for i in 0..<n {
+            let row = logits[(i * k)..<((i + 1) * k)].map(Double.init)
+            let mx = row.max() ?? 0
+            let e = row.map { exp($0 - mx) }
+            let z = e.reduce(0, +)
+            let arg = row.indices.max(by: { row[$0] < row[$1] }) ?? 0
+            csv.add(["\(i)", "\(arg)"] + e.map { String(format: "%.6g", $0 / z) })
+        }
+        try csv.write(to: out)
+        print("wrote \(n) predictions to \(out)")
+    }
+}
+
+struct InspectCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "inspect", abstract: "Architecture, activation, GPN constants and size of a saved model.")
+
+    @OptionGroup var model: ModelArgument
+
+    func run() throws {
+        let m = try model.load()
+        let c = m.configuration
+        let a = c.activation
+        var lines: [(String, String)] = [
+            ("file", model.model),
+            ("inputs", "\(c.inputs)"), ("width", "\(c.width)"), ("depth", "\(c.depth)"), ("outputs", "\(c.outputs)"),
+            ("layers", "\(m.layerCount) (input \(c.inputs)→\(c.width), \(c.depth) × \(c.width)→\(c.width), output \(c.width)→\(c.outputs))"),
+            ("constraint", c.constraint.rawValue), ("bias", "\(c.bias)"), ("initialization", c.initialization.rawValue),
+            ("activation", a.displayName),
+        ]
+        switch a.base.source {
+        case .builtin: lines.append(("source", "builtin"))
+        case .plugin(let path, let plugin): lines.append(("source", "plugin \(plugin) (\(path))"))
+        case .foreign(let lib, let sym, let sig): lines.append(("source", "foreign \(lib):\(sym):\(sig)"))
+        case .closure: lines.append(("source", "closure"))
+        }
+        if !a.base.parameters.isEmpty {
+            lines.append(("parameters", a.base.parameters.map { "\($0.name)=\($0.value)" }.joined(separator: ", ")))
+        }
+        lines.append(("gpn", a.gpnRoot.map { "yes, root \($0)" } ?? "no"))
+        lines.append(("a", "\(a.scale)"))
+        lines.append(("b", "\(a.shift)"))
+        if a.isGPN, let k = try? GPNNormalizer.constants(for: a.base) {
+            lines.append(("E[φ]", "\(k.moments.mean)"))
+            lines.append(("E[φ²]", "\(k.moments.meanSquare)"))
+            lines.append(("E[φ'²]", "\(k.moments.derivativeMeanSquare)"))
+            lines.append(("b+ / b-", "\(k.bPlus) / \(k.bMinus)"))
+        }
+        lines.append(("parameters count", "\(m.parameterCount)"))
+        let w = lines.map(\.0.count).max() ?? 0
+        for (k, v) in lines { print(k.padding(toLength: w, withPad: " ", startingAt: 0) + "  " + v) }
+    }
+}

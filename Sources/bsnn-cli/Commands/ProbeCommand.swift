@@ -1,0 +1,127 @@
+import ArgumentParser
+import BSNN
+import Foundation
+
+struct ProbeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "probe",
+        abstract: "Per-layer signal propagation on the paper's synthetic experiment (Fig. 1–3).",
+        discussion: """
+            A width×width input layer plus depth−1 hidden layers, Haar weights, no bias, Gaussian inputs \
+            and a Gaussian upstream gradient. Writes probe.csv, probe.svg (‖x‖/√d, ‖y‖ and per-sample \
+            ‖∂E/∂W‖_F per layer, log scale) and derivative-histogram.svg (φ' over all layers, Fig. 2). \
+            With --sweep-width: gradient-norm max/min ratio against width over --seeds seeds \
+            (sweep.csv, sweep.svg; Fig. 3).
+            """)
+
+    @OptionGroup var act: ActivationOptions
+
+    @Option(help: "Layer width.") var width = 500
+    @Option(help: "Number of activated square layers.") var depth = 200
+    @Option(help: "Gaussian input samples.") var samples = 500
+    @Option(help: "Hidden-layer constraint: none, row_norm, orthogonal.") var constraint = "none"
+    @Option(help: "Seed of the weights, inputs and upstream gradient.") var seed: UInt64 = 42
+    @Option(help: "Output folder.") var out: String
+    @Option(help: "Layers shown in the terminal table (first and last halves).") var rows = 12
+    @Option(help: ArgumentHelp("Comma-separated widths for the Fig. 3 sweep.", valueName: "W1,W2,…")) var sweepWidth: String?
+    @Option(help: "Seeds per width in the sweep.") var seeds = 3
+
+    func validate() throws {
+        for (n, v) in [("width", width), ("depth", depth), ("samples", samples), ("seeds", seeds)] where v < 1 {
+            throw ValidationError("--\(n): expected >= 1, got \(v)")
+        }
+    }
+
+    func run() throws {
+        let layerAct = try act.layerActivation()
+        let c = try WeightConstraint.named(constraint)
+        try Output.makeDirectory(out)
+        if let sw = sweepWidth {
+            try sweep(widths: try parseWidths(sw), act: layerAct, constraint: c)
+            return
+        }
+        let probe = SyntheticProbe(width: width, depth: depth, samples: samples, constraint: c, seed: seed)
+        let r = try probe.run(layerAct, weights: try probe.haarWeights())
+        try Self.writeOutputs(r, name: layerAct.displayName, depth: depth, width: width, out: out, rows: rows)
+    }
+
+    func parseWidths(_ s: String) throws -> [Int] {
+        let ws = s.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !ws.isEmpty, ws.allSatisfy({ ($0 ?? 0) >= 1 }) else {
+            throw CLIError.usage("--sweep-width '\(s)': expected comma-separated positive integers")
+        }
+        return ws.map { $0! }
+    }
+
+    static func writeOutputs(_ r: SignalProbeResult, name: String, depth: Int, width: Int, out: String, rows: Int) throws {
+        var csv = CSVTable(header: ["layer", "forward_norm", "backward_norm", "weight_grad_norm", "batch_weight_grad_norm"])
+        let n = r.forwardNorms.count
+        for l in 0..<n {
+            func at(_ a: [Double]) -> String { l < a.count ? Fmt.full(a[l]) : "" }
+            csv.add(["\(l)", at(r.forwardNorms), at(r.backwardNorms), at(r.weightGradientNorms), at(r.batchWeightGradientNorms)])
+        }
+        try csv.write(to: "\(out)/probe.csv")
+
+        var t = TextTable(["layer", "‖x‖/√d", "‖y‖", "‖∂E/∂W‖_F"])
+        let shown = n <= rows ? Array(0..<n) : Array(0..<(rows / 2)) + Array((n - rows / 2)..<n)
+        for (i, l) in shown.enumerated() {
+            if i > 0 && shown[i - 1] != l - 1 { t.add(["…", "…", "…", "…"]) }
+            func at(_ a: [Double]) -> String { l < a.count ? Fmt.num(a[l]) : "" }
+            t.add(["\(l)", at(r.forwardNorms), at(r.backwardNorms), at(r.weightGradientNorms)])
+        }
+        let v = SignalVerdict(r)
+        print("\(name), width \(width), depth \(depth)")
+        print(t.text(), terminator: "")
+        print("final forward norm \(Fmt.num(v.finalForward)), backward ratio (bottom/top) \(Fmt.num(v.backwardRatio)), gradient-norm ratio (max/min) \(Fmt.num(v.gradientRatio))")
+        print("verdict: \(v.verdict)")
+
+        var plot = SVGPlot(title: "\(name): signal norms, width \(width), depth \(depth)", xLabel: "layer", yLabel: "norm (log scale)", logY: true)
+        func series(_ label: String, _ a: [Double]) -> SVGPlot.Series {
+            .init(label: label, points: a.enumerated().map { (Double($0.offset), $0.element) })
+        }
+        plot.series = [series("‖x‖/√d", r.forwardNorms), series("‖y‖", r.backwardNorms), series("‖∂E/∂W‖_F", r.weightGradientNorms)]
+        try plot.write(to: "\(out)/probe.svg")
+
+        let h = r.derivativeHistogram
+        try Output.write(SVGPlot.histogram(title: "\(name): histogram of φ'(h), all layers", xLabel: "φ'(h)",
+                                           lower: h.lowerBound, upper: h.upperBound, counts: h.counts),
+                         to: "\(out)/derivative-histogram.svg")
+        var hc = CSVTable(header: ["bin_low", "bin_high", "count"])
+        for (i, c) in h.counts.enumerated() {
+            hc.add([Fmt.full(h.lowerBound + Double(i) * h.binWidth), Fmt.full(h.lowerBound + Double(i + 1) * h.binWidth), "\(c)"])
+        }
+        try hc.write(to: "\(out)/derivative-histogram.csv")
+        print("wrote \(out)/probe.csv, \(out)/probe.svg, \(out)/derivative-histogram.svg")
+    }
+
+    func sweep(widths: [Int], act: LayerActivation, constraint: WeightConstraint) throws {
+        var raw = CSVTable(header: ["width", "seed", "gradient_norm_ratio"])
+        var summary = CSVTable(header: ["width", "mean", "min", "max", "std"])
+        var t = TextTable(["width", "mean ratio", "min", "max", "std"])
+        var mean: [(x: Double, y: Double)] = [], band: [(x: Double, low: Double, high: Double)] = []
+        for w in widths {
+            var ratios: [Double] = []
+            for s in 0..<seeds {
+                let p = SyntheticProbe(width: w, depth: depth, samples: samples, constraint: constraint, seed: seed &+ UInt64(s) &* 1000)
+                let r = try p.run(act, weights: try p.haarWeights())
+                ratios.append(r.gradientNormRatio)
+                raw.add(["\(w)", "\(p.seed)", Fmt.full(r.gradientNormRatio)])
+            }
+            let m = ratios.reduce(0, +) / Double(ratios.count)
+            let sd = (ratios.map { ($0 - m) * ($0 - m) }.reduce(0, +) / Double(ratios.count)).squareRoot()
+            let lo = ratios.min() ?? .nan, hi = ratios.max() ?? .nan
+            summary.add(["\(w)", Fmt.full(m), Fmt.full(lo), Fmt.full(hi), Fmt.full(sd)])
+            t.add(["\(w)", Fmt.num(m), Fmt.num(lo), Fmt.num(hi), Fmt.num(sd)])
+            mean.append((Double(w), m))
+            band.append((Double(w), lo, hi))
+        }
+        try raw.write(to: "\(out)/sweep-runs.csv")
+        try summary.write(to: "\(out)/sweep.csv")
+        print("\(act.displayName), depth \(depth): max/min per-sample weight-gradient norm over \(seeds) seed(s)")
+        print(t.text(), terminator: "")
+        var plot = SVGPlot(title: "\(act.displayName): gradient-norm ratio vs width, depth \(depth)", xLabel: "width", yLabel: "max/min ‖∂E/∂W‖_F")
+        plot.series = [.init(label: "mean (band: min–max)", points: mean, band: band)]
+        try plot.write(to: "\(out)/sweep.svg")
+        print("wrote \(out)/sweep.csv, \(out)/sweep-runs.csv, \(out)/sweep.svg")
+    }
+}

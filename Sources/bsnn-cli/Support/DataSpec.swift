@@ -1,0 +1,87 @@
+import BSNN
+import Foundation
+
+/// `--data fashion-mnist | IDX_DIR | file.csv`. IDX folders hold the MNIST-style file
+/// pairs `train-images-idx3-ubyte[.gz]`/`train-labels-idx1-ubyte[.gz]` and
+/// `t10k-…`; byte images are scaled to [0, 1] as in training. CSV files have the label
+/// in the first column and are used unscaled.
+enum DataSpec {
+    enum Split: String { case train, test }
+
+    static func load(_ spec: String, split: Split, limit: Int?) throws -> Dataset {
+        if let l = limit, l <= 0 { throw CLIError.usage("--limit: expected a positive number of samples, got \(l)") }
+        if spec == "fashion-mnist" {
+            try requireExisting(FashionMNIST.defaultDirectory, what: "Fashion-MNIST folder (install dataset-fashion-mnist)")
+            return try FashionMNIST.load(split: split == .train ? .train : .test, limit: limit)
+        }
+        try requireExisting(spec, what: "data")
+        var isDir: ObjCBool = false
+        FileManager.default.fileExists(atPath: spec, isDirectory: &isDir)
+        if isDir.boolValue {
+            let prefix = split == .train ? "train" : "t10k"
+            let images = try locate(spec, "\(prefix)-images-idx3-ubyte")
+            let labels = try locate(spec, "\(prefix)-labels-idx1-ubyte")
+            return try Dataset.fromIDX(imagesPath: images, labelsPath: labels, limit: limit)
+        }
+        if spec.lowercased().hasSuffix(".csv") {
+            let d = try CSVReader.read(path: spec)
+            return limit.map { try? d.prefix($0) }.flatMap { $0 } ?? d
+        }
+        throw CLIError.usage("--data '\(spec)': expected fashion-mnist, an IDX folder or a .csv file")
+    }
+
+    static func requireExisting(_ path: String, what: String) throws {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw CLIError.missingInput("\(what) '\(path)' does not exist")
+        }
+        guard FileManager.default.isReadableFile(atPath: path) else {
+            throw CLIError.missingInput("\(what) '\(path)' is not readable")
+        }
+    }
+
+    private static func locate(_ dir: String, _ base: String) throws -> String {
+        for c in ["\(dir)/\(base)", "\(dir)/\(base).gz"] where FileManager.default.isReadableFile(atPath: c) { return c }
+        throw CLIError.missingInput("IDX folder '\(dir)' has no \(base)[.gz]")
+    }
+
+    /// Features only, for `predict`: a CSV whose rows have `inputs` numbers (or
+    /// `inputs + 1`, the first being a label that is ignored), or an IDX image file.
+    static func features(_ path: String, inputs: Int) throws -> (values: [Float], count: Int) {
+        try requireExisting(path, what: "input")
+        if path.lowercased().hasSuffix(".csv") {
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                throw CLIError.data("input '\(path)': not UTF-8 text")
+            }
+            var values: [Float] = []
+            var rows = 0
+            var skip = 0
+            for (n, raw) in text.split(whereSeparator: \.isNewline).enumerated() {
+                let line = raw.trimmingCharacters(in: .whitespaces)
+                if line.isEmpty { continue }
+                let cells = line.split(separator: ",", omittingEmptySubsequences: false)
+                    .map { $0.trimmingCharacters(in: CharacterSet(charactersIn: " \"")) }
+                let nums = cells.map { Float($0) }
+                if rows == 0 && nums.contains(where: { $0 == nil }) && n == 0 { continue }  // header
+                if rows == 0 { skip = cells.count == inputs + 1 ? 1 : 0 }
+                guard cells.count == inputs + skip else {
+                    throw CLIError.data("input '\(path)' line \(n + 1): expected \(inputs) numbers (or a label plus \(inputs)), got \(cells.count) cells")
+                }
+                for (i, v) in nums.enumerated().dropFirst(skip) {
+                    guard let x = v, x.isFinite else { throw CLIError.data("input '\(path)' line \(n + 1) column \(i + 1): '\(cells[i])' is not a finite number") }
+                    values.append(x)
+                }
+                rows += 1
+            }
+            guard rows > 0 else { throw CLIError.data("input '\(path)': no rows") }
+            return (values, rows)
+        }
+        let a = try IDXReader.read(path: path)
+        guard a.dimensions.count >= 2, a.dimensions.dropFirst().reduce(1, *) == inputs else {
+            throw CLIError.data("input '\(path)': expected N samples of \(inputs) values, got dimensions \(a.dimensions)")
+        }
+        var values = a.values
+        // The same scaler that training applied to byte images, so predictions match `eval`.
+        if a.elementType == .uint8 { try FeatureScaler.byteRange(featureCount: inputs).apply(to: &values) }
+        return (values, a.dimensions[0])
+    }
+}

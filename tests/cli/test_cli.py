@@ -1,0 +1,278 @@
+"""End-to-end tests of the `bsnn` command line on small settings.
+
+The binary is $BSNN (default: .build/release/bsnn-cli, built by scripts/test.d/40-cli.sh).
+"""
+import gzip
+import os
+import re
+import signal
+import struct
+import subprocess
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+BSNN = os.environ.get("BSNN", str(ROOT / ".build/release/bsnn-cli"))
+FMNIST = Path("/usr/share/datasets/fashion-mnist")
+SVG = "{http://www.w3.org/2000/svg}"
+
+needs_data = pytest.mark.skipif(not (FMNIST / "train-images-idx3-ubyte.gz").exists(), reason="dataset-fashion-mnist not installed")
+
+
+def run(*args, ok=True, timeout=300):
+    p = subprocess.run([BSNN, *map(str, args)], capture_output=True, text=True, timeout=timeout)
+    if ok:
+        assert p.returncode == 0, f"{args}: rc {p.returncode}\n{p.stdout}\n{p.stderr}"
+    return p
+
+
+def expect_error(code, *args):
+    p = run(*args, ok=False)
+    assert p.returncode == code, f"{args}: expected {code}, got {p.returncode}\n{p.stdout}\n{p.stderr}"
+    lines = p.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("bsnn: error: "), p.stderr
+    assert "Fatal error" not in p.stderr and "Stack dump" not in p.stderr
+    return lines[0]
+
+
+def polylines(path):
+    root = ET.parse(path).getroot()
+    assert root.tag == SVG + "svg"
+    return {pl.get("data-label"): [tuple(map(float, xy.split(","))) for xy in pl.get("points").split()]
+            for pl in root.iter(SVG + "polyline")}
+
+
+def table_rows(text, first):
+    """Rows of a whitespace table whose first cell is in `first`."""
+    return {c[0]: c[1:] for c in (l.split() for l in text.splitlines()) if c and c[0] in first}
+
+
+# ---------------------------------------------------------------- gpn
+
+PAPER = {"tanh": (1.4674, 0.3885), "relu": (1.4142, 0.0), "leaky_relu": (1.4141, 0.0),
+         "elu": (1.2234, 0.0742), "selu": (0.9660, 0.2585), "gelu": (1.4915, -0.9097)}
+
+
+def test_gpn_table1_matches_paper():
+    out = run("gpn").stdout
+    rows = table_rows(out, PAPER)
+    assert set(rows) == set(PAPER)
+    for name, (a, b) in PAPER.items():
+        pa, pb, ba, bb, root = rows[name][:5]
+        assert (float(pa), float(pb)) == (a, b)
+        assert abs(float(ba) - a) <= 1.5e-4 and abs(float(bb) - b) <= 1.5e-4, (name, ba, bb)
+        assert root == ("b-" if name == "gelu" else "b+")
+
+
+def test_gpn_moments_and_roots():
+    rows = table_rows(run("gpn", "relu", "tanh", "--root", "b+").stdout, {"relu", "tanh"})
+    mean, msq, dmsq, a, bp, bm, root, b = rows["relu"]
+    assert abs(float(mean) - 0.398942) < 1e-6 and float(msq) == 0.5 and float(dmsq) == 0.5
+    assert abs(float(a) - 2 ** 0.5) < 1e-6 and float(bp) == 0 and abs(float(bm) + 1.128379) < 1e-6
+    assert root == "b+" and float(b) == 0
+    rows = table_rows(run("gpn", "tanh", "--root", "b-").stdout, {"tanh"})
+    assert rows["tanh"][6] == "b-" and abs(float(rows["tanh"][7]) + 0.388542) < 1e-6
+
+
+def test_gpn_foreign_symbol_and_parameters():
+    rows = table_rows(run("gpn", "--symbol", "libm.so.6:erf:double(double)").stdout, {"erf"})
+    assert abs(float(rows["erf"][3]) - 1.325218) < 1e-5
+    rows = table_rows(run("gpn", "leaky_relu:slope=0.2").stdout, {"leaky_relu"})
+    assert abs(float(rows["leaky_relu"][2]) - (1 + 0.04) / 2) < 1e-6
+
+
+# ---------------------------------------------------------------- probe
+
+def test_probe_gpn_tanh_outputs(tmp_path):
+    depth = 30
+    p = run("probe", "--activation", "tanh", "--gpn", "--width", 128, "--depth", depth, "--samples", 128, "--out", tmp_path)
+    m = re.search(r"final forward norm (\S+), backward ratio \(bottom/top\) (\S+), gradient-norm ratio \(max/min\) (\S+)", p.stdout)
+    fwd, bwd, grad = map(float, m.groups())
+    assert 0.8 < fwd < 1.25 and 0.3 < bwd < 3 and grad < 3
+    assert "verdict: self-normalizing" in p.stdout
+    assert "…" in p.stdout  # abbreviated table
+    lines = (tmp_path / "probe.csv").read_text().splitlines()
+    assert lines[0].startswith("layer,forward_norm") and len(lines) == 1 + depth + 1
+    pl = polylines(tmp_path / "probe.svg")
+    assert [len(v) for v in pl.values()] == [depth + 1, depth, depth]
+    bars = list(ET.parse(tmp_path / "derivative-histogram.svg").getroot().iter(SVG + "rect"))
+    assert sum(1 for r in bars if r.get("class") == "bar") == 60
+
+
+def test_probe_plain_relu_vanishes(tmp_path):
+    p = run("probe", "--activation", "relu", "--width", 64, "--depth", 60, "--samples", 64, "--out", tmp_path)
+    fwd = float(re.search(r"final forward norm (\S+),", p.stdout).group(1))
+    assert fwd < 1e-3 and "forward vanishes" in p.stdout
+
+
+def test_probe_width_sweep(tmp_path):
+    run("probe", "--activation", "relu", "--gpn", "--depth", 8, "--samples", 32, "--sweep-width", "16,32,48", "--seeds", 2, "--out", tmp_path)
+    rows = (tmp_path / "sweep.csv").read_text().splitlines()
+    assert rows[0] == "width,mean,min,max,std" and [r.split(",")[0] for r in rows[1:]] == ["16", "32", "48"]
+    for r in rows[1:]:
+        _, mean, lo, hi, _ = map(float, r.split(","))
+        assert 1 <= lo <= mean <= hi
+    assert len((tmp_path / "sweep-runs.csv").read_text().splitlines()) == 1 + 6
+    (pts,) = polylines(tmp_path / "sweep.svg").values()
+    assert len(pts) == 3
+
+
+# ---------------------------------------------------------------- train / eval / predict / inspect
+
+TRAIN = ["--data", "fashion-mnist", "--limit", 512, "--depth", 6, "--width", 32, "--batch", 32, "--seed", 3]
+
+
+def accuracy(text, prefix):
+    return float(re.search(prefix + r"loss (\S+) accuracy (\S+) samples (\d+)", text).group(2))
+
+
+@needs_data
+def test_train_eval_predict_inspect_agree(tmp_path):
+    model = tmp_path / "m.safetensors"
+    p = run("train", *TRAIN, "--activation", "relu", "--gpn", "--epochs", 2, "--test-limit", 500, "--out", model)
+    assert re.search(r"^step \d+/32 epoch \d/2 loss", p.stdout, re.M), p.stdout  # plain lines when not a tty
+    train_acc = accuracy(p.stdout, "test ")
+    assert train_acc > 0.4
+    pl = polylines(tmp_path / "m.svg")
+    assert len(pl["train loss"]) == 32
+
+    eval_acc = accuracy(run("eval", model, "--data", "fashion-mnist", "--limit", 500).stdout, "")
+    assert eval_acc == train_acc
+
+    preds = tmp_path / "p.csv"
+    run("predict", model, "--input", FMNIST / "t10k-images-idx3-ubyte.gz", "--out", preds)
+    rows = preds.read_text().splitlines()
+    assert rows[0].startswith("index,prediction,p0") and len(rows) == 10001
+    with gzip.open(FMNIST / "t10k-labels-idx1-ubyte.gz") as f:
+        labels = f.read()[8:8 + 500]
+    hits = sum(int(r.split(",")[1]) == labels[i] for i, r in enumerate(rows[1:501]))
+    assert hits / 500 == eval_acc
+    probs = list(map(float, rows[1].split(",")[2:]))
+    assert len(probs) == 10 and abs(sum(probs) - 1) < 1e-4
+
+    info = run("inspect", model).stdout
+    kv = {l.split("  ", 1)[0].strip(): l.split("  ", 1)[1].strip() for l in info.splitlines() if "  " in l}
+    assert kv["depth"] == "6" and kv["width"] == "32" and kv["activation"] == "relu-GPN"
+    assert kv["gpn"] == "yes, root b+" and abs(float(kv["a"]) - 2 ** 0.5) < 1e-6
+    assert int(kv["parameters count"]) == 784 * 32 + 32 + 6 * (32 * 32 + 32) + 32 * 10 + 10
+
+
+@needs_data
+def test_train_on_csv(tmp_path):
+    with gzip.open(FMNIST / "t10k-images-idx3-ubyte.gz") as f:
+        img = f.read()[16:16 + 200 * 784]
+    with gzip.open(FMNIST / "t10k-labels-idx1-ubyte.gz") as f:
+        lab = f.read()[8:8 + 200]
+    csv = tmp_path / "d.csv"
+    csv.write_text("".join(f"{lab[i]}," + ",".join(str(v / 255) for v in img[i * 784:(i + 1) * 784]) + "\n" for i in range(200)))
+    p = run("train", "--data", csv, "--depth", 2, "--width", 16, "--out", tmp_path / "c.safetensors")
+    assert "test loss" not in p.stdout
+    acc = accuracy(run("eval", tmp_path / "c.safetensors", "--data", csv).stdout, "")
+    assert 0 <= acc <= 1
+
+
+@needs_data
+def test_interrupted_run_resumes_bit_identically(tmp_path):
+    full, part = tmp_path / "full.safetensors", tmp_path / "part.safetensors"
+    common = [*TRAIN, "--activation", "tanh", "--gpn", "--epochs", 2, "--no-test"]
+    run("train", *common, "--out", full)
+    p = run("train", *common, "--out", part, "--stop-after-steps", 21, ok=False)
+    assert p.returncode == 130 and "checkpoint saved" in p.stderr
+    assert not part.exists() and (tmp_path / "part.safetensors.ckpt").exists()
+    p = run("train", *common, "--out", part, "--resume", tmp_path / "part.safetensors.ckpt")
+    assert "resuming" in p.stdout
+    assert full.read_bytes() == part.read_bytes()
+
+
+@needs_data
+def test_sigint_saves_checkpoint(tmp_path):
+    out = tmp_path / "s.safetensors"
+    args = ["train", "--data", "fashion-mnist", "--limit", 20000, "--depth", 20, "--width", 64, "--epochs", 50, "--no-test", "--out", out]
+    proc = subprocess.Popen([BSNN, *map(str, args)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        while True:
+            line = proc.stdout.readline()
+            assert line, "training ended before printing progress"
+            if line.startswith("step "):
+                break
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, err
+    assert err.startswith("bsnn: error: interrupted at step") and len(err.strip().splitlines()) == 1
+    assert (tmp_path / "s.safetensors.ckpt").stat().st_size > 0
+
+
+# ---------------------------------------------------------------- reproduce
+
+@needs_data
+def test_reproduce_small(tmp_path):
+    p = run("reproduce", "--out", tmp_path, "--probe-depth", 12, "--probe-width", 48, "--depth", 2, "--width", 16,
+            "--train-samples", 256, "--test-samples", 200, "--activations", "relu,tanh", "--probe-activations", "relu,selu")
+    report = (tmp_path / "report.md").read_text()
+    for heading in ["## Table 1", "## Fig. 1", "## Table 2"]:
+        assert heading in report
+    assert re.search(r"^\| gelu \| 1\.4915 \| -0\.9097 \| 1\.4915 \| -0\.9097 \| b- \|", report, re.M)
+    t2 = table_rows(p.stdout, {"relu", "tanh"})
+    for name in ["relu", "tanh"]:
+        assert all(c.endswith("%") or c == "diverged" for c in t2[name][:2])
+    for act in ["relu", "relu-GPN", "selu", "selu-GPN"]:
+        assert len(polylines(tmp_path / f"fig1-{act}.svg")["‖x‖/√d"]) == 13
+        assert f"fig1-{act}.svg" in report
+    assert (tmp_path / "fig2-relu-GPN.svg").exists()
+    assert len(polylines(tmp_path / "table2-loss-gpn.svg")) == 2
+
+
+# ---------------------------------------------------------------- errors and exit codes
+
+def test_usage_errors(tmp_path):
+    expect_error(64, "frobnicate")
+    expect_error(64, "gpn", "swish")
+    expect_error(64, "probe", "--activation", "relu", "--width", 0, "--out", tmp_path)
+    expect_error(64, "probe", "--activation", "nope", "--out", tmp_path)
+    expect_error(64, "probe", "--activation", "relu", "--constraint", "diagonal", "--out", tmp_path)
+    expect_error(64, "train", "--data", "fashion-mnist", "--out", tmp_path / "m", "--lr", -1)
+    expect_error(64, "train", "--data", "fashion-mnist", "--out", tmp_path / "m", "--optimizer", "rmsprop", "--limit", 10)
+    expect_error(64, "gpn", "leaky_relu:slope")
+
+
+def test_missing_inputs(tmp_path):
+    expect_error(66, "train", "--data", tmp_path / "nope.csv", "--out", tmp_path / "m")
+    expect_error(66, "eval", tmp_path / "nope.safetensors", "--data", "fashion-mnist")
+    expect_error(66, "inspect", tmp_path / "nope.safetensors")
+    expect_error(66, "train", "--data", tmp_path, "--out", tmp_path / "m")  # folder without IDX files
+
+
+def test_bad_data_and_models(tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("1,2,3\n0,x,4\n")
+    expect_error(65, "train", "--data", bad, "--out", tmp_path / "m")
+    junk = tmp_path / "junk.safetensors"
+    junk.write_bytes(b"\x10\x00\x00\x00\x00\x00\x00\x00{not json at all}")
+    expect_error(65, "inspect", junk)
+    expect_error(65, "eval", junk, "--data", "fashion-mnist")
+
+
+def test_plugin_errors(tmp_path):
+    expect_error(69, "gpn", "--plugin", f"{tmp_path}/missing.so:act")
+    expect_error(69, "gpn", "--symbol", "libm.so.6:no_such_function:double(double)")
+    expect_error(64, "gpn", "--plugin", "justapath")
+
+
+@needs_data
+def test_io_and_numeric_errors(tmp_path):
+    (tmp_path / "file").write_text("")
+    expect_error(74, "train", *TRAIN, "--epochs", 1, "--no-test", "--out", tmp_path / "file" / "m.safetensors")
+    expect_error(74, "probe", "--activation", "relu", "--width", 8, "--depth", 2, "--out", tmp_path / "file")
+    line = expect_error(70, "train", *TRAIN, "--activation", "relu", "--optimizer", "sgd", "--lr", 1e30, "--no-test", "--out", tmp_path / "d.safetensors")
+    assert "numeric" in line
+
+
+def test_help_is_not_an_error():
+    p = run("--help")
+    assert "reproduce" in p.stdout and p.stderr == ""
+    assert "130 interrupted" in " ".join(p.stdout.split())
