@@ -109,10 +109,10 @@ public enum SignalProbe {
         }
         if let t = top {
             t.withUnsafeBufferPointer { p in
-                if let b = p.baseAddress { model.backward(workspace: ws, topGradient: b, visit: visit) }
+                if let b = p.baseAddress { model.backward(workspace: ws, topGradient: b, preciseNorms: true, visit: visit) }
             }
         } else {
-            model.backward(workspace: ws, visit: visit)
+            model.backward(workspace: ws, preciseNorms: true, visit: visit)
         }
         return SignalProbeResult(
             forwardNorms: forward, backwardNorms: backward, weightGradientNorms: gradients,

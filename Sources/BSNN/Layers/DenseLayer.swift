@@ -25,15 +25,25 @@ final class DenseLayer {
 
     var parameterCount: Int { inputs * outputs + (bias?.count ?? 0) }
 
+    /// 1/‖v‖ for one row of V. The single definition used after updates and on load, so
+    /// a reloaded model's row scales are bit-identical to the trained one's (a double
+    /// accumulation on load would differ in the last bit and break exact resumption).
+    /// Returns +inf for a zero row, which callers treat as divergence.
+    @inline(__always)
+    static func inverseRowNorm(_ row: UnsafePointer<Float>, count: Int) -> Float {
+        let n2 = BLAS.sumOfSquaresFast(row, count: count)
+        return n2 > 0 ? Float(1 / n2.squareRoot()) : .infinity
+    }
+
     /// Recomputes 1/‖vᵢ‖ for every row (row-normalized layers only).
     func refreshRowScale() throws {
         guard let rs = rowScale else { return }
         for i in 0..<outputs {
-            let n2 = BLAS.sumOfSquares(weight.pointer + i * inputs, count: inputs)
-            guard n2 > 0, n2.isFinite else {
-                throw BSNNError.numeric("row \(i) of a row-normalized layer has norm² \(n2); expected a finite, non-zero norm")
+            let s = Self.inverseRowNorm(weight.pointer + i * inputs, count: inputs)
+            guard s.isFinite, s > 0 else {
+                throw BSNNError.numeric("row \(i) of a row-normalized layer has a zero or non-finite norm; expected a finite, non-zero norm")
             }
-            rs.pointer[i] = Float(1 / n2.squareRoot())
+            rs.pointer[i] = s
         }
     }
 

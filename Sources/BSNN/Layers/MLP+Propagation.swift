@@ -76,6 +76,7 @@ extension MLP {
     func backward(
         workspace ws: Workspace, topGradient: UnsafePointer<Float>? = nil,
         gradientStorage: ((Int) -> (weights: UnsafeMutablePointer<Float>, bias: UnsafeMutablePointer<Float>))? = nil,
+        preciseNorms: Bool = false,
         visit: (LayerGradient) throws -> Void
     ) rethrows {
         let batch = ws.batch
@@ -122,9 +123,9 @@ extension MLP {
             let normSquared: Double
             if let rs = layer.rowScale {
                 normSquared = Self.projectRowNormalizedGradient(
-                    g, weight: layer.weight.pointer, rowScale: rs.pointer, rows: out, columns: inp)
+                    g, weight: layer.weight.pointer, rowScale: rs.pointer, rows: out, columns: inp, precise: preciseNorms)
             } else {
-                normSquared = BLAS.sumOfSquares(g, count: out * inp)
+                normSquared = preciseNorms ? BLAS.sumOfSquares(g, count: out * inp) : BLAS.sumOfSquaresFast(g, count: out * inp)
             }
             try visit(
                 LayerGradient(
@@ -170,18 +171,20 @@ extension MLP {
 
     /// Turns G = diag(r)·∂E/∂W (what the GEMM produced from the scaled signal) into
     /// ∂E/∂V row by row: ∂E/∂vᵢ = gᵢ − (gᵢ·vᵢ)·rᵢ²·vᵢ. Returns ‖∂E/∂W‖²_F = Σᵢ ‖gᵢ‖²/rᵢ².
-    /// Each row is touched while it is in L1, so this costs one read of V.
+    /// Each row is touched while it is in L1, so this costs one read of V. `precise`:
+    /// accumulate the norm in double (diagnostics) rather than float (training checks).
     @inline(__always)
     static func projectRowNormalizedGradient(
         _ g: UnsafeMutablePointer<Float>, weight v: UnsafePointer<Float>, rowScale r: UnsafePointer<Float>,
-        rows: Int, columns: Int
+        rows: Int, columns: Int, precise: Bool
     ) -> Double {
         var total = 0.0
         for i in 0..<rows {
             let gi = g + i * columns, vi = v + i * columns
             let dot = BLAS.dot(gi, vi, count: columns)
             let ri = Double(r[i])
-            total += BLAS.sumOfSquares(gi, count: columns) / (ri * ri)
+            let n2 = precise ? BLAS.sumOfSquares(gi, count: columns) : BLAS.sumOfSquaresFast(gi, count: columns)
+            total += n2 / (ri * ri)
             BLAS.axpy(-dot * r[i] * r[i], vi, gi, count: columns)
         }
         return total

@@ -57,6 +57,14 @@ public enum BLAS {
         return cblas_dsdot(blasint(count), x, 1, x, 1)
     }
 
+    /// Σ xᵢ² in float (`sdot`, twice as wide as `dsdot`): for training-path checks where
+    /// only finiteness and O(1) magnitudes matter, not the diagnostics' dynamic range.
+    @inline(__always)
+    public static func sumOfSquaresFast(_ x: UnsafePointer<Float>, count: Int) -> Double {
+        guard count > 0 else { return 0 }
+        return Double(cblas_sdot(blasint(count), x, 1, x, 1))
+    }
+
     /// Σ xᵢyᵢ in float (OpenBLAS `sdot`, vectorized; a plain Swift loop is not, since
     /// it may not reassociate the sum).
     @inline(__always)

@@ -90,9 +90,7 @@ struct ParameterUpdate {
             for i in 0..<layer.outputs {
                 let o = i * cols
                 apply(w + o, g + o, s1.map { $0 + o }, s2.map { $0 + o }, count: cols)
-                let n2 = BLAS.sumOfSquares(w + o, count: cols)
-                // A zero or non-finite row cannot be normalized; the trainer checks for it.
-                rs.pointer[i] = n2 > 0 ? Float(1 / n2.squareRoot()) : .infinity
+                rs.pointer[i] = DenseLayer.inverseRowNorm(w + o, count: cols)
             }
         } else {
             apply(w, g, s1, s2, count: layer.weight.count)
