@@ -35,4 +35,32 @@ final class PluginTrainingTests: XCTestCase {
             for i in 0..<pp.count { XCTAssertEqual(pp[i], bp[i], accuracy: 1e-3, "\(name) logit \(i)") }
         }
     }
+
+    func testModelRecordsPluginAndFailsClearlyWhenItIsGone() throws {
+        let dir = try makeTempDirectory()
+        defer { removeTree(dir) }
+        // A private copy of the plugin, so it can be deleted afterwards.
+        let pluginPath = dir + "/libfasttanh.so"
+        try AtomicFile.write(try AtomicFile.read(try PluginFixtures.example("fasttanh")), to: pluginPath)
+        let modelPath = dir + "/plugin-model.safetensors"
+        // Scoped so every reference to the library is gone (and it is dlclosed) before the
+        // file is deleted; otherwise dlopen would hand back the still-loaded copy.
+        do {
+            let act = try LayerActivation.gpn(try PluginLibrary.load(path: pluginPath).makeActivation(name: "fasttanh"))
+            let model = try MLP(MLPConfiguration(inputs: 6, width: 12, depth: 2, outputs: 3, activation: act, seed: 2))
+            try ModelFile.save(model, to: modelPath)
+            let record = try JSONParser.parse(try XCTUnwrap(try SafeTensorsFile.read(path: modelPath).metadata["bsnn.activation"]))
+            XCTAssertEqual(record["source"]?["kind"]?.stringValue, "plugin")
+            XCTAssertEqual(record["source"]?["path"]?.stringValue, pluginPath)
+            XCTAssertEqual(record["source"]?["plugin"]?.stringValue, "fasttanh")
+            let x = gaussianArray(4 * 6, seed: 1)
+            let reloaded = try ModelFile.load(modelPath, options: .init(allowPlugins: true))
+            XCTAssertTrue(try reloaded.predict(x) == model.predict(x))
+        }
+        XCTAssertEqual(unlink(pluginPath), 0)
+        XCTAssertThrowsError(try ModelFile.load(modelPath, options: .init(allowPlugins: true))) {
+            guard case BSNNError.plugin(let m) = $0 else { return XCTFail("\($0)") }
+            XCTAssertTrue(m.contains(pluginPath), m)
+        }
+    }
 }
