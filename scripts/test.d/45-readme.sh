@@ -30,8 +30,8 @@ for f in "$work"/block*; do
         *.py) run "$name" bash -c "cd '$work' && python3 '$f'" ;;
     esac
 done
-for cmd in "bash scripts/main.sh" "bash scripts/test.sh"; do
-    run "command: $cmd" bash -c "grep -qF '$cmd' README.md && test -f '${cmd#bash }'"
+for script in main test; do
+    run "command-$script" bash -c "grep -qF 'bash scripts/$script.sh' README.md && bash -n scripts/$script.sh"
 done
 echo "readme: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -25,7 +25,10 @@ public enum BLAS {
     /// Number of threads OpenBLAS uses for each product (process-wide setting).
     /// Setting it overrides bsnn's default (see `applyDefaultThreadCount`).
     public static var threadCount: Int {
-        get { Int(openblas_get_num_threads()) }
+        get {
+            _ = defaultApplied
+            return Int(openblas_get_num_threads())
+        }
         set {
             _ = defaultApplied
             openblas_set_num_threads(Int32(max(1, newValue)))
