@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
-# End-to-end tests of the `bsnn` command line (tests/cli, pytest). Builds the CLI with
-# the same flags as 10-swift.sh so that, in a full scripts/test.sh run, nothing is
-# recompiled. BSNN=path overrides the binary under test.
+# End-to-end tests of the `bsnn` command line (tests/cli, pytest), on the plain release
+# build that scripts/setup.sh made (so nothing is recompiled in a full run). BSNN=path
+# overrides the binary under test.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 python3 -c "import pytest" 2>/dev/null || python3 -m pip install -q pytest 2>/dev/null \
     || python3 -m pip install -q --break-system-packages pytest
 if [ -z "${BSNN:-}" ]; then
-    swift build -c release --product bsnn-cli -Xswiftc -enable-testing 2>&1 | grep -E "error:|complete" || true
+    swift build -c release --product bsnn-cli 2>&1 | grep -E "error:|complete" || true
     export BSNN="$PWD/.build/release/bsnn-cli"
 fi
 [ -x "$BSNN" ] || { echo "40-cli: no binary at $BSNN"; echo "0 passed, 1 failed"; exit 1; }

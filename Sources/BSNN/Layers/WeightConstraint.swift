@@ -1,6 +1,6 @@
 /// The constraint on the square hidden layers (the input and output layers are never
 /// constrained, as in the paper).
-public enum WeightConstraint: String, Sendable, CaseIterable {
+public enum WeightConstraint: String, Sendable, NamedOption {
     /// Plain weights, updated by the optimizer as they are.
     case none
     /// The paper's relaxation: the parameter is V and the layer uses
@@ -11,11 +11,5 @@ public enum WeightConstraint: String, Sendable, CaseIterable {
     /// by QR (sign-corrected), in double precision.
     case orthogonal
 
-    public static func named(_ name: String) throws -> WeightConstraint {
-        guard let v = WeightConstraint(rawValue: name) else {
-            throw BSNNError.invalidArgument(
-                "constraint: expected one of \(allCases.map(\.rawValue).joined(separator: ", ")), got \"\(name)\"")
-        }
-        return v
-    }
+    public static let optionName = "constraint"
 }

@@ -1,6 +1,6 @@
 /// How a layer's weights are drawn at creation. Every scheme is driven by the model's
 /// `RandomGenerator`, so the same seed gives the same weights on every machine.
-public enum WeightInitialization: String, Sendable, CaseIterable {
+public enum WeightInitialization: String, Sendable, NamedOption {
     /// Haar-uniform orthogonal (QR of a Gaussian matrix with sign correction); for
     /// non-square layers, the rows (or columns) of a larger orthogonal matrix.
     case orthogonal
@@ -9,13 +9,7 @@ public enum WeightInitialization: String, Sendable, CaseIterable {
     /// Gaussian with variance 2/fan_in (He et al. 2015).
     case he
 
-    public static func named(_ name: String) throws -> WeightInitialization {
-        guard let v = WeightInitialization(rawValue: name) else {
-            throw BSNNError.invalidArgument(
-                "initialization: expected one of \(allCases.map(\.rawValue).joined(separator: ", ")), got \"\(name)\"")
-        }
-        return v
-    }
+    public static let optionName = "initialization"
 
     /// Fills a row-major `rows × columns` weight matrix.
     func fill(_ w: UnsafeMutablePointer<Float>, rows: Int, columns: Int, rng: inout RandomGenerator) throws {

@@ -4,7 +4,7 @@ import Glibc
 
 /// Training objectives. Every loss is the mean over the batch, and its gradient is
 /// written with the 1/B factor folded in, so learning rates do not depend on batch size.
-public enum LossFunction: String, Sendable, CaseIterable {
+public enum LossFunction: String, Sendable, NamedOption {
     /// Softmax cross-entropy with integer class labels, via log-sum-exp.
     case crossEntropy = "cross_entropy"
     /// Mean over samples and outputs of (y − t)²; class labels become one-hot targets.
@@ -14,13 +14,7 @@ public enum LossFunction: String, Sendable, CaseIterable {
     /// Huber with δ = 1, mean over samples and outputs; labels become one-hot.
     case huber
 
-    public static func named(_ name: String) throws -> LossFunction {
-        guard let v = LossFunction(rawValue: name) else {
-            throw BSNNError.invalidArgument(
-                "loss: expected one of \(allCases.map(\.rawValue).joined(separator: ", ")), got \"\(name)\"")
-        }
-        return v
-    }
+    public static let optionName = "loss"
 
     /// Mean loss over `batch` rows of `outputs` logits and the number of rows whose arg-max
     /// equals the label (0 without labels). Writes ∂(mean loss)/∂logits into `gradient`

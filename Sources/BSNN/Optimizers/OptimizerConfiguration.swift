@@ -1,6 +1,6 @@
 /// Which update rule, with its hyper-parameters. Conventions follow PyTorch so that a
 /// learning rate tuned there means the same here.
-public enum OptimizerKind: String, Sendable, CaseIterable {
+public enum OptimizerKind: String, Sendable, NamedOption {
     /// p ← p − η·g
     case sgd
     /// Heavy ball: v ← μv + g; p ← p − η·v
@@ -10,13 +10,7 @@ public enum OptimizerKind: String, Sendable, CaseIterable {
     /// Adam (Kingma & Ba): bias-corrected moments, p ← p − η·m̂/(√v̂ + ε)
     case adam
 
-    public static func named(_ name: String) throws -> OptimizerKind {
-        guard let v = OptimizerKind(rawValue: name) else {
-            throw BSNNError.invalidArgument(
-                "optimizer: expected one of \(allCases.map(\.rawValue).joined(separator: ", ")), got \"\(name)\"")
-        }
-        return v
-    }
+    public static let optionName = "optimizer"
 
     /// Number of state buffers per parameter.
     var stateSlots: Int {

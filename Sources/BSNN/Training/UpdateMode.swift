@@ -1,5 +1,6 @@
 /// When the optimizer touches the weights within a step.
-public enum UpdateMode: String, Sendable, CaseIterable {
+public enum UpdateMode: String, Sendable, NamedOption {
+    public static let optionName = "update mode"
     /// Every layer's gradient is formed and checked for NaN/Inf before any weight
     /// changes, so a diverging step always leaves the model at its last good weights.
     /// Costs one extra store and load of all weight gradients per step (at depth 200 a
