@@ -16,7 +16,7 @@ final class MLPGradientTests: XCTestCase {
         }
         var grads = [[Float]](repeating: [], count: model.layerCount)
         model.backward(workspace: ws) { g in
-            grads[g.index] = Array(UnsafeBufferPointer(start: g.weightGradient, count: g.layer.weight.count))
+            grads[g.index] = g.parameterGradient()
         }
         return grads
     }

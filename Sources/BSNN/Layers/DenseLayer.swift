@@ -31,7 +31,7 @@ final class DenseLayer {
     /// Returns +inf for a zero row, which callers treat as divergence.
     @inline(__always)
     static func inverseRowNorm(_ row: UnsafePointer<Float>, count: Int) -> Float {
-        let n2 = BLAS.sumOfSquaresFast(row, count: count)
+        let n2 = Double(RowKernels.dot(row, row, count: count))
         return n2 > 0 ? Float(1 / n2.squareRoot()) : .infinity
     }
 

@@ -4,9 +4,12 @@
 struct LayerGradient {
     let index: Int
     let layer: DenseLayer
-    /// ∂E/∂(stored parameter), outputs × inputs: for row-normalized layers this is ∂E/∂V
-    /// (projected through the normalization), otherwise ∂E/∂W. May be modified.
+    /// outputs × inputs. Otherwise ∂E/∂W. For row-normalized layers it is G = diag(r)·∂E/∂W
+    /// and ∂E/∂V is G − diag(rowProjection)·V, applied lazily by the consumer (the
+    /// optimizer fuses it into its update pass; `parameterGradient()` spells it out).
     let weightGradient: UnsafeMutablePointer<Float>
+    /// cᵢ = (gᵢ·vᵢ)·rᵢ² per row, for row-normalized layers; nil otherwise.
+    let rowProjection: UnsafePointer<Float>?
     let biasGradient: UnsafeMutablePointer<Float>?
     /// ‖∂E/∂W‖²_F for the effective weight W (what the paper's Fig. 1 plots).
     let effectiveWeightGradientNormSquared: Double
@@ -15,6 +18,19 @@ struct LayerGradient {
     /// The layer's input for the batch (B × inputs): the paper's x⁽ˡ⁾ rows.
     let input: UnsafePointer<Float>
     let batch: Int
+
+    /// ∂E/∂(stored parameter) as a new array (projection applied): for tests and tools.
+    func parameterGradient() -> [Float] {
+        let cols = layer.inputs
+        var out = Array(UnsafeBufferPointer(start: weightGradient, count: layer.weight.count))
+        if let c = rowProjection {
+            let v = layer.weight.pointer
+            for i in 0..<layer.outputs {
+                for j in 0..<cols { out[i * cols + j] -= c[i] * v[i * cols + j] }
+            }
+        }
+        return out
+    }
 }
 
 extension MLP {
@@ -75,7 +91,7 @@ extension MLP {
     /// shared scratch, reused layer after layer — only valid during the visit).
     func backward(
         workspace ws: Workspace, topGradient: UnsafePointer<Float>? = nil,
-        gradientStorage: ((Int) -> (weights: UnsafeMutablePointer<Float>, bias: UnsafeMutablePointer<Float>))? = nil,
+        gradientStorage: ((Int) -> (weights: UnsafeMutablePointer<Float>, bias: UnsafeMutablePointer<Float>, projection: UnsafeMutablePointer<Float>))? = nil,
         preciseNorms: Bool = false,
         visit: (LayerGradient) throws -> Void
     ) rethrows {
@@ -90,7 +106,7 @@ extension MLP {
         }
         for l in stride(from: top, through: 0, by: -1) {
             let layer = layers[l]
-            let (g, bg) = gradientStorage?(l) ?? (ws.gradient.pointer, ws.biasGradient.pointer)
+            let (g, bg, proj) = gradientStorage?(l) ?? (ws.gradient.pointer, ws.biasGradient.pointer, ws.projection.pointer)
             let out = layer.outputs, inp = layer.inputs
             if l < layers.count - 1 {
                 // ∂E/∂h = ∂E/∂x⁽ˡ⁺¹⁾ ⊙ a·φ'(h), into the derivative buffer; the bias
@@ -122,14 +138,16 @@ extension MLP {
                 a: through, lda: out, b: ws.xs[l].pointer, ldb: inp, c: g, ldc: inp)
             let normSquared: Double
             if let rs = layer.rowScale {
-                normSquared = Self.projectRowNormalizedGradient(
-                    g, weight: layer.weight.pointer, rowScale: rs.pointer, rows: out, columns: inp, precise: preciseNorms)
+                normSquared = Self.rowProjection(
+                    g, weight: layer.weight.pointer, rowScale: rs.pointer, rows: out, columns: inp,
+                    precise: preciseNorms, into: proj)
             } else {
                 normSquared = preciseNorms ? BLAS.sumOfSquares(g, count: out * inp) : BLAS.sumOfSquaresFast(g, count: out * inp)
             }
             try visit(
                 LayerGradient(
-                    index: l, layer: layer, weightGradient: g, biasGradient: layer.bias == nil ? nil : bg,
+                    index: l, layer: layer, weightGradient: g, rowProjection: layer.rowScale == nil ? nil : UnsafePointer(proj),
+                    biasGradient: layer.bias == nil ? nil : bg,
                     effectiveWeightGradientNormSquared: normSquared, outputGradient: UnsafePointer(upstream),
                     input: UnsafePointer(ws.xs[l].pointer), batch: batch))
             if l > 0 {
@@ -169,23 +187,24 @@ extension MLP {
         }
     }
 
-    /// Turns G = diag(r)·∂E/∂W (what the GEMM produced from the scaled signal) into
-    /// ∂E/∂V row by row: ∂E/∂vᵢ = gᵢ − (gᵢ·vᵢ)·rᵢ²·vᵢ. Returns ‖∂E/∂W‖²_F = Σᵢ ‖gᵢ‖²/rᵢ².
-    /// Each row is touched while it is in L1, so this costs one read of V. `precise`:
-    /// accumulate the norm in double (diagnostics) rather than float (training checks).
+    /// For G = diag(r)·∂E/∂W (what the GEMM produced from the scaled signal), the
+    /// projection coefficients cᵢ = (gᵢ·vᵢ)·rᵢ², so that ∂E/∂vᵢ = gᵢ − cᵢ·vᵢ (the gradient
+    /// through the normalization has no component along vᵢ). Returns ‖∂E/∂W‖²_F =
+    /// Σᵢ ‖gᵢ‖²/rᵢ². One pass over G and V; `precise` accumulates the norm in double
+    /// (diagnostics) instead of float (training checks).
     @inline(__always)
-    static func projectRowNormalizedGradient(
-        _ g: UnsafeMutablePointer<Float>, weight v: UnsafePointer<Float>, rowScale r: UnsafePointer<Float>,
-        rows: Int, columns: Int, precise: Bool
+    static func rowProjection(
+        _ g: UnsafePointer<Float>, weight v: UnsafePointer<Float>, rowScale r: UnsafePointer<Float>,
+        rows: Int, columns: Int, precise: Bool, into c: UnsafeMutablePointer<Float>
     ) -> Double {
         var total = 0.0
         for i in 0..<rows {
             let gi = g + i * columns, vi = v + i * columns
-            let dot = BLAS.dot(gi, vi, count: columns)
+            let (dot, squares) = RowKernels.dotAndSquares(gi, vi, count: columns)
+            let n2 = precise ? BLAS.sumOfSquares(gi, count: columns) : Double(squares)
             let ri = Double(r[i])
-            let n2 = precise ? BLAS.sumOfSquares(gi, count: columns) : BLAS.sumOfSquaresFast(gi, count: columns)
             total += n2 / (ri * ri)
-            BLAS.axpy(-dot * r[i] * r[i], vi, gi, count: columns)
+            c[i] = dot * r[i] * r[i]
         }
         return total
     }

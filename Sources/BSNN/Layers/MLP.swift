@@ -116,6 +116,8 @@ public final class MLP: @unchecked Sendable {
         let biasGradient: FloatBuffer
         /// ∂E/∂h·diag(r) for row-normalized layers (B × width).
         let scaledSignal: FloatBuffer
+        /// Row-projection coefficients of the layer being visited (width).
+        let projection: FloatBuffer
 
         init(model: MLP, batch: Int) throws {
             self.batch = batch
@@ -131,6 +133,7 @@ public final class MLP: @unchecked Sendable {
             gradient = try FloatBuffer(count: maxWeights)
             biasGradient = try FloatBuffer(count: max(c.width, c.outputs))
             scaledSignal = try FloatBuffer(count: batch * c.width)
+            projection = try FloatBuffer(count: max(c.width, c.outputs))
         }
     }
 

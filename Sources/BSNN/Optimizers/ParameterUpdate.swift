@@ -68,6 +68,52 @@ struct ParameterUpdate {
         }
     }
 
+    /// The same step for one row of a row-normalized layer, with the gradient through the
+    /// normalization formed on the fly: gᵢ − c·vᵢ uses the row before its update. One
+    /// pass instead of a projection pass plus an update pass.
+    @inline(__always)
+    func applyProjected(
+        _ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, projection c: Float,
+        _ s1: UnsafeMutablePointer<Float>?, _ s2: UnsafeMutablePointer<Float>?, count n: Int
+    ) {
+        let lr = learningRate, mu = momentum, d = decay
+        switch kind {
+        case .sgd:
+            for i in 0..<n {
+                let gi = g[i] - c * p[i]
+                p[i] = p[i] * d - lr * gi
+            }
+        case .momentum:
+            guard let v = s1 else { return }
+            for i in 0..<n {
+                let gi = g[i] - c * p[i]
+                let vi = mu * v[i] + gi
+                v[i] = vi
+                p[i] = p[i] * d - lr * vi
+            }
+        case .nesterov:
+            guard let v = s1 else { return }
+            for i in 0..<n {
+                let gi = g[i] - c * p[i]
+                let vi = mu * v[i] + gi
+                v[i] = vi
+                p[i] = p[i] * d - lr * (gi + mu * vi)
+            }
+        case .adam:
+            guard let m = s1, let v = s2 else { return }
+            let b1 = beta1, b2 = beta2, c1 = correction1, c2 = correction2, eps = epsilon
+            let ob1 = 1 - b1, ob2 = 1 - b2
+            for i in 0..<n {
+                let gi = g[i] - c * p[i]
+                let mi = b1 * m[i] + ob1 * gi
+                let vi = b2 * v[i] + ob2 * gi * gi
+                m[i] = mi
+                v[i] = vi
+                p[i] = p[i] * d - lr * (mi * c1) / ((vi * c2).squareRoot() + eps)
+            }
+        }
+    }
+
     /// Applies the step to one layer: bias, then weights (row by row for row-normalized
     /// layers so each row's new norm is taken while the row is in L1), then the
     /// constraint (row scales or orthogonal retraction).
@@ -86,10 +132,10 @@ struct ParameterUpdate {
         let w = layer.weight.pointer, g = gradient.weightGradient
         let s1 = slot(layer.weightState, 0), s2 = slot(layer.weightState, 1)
         let cols = layer.inputs
-        if let rs = layer.rowScale {
+        if let rs = layer.rowScale, let c = gradient.rowProjection {
             for i in 0..<layer.outputs {
                 let o = i * cols
-                apply(w + o, g + o, s1.map { $0 + o }, s2.map { $0 + o }, count: cols)
+                applyProjected(w + o, g + o, projection: c[i], s1.map { $0 + o }, s2.map { $0 + o }, count: cols)
                 rs.pointer[i] = DenseLayer.inverseRowNorm(w + o, count: cols)
             }
         } else {

@@ -32,6 +32,22 @@ public final class Trainer: @unchecked Sendable {
     private var gradientStore: GradientStore?
     /// Reused across steps so a checked step allocates nothing in steady state.
     private var pendingGradients: [LayerGradient] = []
+    /// Fused mode only: apply each layer's update on a second thread, overlapped with the
+    /// backward GEMMs of the layers below (bit-identical results; worth it when BLAS runs
+    /// fewer threads than there are cores — see benchmarks/RESULTS.md).
+    public var overlapUpdates = false
+    private var worker: UpdateWorker?
+    private var gradientRing: GradientRing?
+    static let ringSlots = 3
+
+    private func updateWorker() throws -> UpdateWorker {
+        if let w = worker { return w }
+        let w = try UpdateWorker()
+        worker = w
+        return w
+    }
+
+    deinit { worker?.shutdown() }
 
     public init(model: MLP, configuration: TrainingConfiguration) throws {
         try configuration.validate()
@@ -85,6 +101,33 @@ public final class Trainer: @unchecked Sendable {
         let update = ParameterUpdate(configuration.optimizer, step: globalStep)
         let step = globalStep
         switch configuration.updateMode {
+        case .fused where overlapUpdates:
+            // Layer l's update runs on the worker while the backward pass computes layer
+            // l−1; a ring of gradient buffers bounds how far the worker may lag.
+            let worker = try updateWorker()
+            if gradientRing == nil { gradientRing = try GradientRing(model: model, slots: Self.ringSlots) }
+            guard let ring = gradientRing else { throw BSNNError.internal("gradient ring missing") }
+            worker.begin(update)
+            do {
+                try model.backward(
+                    workspace: ws,
+                    gradientStorage: { l in
+                        // The slot about to be reused must have been consumed by the worker.
+                        worker.wait(untilPendingAtMost: Self.ringSlots - 1)
+                        return ring.slot(for: l)
+                    }
+                ) { g in
+                    guard g.effectiveWeightGradientNormSquared.isFinite else {
+                        throw BSNNError.numeric(
+                            "divergence at step \(step): the gradient of layer \(g.index) is NaN/Inf (fused update mode: layers above it were already updated in this step)")
+                    }
+                    worker.submit(g)
+                }
+            } catch {
+                try? worker.drain()
+                throw error
+            }
+            try worker.drain()
         case .fused:
             try model.backward(workspace: ws) { g in
                 guard g.effectiveWeightGradientNormSquared.isFinite else {
@@ -99,7 +142,7 @@ public final class Trainer: @unchecked Sendable {
             pendingGradients.removeAll(keepingCapacity: true)
             var bad: Int? = nil
             model.backward(
-                workspace: ws, gradientStorage: { (store.weights[$0].pointer, store.biases[$0].pointer) }
+                workspace: ws, gradientStorage: { (store.weights[$0].pointer, store.biases[$0].pointer, store.projections[$0].pointer) }
             ) { g in
                 if !g.effectiveWeightGradientNormSquared.isFinite
                     || (g.biasGradient.map { !BLAS.allFinite($0, count: g.layer.outputs) } ?? false)

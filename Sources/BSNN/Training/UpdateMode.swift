@@ -17,8 +17,30 @@ public enum UpdateMode: String, Sendable, NamedOption {
 final class GradientStore {
     let weights: [FloatBuffer]
     let biases: [FloatBuffer]
+    let projections: [FloatBuffer]
     init(model: MLP) throws {
         weights = try model.layers.map { try FloatBuffer(count: $0.weight.count) }
         biases = try model.layers.map { try FloatBuffer(count: $0.outputs) }
+        projections = try model.layers.map { try FloatBuffer(count: $0.outputs) }
+    }
+}
+
+/// A few gradient buffers reused round-robin by overlapped fused steps (layer l uses
+/// slot l mod slots), each big enough for the largest layer.
+final class GradientRing {
+    let weights: [FloatBuffer]
+    let biases: [FloatBuffer]
+    let projections: [FloatBuffer]
+    init(model: MLP, slots: Int) throws {
+        let w = model.layers.map { $0.weight.count }.max() ?? 1
+        let o = model.layers.map { $0.outputs }.max() ?? 1
+        weights = try (0..<slots).map { _ in try FloatBuffer(count: w) }
+        biases = try (0..<slots).map { _ in try FloatBuffer(count: o) }
+        projections = try (0..<slots).map { _ in try FloatBuffer(count: o) }
+    }
+
+    func slot(for layer: Int) -> (weights: UnsafeMutablePointer<Float>, bias: UnsafeMutablePointer<Float>, projection: UnsafeMutablePointer<Float>) {
+        let k = layer % weights.count
+        return (weights[k].pointer, biases[k].pointer, projections[k].pointer)
     }
 }
