@@ -13,7 +13,7 @@ struct Options {
     var plugin: String? = nil  // PATH:NAME
     var symbol: String? = nil  // LIB:SYMBOL:SIGNATURE
     var throughput = false
-    var overlap = false
+    var overlap: Bool? = nil
     var forceFFI = false
 }
 
@@ -41,7 +41,8 @@ func parse() -> Options {
         case "--epoch": o.epoch = true
         case "--activation-throughput": o.throughput = true
         case "--ffi": o.forceFFI = true
-        case "--overlap": o.overlap = true
+        case "--parallel-updates": o.overlap = true
+        case "--serial-updates": o.overlap = false
         case "--symbol":
             guard !args.isEmpty else { fail("--symbol needs LIB:SYMBOL:SIGNATURE") }
             o.symbol = args.removeFirst()
@@ -157,7 +158,7 @@ do {
         optimizer: OptimizerConfiguration(kind: .momentum, learningRate: 1e-4, momentum: 0.5),
         seed: 1, updateMode: o.mode)
     let trainer = try Trainer(model: model, configuration: training)
-    trainer.overlapUpdates = o.overlap
+    if let p = o.overlap { trainer.parallelUpdates = p }
     let flopsPerSample = 6.0 * Double(784 * o.width + o.depth * o.width * o.width + o.width * 10)
     let peak = sgemmPeak(width: o.width, batch: o.batch)
     if o.epoch {
@@ -196,7 +197,7 @@ do {
     let activations = Double(2 * (o.depth + 1) * o.batch * o.width + o.batch * 784)
     let minimumMiB = (2 * params + activations) * 4 / 1_048_576
     print("""
-        {"peer": "bsnn", "update_mode": "\(o.mode.rawValue)\(o.overlap ? "+overlap" : "")", "activation": "\(base.name)\(o.plugin != nil ? "(plugin)" : "")", "depth": \(o.depth), "width": \(o.width), "threads": \(o.threads), "batch": \(o.batch), "steps": \(o.steps), "median_ms": \(median), "min_ms": \(times.min()!), "max_ms": \(times.max()!), "p10_ms": \(percentile(times, 0.1)), "p90_ms": \(percentile(times, 0.9)), "samples_per_s": \(Double(o.batch) / (median / 1000)), "gflops": \(gflops), "sgemm_peak_gflops": \(peak), "fraction_of_peak": \(gflops / peak), "mallocs_per_step": \(mallocs), "peak_rss_mib": \(peakRSSMiB()), "minimum_mib": \(minimumMiB)}
+        {"peer": "bsnn", "update_mode": "\(o.mode.rawValue)\(trainer.parallelUpdates ? "+parallel" : "")", "activation": "\(base.name)\(o.plugin != nil ? "(plugin)" : "")", "depth": \(o.depth), "width": \(o.width), "threads": \(o.threads), "batch": \(o.batch), "steps": \(o.steps), "median_ms": \(median), "min_ms": \(times.min()!), "max_ms": \(times.max()!), "p10_ms": \(percentile(times, 0.1)), "p90_ms": \(percentile(times, 0.9)), "samples_per_s": \(Double(o.batch) / (median / 1000)), "gflops": \(gflops), "sgemm_peak_gflops": \(peak), "fraction_of_peak": \(gflops / peak), "mallocs_per_step": \(mallocs), "peak_rss_mib": \(peakRSSMiB()), "minimum_mib": \(minimumMiB)}
         """)
 } catch {
     fail("\(error)")

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Trains an `MLP` in place: minibatch steps with a fused per-layer optimizer update,
 /// epochs over seeded-shuffled data, evaluation, progress/cancel, and divergence
 /// handling.
@@ -32,10 +36,12 @@ public final class Trainer: @unchecked Sendable {
     private var gradientStore: GradientStore?
     /// Reused across steps so a checked step allocates nothing in steady state.
     private var pendingGradients: [LayerGradient] = []
-    /// Fused mode only: apply each layer's update on a second thread, overlapped with the
-    /// backward GEMMs of the layers below (bit-identical results; worth it when BLAS runs
-    /// fewer threads than there are cores — see benchmarks/RESULTS.md).
-    public var overlapUpdates = false
+    /// Apply layer updates on a second thread as well: in `.fused` mode overlapped with
+    /// the backward GEMMs of the layers below, in `.checked` mode every other layer of the
+    /// update phase. Results are bit-identical either way (layers are independent).
+    /// Default: on when the machine has at least 2 CPUs.
+    public var parallelUpdates = Trainer.defaultParallelUpdates
+    static let defaultParallelUpdates: Bool = sysconf(Int32(_SC_NPROCESSORS_ONLN)) >= 2
     private var worker: UpdateWorker?
     private var gradientRing: GradientRing?
     static let ringSlots = 3
@@ -101,7 +107,7 @@ public final class Trainer: @unchecked Sendable {
         let update = ParameterUpdate(configuration.optimizer, step: globalStep)
         let step = globalStep
         switch configuration.updateMode {
-        case .fused where overlapUpdates:
+        case .fused where parallelUpdates:
             // Layer l's update runs on the worker while the backward pass computes layer
             // l−1; a ring of gradient buffers bounds how far the worker may lag.
             let worker = try updateWorker()
@@ -155,7 +161,24 @@ public final class Trainer: @unchecked Sendable {
                 throw BSNNError.numeric(
                     "divergence at step \(step): the gradient of layer \(l) is NaN/Inf; no weight was changed, the model keeps the weights of the last good step")
             }
-            for g in pendingGradients { try update.apply(to: g) }
+            if parallelUpdates {
+                // Every other layer on the worker, the rest here: the update phase is
+                // memory-bound, and two cores stream more than one.
+                let worker = try updateWorker()
+                worker.begin(update)
+                var failure: Error?
+                for (i, g) in pendingGradients.enumerated() {
+                    if i % 2 == 0 {
+                        worker.submit(g)
+                    } else if failure == nil {
+                        do { try update.apply(to: g) } catch { failure = error }
+                    }
+                }
+                try worker.drain()
+                if let e = failure { throw e }
+            } else {
+                for g in pendingGradients { try update.apply(to: g) }
+            }
             pendingGradients.removeAll(keepingCapacity: true)
         }
         globalStep += 1
