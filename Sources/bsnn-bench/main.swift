@@ -179,6 +179,7 @@ do {
     for _ in 0..<o.warmup { try trainer.step(features: x, labels: y) }
     let before = mallocCalls()
     var times: [Double] = []
+    times.reserveCapacity(o.steps)
     try x.withUnsafeBufferPointer { xp in
         try y.withUnsafeBufferPointer { yp in
             for _ in 0..<o.steps {

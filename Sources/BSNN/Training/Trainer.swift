@@ -115,14 +115,9 @@ public final class Trainer: @unchecked Sendable {
             guard let ring = gradientRing else { throw BSNNError.internal("gradient ring missing") }
             worker.begin(update)
             do {
-                try model.backward(
-                    workspace: ws,
-                    gradientStorage: { l in
-                        // The slot about to be reused must have been consumed by the worker.
-                        worker.wait(untilPendingAtMost: Self.ringSlots - 1)
-                        return ring.slot(for: l)
-                    }
-                ) { g in
+                ring.worker = worker
+                // One captured reference: the closure's context needs no heap box.
+                try model.backward(workspace: ws, gradientStorage: { ring.slot(for: $0) }) { g in
                     guard g.effectiveWeightGradientNormSquared.isFinite else {
                         throw BSNNError.numeric(
                             "divergence at step \(step): the gradient of layer \(g.index) is NaN/Inf (fused update mode: layers above it were already updated in this step)")

@@ -31,6 +31,8 @@ final class GradientRing {
     let weights: [FloatBuffer]
     let biases: [FloatBuffer]
     let projections: [FloatBuffer]
+    /// The worker consuming the slots; `slot(for:)` waits until the slot is free.
+    var worker: UpdateWorker?
     init(model: MLP, slots: Int) throws {
         let w = model.layers.map { $0.weight.count }.max() ?? 1
         let o = model.layers.map { $0.outputs }.max() ?? 1
@@ -41,6 +43,9 @@ final class GradientRing {
 
     func slot(for layer: Int) -> (weights: UnsafeMutablePointer<Float>, bias: UnsafeMutablePointer<Float>, projection: UnsafeMutablePointer<Float>) {
         let k = layer % weights.count
+        // Layer l reuses the slot of layer l + slots: wait until at most slots − 1 later
+        // submitted updates are pending, i.e. layer l + slots's update is done (FIFO).
+        worker?.wait(untilPendingAtMost: weights.count - 1)
         return (weights[k].pointer, biases[k].pointer, projections[k].pointer)
     }
 }
