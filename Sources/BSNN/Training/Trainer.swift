@@ -39,9 +39,10 @@ public final class Trainer: @unchecked Sendable {
     /// Apply layer updates on a second thread as well: in `.fused` mode overlapped with
     /// the backward GEMMs of the layers below, in `.checked` mode every other layer of the
     /// update phase. Results are bit-identical either way (layers are independent).
-    /// Default: on when the machine has at least 2 CPUs.
-    public var parallelUpdates = Trainer.defaultParallelUpdates
-    static let defaultParallelUpdates: Bool = sysconf(Int32(_SC_NPROCESSORS_ONLN)) >= 2
+    /// Default off: measured on the shared 2-core machines, with the other core busy, it
+    /// gained 0–2 % with 1 BLAS thread and lost 5–13 % with 2 (benchmarks/RESULTS.md);
+    /// it pays only when a core is otherwise idle during the backward pass.
+    public var parallelUpdates = false
     private var worker: UpdateWorker?
     private var gradientRing: GradientRing?
     static let ringSlots = 3
