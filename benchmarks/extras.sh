@@ -13,7 +13,7 @@ bench=$(swift build -c release --show-bin-path)/bsnn-bench
 mkdir -p benchmarks/build benchmarks/results
 out=benchmarks/results/extras.jsonl
 : > "$out"
-cc -shared -fPIC -O3 -Iinclude -o benchmarks/build/libfasttanh.so examples/plugins/fasttanh.c -lm
+cc -shared -fPIC -O3 -fno-trapping-math -Iinclude -o benchmarks/build/libfasttanh.so examples/plugins/fasttanh.c -lm
 cc -shared -fPIC -O2 -o benchmarks/build/malloc_count.so benchmarks/malloc_count.c -ldl
 plugin=benchmarks/build/libfasttanh.so
 run() { echo "== $*" >&2; "$@" | tee -a "$out"; }
