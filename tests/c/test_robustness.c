@@ -218,16 +218,22 @@ int main(int argc, char **argv) {
     if (argc > 3) {
         bsnn_gpn_constants gc;
         double t1 = seconds();
-        EXPECT(bsnn_plugin_validate_isolated(argv[1], "segfault", 20000, &gc), BSNN_E_PLUGIN, "crashed with SIGSEGV");
-        EXPECT(bsnn_plugin_validate_isolated(argv[2], "hang", 300, &gc), BSNN_E_PLUGIN, "timed out after 0.3 s");
+        EXPECT(bsnn_plugin_validate_isolated(argv[1], "segfault", NULL, NULL, 0, 20000, &gc), BSNN_E_PLUGIN, "crashed with SIGSEGV");
+        EXPECT(bsnn_plugin_validate_isolated(argv[2], "hang", NULL, NULL, 0, 300, &gc), BSNN_E_PLUGIN, "timed out after 0.3 s");
         TRUE(seconds() - t1 < 15);
-        OK(bsnn_plugin_validate_isolated(argv[3], "softclip", 20000, &gc));
+        OK(bsnn_plugin_validate_isolated(argv[3], "softclip", NULL, NULL, 0, 20000, &gc));
         TRUE(gc.a > 0 && isfinite(gc.b_plus) && isfinite(gc.b_minus));
-        OK(bsnn_plugin_validate_isolated(argv[3], "softclip", 20000, NULL));
-        EXPECT(bsnn_plugin_validate_isolated(argv[3], "softclip", 0, &gc), BSNN_E_INVALID_ARGUMENT, "timeout_ms");
-        EXPECT(bsnn_plugin_validate_isolated(NULL, "softclip", 1000, &gc), BSNN_E_INVALID_ARGUMENT, "path");
-        EXPECT(bsnn_plugin_validate_isolated(argv[3], NULL, 1000, &gc), BSNN_E_INVALID_ARGUMENT, "name");
-        EXPECT(bsnn_plugin_validate_isolated("/nonexistent.so", "x", 1000, &gc), BSNN_E_PLUGIN, "nonexistent");
+        OK(bsnn_plugin_validate_isolated(argv[3], "softclip", NULL, NULL, 0, 20000, NULL));
+        const char *pn[] = {"c"};
+        double pv[] = {3.0}, bad[] = {NAN};
+        bsnn_gpn_constants gc3;
+        OK(bsnn_plugin_validate_isolated(argv[3], "softclip", pn, pv, 1, 20000, &gc3));
+        TRUE(gc3.a != gc.a);
+        EXPECT(bsnn_plugin_validate_isolated(argv[3], "softclip", pn, bad, 1, 20000, &gc3), BSNN_E_INVALID_ARGUMENT, "c");
+        EXPECT(bsnn_plugin_validate_isolated(argv[3], "softclip", NULL, NULL, 0, 0, &gc), BSNN_E_INVALID_ARGUMENT, "timeout_ms");
+        EXPECT(bsnn_plugin_validate_isolated(NULL, "softclip", NULL, NULL, 0, 1000, &gc), BSNN_E_INVALID_ARGUMENT, "path");
+        EXPECT(bsnn_plugin_validate_isolated(argv[3], NULL, NULL, NULL, 0, 1000, &gc), BSNN_E_INVALID_ARGUMENT, "name");
+        EXPECT(bsnn_plugin_validate_isolated("/nonexistent.so", "x", NULL, NULL, 0, 1000, &gc), BSNN_E_PLUGIN, "nonexistent");
         /* the host is still alive and working */
         bsnn_model *after = make_model(act, 4, 8, 1, 2, &st);
         OK(st);
