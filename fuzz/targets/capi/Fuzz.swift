@@ -68,6 +68,8 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     var trainers = [OpaquePointer?](repeating: nil, count: 4)
     var datasets = [OpaquePointer?](repeating: nil, count: 4)
     let path = "\(scratchDir)/f\(r.int(3)).st"
+    // A file left by an earlier input would make this run depend on it: start clean.
+    unlink(path)
     var steps = 0
 
     while !r.done && steps < 40 {
