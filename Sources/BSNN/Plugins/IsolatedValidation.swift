@@ -46,6 +46,11 @@ extension PluginLibrary {
             throw BSNNError.internal("\(what): isolated validation could not create a pipe (errno \(errno))")
         }
         let (readEnd, writeEnd) = (fds[0], fds[1])
+        // Close-on-exec: a process that another thread of the host forks and execs must
+        // not inherit the write end, or our read would wait for that stranger to exit.
+        // (pipe2 would close the small window here but is not visible to Swift's Glibc.)
+        _ = fcntl(readEnd, F_SETFD, FD_CLOEXEC)
+        _ = fcntl(writeEnd, F_SETFD, FD_CLOEXEC)
         let pid = fork()
         if pid < 0 {
             close(readEnd); close(writeEnd)
