@@ -27,7 +27,8 @@ check() { # name command...
     if "$@" >"$work/$name.log" 2>&1 && ! grep -qE "ERROR: (Address|Leak)Sanitizer|runtime error:|WARNING: ThreadSanitizer" "$work/$name.log"; then
         passed=$((passed + 1)); printf 'ok    %-26s (%.1f s)\n' "$name" "$(echo "$(date +%s.%N) - $start" | bc)"
     else
-        failed=$((failed + 1)); echo "FAIL  $name"; grep -m1 -A30 -E "ERROR: |runtime error:|WARNING: ThreadSanitizer|FAIL" "$work/$name.log" | sed 's/^/      /' | head -40
+        failed=$((failed + 1)); echo "FAIL  $name (full log: .build-san-logs/$name.log)"
+        mkdir -p .build-san-logs && cp "$work/$name.log" .build-san-logs/; grep -m1 -A30 -E "ERROR: |runtime error:|WARNING: ThreadSanitizer|FAIL" "$work/$name.log" | sed 's/^/      /' | head -40
     fi
 }
 make -s -C examples/plugins >/dev/null
