@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The C ABI: examples and tests compiled against include/bsnn.h and the release
 # libbsnn.so of this checkout (not the installed copy), the exported-symbol check, the
-# header as C11 and C++, and the C tests under valgrind memcheck.
+# header as C11 and C++, test_robustness (numeric and size edge cases, hostile plugins
+# through bsnn_plugin_validate_isolated), and the C tests under valgrind memcheck.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
