@@ -77,3 +77,20 @@ let package = Package(
     ],
     swiftLanguageModes: [.v5]
 )
+
+// MARK: - Fuzz targets (only with BSNN_FUZZ=1; see docs/RELIABILITY.md)
+// libFuzzer supplies `main`, so these executables link only with
+// `-sanitize=fuzzer`; declaring them unconditionally would break `swift build`.
+if Context.environment["BSNN_FUZZ"] == "1" {
+    let fuzzers: [(String, [Target.Dependency])] = [
+        ("safetensors", ["BSNN"]), ("idx", ["BSNN"]), ("csv", ["BSNN"]), ("signature", ["BSNN"]),
+        ("capi", ["BSNN", "CBSNN", "CBSNNSupport"]),
+    ]
+    package.targets.append(.target(name: "CFuzzDriver", path: "fuzz/targets/driver"))
+    for (name, deps) in fuzzers {
+        package.targets.append(.executableTarget(
+            name: "fuzz-\(name)", dependencies: deps + ["CFuzzDriver"], path: "fuzz/targets/\(name)",
+            swiftSettings: [.unsafeFlags(["-parse-as-library"])]))
+        package.products.append(.executable(name: "fuzz-\(name)", targets: ["fuzz-\(name)"]))
+    }
+}

@@ -207,6 +207,22 @@ BSNN_API bsnn_status bsnn_plugin_create_activation(const bsnn_plugin *plugin, co
                                                    const double *param_values, size_t param_count,
                                                    bsnn_activation **out);
 
+/* Validates an untrusted plugin without risking the calling process: a forked child
+ * loads `path`, creates activation `name` with parameter overrides (as in
+ * bsnn_activation_create_plugin; both NULL when param_count is 0), evaluates it on
+ * the validation grid and the GPN quadrature nodes, and sends back its constants,
+ * which go to `out` (may be NULL). A child that dies on a signal gives PLUGIN with
+ * "crashed with SIGSEGV" (or the signal's name) in bsnn_last_error(); one still busy
+ * after `timeout_ms` milliseconds (1..86400000) is killed and gives PLUGIN with "timed out
+ * after N s". An invalid plugin gives the same status as bsnn_plugin_load /
+ * bsnn_activation_normalize would. Only this check is protected: a plugin that passes
+ * and later crashes inside bsnn_plugin_load, training or prediction takes the process
+ * down (a signal cannot be recovered from in-process). Since 0.1. */
+BSNN_API bsnn_status bsnn_plugin_validate_isolated(const char *path, const char *name,
+                                                   const char *const *param_names,
+                                                   const double *param_values, size_t param_count,
+                                                   uint32_t timeout_ms, bsnn_gpn_constants *out);
+
 /* ---------------------------------------------------------------- datasets */
 
 typedef enum bsnn_scaling {

@@ -84,3 +84,24 @@ public func bsnn_plugin_create_activation(
         publish(ActivationBox(LayerActivation(try p.makeActivation(name: n, parameters: params))), o)
     }
 }
+
+@_cdecl("bsnn_plugin_validate_isolated")
+public func bsnn_plugin_validate_isolated(
+    _ path: UnsafePointer<CChar>?, _ name: UnsafePointer<CChar>?,
+    _ paramNames: UnsafePointer<UnsafePointer<CChar>?>?, _ paramValues: UnsafePointer<Double>?,
+    _ paramCount: Int, _ timeoutMs: UInt32,
+    _ out: UnsafeMutablePointer<bsnn_gpn_constants>?
+) -> Int32 {
+    guarded("bsnn_plugin_validate_isolated") {
+        guard timeoutMs >= 1, timeoutMs <= 86_400_000 else {
+            throw invalid("timeout_ms: expected 1...86400000 milliseconds, got \(timeoutMs)")
+        }
+        let report = try PluginLibrary.validateIsolated(
+            path: try string(path, "path"), name: try string(name, "name"),
+            parameters: try names(paramNames, paramValues, paramCount), timeout: Double(timeoutMs) / 1000)
+        let c = report.constants
+        out?.pointee = bsnn_gpn_constants(
+            a: c.a, b_plus: c.bPlus, b_minus: c.bMinus, mean: c.moments.mean,
+            mean_square: c.moments.meanSquare, derivative_mean_square: c.moments.derivativeMeanSquare)
+    }
+}

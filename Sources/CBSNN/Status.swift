@@ -4,7 +4,7 @@
 // the host process.
 import BSNN
 import CBSNNSupport
-import Synchronization
+import Glibc
 
 // MARK: - Status codes
 
@@ -84,8 +84,29 @@ final class PluginBox: HandleBox {
 
 struct LiveHandles: @unchecked Sendable { var objects: [UInt: HandleBox] = [:] }
 
+/// The registry's lock is a pthread mutex rather than `Synchronization.Mutex`: TSan
+/// intercepts pthread_mutex_lock, but Mutex locks inside the uninstrumented
+/// libswiftSynchronization, so TSan saw no ordering between two critical sections and
+/// reported a race on the registry (test_threads, about one run in ten).
+final class HandleRegistry: @unchecked Sendable {
+    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    private var state = LiveHandles()
+
+    init() {
+        mutex = .allocate(capacity: 1)
+        mutex.initialize(to: pthread_mutex_t())
+        pthread_mutex_init(mutex, nil)
+    }
+
+    func withLock<R>(_ body: (inout LiveHandles) throws -> R) rethrows -> R {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return try body(&state)
+    }
+}
+
 enum Handles {
-    static let live = Mutex(LiveHandles())
+    static let live = HandleRegistry()
 
     static func register(_ object: HandleBox) -> OpaquePointer {
         let address = Unmanaged.passUnretained(object as AnyObject).toOpaque()

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The C ABI: examples and tests compiled against include/bsnn.h and the release
 # libbsnn.so of this checkout (not the installed copy), the exported-symbol check, the
-# header as C11 and C++, and the C tests under valgrind memcheck.
+# header as C11 and C++, test_robustness (numeric and size edge cases, hostile plugins
+# through bsnn_plugin_validate_isolated), and the C tests under valgrind memcheck.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
@@ -50,6 +51,12 @@ check plugin_train "$work/plugin_train" "$plugin"
 build test_api tests/c/test_api.c && build test_threads tests/c/test_threads.c -pthread
 check test_api "$work/test_api" "$plugin"
 check test_threads "$work/test_threads"
+# Hostile plugins for bsnn_plugin_validate_isolated: one crashes, one hangs.
+for f in segfault hang; do
+    cc -shared -fPIC -O2 -I"$root/include" -o "$work/lib$f.so" "Tests/fixtures/broken_plugins/$f.c" -lm
+done
+build test_robustness tests/c/test_robustness.c -D_POSIX_C_SOURCE=200809L
+check test_robustness "$work/test_robustness" "$work/libsegfault.so" "$work/libhang.so" "$plugin"
 
 if command -v valgrind >/dev/null; then
     # Debian's valgrind cannot parse the DWARF 5 of the static Swift runtime: check a

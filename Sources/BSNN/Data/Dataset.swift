@@ -19,9 +19,11 @@ public struct Dataset: Sendable, Equatable {
         guard classCount > 0 else {
             throw BSNNError.invalidArgument("classCount: expected > 0, got \(classCount)")
         }
-        guard features.count == labels.count * featureCount else {
+        // Overflow-checked: a huge featureCount from a caller must be an error, not a trap.
+        let (expected, overflow) = labels.count.multipliedReportingOverflow(by: featureCount)
+        guard !overflow, features.count == expected else {
             throw BSNNError.shapeMismatch(
-                "features: expected \(labels.count) × \(featureCount) = \(labels.count * featureCount) values for \(labels.count) labels, got \(features.count)")
+                "features: expected \(labels.count) × \(featureCount) values for \(labels.count) labels, got \(features.count)")
         }
         if let bad = labels.firstIndex(where: { $0 < 0 || Int($0) >= classCount }) {
             throw BSNNError.invalidArgument(
@@ -47,9 +49,10 @@ public struct Dataset: Sendable, Equatable {
                 "features: \(features.count) values is not a multiple of featureCount \(featureCount)")
         }
         let n = features.count / featureCount
-        guard targets.count == n * targetCount else {
+        let (expected, overflow) = n.multipliedReportingOverflow(by: targetCount)
+        guard !overflow, targets.count == expected else {
             throw BSNNError.shapeMismatch(
-                "targets: expected \(n) × \(targetCount) = \(n * targetCount) values, got \(targets.count)")
+                "targets: expected \(n) × \(targetCount) values, got \(targets.count)")
         }
         self.features = features
         self.labels = []

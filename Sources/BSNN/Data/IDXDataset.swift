@@ -43,6 +43,14 @@ extension Dataset {
         guard featureCount > 0 else {
             throw BSNNError.format("\(imagesName): expected a non-empty sample shape, got dimensions \(images.dimensions)")
         }
+        // With zero samples the file holds no pixels, so nothing bounds the sample shape:
+        // [0, 2, 2839478272, 50331648] is a 20-byte file whose feature count would make
+        // the scaler allocate an exabyte. An empty data set is useless anyway.
+        guard keep > 0 else {
+            throw n == 0
+                ? BSNNError.format("\(imagesName): expected at least one sample, got dimensions \(images.dimensions)")
+                : BSNNError.invalidArgument("limit: expected > 0 (the number of samples to keep), got 0")
+        }
         var ints = [Int32]()
         ints.reserveCapacity(keep)
         var maxLabel: Int32 = -1

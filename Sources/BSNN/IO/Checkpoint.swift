@@ -56,7 +56,11 @@ public enum Checkpoint {
     /// Restores model, optimizer state and trainer position. `epochs` may be raised to
     /// train further than the original run planned.
     public static func load(_ path: String, options: ModelFile.LoadOptions = ModelFile.LoadOptions()) throws -> Trainer {
-        let file = try SafeTensorsFile.read(path: path)
+        try trainer(from: SafeTensorsFile.read(path: path), name: path, options: options)
+    }
+
+    /// The parsing half of `load`, separate so that the fuzzer can feed it bytes.
+    static func trainer(from file: SafeTensorsFile, name path: String, options: ModelFile.LoadOptions) throws -> Trainer {
         let model = try ModelFile.model(from: file, name: path, expectedKind: "checkpoint", options: options)
         func fail(_ what: String) -> BSNNError { .format("\(path): training state: \(what)") }
         guard let text = file.metadata[trainingKey] else { throw fail("metadata \"\(trainingKey)\" missing") }

@@ -25,6 +25,9 @@ public enum BLAS {
     /// Number of threads OpenBLAS uses for each product (process-wide setting).
     /// Setting it overrides bsnn's default (see `applyDefaultThreadCount`).
     public static var threadCount: Int {
+        // The default must be applied before reading too: otherwise a first read reports
+        // OpenBLAS's own count (all cores), and "save, set, restore" leaves that count in
+        // place, so later products round differently from a fresh process.
         get {
             _ = defaultApplied
             return Int(openblas_get_num_threads())

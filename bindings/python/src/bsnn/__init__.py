@@ -8,7 +8,8 @@
 from __future__ import annotations
 
 from . import _ffi
-from .activation import Activation, Moments, Roots, builtin_names
+from .activation import (Activation, Moments, PluginValidation, Roots, builtin_names,
+                         validate_plugin)
 from .errors import (BSNNError, BSNNIOError, Cancelled, FormatError, InternalError,
                      InvalidArgument, IOError_, NumericError, OutOfMemory, PluginError,
                      ShapeError, WrongState)
@@ -36,7 +37,8 @@ def blas_threads() -> int:
     return int(_ffi.lib.bsnn_blas_threads())
 
 
-__all__ = ["Activation", "Moments", "Roots", "builtin_names", "MLP", "Trainer", "History",
+__all__ = ["Activation", "Moments", "Roots", "builtin_names", "validate_plugin",
+           "PluginValidation", "MLP", "Trainer", "History",
            "ProbeResult", "StepResult", "ProgressInfo", "load", "datasets", "features",
            "set_blas_threads", "blas_threads", "library_path", "__version__",
            "BSNNError", "InvalidArgument", "ShapeError", "IOError_", "BSNNIOError",

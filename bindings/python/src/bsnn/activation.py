@@ -31,6 +31,34 @@ def root_code(root: str | None) -> int:
         raise InvalidArgument(f"root must be 'b+', 'b-' or None, got {root!r}") from None
 
 
+PluginValidation = namedtuple("PluginValidation", ["a", "roots", "moments"])
+PluginValidation.__doc__ = "GPN constants of a plugin activation, computed in a child process."
+
+
+def validate_plugin(path: str, name: str, timeout: float = 10.0,
+                    **params: float) -> PluginValidation:
+    """Loads the plugin at `path` in a forked child process, evaluates activation `name`
+    there (validation grid and GPN quadrature) and returns its constants.
+
+    Raises :class:`PluginError` with "crashed with SIGSEGV" (or the signal's name) when
+    the child dies, or "timed out after N s" when it runs longer than `timeout` seconds
+    (it is killed); an invalid plugin raises what ``Activation.from_plugin`` would.
+    """
+    try:
+        ms = math.ceil(float(timeout) * 1000)
+    except (TypeError, ValueError, OverflowError):
+        raise InvalidArgument(f"timeout must be a number of seconds, got {timeout!r}") from None
+    if not 1 <= ms <= 86_400_000:
+        raise InvalidArgument(f"timeout must be between 0.001 and 86400 seconds, got {timeout!r}")
+    names, values, count, keep = _ffi.name_array(params)
+    c = _ffi.GPNConstants()
+    lib.bsnn_plugin_validate_isolated(str(path).encode(), str(name).encode(), names, values,
+                                      count, ms, ctypes.byref(c))
+    del keep
+    return PluginValidation(c.a, Roots(c.b_plus, c.b_minus),
+                            Moments(c.mean, c.mean_square, c.derivative_mean_square))
+
+
 def builtin_names() -> list[str]:
     """Names accepted by ``Activation(name)``."""
     return [lib.bsnn_builtin_name(i).decode() for i in range(lib.bsnn_builtin_count())]
@@ -68,8 +96,18 @@ class Activation:
         return self
 
     @classmethod
-    def from_plugin(cls, path: str, name: str, **params: float) -> "Activation":
-        """Activation `name` of the plugin shared object at `path` (see docs/PLUGINS.md)."""
+    def from_plugin(cls, path: str, name: str, *, isolated: bool = False,
+                    timeout: float = 10.0, **params: float) -> "Activation":
+        """Activation `name` of the plugin shared object at `path` (see docs/PLUGINS.md).
+
+        With ``isolated=True`` the plugin is first validated in a child process (see
+        :func:`validate_plugin`): a plugin that crashes or hangs while being evaluated
+        raises :class:`PluginError` instead of killing Python. Only that first contact
+        is protected; a plugin that passes and crashes later, in training, still takes
+        the process down.
+        """
+        if isolated:
+            validate_plugin(path, name, timeout=timeout, **params)
         names, values, count, keep = _ffi.name_array(params)
         out = _ffi.out_handle()
         lib.bsnn_activation_create_plugin(str(path).encode(), str(name).encode(), names,

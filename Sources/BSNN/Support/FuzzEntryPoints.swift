@@ -1,0 +1,62 @@
+/// The bodies of the libFuzzer targets (fuzz/targets/*), kept in the engine so that the
+/// XCTest regression suite (FuzzRegressionTests) replays a minimized crash through
+/// exactly the code the fuzzer ran. Each takes arbitrary bytes and must return without
+/// trapping; `false` means an invariant failed (the fuzzer then aborts on purpose).
+enum FuzzEntryPoints {
+    /// safetensors parsing, then the model and checkpoint loaders on whatever parses
+    /// (checksum not verified, so mutated tensor bytes reach the loaders) and a forward
+    /// pass through any model that loads.
+    static func safetensors(_ bytes: [UInt8]) -> Bool {
+        _ = try? SafeTensorsFile(bytes: bytes, name: "fuzz")
+        guard let file = try? SafeTensorsFile(bytes: bytes, name: "fuzz", verifyingChecksum: false) else { return true }
+        if let model = try? ModelFile.model(from: file, name: "fuzz", expectedKind: "model", options: .init()) {
+            _ = try? model.predict([Float](repeating: 0.5, count: model.configuration.inputs * 2))
+        }
+        if let trainer = try? Checkpoint.trainer(from: file, name: "fuzz", options: .init()) {
+            _ = try? trainer.model.predict([Float](repeating: 0.5, count: trainer.model.configuration.inputs))
+        }
+        return true
+    }
+
+    /// The IDX reader (plain, and gzip when the input starts 1f 8b), then the data-set
+    /// builder on whatever parses, paired with a matching label file.
+    static func idx(_ bytes: [UInt8]) -> Bool {
+        guard let images = try? IDXReader.read(bytes: bytes, name: "fuzz") else { return true }
+        // Labels 0..9 for at most 4096 samples keep one run cheap; a count mismatch is an error path too.
+        let n = min(images.dimensions.first ?? 0, 4096)
+        var labelFile: [UInt8] = [0, 0, 8, 1, UInt8(n >> 24 & 0xFF), UInt8(n >> 16 & 0xFF), UInt8(n >> 8 & 0xFF), UInt8(n & 0xFF)]
+        labelFile += (0..<n).map { UInt8($0 % 10) }
+        guard let labels = try? IDXReader.read(bytes: labelFile, name: "labels") else { return true }
+        for scaling in [FeatureScaling.unitInterval, .standardize, .none] {
+            _ = try? Dataset.fromIDX(images: images, labels: labels, limit: bytes.count % 3 == 0 ? nil : 3, scaling: scaling)
+        }
+        _ = try? Dataset.fromIDX(images: images, labels: images)
+        return true
+    }
+
+    /// The CSV reader; the first byte picks the options (label column, header mode,
+    /// delimiter, task) so that every reader path is reachable from the input.
+    static func csv(_ all: [UInt8]) -> Bool {
+        guard let mode = all.first else { return true }
+        let bytes = Array(all.dropFirst())
+        _ = try? CSVReader.read(bytes: bytes, name: "fuzz")
+        let headers: [CSVOptions.Header] = [.auto, .present, .absent]
+        let delimiters: [Character] = [",", ";", "\t", " "]
+        let task: CSVOptions.Task = mode & 0x40 != 0 ? .regression : .classification(classCount: mode & 0x80 != 0 ? Int(mode & 7) : nil)
+        if let options = try? CSVOptions(
+            labelColumn: Int(mode & 3) - 2, header: headers[Int(mode >> 2 & 3) % 3],
+            delimiter: delimiters[Int(mode >> 4 & 3)], task: task)
+        {
+            _ = try? CSVReader.read(bytes: bytes, name: "fuzz", options: options)
+        }
+        return true
+    }
+
+    /// The libffi signature grammar: a parsed signature must print to text that parses
+    /// back to the same signature.
+    static func signature(_ bytes: [UInt8]) -> Bool {
+        guard let sig = try? ForeignSignature.parse(String(decoding: bytes, as: UTF8.self)) else { return true }
+        guard let again = try? ForeignSignature.parse(sig.description) else { return false }
+        return again == sig
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+import XCTest
+
+@testable import BSNN
+
+/// Replays every input under fuzz/regressions/<target>/ (minimized crashes found by the
+/// libFuzzer targets, plus hand-written edge cases) and the seed corpus through the
+/// fuzz targets' own bodies. Each must return normally; a trap kills this process.
+final class FuzzRegressionTests: XCTestCase {
+    static let root = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    private func replay(_ target: String, _ body: ([UInt8]) -> Bool) throws {
+        var count = 0
+        for folder in ["fuzz/regressions/\(target)", "fuzz/corpus/\(target)"] {
+            let dir = Self.root.appendingPathComponent(folder)
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
+            for name in names.sorted() where !name.hasPrefix(".") {
+                let bytes = [UInt8](try Data(contentsOf: dir.appendingPathComponent(name)))
+                XCTAssertTrue(body(bytes), "\(folder)/\(name): invariant failed")
+                count += 1
+            }
+        }
+        XCTAssertGreaterThan(count, 0, "no inputs for \(target)")
+    }
+
+    func testSafeTensorsRegressions() throws { try replay("safetensors", FuzzEntryPoints.safetensors) }
+    func testIDXRegressions() throws { try replay("idx", FuzzEntryPoints.idx) }
+    func testCSVRegressions() throws { try replay("csv", FuzzEntryPoints.csv) }
+    func testSignatureRegressions() throws { try replay("signature", FuzzEntryPoints.signature) }
+
+    // MARK: - Crashes found by the fuzzers, one named test each
+
+    /// fuzz-idx, found 2026-11-23 after ~24k executions: an IDX file of 0 samples with
+    /// dimensions [0, 2, 2839478272, 50331648] (20 bytes) parsed fine (no pixels to check),
+    /// and building a data set from it allocated the scaler's per-feature arrays for
+    /// 2.9·10¹⁷ features: ASan allocation-size-too-big, a crash without it.
+    func testEmptyIDXWithHugeSampleShapeIsAnError() throws {
+        let bytes = [UInt8](try Data(contentsOf: Self.root.appendingPathComponent("fuzz/regressions/idx/empty-sample-set-huge-shape.idx")))
+        let images = try IDXReader.read(bytes: bytes, name: "images")
+        XCTAssertEqual(images.dimensions, [0, 2, 2_839_478_272, 50_331_648])
+        let labels = try IDXReader.read(bytes: [0, 0, 8, 1, 0, 0, 0, 0], name: "labels")
+        for scaling in [FeatureScaling.unitInterval, .standardize, .none] {
+            assertThrowsBSNN("bad file format", ["at least one sample"]) {
+                _ = try Dataset.fromIDX(images: images, labels: labels, scaling: scaling)
+            }
+        }
+        let small = try IDXReader.read(bytes: [0, 0, 8, 2, 0, 0, 0, 1, 0, 0, 0, 2, 7, 9], name: "small")
+        let one = try IDXReader.read(bytes: [0, 0, 8, 1, 0, 0, 0, 1, 0], name: "one")
+        assertThrowsBSNN("invalid argument", ["limit"]) { _ = try Dataset.fromIDX(images: small, labels: one, limit: 0) }
+        XCTAssertEqual(try Dataset.fromIDX(images: small, labels: one).count, 1)
+    }
+
+    /// Found while fixing the above: the size checks of `Dataset.init` multiplied
+    /// without overflow checks, so a huge featureCount / targetCount trapped.
+    func testDatasetSizeProductsDoNotTrap() {
+        assertThrowsBSNN("shape mismatch", ["features"]) {
+            _ = try Dataset(features: [1, 2], labels: [0, 0], featureCount: Int.max, classCount: 1)
+        }
+        assertThrowsBSNN("shape mismatch", ["targets"]) {
+            _ = try Dataset(features: [1, 2], targets: [1], featureCount: 1, targetCount: Int.max)
+        }
+    }
+}

@@ -1,0 +1,22 @@
+// libFuzzer target: the libffi signature grammar ("double(double, double)" and kin).
+// A parsed signature must print to text that parses back to the same signature.
+@testable import BSNN
+import CFuzzDriver
+import Glibc
+
+@main enum Main {
+    static func main() {
+        var argc = CommandLine.argc
+        var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
+        exit(LLVMFuzzerRunDriver(&argc, &argv) { data, size in fuzzOne(data, size) })
+    }
+}
+
+/// The body lives in BSNN's FuzzEntryPoints so that XCTest replays regressions through it.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
+    let bytes = data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? []
+    // An invariant failure is a bug: abort so that libFuzzer saves the input.
+    if !FuzzEntryPoints.signature(bytes) { abort() }
+    return 0
+}
