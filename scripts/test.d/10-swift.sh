@@ -5,6 +5,7 @@
 # everything.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+log=$(mktemp /tmp/bsnn-swift-test.XXXXXX.log)
 swift build --scratch-path .build-test -c release --build-tests -Xswiftc -enable-testing 2>&1 | grep -E "error:|Build complete" || true
-swift test --scratch-path .build-test -c release -Xswiftc -enable-testing 2>&1 | tee /tmp/bsnn-swift-test.log | grep -E "error:|failed|Executed .* tests" | tail -15
-grep -q "with 0 failures" /tmp/bsnn-swift-test.log && ! grep -q "error:" /tmp/bsnn-swift-test.log
+swift test --scratch-path .build-test -c release -Xswiftc -enable-testing 2>&1 | tee "$log" | grep -E "error:|failed|Executed .* tests" | tail -15
+grep -q "with 0 failures" "$log" && ! grep -q "error:" "$log"

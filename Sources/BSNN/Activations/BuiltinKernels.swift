@@ -96,7 +96,11 @@ enum BuiltinKernels {
                 valueAndDerivative: { xi in
                     let e = fastExpf(-k * xi)
                     let s = 1 / (1 + e)
-                    return (xi * s, s + k * xi * e * s * s)
+                    // (e·s) = 1 − σ ≤ 1 first: k·x·e alone overflows to −inf for x ≲ −52;
+                    // and k·x itself overflows near float's max, where σ(1−σ) is 0 anyway.
+                    var xc = xi < -1e4 ? -1e4 : xi
+                    xc = xc > 1e4 ? 1e4 : xc
+                    return (xi * s, s + k * xc * s * (e * s))
                 })
         }
     }

@@ -142,7 +142,8 @@ extension MLP {
                     g, weight: layer.weight.pointer, rowScale: rs.pointer, rows: out, columns: inp,
                     precise: preciseNorms, into: proj)
             } else {
-                normSquared = preciseNorms ? BLAS.sumOfSquares(g, count: out * inp) : BLAS.sumOfSquaresFast(g, count: out * inp)
+                let fast = preciseNorms ? Double.nan : BLAS.sumOfSquaresFast(g, count: out * inp)
+                normSquared = fast.isFinite ? fast : BLAS.sumOfSquares(g, count: out * inp)
             }
             try visit(
                 LayerGradient(
@@ -201,7 +202,9 @@ extension MLP {
         for i in 0..<rows {
             let gi = g + i * columns, vi = v + i * columns
             let (dot, squares) = RowKernels.dotAndSquares(gi, vi, count: columns)
-            let n2 = precise ? BLAS.sumOfSquares(gi, count: columns) : Double(squares)
+            // A float sum of squares overflows for |g| ≳ 1e18 although g is finite; the
+            // divergence check must see the true value, so redo such a row in double.
+            let n2 = precise || !squares.isFinite ? BLAS.sumOfSquares(gi, count: columns) : Double(squares)
             let ri = Double(r[i])
             total += n2 / (ri * ri)
             c[i] = dot * r[i] * r[i]
