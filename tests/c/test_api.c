@@ -7,25 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static int passed, failed;
-
-#define EXPECT(call, status, needle) expect_status((call), (status), (needle), #call, __LINE__)
-#define OK(call) EXPECT(call, BSNN_OK, NULL)
-#define TRUE(cond) do { if (cond) passed++; else { failed++; printf("FAIL line %d: %s\n", __LINE__, #cond); } } while (0)
-
-static void expect_status(bsnn_status got, bsnn_status want, const char *needle, const char *text, int line) {
-    const char *msg = bsnn_last_error();
-    if (got != want) {
-        failed++;
-        printf("FAIL line %d: %s -> %d (%s), expected %d; last error: %s\n", line, text, got, bsnn_status_string(got),
-               want, msg);
-    } else if (needle && !strstr(msg, needle)) {
-        failed++;
-        printf("FAIL line %d: %s: message '%s' does not mention '%s'\n", line, text, msg, needle);
-    } else {
-        passed++;
-    }
-}
+#include "expect.h"
 
 static int cancel_after_two(const bsnn_progress *p, void *user_data) {
     int *calls = user_data;
