@@ -109,12 +109,7 @@ public func bsnn_trainer_step(
 ) -> Int32 {
     guarded("bsnn_trainer_step") {
         let t = try Handles.lookup(trainer, TrainerBox.self, "trainer").trainer
-        let c = t.model.configuration
-        let n = try size(count, "count")
-        guard n > 0 else { throw invalid("count: expected > 0 samples, got 0") }
-        let inCount = try product(n, c.inputs, "count × inputs")
-        try expectCount(try size(featuresCount, "features_count"), inCount, "features_count", "count × inputs = \(n) × \(c.inputs)")
-        let f = try buffer(features, inCount, "features"), l = try buffer(labels, n, "labels")
+        let (f, l, n) = try labeledBatch(t.model, features, featuresCount, labels, count)
         guard let fb = f.baseAddress, let lb = l.baseAddress else { throw BSNNError.internal("empty buffers") }
         let r = try t.step(features: fb, labels: lb, targets: nil, count: n)
         out?.pointee = bsnn_step_result(loss: r.loss, correct: r.correct, count: r.count)
@@ -176,13 +171,23 @@ public func bsnn_trainer_fit_arrays(
     guarded("bsnn_trainer_fit_arrays") {
         let t = try Handles.lookup(trainer, TrainerBox.self, "trainer").trainer
         let c = t.model.configuration
-        let n = try size(count, "count")
-        guard n > 0 else { throw invalid("count: expected > 0 samples, got 0") }
-        let inCount = try product(n, c.inputs, "count × inputs")
-        try expectCount(try size(featuresCount, "features_count"), inCount, "features_count", "count × inputs = \(n) × \(c.inputs)")
+        let (f, l, _) = try labeledBatch(t.model, features, featuresCount, labels, count)
         let data = try Dataset(
-            features: Array(try buffer(features, inCount, "features")), labels: Array(try buffer(labels, n, "labels")),
+            features: Array(f), labels: Array(l),
             featureCount: c.inputs, classCount: c.outputs)
         try fit(t, data, nil, epochs, progress, userData)
     }
+}
+
+/// The caller's `count` samples (`features_count` = count × inputs floats, `count` labels),
+/// validated against the model before any memory is read.
+private func labeledBatch(
+    _ model: MLP, _ features: UnsafePointer<Float>?, _ featuresCount: Int, _ labels: UnsafePointer<Int32>?, _ count: Int
+) throws -> (UnsafeBufferPointer<Float>, UnsafeBufferPointer<Int32>, Int) {
+    let inputs = model.configuration.inputs
+    let n = try size(count, "count")
+    guard n > 0 else { throw invalid("count: expected > 0 samples, got 0") }
+    let inCount = try product(n, inputs, "count × inputs")
+    try expectCount(try size(featuresCount, "features_count"), inCount, "features_count", "count × inputs = \(n) × \(inputs)")
+    return (try buffer(features, inCount, "features"), try buffer(labels, n, "labels"), n)
 }

@@ -71,21 +71,6 @@ public enum BLAS {
         return Double(cblas_sdot(blasint(count), x, 1, x, 1))
     }
 
-    /// Σ xᵢyᵢ in float (OpenBLAS `sdot`, vectorized; a plain Swift loop is not, since
-    /// it may not reassociate the sum).
-    @inline(__always)
-    public static func dot(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, count: Int) -> Float {
-        guard count > 0 else { return 0 }
-        return cblas_sdot(blasint(count), x, 1, y, 1)
-    }
-
-    /// y ← a·x + y.
-    @inline(__always)
-    public static func axpy(_ a: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
-        guard count > 0 else { return }
-        cblas_saxpy(blasint(count), a, x, 1, y, 1)
-    }
-
     /// Whether every element is finite.
     @inline(__always)
     public static func allFinite(_ x: UnsafePointer<Float>, count: Int) -> Bool {

@@ -28,52 +28,14 @@ struct ParameterUpdate {
         correction2 = Float(1 / (1 - _exp(t * _log(c.beta2 > 0 ? c.beta2 : 1e-300))))
     }
 
-    /// Updates `n` parameters `p` from gradient `g` with state slots `s1`, `s2`.
+    /// Updates `n` parameters `p` from gradient `g − c·p` with state slots `s1`, `s2`.
+    /// For a row of a row-normalized layer `c` is its projection coefficient, so the
+    /// gradient through the normalization is formed on the fly from the row before its
+    /// update (one pass instead of a projection pass plus an update pass); elsewhere
+    /// c = 0, which leaves finite gradients exactly as they are.
     @inline(__always)
     func apply(
-        _ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>,
-        _ s1: UnsafeMutablePointer<Float>?, _ s2: UnsafeMutablePointer<Float>?, count n: Int
-    ) {
-        let lr = learningRate, mu = momentum, d = decay
-        if d != 1 { for i in 0..<n { p[i] *= d } }
-        switch kind {
-        case .sgd:
-            for i in 0..<n { p[i] -= lr * g[i] }
-        case .momentum:
-            guard let v = s1 else { return }
-            for i in 0..<n {
-                let vi = mu * v[i] + g[i]
-                v[i] = vi
-                p[i] -= lr * vi
-            }
-        case .nesterov:
-            guard let v = s1 else { return }
-            for i in 0..<n {
-                let vi = mu * v[i] + g[i]
-                v[i] = vi
-                p[i] -= lr * (g[i] + mu * vi)
-            }
-        case .adam:
-            guard let m = s1, let v = s2 else { return }
-            let b1 = beta1, b2 = beta2, c1 = correction1, c2 = correction2, eps = epsilon
-            let ob1 = 1 - b1, ob2 = 1 - b2
-            for i in 0..<n {
-                let gi = g[i]
-                let mi = b1 * m[i] + ob1 * gi
-                let vi = b2 * v[i] + ob2 * gi * gi
-                m[i] = mi
-                v[i] = vi
-                p[i] -= lr * (mi * c1) / ((vi * c2).squareRoot() + eps)
-            }
-        }
-    }
-
-    /// The same step for one row of a row-normalized layer, with the gradient through the
-    /// normalization formed on the fly: gᵢ − c·vᵢ uses the row before its update. One
-    /// pass instead of a projection pass plus an update pass.
-    @inline(__always)
-    func applyProjected(
-        _ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, projection c: Float,
+        _ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, projection c: Float = 0,
         _ s1: UnsafeMutablePointer<Float>?, _ s2: UnsafeMutablePointer<Float>?, count n: Int
     ) {
         let lr = learningRate, mu = momentum, d = decay
@@ -135,7 +97,7 @@ struct ParameterUpdate {
         if let rs = layer.rowScale, let c = gradient.rowProjection {
             for i in 0..<layer.outputs {
                 let o = i * cols
-                applyProjected(w + o, g + o, projection: c[i], s1.map { $0 + o }, s2.map { $0 + o }, count: cols)
+                apply(w + o, g + o, projection: c[i], s1.map { $0 + o }, s2.map { $0 + o }, count: cols)
                 rs.pointer[i] = DenseLayer.inverseRowNorm(w + o, count: cols)
             }
         } else {

@@ -1,7 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// Trains an `MLP` in place: minibatch steps with a fused per-layer optimizer update,
 /// epochs over seeded-shuffled data, evaluation, progress/cancel, and divergence
 /// handling.

@@ -58,13 +58,6 @@ final class UpdateWorker: @unchecked Sendable {
         pthread_mutex_unlock(&mutex)
     }
 
-    /// Number of submitted updates not yet finished.
-    var pending: Int {
-        pthread_mutex_lock(&mutex)
-        defer { pthread_mutex_unlock(&mutex) }
-        return queue.count - head + running
-    }
-
     /// Blocks until at most `limit` updates are pending.
     func wait(untilPendingAtMost limit: Int) {
         pthread_mutex_lock(&mutex)
