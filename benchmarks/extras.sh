@@ -25,6 +25,9 @@ run "$bench" --activation-throughput --plugin "$plugin:fasttanh_scalar"
 run "$bench" --activation-throughput --symbol "libm.so.6:tanh:double(double)"
 run "$bench" --activation-throughput --symbol "libm.so.6:tanh:double(double)" --ffi
 
+# 1b. The GPN normalizer's cost per call (start-up latency of building a network).
+run "$bench" --normalize-timing
+
 # 2. Training step at the paper configuration with plugin activations vs builtin, and
 #    allocations per step in steady state (malloc/calloc/realloc/posix_memalign counted
 #    by a preloaded interposer).

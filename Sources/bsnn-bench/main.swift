@@ -1,6 +1,7 @@
 // bsnn-bench: times training steps of the paper network and prints one JSON line in the
 // schema of benchmarks/report.py. Arguments: --depth D --width W --threads T --steps N
 // --warmup K --batch B --mode fused|checked --activation NAME [--epoch] [--forward-only]
+// [--normalize-timing] (the GPN normalizer's cost per builtin activation).
 import BSNN
 import COpenBLAS
 import Glibc
@@ -15,6 +16,7 @@ struct Options {
     var throughput = false
     var overlap: Bool? = nil
     var forceFFI = false
+    var normalizeTiming = false
 }
 
 func fail(_ message: String) -> Never {
@@ -41,6 +43,7 @@ func parse() -> Options {
         case "--epoch": o.epoch = true
         case "--activation-throughput": o.throughput = true
         case "--ffi": o.forceFFI = true
+        case "--normalize-timing": o.normalizeTiming = true
         case "--parallel-updates": o.overlap = true
         case "--serial-updates": o.overlap = false
         case "--symbol":
@@ -108,6 +111,19 @@ func peakRSSMiB() -> Double {
 let o = parse()
 BLAS.threadCount = o.threads
 do {
+    if o.normalizeTiming {
+        // The normalizer runs once per activation a network is built with: its cost is
+        // start-up latency, measured per call (mean of 20) for each builtin.
+        for name in BuiltinActivation.names {
+            let act = try BuiltinActivation.make(name)
+            let reps = 20
+            let t0 = MonotonicClock.now()
+            for _ in 0..<reps { _ = try GPNNormalizer.normalize(act) }
+            let us = (MonotonicClock.now() - t0) / Double(reps) * 1e6
+            print("{\"normalize\": \"\(name)\", \"us_per_call\": \(us)}")
+        }
+        exit(0)
+    }
     let base: Activation
     if let spec = o.plugin {
         let parts = spec.split(separator: ":", maxSplits: 1).map(String.init)

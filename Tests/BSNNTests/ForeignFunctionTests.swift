@@ -106,17 +106,4 @@ final class ForeignFunctionTests: XCTestCase {
             _ = try ForeignActivation.make(library: "libm.so.6", symbol: "log", signature: "double(double)")
         }
     }
-
-    /// Prints the per-element cost of direct calls versus libffi over 10⁷ evaluations
-    /// through the batch kernel (the path training uses). Printed, not asserted: this is
-    /// a debug build on a shared machine.
-    func testPrintDirectVersusFFICost() throws {
-        let direct = try ForeignActivation.make(library: "libm.so.6", symbol: "erf", signature: "double(double)")
-        let ffi = try ForeignActivation.make(
-            library: "libm.so.6", symbol: "erf", signature: "double(double)", dispatch: .ffi)
-        for (label, act) in [("direct", direct), ("libffi", ffi)] {
-            let ns = ForeignCallTiming.nanosecondsPerElement(act, evaluations: 10_000_000)
-            print("erf via \(label): \(String(format: "%.1f", ns)) ns/element (10^7 evaluations, debug build)")
-        }
-    }
 }

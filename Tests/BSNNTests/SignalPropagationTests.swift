@@ -69,4 +69,19 @@ final class SignalPropagationTests: XCTestCase {
         let ratio = selu.backwardNorms[0] / selu.backwardNorms[Self.depth - 1]
         XCTAssertGreaterThan(ratio, 100, "plain SELU backward norm explodes toward the input")
     }
+
+    /// ReLU-GPN is √2·ReLU (b₊ = 0), and ReLU is positively homogeneous: with the same
+    /// weights and no bias, x⁽ˡ⁾ of the GPN net is √2ˡ times the plain net's, and every
+    /// weight gradient is √2^depth times the plain one, so both nets must report the same
+    /// gradient ratio, however small the plain net's signals get (≈1e-31 at the top).
+    /// Float32 rounding differs between the two nets: 1e-3 relative leaves a wide margin.
+    func testPlainReLUNormsObeyHomogeneityAtTinyScales() throws {
+        let plain = try probe("relu", gpn: false), gpn = try probe("relu", gpn: true)
+        XCTAssertEqual(plain.gradientNormRatio, gpn.gradientNormRatio, accuracy: 1e-3 * gpn.gradientNormRatio)
+        for l in [1, 50, 100, 150, Self.depth] {
+            let expected = gpn.forwardNorms[l] / Glibc.pow(2.0.squareRoot(), Double(l))
+            XCTAssertEqual(plain.forwardNorms[l], expected, accuracy: 1e-3 * expected, "layer \(l)")
+        }
+        XCTAssertLessThan(plain.forwardNorms[Self.depth], 1e-25, "the check must reach the underflow range")
+    }
 }

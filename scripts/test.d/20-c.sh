@@ -45,7 +45,7 @@ done
 check gpn_table "$work/gpn_table"
 check ffi_erf "$work/ffi_erf"
 check probe "$work/probe"
-check train_fashion "$work/train_fashion"
+check train_fashion "$work/train_fashion" /usr/share/datasets/fashion-mnist "$work/train_fashion.bsnn"
 check plugin_train "$work/plugin_train" "$plugin"
 
 build test_api tests/c/test_api.c && build test_threads tests/c/test_threads.c -pthread

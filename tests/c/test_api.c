@@ -2,10 +2,13 @@
  * buffers, zero and mismatched sizes, wrong config sizes, unknown names, freed handles,
  * NaN data and cancellation. Each failure must return the right status and leave a
  * message in bsnn_last_error() that names the argument. Usage: test_api [plugin.so] */
+#define _POSIX_C_SOURCE 200809L
 #include <bsnn.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "expect.h"
 
@@ -18,8 +21,35 @@ static int cancel_after_two(const bsnn_progress *p, void *user_data) {
 static double square_plus(double x, void *user_data) { return x * x * 0.5 + x + *(double *)user_data; }
 static double nan_fn(double x, void *user_data) { (void)user_data; return x > 3 ? NAN : x; }
 
+/* Every file this test touches lives in its own mkdtemp directory. */
+static char work_dir[] = "/tmp/bsnn-test-api.XXXXXX";
+static char csv_path[256], model_path[256], ckpt_path[256], cb_model_path[256], text_path[256];
+
+static int make_work_dir(void) {
+    if (!mkdtemp(work_dir)) return 1;
+    snprintf(csv_path, sizeof csv_path, "%s/data.csv", work_dir);
+    snprintf(model_path, sizeof model_path, "%s/m.model", work_dir);
+    snprintf(ckpt_path, sizeof ckpt_path, "%s/t.ckpt", work_dir);
+    snprintf(cb_model_path, sizeof cb_model_path, "%s/cb.model", work_dir);
+    snprintf(text_path, sizeof text_path, "%s/notes.txt", work_dir);
+    FILE *f = fopen(text_path, "w");
+    if (!f) return 1;
+    fputs("plain text, neither a model nor an IDX file\n", f);
+    return fclose(f) != 0;
+}
+
+static void remove_work_dir(void) {
+    const char *files[] = {csv_path, model_path, ckpt_path, cb_model_path, text_path};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) remove(files[i]);
+    rmdir(work_dir);
+}
+
 int main(int argc, char **argv) {
     const char *plugin_path = argc > 1 ? argv[1] : NULL;
+    if (make_work_dir()) {
+        perror("test_api: temporary directory");
+        return 1;
+    }
 
     /* version, status, features */
     TRUE(strcmp(bsnn_version(), BSNN_VERSION_STRING) == 0);
@@ -170,7 +200,7 @@ int main(int argc, char **argv) {
     OK(bsnn_dataset_create_regression(feats, targets, N, D, 1, &reg));
     EXPECT(bsnn_dataset_labels(reg, lcopy, N), BSNN_E_WRONG_STATE, "regression");
     EXPECT(bsnn_dataset_load_idx("/nonexistent-images", "/nonexistent-labels", 0, BSNN_SCALING_NONE, &small), BSNN_E_IO, "nonexistent");
-    EXPECT(bsnn_dataset_load_idx("/etc/hostname", "/etc/hostname", 0, (bsnn_scaling)9, &small), BSNN_E_INVALID_ARGUMENT, "scaling");
+    EXPECT(bsnn_dataset_load_idx(text_path, text_path, 0, (bsnn_scaling)9, &small), BSNN_E_INVALID_ARGUMENT, "scaling");
     EXPECT(bsnn_dataset_load_fashion_mnist("/nonexistent", BSNN_SPLIT_TEST, 10, BSNN_SCALING_NONE, &small), BSNN_E_IO, "nonexistent");
     EXPECT(bsnn_dataset_load_fashion_mnist(NULL, (bsnn_split)5, 10, BSNN_SCALING_NONE, &small), BSNN_E_INVALID_ARGUMENT, "split");
     bsnn_dataset *fm = NULL;
@@ -183,26 +213,26 @@ int main(int argc, char **argv) {
     OK(bsnn_dataset_load_idx("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz",
                              "/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz", 50, BSNN_SCALING_STANDARDIZE, &idx));
     bsnn_dataset_free(idx);
-    FILE *f = fopen("/tmp/bsnn_test_api.csv", "w");
+    FILE *f = fopen(csv_path, "w");
     if (f) {
         fputs("label,a,b\n0,1.0,2.0\n1,3.0,4.5\n2,0.5,0.25\n", f);
         fclose(f);
     }
     bsnn_csv_options co;
     bsnn_csv_options_init_defaults(&co);
-    OK(bsnn_dataset_load_csv("/tmp/bsnn_test_api.csv", &co, &csv));
+    OK(bsnn_dataset_load_csv(csv_path, &co, &csv));
     OK(bsnn_dataset_info_get(csv, &di));
     TRUE(di.count == 3 && di.feature_count == 2 && di.class_count == 3);
     bsnn_dataset_free(csv);
-    OK(bsnn_dataset_load_csv("/tmp/bsnn_test_api.csv", NULL, &csv));
+    OK(bsnn_dataset_load_csv(csv_path, NULL, &csv));
     bsnn_dataset_free(csv);
     co.size = sizeof co + 8;
-    EXPECT(bsnn_dataset_load_csv("/tmp/bsnn_test_api.csv", &co, &csv), BSNN_E_INVALID_ARGUMENT, "bsnn_csv_options");
+    EXPECT(bsnn_dataset_load_csv(csv_path, &co, &csv), BSNN_E_INVALID_ARGUMENT, "bsnn_csv_options");
     co.size = sizeof co;
     co.header = 9;
-    EXPECT(bsnn_dataset_load_csv("/tmp/bsnn_test_api.csv", &co, &csv), BSNN_E_INVALID_ARGUMENT, "header");
+    EXPECT(bsnn_dataset_load_csv(csv_path, &co, &csv), BSNN_E_INVALID_ARGUMENT, "header");
     EXPECT(bsnn_dataset_load_csv("/nonexistent.csv", NULL, &csv), BSNN_E_IO, "nonexistent");
-    remove("/tmp/bsnn_test_api.csv");
+    remove(csv_path);
 
     /* models */
     bsnn_model_config mc;
@@ -337,18 +367,18 @@ int main(int argc, char **argv) {
     OK(bsnn_trainer_model(trainer, &alias));
 
     /* files */
-    OK(bsnn_model_save(model, "/tmp/bsnn_test_api.model"));
-    OK(bsnn_model_load("/tmp/bsnn_test_api.model", 0, &loaded));
+    OK(bsnn_model_save(model, model_path));
+    OK(bsnn_model_load(model_path, 0, &loaded));
     float out2[N * K];
     OK(bsnn_model_predict(model, feats, N * D, N, out, N * K));
     OK(bsnn_model_predict(loaded, feats, N * D, N, out2, N * K));
     TRUE(memcmp(out, out2, sizeof out) == 0);
     EXPECT(bsnn_model_load("/nonexistent.model", 0, &loaded), BSNN_E_IO, "nonexistent");
-    EXPECT(bsnn_model_load("/etc/hostname", 0, &loaded), BSNN_E_FORMAT, NULL);
+    EXPECT(bsnn_model_load(text_path, 0, &loaded), BSNN_E_FORMAT, NULL);
     EXPECT(bsnn_model_save(model, "/nonexistent-dir/x.model"), BSNN_E_IO, "nonexistent-dir");
     EXPECT(bsnn_model_save(model, NULL), BSNN_E_INVALID_ARGUMENT, "path");
-    OK(bsnn_checkpoint_save(trainer, "/tmp/bsnn_test_api.ckpt"));
-    OK(bsnn_checkpoint_load("/tmp/bsnn_test_api.ckpt", 0, &resumed));
+    OK(bsnn_checkpoint_save(trainer, ckpt_path));
+    OK(bsnn_checkpoint_load(ckpt_path, 0, &resumed));
     OK(bsnn_trainer_state_get(resumed, &ts));
     TRUE(ts.epoch == 3);
     /* resumed and original continue identically */
@@ -356,15 +386,15 @@ int main(int argc, char **argv) {
     OK(bsnn_trainer_step(trainer, feats, N * D, labels, N, &r1));
     OK(bsnn_trainer_step(resumed, feats, N * D, labels, N, &r2));
     TRUE(r1.loss == r2.loss);
-    EXPECT(bsnn_checkpoint_load("/tmp/bsnn_test_api.model", 0, &resumed), BSNN_E_FORMAT, NULL);
-    remove("/tmp/bsnn_test_api.model");
-    remove("/tmp/bsnn_test_api.ckpt");
+    EXPECT(bsnn_checkpoint_load(model_path, 0, &resumed), BSNN_E_FORMAT, NULL);
+    remove(model_path);
+    remove(ckpt_path);
 
     /* a model made from a C callback trains, but cannot be saved */
     bsnn_model *cbm = NULL;
     mc.activation = cb; mc.gpn_root = BSNN_GPN_NONE;
     OK(bsnn_model_create(&mc, &cbm));
-    EXPECT(bsnn_model_save(cbm, "/tmp/bsnn_test_api_cb.model"), BSNN_E_WRONG_STATE, "quad");
+    EXPECT(bsnn_model_save(cbm, cb_model_path), BSNN_E_WRONG_STATE, "quad");
     bsnn_model_free(cbm);
 
     /* probe */
@@ -434,6 +464,7 @@ int main(int argc, char **argv) {
     bsnn_dataset_free(small);
     bsnn_dataset_free(reg);
     bsnn_dataset_free(wrong);
+    remove_work_dir();
     printf("test_api: %d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
 }

@@ -149,7 +149,11 @@ def test_train_eval_predict_inspect_agree(tmp_path):
     with gzip.open(FMNIST / "t10k-labels-idx1-ubyte.gz") as f:
         labels = f.read()[8:8 + 500]
     hits = sum(int(r.split(",")[1]) == labels[i] for i, r in enumerate(rows[1:501]))
-    assert hits / 500 == eval_acc
+    # predict runs 256-row chunks, eval its own batches: different products, so an
+    # argmax may flip where the two best classes are within rounding of each other.
+    # Every sample whose top-2 gap is below 1e-5 may count either way; no other may.
+    near_ties = sum(1 for r in rows[1:501] if _top2_gap(r) < 1e-5)
+    assert abs(hits - round(eval_acc * 500)) <= near_ties, (hits, eval_acc, near_ties)
     probs = list(map(float, rows[1].split(",")[2:]))
     assert len(probs) == 10 and abs(sum(probs) - 1) < 1e-4
 
@@ -158,6 +162,12 @@ def test_train_eval_predict_inspect_agree(tmp_path):
     assert kv["depth"] == "6" and kv["width"] == "32" and kv["activation"] == "relu-GPN"
     assert kv["gpn"] == "yes, root b+" and abs(float(kv["a"]) - 2 ** 0.5) < 1e-6
     assert int(kv["parameters count"]) == 784 * 32 + 32 + 6 * (32 * 32 + 32) + 32 * 10 + 10
+
+
+def _top2_gap(row: str) -> float:
+    """The gap between the two largest class probabilities of a predict CSV row."""
+    probs = sorted(map(float, row.split(",")[2:]), reverse=True)
+    return probs[0] - probs[1]
 
 
 @needs_data

@@ -17,9 +17,35 @@ public enum GPNNormalizer {
     ///   node, if the integrands have not decayed by the cut-off (divergent moments such
     ///   as φ = exp(x²)), if a moment overflows, or if φ is constant (E[φ'²] ≈ 0);
     ///   `BSNNError.invalidArgument` for a non-finite breakpoint.
+    ///   Also if the moments do not converge: E[φ'²] infinite (φ = √|x|: φ'² ~ 1/|x|),
+    ///   oscillating without bound (x·sin(1/x)), or φ a step function whose jumps were
+    ///   not declared as breakpoints (floor, round: a numeric derivative sees spikes).
+    ///   A quadrature rule sees finite numbers in all these cases; what gives them away
+    ///   is that a rule with twice the panels changes them (`refinementTolerance`).
     public static func moments(of activation: Activation) throws -> GaussianMoments {
-        try moments(of: activation, quadrature: .standard)
+        let standard = try moments(of: activation, quadrature: .standard)
+        let refined = try moments(of: activation, quadrature: .refined)
+        func drift(_ a: Double, _ b: Double) -> Double { abs(a - b) / max(abs(a), abs(b), .leastNormalMagnitude) }
+        let derivativeDrift = drift(standard.derivativeMeanSquare, refined.derivativeMeanSquare)
+        let valueDrift = drift(standard.meanSquare, refined.meanSquare)
+        if derivativeDrift > refinementTolerance || valueDrift > refinementTolerance {
+            let which = derivativeDrift >= valueDrift
+                ? "E[φ'²] = \(standard.derivativeMeanSquare) with \(GaussianQuadrature.standard.nodeCount) nodes, \(refined.derivativeMeanSquare) with \(GaussianQuadrature.refined.nodeCount)"
+                : "E[φ²] = \(standard.meanSquare) with \(GaussianQuadrature.standard.nodeCount) nodes, \(refined.meanSquare) with \(GaussianQuadrature.refined.nodeCount)"
+            throw BSNNError.numeric(
+                "Gaussian moments of activation '\(activation.name)' do not converge: \(which) "
+                    + "(relative change \(max(derivativeDrift, valueDrift)), expected < \(refinementTolerance)). "
+                    + "GPN needs E[φ'²] finite: φ' must be square-integrable (not √|x| or x·sin(1/x)), "
+                    + "and the points where φ jumps or kinks must be declared as breakpoints")
+        }
+        return standard
     }
+
+    /// Largest relative change of E[φ²] or E[φ'²] between the standard rule and one with
+    /// twice the panels. Smooth and piecewise-smooth activations with declared kinks
+    /// change by ~1e-13; an undeclared kink inside a panel by ~1e-4…1e-6; divergent
+    /// derivative moments by far more than 1e-3.
+    static let refinementTolerance = 1e-3
 
     /// `moments(of:)` with a caller-chosen rule (finer rules are for verification).
     public static func moments(of activation: Activation, quadrature: GaussianQuadrature) throws
@@ -63,7 +89,10 @@ public enum GPNNormalizer {
             throw error
         }
         let band = quadrature.bandStart
-        let bandShare = max(bandSquare / meanSquare, bandDerivativeSquare / derivativeMeanSquare)
+        // 0/0 (a moment that is 0 everywhere) is no mass in the band; the constant check
+        // below names that case.
+        func share(_ part: Double, _ whole: Double) -> Double { part == 0 && whole == 0 ? 0 : part / whole }
+        let bandShare = max(share(bandSquare, meanSquare), share(bandDerivativeSquare, derivativeMeanSquare))
         if !bandSquare.isFinite || !bandDerivativeSquare.isFinite || bandShare > bandTolerance {
             throw BSNNError.numeric(
                 "Gaussian moments of activation '\(name)' diverge or decay too slowly: "

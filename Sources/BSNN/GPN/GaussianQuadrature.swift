@@ -51,9 +51,9 @@ public struct GaussianQuadrature: Sendable {
         (ruleNodes, ruleWeights) = GaussianQuadrature.gaussLegendre(order)
     }
 
-    private init(validatedOrder order: Int) {
+    private init(validatedOrder order: Int, panelWidth: Double = 0.5) {
         self.order = order
-        panelWidth = 0.5
+        self.panelWidth = panelWidth
         cutoff = 20
         bandStart = 16
         (ruleNodes, ruleWeights) = GaussianQuadrature.gaussLegendre(order)
@@ -61,6 +61,12 @@ public struct GaussianQuadrature: Sendable {
 
     /// The rule `GPNNormalizer` uses; nodes are computed once per process.
     public static let standard = GaussianQuadrature(validatedOrder: 20)
+    /// The standard rule with panels half as wide: `GPNNormalizer` compares the two to
+    /// detect moments that do not converge.
+    public static let refined = GaussianQuadrature(validatedOrder: 20, panelWidth: 0.25)
+
+    /// Nodes of the rule without breakpoints (breakpoints add panels).
+    public var nodeCount: Int { order * Int((2 * cutoff / panelWidth).rounded(.up)) }
 
     /// One quadrature node. `weight` already includes the N(0,1) density, so
     /// E[g] ≈ Σ weight·g(x). `lowerKink`/`upperKink` are the breakpoints enclosing x
@@ -80,7 +86,8 @@ public struct GaussianQuadrature: Sendable {
         for b in breakpoints where !b.isFinite {
             throw BSNNError.invalidArgument("breakpoints must be finite, got \(b)")
         }
-        let kinks = Array(Set(breakpoints.filter { abs($0) < cutoff })).sorted()
+        // A breakpoint at ±cutoff adds no panel but still bounds the derivative stencils.
+        let kinks = Array(Set(breakpoints.filter { abs($0) <= cutoff })).sorted()
         // Edges at ±bandStart so no panel straddles the band boundary.
         var edges = Array(Set(kinks + [-cutoff, -bandStart, bandStart, cutoff])).sorted()
         edges.removeAll { abs($0) > cutoff }

@@ -54,13 +54,29 @@ public enum BLAS {
     /// Applies the default thread policy once per process; called when a model is made.
     public static func applyDefaultThreadCount() { _ = defaultApplied }
 
-    /// Σ xᵢ² accumulated in double precision (OpenBLAS `dsdot`, vectorized): the
-    /// per-layer norms of a 200-layer net span 1e-40…1e30, and float accumulation would
-    /// underflow exactly where the diagnostics matter.
+    /// Σ xᵢ² accumulated in double precision: the per-layer norms of a 200-layer net span
+    /// 1e-40…1e30, and a float product would underflow exactly where the diagnostics
+    /// matter. Not `cblas_dsdot`: OpenBLAS's Haswell kernel forms its products in float,
+    /// so squares below ~1e-45 vanished there. A float squared in double can neither
+    /// underflow nor overflow, and four accumulators let the loop vectorize.
     @inline(__always)
     public static func sumOfSquares(_ x: UnsafePointer<Float>, count: Int) -> Double {
-        guard count > 0 else { return 0 }
-        return cblas_dsdot(blasint(count), x, 1, x, 1)
+        var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
+        var i = 0
+        while i + 4 <= count {
+            let a = Double(x[i]), b = Double(x[i + 1]), c = Double(x[i + 2]), d = Double(x[i + 3])
+            s0 += a * a
+            s1 += b * b
+            s2 += c * c
+            s3 += d * d
+            i += 4
+        }
+        while i < count {
+            let a = Double(x[i])
+            s0 += a * a
+            i += 1
+        }
+        return (s0 + s1) + (s2 + s3)
     }
 
     /// Σ xᵢ² in float (`sdot`, twice as wide as `dsdot`): for training-path checks where
