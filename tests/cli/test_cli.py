@@ -5,6 +5,7 @@ The binary is $BSNN (default: .build/release/bsnn-cli, built by scripts/test.d/4
 import gzip
 import os
 import re
+import statistics
 import signal
 import struct
 import subprocess
@@ -111,11 +112,20 @@ def test_probe_plain_relu_vanishes(tmp_path):
 def test_probe_width_sweep(tmp_path):
     run("probe", "--activation", "relu", "--gpn", "--depth", 8, "--samples", 32, "--sweep-width", "16,32,48", "--seeds", 2, "--out", tmp_path)
     rows = (tmp_path / "sweep.csv").read_text().splitlines()
-    assert rows[0] == "width,mean,min,max,std" and [r.split(",")[0] for r in rows[1:]] == ["16", "32", "48"]
+    assert rows[0] == "width,mean,min,max,std,batch_mean,batch_min,batch_max,batch_std"
+    assert [r.split(",")[0] for r in rows[1:]] == ["16", "32", "48"]
+    runs = [r.split(",") for r in (tmp_path / "sweep-runs.csv").read_text().splitlines()]
+    assert runs[0] == ["width", "seed", "gradient_norm_ratio", "batch_gradient_norm_ratio"] and len(runs) == 1 + 6
     for r in rows[1:]:
-        _, mean, lo, hi, _ = map(float, r.split(","))
-        assert 1 <= lo <= mean <= hi
-    assert len((tmp_path / "sweep-runs.csv").read_text().splitlines()) == 1 + 6
+        w, mean, lo, hi, std, bmean, blo, bhi, bstd = map(float, r.split(","))
+        assert 1 <= lo <= mean <= hi and 1 <= blo <= bmean <= bhi
+        # std is the sample standard deviation (n − 1) of the per-seed ratios.
+        per_seed = [float(x[2]) for x in runs[1:] if int(x[0]) == w]
+        batch = [float(x[3]) for x in runs[1:] if int(x[0]) == w]
+        assert len(per_seed) == 2
+        assert abs(std - statistics.stdev(per_seed)) <= 1e-12 * max(1.0, std)
+        assert abs(bstd - statistics.stdev(batch)) <= 1e-12 * max(1.0, bstd)
+        assert abs(mean - statistics.fmean(per_seed)) <= 1e-12 * mean
     (pts,) = polylines(tmp_path / "sweep.svg").values()
     assert len(pts) == 3
 

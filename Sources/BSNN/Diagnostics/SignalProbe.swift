@@ -19,8 +19,13 @@ public struct SignalProbeResult: Sendable {
     public var derivativeHistogram: Histogram
 
     /// max/min of `weightGradientNorms` (∞ if some layer's gradient vanished to 0).
-    public var gradientNormRatio: Double {
-        guard let mx = weightGradientNorms.max(), let mn = weightGradientNorms.min() else { return .nan }
+    public var gradientNormRatio: Double { Self.ratio(weightGradientNorms) }
+
+    /// max/min of `batchWeightGradientNorms`: what the optimizer sees across layers.
+    public var batchGradientNormRatio: Double { Self.ratio(batchWeightGradientNorms) }
+
+    static func ratio(_ norms: [Double]) -> Double {
+        guard let mx = norms.max(), let mn = norms.min() else { return .nan }
         return mn > 0 ? mx / mn : .infinity
     }
 }

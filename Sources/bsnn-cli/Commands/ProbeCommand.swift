@@ -95,29 +95,30 @@ struct ProbeCommand: ParsableCommand {
     }
 
     func sweep(widths: [Int], act: LayerActivation, constraint: WeightConstraint) throws {
-        var raw = CSVTable(header: ["width", "seed", "gradient_norm_ratio"])
-        var summary = CSVTable(header: ["width", "mean", "min", "max", "std"])
-        var t = TextTable(["width", "mean ratio", "min", "max", "std"])
+        var raw = CSVTable(header: ["width", "seed", "gradient_norm_ratio", "batch_gradient_norm_ratio"])
+        var summary = CSVTable(header: ["width", "mean", "min", "max", "std", "batch_mean", "batch_min", "batch_max", "batch_std"])
+        var t = TextTable(["width", "mean ratio", "min", "max", "std", "batch mean", "batch std"])
         var mean: [(x: Double, y: Double)] = [], band: [(x: Double, low: Double, high: Double)] = []
         for w in widths {
-            var ratios: [Double] = []
+            var ratios: [Double] = [], batchRatios: [Double] = []
             for s in 0..<seeds {
                 let p = SyntheticProbe(width: w, depth: depth, samples: samples, constraint: constraint, seed: seed &+ UInt64(s) &* 1000)
                 let r = try p.run(act, weights: try p.haarWeights())
                 ratios.append(r.gradientNormRatio)
-                raw.add(["\(w)", "\(p.seed)", Fmt.full(r.gradientNormRatio)])
+                batchRatios.append(r.batchGradientNormRatio)
+                raw.add(["\(w)", "\(p.seed)", Fmt.full(r.gradientNormRatio), Fmt.full(r.batchGradientNormRatio)])
             }
-            let m = ratios.reduce(0, +) / Double(ratios.count)
-            let sd = (ratios.map { ($0 - m) * ($0 - m) }.reduce(0, +) / Double(ratios.count)).squareRoot()
-            let lo = ratios.min() ?? .nan, hi = ratios.max() ?? .nan
-            summary.add(["\(w)", Fmt.full(m), Fmt.full(lo), Fmt.full(hi), Fmt.full(sd)])
-            t.add(["\(w)", Fmt.num(m), Fmt.num(lo), Fmt.num(hi), Fmt.num(sd)])
-            mean.append((Double(w), m))
-            band.append((Double(w), lo, hi))
+            let s = SampleSummary(ratios), b = SampleSummary(batchRatios)
+            summary.add(["\(w)", Fmt.full(s.mean), Fmt.full(s.minimum), Fmt.full(s.maximum), Fmt.full(s.standardDeviation),
+                         Fmt.full(b.mean), Fmt.full(b.minimum), Fmt.full(b.maximum), Fmt.full(b.standardDeviation)])
+            t.add(["\(w)", Fmt.num(s.mean), Fmt.num(s.minimum), Fmt.num(s.maximum), Fmt.num(s.standardDeviation),
+                   Fmt.num(b.mean), Fmt.num(b.standardDeviation)])
+            mean.append((Double(w), s.mean))
+            band.append((Double(w), s.minimum, s.maximum))
         }
         try raw.write(to: "\(out)/sweep-runs.csv")
         try summary.write(to: "\(out)/sweep.csv")
-        print("\(act.displayName), depth \(depth): max/min per-sample weight-gradient norm over \(seeds) seed(s)")
+        print("\(act.displayName), depth \(depth): max/min per-sample (and minibatch) weight-gradient norm over \(seeds) seed(s); std is the sample standard deviation (n − 1)")
         print(t.text(), terminator: "")
         var plot = SVGPlot(title: "\(act.displayName): gradient-norm ratio vs width, depth \(depth)", xLabel: "width", yLabel: "max/min ‖∂E/∂W‖_F")
         plot.series = [.init(label: "mean (band: min–max)", points: mean, band: band)]
