@@ -53,13 +53,21 @@ let package = Package(
         .target(name: "CBSNNSupport", path: "Sources/CBSNNSupport"),
         .target(
             name: "CBSNN", dependencies: ["BSNN", "CBSNNSupport"],
+            exclude: ["bsnn.map"],
             swiftSettings: [
                 // Without the runtime inside, a C or Python host would need the Swift
                 // toolchain's libraries at run time.
                 .unsafeFlags(["-static-stdlib"], .when(configuration: .release)),
             ],
             linkerSettings: [
-                .unsafeFlags(["-Xlinker", "-soname=libbsnn.so"]),
+                // Release: the installed name libbsnn.so.0 (scripts/install.sh makes the
+                // usual libbsnn.so → libbsnn.so.0 → libbsnn.so.0.1.0 links) and only the
+                // API exported (Sources/CBSNN/bsnn.map). Debug and sanitizer builds keep
+                // plain libbsnn.so, so programs linked against them need no extra link.
+                .unsafeFlags(["-Xlinker", "-soname=libbsnn.so"], .when(configuration: .debug)),
+                .unsafeFlags(["-Xlinker", "-soname=libbsnn.so.0"], .when(configuration: .release)),
+                .unsafeFlags(["-Xlinker", "--version-script=\(Context.packageDirectory)/Sources/CBSNN/bsnn.map"],
+                             .when(configuration: .release)),
                 .unsafeFlags(["-static-stdlib"], .when(configuration: .release)),
                 // Undefined symbols fail the link, not the host at dlopen time (release
                 // only: sanitizer runtimes leave symbols undefined on purpose).

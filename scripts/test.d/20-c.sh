@@ -8,6 +8,9 @@ cd "$(dirname "$0")/../.."
 root=$PWD
 swift build -c release 2>&1 | grep -E "error:" ; swift build -c release >/dev/null 2>&1 || { echo "c: 0 passed, 1 failed"; exit 1; }
 bin=$(swift build -c release --show-bin-path)
+# The release library's SONAME is libbsnn.so.0: programs linked against the build
+# directory look for that name next to it (an install makes the same link).
+ln -sfn libbsnn.so "$bin/libbsnn.so.0"
 work=$(mktemp -d /tmp/bsnn-c.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 CFLAGS=(-std=c11 -Wall -Wextra -Werror -pedantic -O1 -g -I"$root/include")
@@ -33,7 +36,8 @@ int main(void){return bsnn_abi_version()==BSNN_ABI_VERSION?0:1;}' | cc ${CFLAGS[
 check header-c++11 bash -c "echo '#include <bsnn.h>
 int main(){bsnn_model *m=nullptr; bsnn_model_free(m); return bsnn_abi_version()==BSNN_ABI_VERSION?0:1;}' | g++ -std=c++11 -Wall -Wextra -Werror -pedantic -I$root/include -x c++ - -o $work/hcc ${LIBS[*]} && $work/hcc"
 symbols() {
-    nm -D --defined-only "$bin/libbsnn.so" | awk '{print $3}' | grep '^bsnn_' | sort >"$work/exported"
+    # Global dynamic symbols, version suffix (@@BSNN_0.1) stripped: exactly the header's.
+    nm -D -g --defined-only "$bin/libbsnn.so" | awk '$2 != "A" {print $3}' | sed 's/@.*//' | sort >"$work/exported"
     grep -oE '^BSNN_API [^(]*\(' include/bsnn.h | grep -oE 'bsnn_[a-z0-9_]+ *\($' | tr -d ' (' | sort >"$work/declared"
     diff -u "$work/declared" "$work/exported" && echo "$(wc -l <"$work/declared") functions"
 }

@@ -6,6 +6,7 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
 bin=$(swift build -c release --show-bin-path)
+ln -sfn libbsnn.so "$bin/libbsnn.so.0"   # the release SONAME, as in 20-c.sh
 work=$(mktemp -d /tmp/bsnn-kill.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 CFLAGS=(-std=c11 -Wall -Wextra -Werror -pedantic -O1 -I"$root/include")

@@ -36,12 +36,18 @@ def cc(repo: Path, tmp_path_factory: pytest.TempPathFactory):
     out = tmp_path_factory.mktemp("cbin")
     libdir = _lib_dir()
 
+    # The executable records the library's SONAME (libbsnn.so.0 in release builds), so
+    # that name must resolve to the very file the package loaded: a link beside them.
+    soname = out / "libbsnn.so.0"
+    if not soname.exists():
+        soname.symlink_to(Path(bsnn.library_path).resolve())
+
     def compile(source: Path, name: str) -> Path:
         exe = out / name
         # The library the Python package loaded, by path: same build on both sides.
         subprocess.run([compiler, "-std=c11", "-O1", "-I", str(repo / "include"), "-o",
                         str(exe), str(source), bsnn.library_path,
-                        f"-Wl,-rpath,{libdir}", "-lm"], check=True)
+                        f"-Wl,-rpath,{out}", f"-Wl,-rpath,{libdir}", "-lm"], check=True)
         return exe
     return compile
 
