@@ -75,10 +75,14 @@ let package = Package(
             ]),
 
         // MARK: - Command line
+        // Release: the Swift runtime and Foundation linked in, so an installed `bsnn`
+        // runs without the toolchain (scripts/install.sh), like libbsnn.so.
         .executableTarget(
             name: "bsnn-cli",
             dependencies: ["BSNN", .product(name: "ArgumentParser", package: "swift-argument-parser")],
-            path: "Sources/bsnn-cli"),
+            path: "Sources/bsnn-cli",
+            swiftSettings: [.unsafeFlags(["-static-stdlib"], .when(configuration: .release))],
+            linkerSettings: [.unsafeFlags(["-static-stdlib"], .when(configuration: .release))]),
 
         // MARK: - Tests
         .testTarget(name: "BSNNTests", dependencies: ["BSNN"]),

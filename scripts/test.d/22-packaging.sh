@@ -51,7 +51,8 @@ refuse_version() {
     ! cmake -S "$work/cmake-v" -B "$work/cmake-v/build" -DCMAKE_PREFIX_PATH="$prefix"
 }
 check cmake-refuses-0.2 refuse_version
-check installed-cli bash -c "'$prefix/bin/bsnn' gpn tanh | grep -q 1.4674"
+# The installed command and library carry their Swift runtime: no toolchain path in ldd.
+check installed-cli bash -c "'$prefix/bin/bsnn' gpn tanh | grep -q 1.4674 && ! ldd '$prefix/bin/bsnn' '$prefix/lib/libbsnn.so.0.1.0' | grep -q swift"
 
 destdir_roundtrip() {
     local d=$work/destdir
