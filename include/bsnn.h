@@ -140,7 +140,10 @@ BSNN_API bsnn_status bsnn_activation_create_plugin(const char *path, const char 
                                                    bsnn_activation **out);
 /* A plain C function `symbol` of `library` (dlopen name or path) with `signature` such as
  * "double(double)" or "double(double,double)"; `bound` holds the values of the
- * arguments after x (bound_count = arguments - 1). Errors: INVALID_ARGUMENT, PLUGIN. Since 0.1. */
+ * arguments after x (bound_count = arguments - 1). The function is called in this
+ * process: a symbol that is not such a function (a data symbol like libc.so.6:environ)
+ * crashes the host; validate untrusted ones with bsnn_foreign_validate_isolated first.
+ * Errors: INVALID_ARGUMENT, PLUGIN. Since 0.1. */
 BSNN_API bsnn_status bsnn_activation_create_foreign(const char *library, const char *symbol,
                                                     const char *signature, const double *bound,
                                                     size_t bound_count, bsnn_activation **out);
@@ -212,9 +215,12 @@ BSNN_API bsnn_status bsnn_plugin_create_activation(const bsnn_plugin *plugin, co
  * bsnn_activation_create_plugin; both NULL when param_count is 0), evaluates it on
  * the validation grid and the GPN quadrature nodes, and sends back its constants,
  * which go to `out` (may be NULL). A child that dies on a signal gives PLUGIN with
- * "crashed with SIGSEGV" (or the signal's name) in bsnn_last_error(); one still busy
- * after `timeout_ms` milliseconds (1..86400000) is killed and gives PLUGIN with "timed out
- * after N s". An invalid plugin gives the same status as bsnn_plugin_load /
+ * "crashed with SIGSEGV" (or the signal's name) in bsnn_last_error(), also in a host
+ * that ignores SIGCHLD; one still running after `timeout_ms` milliseconds (1..86400000),
+ * even with its output closed, is killed with its whole process group (what the plugin
+ * forked) and gives PLUGIN with "timed out after N s"; one that exits early gives PLUGIN
+ * with "without a result". The call returns within the timeout plus ~10 ms. Stdio is
+ * flushed before the fork. An invalid plugin gives the same status as bsnn_plugin_load /
  * bsnn_activation_normalize would. Only this check is protected: a plugin that passes
  * and later crashes inside bsnn_plugin_load, training or prediction takes the process
  * down (a signal cannot be recovered from in-process). Since 0.1. */
@@ -222,6 +228,14 @@ BSNN_API bsnn_status bsnn_plugin_validate_isolated(const char *path, const char 
                                                    const char *const *param_names,
                                                    const double *param_values, size_t param_count,
                                                    uint32_t timeout_ms, bsnn_gpn_constants *out);
+/* bsnn_plugin_validate_isolated for a foreign function: a forked child creates it as
+ * bsnn_activation_create_foreign would, evaluates it on the validation grid and the GPN
+ * quadrature nodes and sends back its constants (`out` may be NULL). Same crash,
+ * time-out and error reporting; thread-safe. Since 0.1. */
+BSNN_API bsnn_status bsnn_foreign_validate_isolated(const char *library, const char *symbol,
+                                                    const char *signature, const double *bound,
+                                                    size_t bound_count, uint32_t timeout_ms,
+                                                    bsnn_gpn_constants *out);
 
 /* ---------------------------------------------------------------- datasets */
 
