@@ -67,7 +67,7 @@ public final class Trainer: @unchecked Sendable {
     /// kind must stay the same once state exists.
     public func updateConfiguration(_ c: TrainingConfiguration) throws {
         guard !fitting else {
-            throw BSNNError.wrongState("cannot change the training configuration while this trainer's fit is running (called from its progress callback?)")
+            throw BSNNError.wrongState("cannot change the training configuration while this trainer's fit is running (called re-entrantly from its progress callback); one change at a time per model")
         }
         try c.validate()
         if c.optimizer.kind != configuration.optimizer.kind && globalStep > 0 {
