@@ -214,9 +214,16 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
             var x = (0..<n).map { _ in r.float() }
             var value = [Float](repeating: 0, count: n), slope = value, slopeInPlace = value
             let withSlope = r.u8() & 1 == 0
-            guard CBSNN.bsnn_activation_evaluate(a, x, n, &value, withSlope ? &slope : nil) == 0 else { break }
+            let first = value.withUnsafeMutableBufferPointer { v in
+                slope.withUnsafeMutableBufferPointer { d in
+                    CBSNN.bsnn_activation_evaluate(a, x, n, v.baseAddress, withSlope ? d.baseAddress : nil)
+                }
+            }
+            guard first == 0 else { break }
             let status = x.withUnsafeMutableBufferPointer { xb in
-                CBSNN.bsnn_activation_evaluate(a, xb.baseAddress, n, xb.baseAddress, withSlope ? &slopeInPlace : nil)
+                slopeInPlace.withUnsafeMutableBufferPointer { d in
+                    CBSNN.bsnn_activation_evaluate(a, xb.baseAddress, n, xb.baseAddress, withSlope ? d.baseAddress : nil)
+                }
             }
             if status != 0 || x.map(\.bitPattern) != value.map(\.bitPattern)
                 || slope.map(\.bitPattern) != slopeInPlace.map(\.bitPattern) { abort() }
