@@ -108,6 +108,7 @@ enum IsolatedChild {
         var buffer = [UInt8](repeating: 0, count: 4096)
         var eof = false
         var timedOut = false
+        var exited = false
         // Short polls: the child's exit has no descriptor to wait on (pidfd is not
         // reachable from Swift's Glibc), and EOF alone is not the end.
         let slice = 0.01
@@ -120,6 +121,7 @@ enum IsolatedChild {
         }
         while true {
             if childHasExited(pid) {
+                exited = true
                 // Whatever the child wrote is in the pipe now; a grandchild may still
                 // hold the write end, so read what is there without waiting for EOF.
                 while !eof {
@@ -139,10 +141,11 @@ enum IsolatedChild {
             }
         }
         // The group: the child if it is still running, and anything it forked. The
-        // child is not reaped yet (or was reaped by the kernel), so its id still names
-        // this group.
+        // child is not reaped yet (WNOWAIT), or, if the kernel reaped it, any member
+        // left keeps the group id reserved. The child itself is signalled directly only
+        // while it is known to run: once reaped, its pid may name a stranger.
         _ = kill(-pid, SIGKILL)
-        _ = kill(pid, SIGKILL)
+        if !exited { _ = kill(pid, SIGKILL) }
         var status: Int32 = 0
         var reaped: pid_t
         repeat { reaped = waitpid(pid, &status, 0) } while reaped < 0 && errno == EINTR
