@@ -85,7 +85,10 @@ enum IsolatedChild {
     private static func installCrashReporters() {
         // Its own stack, so a plugin's stack overflow is reported too.
         let size = 1 << 16
-        if let stack = malloc(size) {
+        // Kept in a global: the kernel's reference is invisible to leak checkers, which
+        // run in the child when a plugin calls exit().
+        crashStack = malloc(size)
+        if let stack = crashStack {
             var ss = stack_t()
             ss.ss_sp = stack
             ss.ss_size = size
@@ -182,6 +185,8 @@ enum IsolatedChild {
 
 /// The pipe a crashing child reports on; set in the child before the handlers.
 nonisolated(unsafe) private var crashReportDescriptor: Int32 = -1
+/// The child's signal stack (see `installCrashReporters`).
+nonisolated(unsafe) private var crashStack: UnsafeMutableRawPointer?
 
 /// Async-signal-safe: two bytes from the stack, one `write`, then the default action
 /// (SA_RESETHAND restored it; the re-raised signal is delivered when this returns).
