@@ -228,8 +228,8 @@ BSNN_API bsnn_status bsnn_plugin_create_activation(const bsnn_plugin *plugin, co
  * that ignores SIGCHLD; one still running after `timeout_ms` milliseconds (1..86400000),
  * even with its output closed, is killed with its whole process group (what the plugin
  * forked) and gives PLUGIN with "timed out after N s"; one that exits early gives PLUGIN
- * with "without a result". The call returns within the timeout plus ~10 ms. Stdio is
- * flushed before the fork. An invalid plugin gives the same status as bsnn_plugin_load /
+ * with "without a result". The call returns shortly after the timeout at the latest
+ * (the child is polled every 10 ms). Stdio is flushed before the fork. Thread-safe. An invalid plugin gives the same status as bsnn_plugin_load /
  * bsnn_activation_normalize would. Only this check is protected: a plugin that passes
  * and later crashes inside bsnn_plugin_load, training or prediction takes the process
  * down (a signal cannot be recovered from in-process). Since 0.1. */
