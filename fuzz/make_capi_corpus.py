@@ -23,6 +23,10 @@ def dataset(count, features, classes, values, labels, slot):
     return [9, count, features, classes] + values + labels + [slot]
 def evaluate(m, d, loss=0): return [11, m, d, loss]
 def fit(t, d, epochs=1): return [12, t, d, 0, epochs]
+def bad_row(m, layer, scale, row, overflow): return [20, m, layer, scale, row, 1 if overflow else 0]
+def evaluate_in_place(a, n1, values, slope=True): return [21, a, n1] + values + [0 if slope else 1]
+def reenter(t, d): return [22, t, d]
+def foreign(slot, symbol): return [23, slot, symbol]
 
 
 x = [(i * 37) % 200 for i in range(32)]  # 8 samples × 4 features, ordinary values
@@ -40,6 +44,15 @@ programs = {
     + dataset(8, 4, 3, x[:5] + [0xF1] + x[6:], labels[:7] + [11], 1) + fit(0, 1) + evaluate(0, 1),
     "weights": act(2, 7) + model(5, 4, 0, 2, 2, 1, constraint=2, init=2) + [17, 1, 0, 5] + x[:20]
     + [4] + [17, 1, 1, 2] + x[:8] + [2],
+    # Contracts the fuzzer checks (abort on violation): a failing set_weights changes
+    # nothing, in-place evaluation equals out-of-place, no change from inside fit.
+    "set_weights_bad_row": act(0, 0) + model(4, 8, 2, 3, 0, 0) + bad_row(0, 1, 140, 3, False)
+    + bad_row(0, 2, 100, 5, True) + bad_row(0, 0, 128, 0, False),
+    "evaluate_in_place": act(0, 0) + normalize(0, 1, 1) + foreign(2, 0) + foreign(3, 1)
+    + evaluate_in_place(0, 8, x[:9]) + evaluate_in_place(1, 8, x[:9]) + evaluate_in_place(2, 8, x[:9])
+    + evaluate_in_place(3, 8, x[:9], slope=False),
+    "reenter_fit": act(0, 0) + model(4, 8, 2, 3, 0, 0) + trainer(0, 0) + dataset(8, 4, 3, x, labels, 0)
+    + reenter(0, 0) + fit(0, 0),
 }
 for name, program in programs.items():
     (out / name).write_bytes(bytes(b & 0xFF for b in program))

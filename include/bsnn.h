@@ -22,6 +22,15 @@
  *    must not be used from two threads at once, except bsnn_model_predict and
  *    bsnn_model_evaluate on a model that no trainer is updating meanwhile, and the
  *    read-only activation calls (evaluate, constants, names). No global init is needed.
+ *  - One change at a time per network: bsnn_trainer_step, bsnn_trainer_fit(_arrays),
+ *    bsnn_model_set_weights and bsnn_model_set_bias on one network (through any handle
+ *    or trainer) run one at a time; one that starts while another runs — from another
+ *    thread, or from a progress callback of the running fit — returns WRONG_STATE and
+ *    changes nothing. Several trainers may share a network and train it in turn.
+ *    Prediction from another thread during training is not detected: don't.
+ *  - bsnn never changes OpenBLAS's process-wide thread count by itself (creating,
+ *    loading or training a model leaves it as the host set it); only
+ *    bsnn_blas_set_threads and the environment (BSNN_NUM_THREADS) do.
  *  - Nothing aborts, unwinds or prints on bad input.
  * Every function is available since 0.1 unless stated otherwise. */
 #ifndef BSNN_H
@@ -63,7 +72,7 @@ BSNN_API uint32_t bsnn_abi_version(void);
 
 #define BSNN_FEATURE_PLUGINS 1u       /* activation plugins (bsnn_plugin.h) */
 #define BSNN_FEATURE_FFI 2u           /* foreign functions through libffi */
-#define BSNN_FEATURE_THREADED_BLAS 4u /* matrix products use several threads */
+#define BSNN_FEATURE_THREADED_BLAS 4u /* OpenBLAS can run products on several threads (as openblas_get_parallel reports) */
 /* Bitmask of BSNN_FEATURE_* compiled into this library. Since 0.1. */
 BSNN_API uint32_t bsnn_features(void);
 
@@ -140,7 +149,10 @@ BSNN_API bsnn_status bsnn_activation_create_plugin(const char *path, const char 
                                                    bsnn_activation **out);
 /* A plain C function `symbol` of `library` (dlopen name or path) with `signature` such as
  * "double(double)" or "double(double,double)"; `bound` holds the values of the
- * arguments after x (bound_count = arguments - 1). Errors: INVALID_ARGUMENT, PLUGIN. Since 0.1. */
+ * arguments after x (bound_count = arguments - 1). The function is called in this
+ * process: a symbol that is not such a function (a data symbol like libc.so.6:environ)
+ * crashes the host; validate untrusted ones with bsnn_foreign_validate_isolated first.
+ * Errors: INVALID_ARGUMENT, PLUGIN. Since 0.1. */
 BSNN_API bsnn_status bsnn_activation_create_foreign(const char *library, const char *symbol,
                                                     const char *signature, const double *bound,
                                                     size_t bound_count, bsnn_activation **out);
@@ -212,9 +224,12 @@ BSNN_API bsnn_status bsnn_plugin_create_activation(const bsnn_plugin *plugin, co
  * bsnn_activation_create_plugin; both NULL when param_count is 0), evaluates it on
  * the validation grid and the GPN quadrature nodes, and sends back its constants,
  * which go to `out` (may be NULL). A child that dies on a signal gives PLUGIN with
- * "crashed with SIGSEGV" (or the signal's name) in bsnn_last_error(); one still busy
- * after `timeout_ms` milliseconds (1..86400000) is killed and gives PLUGIN with "timed out
- * after N s". An invalid plugin gives the same status as bsnn_plugin_load /
+ * "crashed with SIGSEGV" (or the signal's name) in bsnn_last_error(), also in a host
+ * that ignores SIGCHLD; one still running after `timeout_ms` milliseconds (1..86400000),
+ * even with its output closed, is killed with its whole process group (what the plugin
+ * forked) and gives PLUGIN with "timed out after N s"; one that exits early gives PLUGIN
+ * with "without a result". The call returns shortly after the timeout at the latest
+ * (the child is polled every 10 ms). Stdio is flushed before the fork. Thread-safe. An invalid plugin gives the same status as bsnn_plugin_load /
  * bsnn_activation_normalize would. Only this check is protected: a plugin that passes
  * and later crashes inside bsnn_plugin_load, training or prediction takes the process
  * down (a signal cannot be recovered from in-process). Since 0.1. */
@@ -222,6 +237,14 @@ BSNN_API bsnn_status bsnn_plugin_validate_isolated(const char *path, const char 
                                                    const char *const *param_names,
                                                    const double *param_values, size_t param_count,
                                                    uint32_t timeout_ms, bsnn_gpn_constants *out);
+/* bsnn_plugin_validate_isolated for a foreign function: a forked child creates it as
+ * bsnn_activation_create_foreign would, evaluates it on the validation grid and the GPN
+ * quadrature nodes and sends back its constants (`out` may be NULL). Same crash,
+ * time-out and error reporting; thread-safe. Since 0.1. */
+BSNN_API bsnn_status bsnn_foreign_validate_isolated(const char *library, const char *symbol,
+                                                    const char *signature, const double *bound,
+                                                    size_t bound_count, uint32_t timeout_ms,
+                                                    bsnn_gpn_constants *out);
 
 /* ---------------------------------------------------------------- datasets */
 
@@ -353,12 +376,16 @@ BSNN_API bsnn_status bsnn_model_layer_shape(const bsnn_model *model, size_t laye
 BSNN_API bsnn_status bsnn_model_get_weights(const bsnn_model *model, size_t layer, float *buffer,
                                             size_t count);
 /* Replaces the layer's stored weights from `values` (exactly outputs × inputs finite
- * floats). Errors: SHAPE_MISMATCH, NUMERIC. Not while a trainer uses the model. Since 0.1. */
+ * floats; for row-normalized layers every row with a non-zero, finite norm). All
+ * checks precede any write: on failure the layer is bit-identical to before. Errors:
+ * SHAPE_MISMATCH, NUMERIC (naming the value or row), WRONG_STATE while the network is
+ * being trained. Since 0.1. */
 BSNN_API bsnn_status bsnn_model_set_weights(bsnn_model *model, size_t layer, const float *values,
                                             size_t count);
 /* Copies the layer's bias (exactly `outputs` floats). Errors: WRONG_STATE without biases. Since 0.1. */
 BSNN_API bsnn_status bsnn_model_get_bias(const bsnn_model *model, size_t layer, float *buffer, size_t count);
-/* Replaces the layer's bias (exactly `outputs` finite floats). Since 0.1. */
+/* Replaces the layer's bias (exactly `outputs` finite floats). Errors: WRONG_STATE
+ * without biases or while the network is being trained. Since 0.1. */
 BSNN_API bsnn_status bsnn_model_set_bias(bsnn_model *model, size_t layer, const float *values, size_t count);
 /* Logits for `count` samples: `features` holds count × inputs floats (features_count),
  * `output` receives count × outputs floats (output_count). Safe from several threads
@@ -521,10 +548,12 @@ BSNN_API bsnn_status bsnn_probe_histogram_range(const bsnn_probe *probe, double 
 
 /* ---------------------------------------------------------------- BLAS */
 
-/* Sets the process-wide number of threads per matrix product (>= 1). Not while other
- * threads train. Errors: INVALID_ARGUMENT for 0. Since 0.1. */
+/* Sets the process-wide number of threads per matrix product (>= 1), shared with
+ * anything else in the process using the same OpenBLAS. Not while other threads train.
+ * Errors: INVALID_ARGUMENT for 0. Since 0.1. */
 BSNN_API bsnn_status bsnn_blas_set_threads(size_t threads);
-/* The current number of BLAS threads. Since 0.1. */
+/* The current number of BLAS threads, as OpenBLAS reports it (reading changes
+ * nothing). Since 0.1. */
 BSNN_API size_t bsnn_blas_threads(void);
 
 #ifdef __cplusplus

@@ -89,7 +89,8 @@
  *
  * With BSNN_PLUGIN_THREAD_SAFE set on an activation, the host may call its functions
  * from several threads at once. Without it, the host serializes all calls into that
- * plugin library (one lock per loaded library), which costs speed.
+ * plugin library image (one lock per image, shared by every load of the same file,
+ * since the loads share the library's globals), which costs speed.
  *
  * ------------------------------------------------------------------------------------
  * ACCURACY

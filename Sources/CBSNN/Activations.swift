@@ -203,3 +203,26 @@ public func bsnn_activation_evaluate(
         a.base.evaluate(xs, scale: Float(a.scale), shift: Float(a.shift), value: vs, derivative: ds)
     }
 }
+
+@_cdecl("bsnn_foreign_validate_isolated")
+public func bsnn_foreign_validate_isolated(
+    _ library: UnsafePointer<CChar>?, _ symbol: UnsafePointer<CChar>?, _ signature: UnsafePointer<CChar>?,
+    _ bound: UnsafePointer<Double>?, _ boundCount: Int, _ timeoutMs: UInt32,
+    _ out: UnsafeMutablePointer<bsnn_gpn_constants>?
+) -> Int32 {
+    guarded("bsnn_foreign_validate_isolated") {
+        guard timeoutMs >= 1, timeoutMs <= 86_400_000 else {
+            throw invalid("timeout_ms: expected 1...86400000 milliseconds, got \(timeoutMs)")
+        }
+        let n = try size(boundCount, "bound_count")
+        let values = n == 0 ? [] : Array(try buffer(bound, n, "bound"))
+        let report = try ForeignActivation.validateIsolated(
+            library: try string(library, "library"), symbol: try string(symbol, "symbol"),
+            signature: try string(signature, "signature"), boundParameters: values,
+            timeout: Double(timeoutMs) / 1000)
+        let c = report.constants
+        out?.pointee = bsnn_gpn_constants(
+            a: c.a, b_plus: c.bPlus, b_minus: c.bMinus, mean: c.moments.mean,
+            mean_square: c.moments.meanSquare, derivative_mean_square: c.moments.derivativeMeanSquare)
+    }
+}

@@ -23,9 +23,27 @@ func statusCode(_ error: BSNNError) -> Int32 {
     }
 }
 
+/// Capacity of the thread's message without its NUL (`CBSNN_ERROR_CAPACITY` − 1).
+let lastErrorLimit = 2047
+
 func setLastError(_ message: String) {
-    var text = message
+    var text = fitted(message, limit: lastErrorLimit)
     text.withUTF8 { cbsnn_set_error_bytes($0.baseAddress, $0.count) }
+}
+
+/// A message that fits `limit` bytes. Messages name the function first and end with
+/// the reason; what makes them long is echoed input in between (a path, a signature),
+/// so the middle is elided, never the ends, and the cut keeps UTF-8 characters whole.
+func fitted(_ message: String, limit: Int) -> String {
+    let bytes = Array(message.utf8)
+    guard bytes.count > limit else { return message }
+    let marker = Array(" […] ".utf8)
+    let keep = limit - marker.count
+    var head = keep * 3 / 8
+    var tail = bytes.count - (keep - head)
+    while head > 0, bytes[head] & 0xC0 == 0x80 { head -= 1 }
+    while tail < bytes.count, bytes[tail] & 0xC0 == 0x80 { tail += 1 }
+    return String(decoding: bytes[..<head] + marker + bytes[tail...], as: UTF8.self)
 }
 
 /// Runs `body`, turning every thrown error into a status code and the thread's message.

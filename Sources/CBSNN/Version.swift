@@ -33,8 +33,8 @@ public func bsnn_abi_version() -> UInt32 { UInt32(BSNN_ABI_VERSION) }
 
 @_cdecl("bsnn_features")
 public func bsnn_features() -> UInt32 {
-    // Plugins and libffi are always compiled in; OpenBLAS is the pthread build.
-    BSNN_FEATURE_PLUGINS | BSNN_FEATURE_FFI | BSNN_FEATURE_THREADED_BLAS
+    // Plugins and libffi are always compiled in; threading is what OpenBLAS reports.
+    BSNN_FEATURE_PLUGINS | BSNN_FEATURE_FFI | (BLAS.isThreaded ? BSNN_FEATURE_THREADED_BLAS : 0)
 }
 
 @_cdecl("bsnn_status_string")

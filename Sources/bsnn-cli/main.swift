@@ -23,6 +23,8 @@ struct BSNN_CLI: ParsableCommand {
 // Line-buffered even into a pipe or file, so long runs (reproduce, train) can be followed
 // with tee/tail while they work.
 setvbuf(stdout, nil, _IOLBF, 0)
+// The CLI owns its process, so it may pick the thread count (the library never does).
+BLAS.useProcessDefaultThreadCount()
 
 do {
     var command = try BSNN_CLI.parseAsRoot()

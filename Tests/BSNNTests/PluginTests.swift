@@ -186,4 +186,37 @@ final class PluginTests: XCTestCase {
         }
         XCTAssertEqual(bad, 0)
     }
+
+    /// Issue 13 item 4: two loads of one library image share one lock.
+    func testLoadsOfOneImageShareTheirLock() throws {
+        let path = try PluginFixtures.broken("counts_overlaps")
+        let a = try PluginLibrary.load(path: path), b = try PluginLibrary.load(path: path)
+        XCTAssertTrue(a.lock === b.lock)
+        let other = try PluginLibrary.load(path: try PluginFixtures.example("softclip"))
+        XCTAssertFalse(a.lock === other.lock)
+    }
+
+    /// In-place evaluation (value aliasing x) equals out-of-place evaluation, for a
+    /// plugin with forward_f32 and a foreign function (derivatives used to be taken at φ(x)).
+    func testInPlaceEvaluationMatchesOutOfPlace() throws {
+        let plugin = try PluginLibrary.load(path: try PluginFixtures.example("softclip")).makeActivation(name: "softclip")
+        let foreign = try ForeignActivation.make(library: "libm.so.6", symbol: "erf", signature: "double(double)")
+        for activation in [plugin, foreign] {
+            let x: [Float] = (0..<9).map { -2 + 0.5 * Float($0) }
+            var value = [Float](repeating: 0, count: 9), slope = value, slopeInPlace = value
+            x.withUnsafeBufferPointer { xb in
+                value.withUnsafeMutableBufferPointer { v in
+                    slope.withUnsafeMutableBufferPointer { d in activation.evaluate(xb, value: v, derivative: d) }
+                }
+            }
+            var inPlace = x
+            inPlace.withUnsafeMutableBufferPointer { buffer in
+                slopeInPlace.withUnsafeMutableBufferPointer { d in
+                    activation.evaluate(UnsafeBufferPointer(buffer), value: buffer, derivative: d)
+                }
+            }
+            XCTAssertEqual(inPlace, value, activation.name)
+            XCTAssertEqual(slopeInPlace, slope, activation.name)
+        }
+    }
 }

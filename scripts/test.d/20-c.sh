@@ -52,15 +52,16 @@ check probe "$work/probe"
 check train_fashion "$work/train_fashion" /usr/share/datasets/fashion-mnist "$work/train_fashion.bsnn"
 check plugin_train "$work/plugin_train" "$plugin"
 
-build test_api tests/c/test_api.c && build test_threads tests/c/test_threads.c -pthread
-check test_api "$work/test_api" "$plugin"
-check test_threads "$work/test_threads"
-# Hostile plugins for bsnn_plugin_validate_isolated: one crashes, one hangs.
-for f in segfault hang; do
+# Hostile plugins for bsnn_plugin_validate_isolated (crash, hang, close the pipe and run
+# on, fork a lingering process, crash after forking, exit()) and the per-image lock.
+for f in segfault hang closes_output forks_lingering crashes_after_fork calls_exit counts_overlaps; do
     cc -shared -fPIC -O2 -I"$root/include" -o "$work/lib$f.so" "Tests/fixtures/broken_plugins/$f.c" -lm
 done
-build test_robustness tests/c/test_robustness.c -D_POSIX_C_SOURCE=200809L
-check test_robustness "$work/test_robustness" "$work/libsegfault.so" "$work/libhang.so" "$plugin"
+build test_api tests/c/test_api.c && build test_threads tests/c/test_threads.c -pthread
+check test_api "$work/test_api" "$plugin"
+check test_threads "$work/test_threads" "$work/libcounts_overlaps.so"
+build test_robustness tests/c/test_robustness.c -D_POSIX_C_SOURCE=200809L $(pkg-config --cflags --libs openblas)
+check test_robustness "$work/test_robustness" "$work/libsegfault.so" "$work/libhang.so" "$plugin" "$work"
 
 if command -v valgrind >/dev/null; then
     # Debian's valgrind cannot parse the DWARF 5 of the static Swift runtime: check a
@@ -68,7 +69,7 @@ if command -v valgrind >/dev/null; then
     mkdir -p "$work/vglib" && strip --strip-debug -o "$work/vglib/libbsnn.so" "$bin/libbsnn.so"
     VG=(env LD_LIBRARY_PATH="$work/vglib" valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=1)
     check valgrind-test_api "${VG[@]}" "$work/test_api" "$plugin"
-    check valgrind-test_threads "${VG[@]}" "$work/test_threads"
+    check valgrind-test_threads "${VG[@]}" "$work/test_threads" "$work/libcounts_overlaps.so"
 else
     echo "SKIP  valgrind (not installed): memory checks not run"
 fi

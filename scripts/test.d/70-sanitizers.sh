@@ -33,7 +33,7 @@ check() { # name command...
 }
 make -s -C examples/plugins >/dev/null
 plugin=$root/examples/plugins/libsoftclip.so
-for f in segfault hang; do
+for f in segfault hang closes_output forks_lingering crashes_after_fork calls_exit counts_overlaps; do
     cc -shared -fPIC -O2 -I"$root/include" -o "$work/lib$f.so" "Tests/fixtures/broken_plugins/$f.c" -lm
 done
 
@@ -53,12 +53,14 @@ if build_lib .build-asan address; then
     export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1
     # Swift runtime metadata caches are allocated once and kept for the process
     # lifetime; LSan sees them as reachable through globals, so no suppressions are needed.
-    for t in test_api test_threads test_robustness; do
+    for t in test_api test_threads; do
         cbuild "$t-asan" "tests/c/$t.c" "$asan" "$lib" || { failed=$((failed + 1)); echo "FAIL  compile $t-asan"; }
     done
+    cbuild test_robustness-asan tests/c/test_robustness.c "$asan $(pkg-config --cflags --libs openblas)" "$lib" \
+        || { failed=$((failed + 1)); echo "FAIL  compile test_robustness-asan"; }
     check asan-test_api "$work/test_api-asan" "$plugin"
-    check asan-test_threads "$work/test_threads-asan"
-    check asan-test_robustness "$work/test_robustness-asan" "$work/libsegfault.so" "$work/libhang.so" "$plugin"
+    check asan-test_threads "$work/test_threads-asan" "$work/libcounts_overlaps.so"
+    check asan-test_robustness "$work/test_robustness-asan" "$work/libsegfault.so" "$work/libhang.so" "$plugin" "$work"
     unset ASAN_OPTIONS
 else
     failed=$((failed + 1)); echo "FAIL  build libbsnn.so with --sanitize=address"
@@ -72,7 +74,7 @@ if build_lib .build-tsan thread; then
     # Races show up in some schedules only (the registry race of the Mutex era: about
     # one run in ten), so run it several times.
     repeat() { local n=$1; shift; for _ in $(seq "$n"); do "$@" || return 1; done; }
-    TSAN_OPTIONS=halt_on_error=1 check tsan-test_threads-x8 repeat 8 "$work/test_threads-tsan"
+    TSAN_OPTIONS=halt_on_error=1 check tsan-test_threads-x8 repeat 8 "$work/test_threads-tsan" "$work/libcounts_overlaps.so"
 else
     failed=$((failed + 1)); echo "FAIL  build libbsnn.so with --sanitize=thread"
 fi

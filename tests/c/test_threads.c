@@ -1,8 +1,14 @@
 /* Threads: 4 threads each train their own small model (results must equal a
  * single-threaded run of the same seeds), then 4 threads predict concurrently on one
  * shared trained model (results must equal a single-threaded prediction). BLAS runs on
- * one thread so that results are bit-reproducible. */
+ * one thread so that results are bit-reproducible. Then the model's one-change-at-a-
+ * time rule across threads (a second trainer's fit, set_weights and step while another
+ * thread's fit runs → WRONG_STATE), and, given the counts_overlaps fixture, that a
+ * plugin without BSNN_PLUGIN_THREAD_SAFE is serialized per library image (two loads,
+ * two threads: no overlapping call) and never gets overlapping x/y in forward_f32.
+ * Usage: test_threads [libcounts_overlaps.so] */
 #include <bsnn.h>
+#include <dlfcn.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -50,7 +56,122 @@ static void *predict_thread(void *arg) {
     return NULL;
 }
 
-int main(void) {
+/* ---- one change at a time per model, across threads */
+typedef struct {
+    pthread_mutex_t mutex;
+    pthread_cond_t cond;
+    int inside, done;
+    bsnn_model *model;
+    bsnn_trainer *second;
+    bsnn_status fit, step, weights;
+} rendezvous;
+
+/* Trainer A's callback: tell B that A's fit runs, wait until B has tried. */
+static int hold_fit(const bsnn_progress *p, void *user) {
+    (void)p;
+    rendezvous *r = user;
+    pthread_mutex_lock(&r->mutex);
+    r->inside = 1;
+    pthread_cond_broadcast(&r->cond);
+    while (!r->done) pthread_cond_wait(&r->cond, &r->mutex);
+    pthread_mutex_unlock(&r->mutex);
+    return 0;
+}
+
+static void *second_trainer(void *arg) {
+    rendezvous *r = arg;
+    pthread_mutex_lock(&r->mutex);
+    while (!r->inside) pthread_cond_wait(&r->cond, &r->mutex);
+    pthread_mutex_unlock(&r->mutex);
+    r->fit = bsnn_trainer_fit_arrays(r->second, feats, N * D, labels, N, 1, NULL, NULL);
+    r->step = bsnn_trainer_step(r->second, feats, 32 * D, labels, 32, NULL);
+    static float w[24 * 24];
+    bsnn_model_get_weights(r->model, 1, w, 24 * 24);
+    r->weights = bsnn_model_set_weights(r->model, 1, w, 24 * 24);
+    pthread_mutex_lock(&r->mutex);
+    r->done = 1;
+    pthread_cond_broadcast(&r->cond);
+    pthread_mutex_unlock(&r->mutex);
+    return NULL;
+}
+
+static int two_trainers_one_model(void) {
+    bsnn_model_config mc;
+    bsnn_model_config_init_defaults(&mc);
+    mc.inputs = D; mc.width = 24; mc.depth = 4; mc.outputs = K; mc.activation = act; mc.seed = 5;
+    bsnn_model *m = NULL;
+    bsnn_trainer *a = NULL, *b = NULL;
+    if (bsnn_model_create(&mc, &m) != BSNN_OK || bsnn_trainer_create(m, NULL, &a) != BSNN_OK ||
+        bsnn_trainer_create(m, NULL, &b) != BSNN_OK) return 1;
+    rendezvous r = {.model = m, .second = b};
+    pthread_mutex_init(&r.mutex, NULL);
+    pthread_cond_init(&r.cond, NULL);
+    pthread_t th;
+    pthread_create(&th, NULL, second_trainer, &r);
+    bsnn_status first = bsnn_trainer_fit_arrays(a, feats, N * D, labels, N, 1, hold_fit, &r);
+    pthread_join(th, NULL);
+    int bad = first != BSNN_OK || r.fit != BSNN_E_WRONG_STATE || r.step != BSNN_E_WRONG_STATE ||
+              r.weights != BSNN_E_WRONG_STATE;
+    if (bad) printf("FAIL: while one trainer fits: first %d, second fit %d, step %d, set_weights %d\n", first, r.fit,
+                    r.step, r.weights);
+    /* Once A is done, B may train the same model. */
+    if (bsnn_trainer_fit_arrays(b, feats, N * D, labels, N, 1, NULL, NULL) != BSNN_OK) bad = 1;
+    pthread_mutex_destroy(&r.mutex);
+    pthread_cond_destroy(&r.cond);
+    bsnn_trainer_free(a);
+    bsnn_trainer_free(b);
+    bsnn_model_free(m);
+    return bad;
+}
+
+/* ---- one lock per plugin image */
+typedef struct { bsnn_activation *activation; int status; } plugin_job;
+
+static void *evaluate_plugin(void *arg) {
+    plugin_job *p = arg;
+    float x[256], y[256], d[256];
+    for (int i = 0; i < 256; i++) x[i] = -3.0f + (float)i / 40.0f;
+    p->status = 0;
+    for (int r = 0; r < 200 && p->status == 0; r++)
+        if (bsnn_activation_evaluate(p->activation, x, 256, y, d) != BSNN_OK) p->status = 1;
+    return NULL;
+}
+
+static int plugin_serialized_per_image(const char *path) {
+    bsnn_plugin *p1 = NULL, *p2 = NULL;
+    static plugin_job jobs[2];
+    if (bsnn_plugin_load(path, &p1) != BSNN_OK || bsnn_plugin_load(path, &p2) != BSNN_OK ||
+        bsnn_plugin_create_activation(p1, "counted", NULL, NULL, 0, &jobs[0].activation) != BSNN_OK ||
+        bsnn_plugin_create_activation(p2, "counted", NULL, NULL, 0, &jobs[1].activation) != BSNN_OK) {
+        printf("FAIL: plugin: %s\n", bsnn_last_error());
+        return 1;
+    }
+    pthread_t th[2];
+    for (int i = 0; i < 2; i++) pthread_create(&th[i], NULL, evaluate_plugin, &jobs[i]);
+    for (int i = 0; i < 2; i++) pthread_join(th[i], NULL);
+    /* In-place evaluation must not hand forward_f32 overlapping buffers. */
+    float x[64];
+    for (int i = 0; i < 64; i++) x[i] = (float)i / 16.0f;
+    int bad = jobs[0].status || jobs[1].status || bsnn_activation_evaluate(jobs[0].activation, x, 64, x, NULL) != BSNN_OK;
+    void *image = dlopen(path, RTLD_NOW);
+    long (*seen)(void) = NULL, (*aliased)(void) = NULL;
+    /* POSIX's way to turn dlsym's void * into a function pointer under -pedantic. */
+    void *s1 = image ? dlsym(image, "counts_overlaps_seen") : NULL, *s2 = image ? dlsym(image, "counts_overlaps_aliased") : NULL;
+    memcpy(&seen, &s1, sizeof seen);
+    memcpy(&aliased, &s2, sizeof aliased);
+    if (!seen || !aliased) { printf("FAIL: counts_overlaps symbols\n"); bad = 1; }
+    else if (seen() != 0 || aliased() != 0) {
+        printf("FAIL: %ld overlapping plugin calls, %ld aliased forward_f32 calls\n", seen(), aliased());
+        bad = 1;
+    }
+    if (image) dlclose(image);
+    for (int i = 0; i < 2; i++) bsnn_activation_free(jobs[i].activation);
+    bsnn_plugin_free(p1);
+    bsnn_plugin_free(p2);
+    return bad;
+}
+
+int main(int argc, char **argv) {
     int failed = 0, passed = 0;
     if (bsnn_blas_set_threads(1) != BSNN_OK) return 1;
     for (int i = 0; i < N; i++) {
@@ -86,6 +207,12 @@ int main(void) {
         else { failed++; printf("FAIL: concurrent prediction %d differs\n", i); }
     }
     bsnn_model_free(shared);
+    if (two_trainers_one_model()) failed++; else passed++;
+    if (argc > 1) {
+        if (plugin_serialized_per_image(argv[1])) failed++; else passed++;
+    } else {
+        printf("SKIP  plugin lock per image (no counts_overlaps fixture given)\n");
+    }
     bsnn_activation_free(act);
     printf("test_threads: %d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;

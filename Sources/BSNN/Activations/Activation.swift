@@ -89,16 +89,33 @@ public struct Activation: @unchecked Sendable {
         // Never read or write past the shortest buffer: callers are trusted only this far.
         let n = min(x.count, value.count, derivative?.count ?? Int.max)
         guard let xb = x.baseAddress, let vb = value.baseAddress, n > 0 else { return }
+        // In-place use (value or derivative overlapping x) works on a copy of x: the
+        // kernels read x after writing value (plugin and foreign derivatives would be
+        // taken at φ(x)), and plugins are promised distinct forward_f32 buffers.
+        if Self.overlaps(xb, n, vb) || derivative.map({ Self.overlaps(xb, n, $0.baseAddress) }) == true {
+            let copy = Array(UnsafeBufferPointer(start: xb, count: n))
+            copy.withUnsafeBufferPointer { c in
+                evaluate(c, scale: scale, shift: shift, value: UnsafeMutableBufferPointer(start: vb, count: n),
+                         derivative: derivative.map { UnsafeMutableBufferPointer(start: $0.baseAddress, count: n) })
+            }
+            return
+        }
         if let kernel = batchKernel {
             kernel(xb, n, scale, shift, vb, derivative?.baseAddress)
             return
         }
         let s = Double(scale), t = Double(shift)
         if let db = derivative?.baseAddress {
-            // Derivative first: `value` may alias `x` (in-place evaluation).
             for i in 0..<n { db[i] = Float(s * self.derivative(Double(xb[i]))) }
         }
         for i in 0..<n { vb[i] = Float(s * function(Double(xb[i])) + t) }
+    }
+
+    private static func overlaps(_ x: UnsafePointer<Float>, _ n: Int, _ y: UnsafeMutablePointer<Float>?) -> Bool {
+        guard let y else { return false }
+        let a = UInt(bitPattern: x), b = UInt(bitPattern: y)
+        let bytes = UInt(n * MemoryLayout<Float>.stride)
+        return a < b &+ bytes && b < a &+ bytes
     }
 }
 

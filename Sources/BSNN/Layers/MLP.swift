@@ -1,17 +1,27 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A deep fully connected network (see `MLPConfiguration`), float32, row-major, every
 /// product through `cblas_sgemm`. Buffers for a batch size are allocated once and
 /// reused; a training step in steady state allocates nothing.
 ///
-/// Thread safety: an `MLP` is not to be used from two threads at once, except
-/// `predict`, which is safe to call concurrently while no trainer updates the model
-/// (each call then uses its own workspace).
+/// Thread safety: `predict` and `evaluate` may run from several threads at once (each
+/// call uses its own workspace) while nothing changes the model. Calls that change the
+/// model — a trainer's `step`/`fit`, `setWeights`, `setBias` — run one at a time per
+/// model: one that starts while another is running, on any thread or re-entrantly from
+/// a progress callback, throws `.wrongState` instead (`exclusiveChange`). Several
+/// trainers may exist on one model; only one trains at a time. `predict` during
+/// training from another thread is not detected and reads weights mid-update.
 public final class MLP: @unchecked Sendable {
     public let configuration: MLPConfiguration
     /// 0 = input layer, 1...depth = hidden layers, depth+1 = output layer.
     let layers: [DenseLayer]
     /// Up to two cached workspaces: the training batch size and an epoch's last,
     /// partial batch, so neither is reallocated every epoch.
+    /// Only touched under `exclusiveChange`, so two trainers cannot race on it.
     private var cachedWorkspaces: [Workspace] = []
+    private let changeLock = ChangeLock()
 
     public convenience init(_ configuration: MLPConfiguration) throws {
         try self.init(configuration, initializeWeights: true)
@@ -60,6 +70,10 @@ public final class MLP: @unchecked Sendable {
     public func bias(layer index: Int) throws -> [Float]? { try layer(index).bias?.array }
 
     /// Replaces a layer's stored weight parameter (V for row-normalized layers).
+    /// Validates everything (finite values, every row's norm of a row-normalized layer)
+    /// before changing anything: a failing call leaves the layer bit-identical.
+    ///
+    /// - Throws: `.wrongState` while a trainer changes the model (see `exclusiveChange`).
     public func setWeights(layer index: Int, _ values: [Float]) throws {
         let l = try layer(index)
         guard values.count == l.weight.count else {
@@ -69,10 +83,29 @@ public final class MLP: @unchecked Sendable {
         if let bad = values.firstIndex(where: { !$0.isFinite }) {
             throw BSNNError.numeric("weights of layer \(index): value \(bad) is \(values[bad]); expected finite")
         }
-        values.withUnsafeBufferPointer { src in
-            if let p = src.baseAddress { l.weight.pointer.update(from: p, count: values.count) }
+        let scales: [Float]? = try l.rowScale.map { _ in
+            try values.withUnsafeBufferPointer { src -> [Float] in
+                guard let p = src.baseAddress else { return [] }
+                return try (0..<l.outputs).map { i in
+                    let s = DenseLayer.inverseRowNorm(p + i * l.inputs, count: l.inputs)
+                    guard s.isFinite, s > 0 else {
+                        throw BSNNError.numeric(
+                            "weights of layer \(index): row \(i) has a zero or overflowing norm; expected a finite, non-zero norm (the layer is row-normalized; nothing was changed)")
+                    }
+                    return s
+                }
+            }
         }
-        try l.refreshRowScale()
+        try exclusiveChange("set the weights of layer \(index)") {
+            values.withUnsafeBufferPointer { src in
+                if let p = src.baseAddress { l.weight.pointer.update(from: p, count: values.count) }
+            }
+            if let rs = l.rowScale, let scales {
+                scales.withUnsafeBufferPointer { src in
+                    if let p = src.baseAddress { rs.pointer.update(from: p, count: scales.count) }
+                }
+            }
+        }
     }
 
     public func setBias(layer index: Int, _ values: [Float]) throws {
@@ -86,8 +119,10 @@ public final class MLP: @unchecked Sendable {
         if let bad = values.firstIndex(where: { !$0.isFinite }) {
             throw BSNNError.numeric("bias of layer \(index): value \(bad) is \(values[bad]); expected finite")
         }
-        values.withUnsafeBufferPointer { src in
-            if let p = src.baseAddress { b.pointer.update(from: p, count: values.count) }
+        try exclusiveChange("set the bias of layer \(index)") {
+            values.withUnsafeBufferPointer { src in
+                if let p = src.baseAddress { b.pointer.update(from: p, count: values.count) }
+            }
         }
     }
 
@@ -137,6 +172,25 @@ public final class MLP: @unchecked Sendable {
         }
     }
 
+    /// Runs `body` as the model's only change in progress; `what` names the refused
+    /// call in the error. The check is a try-lock, so it costs one atomic pair per call.
+    ///
+    /// - Throws: `.wrongState` when another change (a trainer's step or fit, setWeights,
+    ///   setBias) is running, including the caller's own fit (re-entrancy from a
+    ///   progress callback).
+    public func exclusiveChange<R>(_ what: String, _ body: () throws -> R) throws -> R {
+        guard changeLock.tryAcquire() else {
+            throw BSNNError.wrongState(
+                "cannot \(what) while the model is being trained or changed (by another thread, or re-entrantly from a progress callback); one change at a time per model")
+        }
+        defer { changeLock.release() }
+        return try body()
+    }
+
+    /// Whether a change (training, setWeights, setBias) is running right now.
+    public var isBeingChanged: Bool { changeLock.isHeld }
+
+    /// Only called from inside `exclusiveChange` (the trainer's step).
     func workspace(batch: Int) throws -> Workspace {
         if let w = cachedWorkspaces.first(where: { $0.batch == batch }) { return w }
         let w = try Workspace(model: self, batch: batch)
@@ -145,5 +199,43 @@ public final class MLP: @unchecked Sendable {
     }
 
     /// Drops the cached training workspaces (e.g. after training, to return memory).
-    public func releaseWorkspace() { cachedWorkspaces = [] }
+    /// While a change is running the buffers are in use and are kept.
+    public func releaseWorkspace() { _ = try? exclusiveChange("release the workspace") { cachedWorkspaces = [] } }
+}
+
+/// A flag taken with try-lock semantics (pthread, so TSan sees the ordering).
+final class ChangeLock: @unchecked Sendable {
+    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    private var held = false
+
+    init() {
+        mutex = .allocate(capacity: 1)
+        mutex.initialize(to: pthread_mutex_t())
+        pthread_mutex_init(mutex, nil)
+    }
+
+    deinit {
+        pthread_mutex_destroy(mutex)
+        mutex.deallocate()
+    }
+
+    func tryAcquire() -> Bool {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        if held { return false }
+        held = true
+        return true
+    }
+
+    func release() {
+        pthread_mutex_lock(mutex)
+        held = false
+        pthread_mutex_unlock(mutex)
+    }
+
+    var isHeld: Bool {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return held
+    }
 }

@@ -22,37 +22,49 @@ public enum BLAS {
             beta, c, blasint(ldc))
     }
 
-    /// Number of threads OpenBLAS uses for each product (process-wide setting).
-    /// Setting it overrides bsnn's default (see `applyDefaultThreadCount`).
+    /// Number of threads OpenBLAS uses for each product (process-wide setting, shared
+    /// with everything else in the process that uses the same OpenBLAS). Reading never
+    /// changes it; setting is an explicit request (`bsnn_blas_set_threads`, `--threads`).
     public static var threadCount: Int {
-        // The default must be applied before reading too: otherwise a first read reports
-        // OpenBLAS's own count (all cores), and "save, set, restore" leaves that count in
-        // place, so later products round differently from a fresh process.
         get {
-            _ = defaultApplied
+            _ = environmentApplied
             return Int(openblas_get_num_threads())
         }
         set {
-            _ = defaultApplied
+            _ = environmentApplied
             openblas_set_num_threads(Int32(max(1, newValue)))
         }
     }
 
-    /// bsnn's default: `BSNN_NUM_THREADS` if set, else `OPENBLAS_NUM_THREADS` /
-    /// `OMP_NUM_THREADS` as OpenBLAS itself reads them, else 1 thread. One thread is the
-    /// default because at batch 64 a second thread buys little (measured 1.0–1.3× on
-    /// these 2-core machines) and 2-thread OpenBLAS collapses to 1–2 GFLOP/s when the
-    /// other core is busy; `bsnn_blas_set_threads` / `--threads` opt in.
-    private static let defaultApplied: Void = {
+    /// `BSNN_NUM_THREADS`, when set, is applied once per process before bsnn's first
+    /// product or thread-count query: the environment asked for it. Otherwise bsnn leaves
+    /// the count alone — a library must not change the products of a host that shares
+    /// OpenBLAS — so it is OpenBLAS's own (`OPENBLAS_NUM_THREADS` / `OMP_NUM_THREADS`,
+    /// else all cores) or whatever the host set.
+    private static let environmentApplied: Void = {
         if let v = getenv("BSNN_NUM_THREADS"), let n = Int32(String(cString: v)), n > 0 {
             openblas_set_num_threads(n)
-        } else if getenv("OPENBLAS_NUM_THREADS") == nil && getenv("OMP_NUM_THREADS") == nil {
-            openblas_set_num_threads(1)
         }
     }()
 
-    /// Applies the default thread policy once per process; called when a model is made.
-    public static func applyDefaultThreadCount() { _ = defaultApplied }
+    /// Applies `BSNN_NUM_THREADS` if set (once per process); called when a model is made.
+    public static func applyDefaultThreadCount() { _ = environmentApplied }
+
+    /// For programs that own their process (the CLI, the benchmark): the environment's
+    /// count when one is set, else one thread. One thread because at batch 64 a second
+    /// thread buys little and 2-thread OpenBLAS collapses when the other core is busy.
+    public static func useProcessDefaultThreadCount() {
+        _ = environmentApplied
+        if getenv("BSNN_NUM_THREADS") == nil && getenv("OPENBLAS_NUM_THREADS") == nil
+            && getenv("OMP_NUM_THREADS") == nil
+        {
+            openblas_set_num_threads(1)
+        }
+    }
+
+    /// Whether this OpenBLAS was built to run products on several threads (pthreads or
+    /// OpenMP), as OpenBLAS itself reports it.
+    public static var isThreaded: Bool { openblas_get_parallel() != 0 }
 
     /// Σ xᵢ² accumulated in double precision: the per-layer norms of a 200-layer net span
     /// 1e-40…1e30, and a float product would underflow exactly where the diagnostics

@@ -15,6 +15,9 @@ import Glibc
 /// the host down with it. Validation only answers "does it survive the inputs bsnn will
 /// use to normalize it".
 ///
+/// The process handling (deadline, process group, crash reports, SIGCHLD) is
+/// `IsolatedChild`'s.
+///
 /// Caveat of `fork` in a multithreaded host: the child starts with one thread, and a
 /// lock another thread held at the fork stays held there. glibc's malloc resets its
 /// locks in the child; a lock of the Swift runtime or of the host may not, which would
@@ -30,7 +33,8 @@ extension PluginLibrary {
     /// computes its GPN constants there.
     ///
     /// - Throws: `.plugin` with "crashed with SIGSEGV" (or the signal's name) or "timed
-    ///   out after N s" when the child dies or overruns `timeout` (it is killed); the
+    ///   out after N s" when the child dies or overruns `timeout` (its process group is
+    ///   killed), or "exited … without a result" when it leaves early (exit()); the
     ///   child's own error, of the same kind, when the plugin is merely invalid;
     ///   `.invalidArgument` for a non-positive or non-finite timeout; `.internal` when
     ///   no child can be started.
@@ -41,99 +45,52 @@ extension PluginLibrary {
             throw BSNNError.invalidArgument("timeout: expected a number of seconds in (0, 86400], got \(timeout)")
         }
         let what = "plugin '\(path)', activation '\(name)'"
-        var fds: [Int32] = [-1, -1]
-        guard pipe(&fds) == 0 else {
-            throw BSNNError.internal("\(what): isolated validation could not create a pipe (errno \(errno))")
+        let outcome = try IsolatedChild.run(what: what, timeout: timeout) {
+            childReply {
+                let plugin = try PluginLibrary.load(path: path)
+                let activation = try plugin.makeActivation(name: name, parameters: parameters)
+                return (try GPNNormalizer.moments(of: activation), plugin.name)
+            }
         }
-        let (readEnd, writeEnd) = (fds[0], fds[1])
-        // Close-on-exec: a process that another thread of the host forks and execs must
-        // not inherit the write end, or our read would wait for that stranger to exit.
-        // (pipe2 would close the small window here but is not visible to Swift's Glibc.)
-        _ = fcntl(readEnd, F_SETFD, FD_CLOEXEC)
-        _ = fcntl(writeEnd, F_SETFD, FD_CLOEXEC)
-        let pid = fork()
-        if pid < 0 {
-            close(readEnd); close(writeEnd)
-            throw BSNNError.internal("\(what): isolated validation could not fork (errno \(errno))")
-        }
-        if pid == 0 {
-            close(readEnd)
-            runChild(path: path, name: name, parameters: parameters, output: writeEnd)
-        }
-        close(writeEnd)
-        defer { close(readEnd) }
-
-        let (message, timedOut) = readAll(readEnd, deadline: monotonicSeconds() + timeout)
-        if timedOut { kill(pid, SIGKILL) }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        if timedOut {
-            throw BSNNError.plugin("\(what): timed out after \(formatSeconds(timeout)) s during validation (the child process was killed)")
-        }
-        // WIFSIGNALED / WTERMSIG are macros Swift cannot import.
-        let signal = status & 0x7F
-        if signal != 0 && signal != 0x7F {
-            throw BSNNError.plugin("\(what): crashed with \(signalName(signal)) during validation (in a child process; the host is unaffected)")
-        }
-        return try decode(message, what: what, activation: name)
+        let (moments, pluginName) = try interpret(outcome, what: what, timeout: timeout)
+        return IsolatedValidationReport(
+            plugin: pluginName, activation: name, constants: try GPNConstants(moments: moments, name: what))
     }
 
-    /// Runs in the forked child; never returns.
-    private static func runChild(path: String, name: String, parameters: [String: Double], output: Int32) -> Never {
-        // Crashes must reach the parent as signals even when a sanitizer or the host
-        // installed handlers, and must not leave core files behind.
-        for s in [SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT] { signal(s, SIG_DFL) }
-        var noCore = rlimit(rlim_cur: 0, rlim_max: 0)
-        setrlimit(__rlimit_resource_t(RLIMIT_CORE.rawValue), &noCore)
-        var reply: String
+    /// The child's side: the moments as exact bit patterns, or the error's kind and text.
+    static func childReply(_ body: () throws -> (GaussianMoments, String)) -> String {
         do {
-            let plugin = try PluginLibrary.load(path: path)
-            let activation = try plugin.makeActivation(name: name, parameters: parameters)
-            let m = try GPNNormalizer.moments(of: activation)
-            reply = "ok\n" + [m.mean, m.meanSquare, m.derivativeMeanSquare].map { String($0.bitPattern, radix: 16) }.joined(separator: "\n")
-                + "\n" + plugin.name
+            let (m, label) = try body()
+            return "ok\n" + [m.mean, m.meanSquare, m.derivativeMeanSquare].map { String($0.bitPattern, radix: 16) }.joined(separator: "\n")
+                + "\n" + label
         } catch let e as BSNNError {
-            reply = "error\n\(e.kind)\n\(e.message)"
+            return "error\n\(e.kind)\n\(e.message)"
         } catch {
-            reply = "error\ninternal error\n\(error)"
-        }
-        let bytes = Array(reply.utf8)
-        var sent = 0
-        while sent < bytes.count {
-            let n = bytes[sent...].withUnsafeBytes { write(output, $0.baseAddress, $0.count) }
-            if n <= 0 { break }
-            sent += n
-        }
-        // _exit: atexit handlers and stdio buffers belong to the parent.
-        _exit(0)
-    }
-
-    private static func readAll(_ fd: Int32, deadline: Double) -> (String, timedOut: Bool) {
-        var bytes = [UInt8]()
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let left = deadline - monotonicSeconds()
-            if left <= 0 { return ("", true) }
-            var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            let ready = poll(&p, 1, Int32(min(left * 1000, 3_600_000).rounded(.up)))
-            if ready < 0 && errno == EINTR { continue }
-            if ready <= 0 { continue }
-            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { return (String(decoding: bytes, as: UTF8.self), false) }
-            bytes += buffer[0..<n]
+            return "error\ninternal error\n\(error)"
         }
     }
 
-    private static func decode(_ message: String, what: String, activation: String) throws -> IsolatedValidationReport {
+    /// The parent's side: the moments and label, or the error the outcome stands for.
+    static func interpret(
+        _ outcome: IsolatedChild.Outcome, what: String, timeout: Double
+    ) throws -> (GaussianMoments, String) {
+        switch outcome {
+        case .timedOut:
+            throw BSNNError.plugin("\(what): timed out after \(formatSeconds(timeout)) s during validation (the child process and its process group were killed)")
+        case .crashed(let signal):
+            throw BSNNError.plugin("\(what): crashed with \(signalName(signal)) during validation (in a child process; the host is unaffected)")
+        case .replied(let message, let exitStatus):
+            return try decode(message, what: what, exitStatus: exitStatus)
+        }
+    }
+
+    private static func decode(_ message: String, what: String, exitStatus: Int32?) throws -> (GaussianMoments, String) {
         let lines = message.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         if lines.first == "ok", lines.count >= 5 {
             let v = lines[1...3].compactMap { UInt64($0, radix: 16).map(Double.init(bitPattern:)) }
             if v.count == 3 {
                 let m = GaussianMoments(mean: v[0], meanSquare: v[1], derivativeMeanSquare: v[2])
-                return IsolatedValidationReport(
-                    plugin: lines[4...].joined(separator: "\n"), activation: activation,
-                    constants: try GPNConstants(moments: m, name: what))
+                return (m, lines[4...].joined(separator: "\n"))
             }
         }
         if lines.first == "error", lines.count >= 3 {
@@ -146,16 +103,11 @@ extension PluginLibrary {
             default: throw BSNNError.plugin(text)
             }
         }
-        throw BSNNError.plugin("\(what): the validating child process exited without a result (it may have called exit)")
+        let how = exitStatus.map { "with status \($0)" } ?? "(its exit status was reaped by the host, which ignores SIGCHLD or reaps children itself)"
+        throw BSNNError.plugin("\(what): the validating child process exited \(how) without a result (the plugin called exit or closed its output)")
     }
 
-    private static func monotonicSeconds() -> Double {
-        var t = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &t)
-        return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
-    }
-
-    private static func formatSeconds(_ s: Double) -> String {
+    static func formatSeconds(_ s: Double) -> String {
         s == s.rounded() ? String(Int(s)) : String(s)
     }
 
@@ -169,7 +121,42 @@ extension PluginLibrary {
         case SIGKILL: return "SIGKILL"
         case SIGTERM: return "SIGTERM"
         case SIGTRAP: return "SIGTRAP"
+        case SIGSYS: return "SIGSYS"
         default: return "signal \(s)"
         }
+    }
+}
+
+extension ForeignActivation {
+    /// The isolated counterpart of `make` for `library:symbol:signature`: opens the
+    /// library, calls the function on the validation grid and the GPN quadrature nodes
+    /// in a forked child, and returns its GPN constants (`plugin` is the library).
+    ///
+    /// `make` alone calls the function in the host: a symbol that is not a function of
+    /// the declared signature (a data symbol such as `libc.so.6:environ`, or a function
+    /// taking pointers) crashes the host there. Validating here first turns that into
+    /// an error.
+    ///
+    /// - Throws: as `PluginLibrary.validateIsolated`, plus `make`'s errors (bad
+    ///   signature, missing symbol, non-finite values) reported from the child.
+    public static func validateIsolated(
+        library: String, symbol: String, signature: String, boundParameters: [Double] = [], timeout: Double = 10
+    ) throws -> IsolatedValidationReport {
+        guard timeout.isFinite, timeout > 0, timeout <= 86_400 else {
+            throw BSNNError.invalidArgument("timeout: expected a number of seconds in (0, 86400], got \(timeout)")
+        }
+        // Signature errors need no child.
+        _ = try ForeignSignature.parse(signature)
+        let what = "foreign function '\(symbol)' in '\(library)' (\(signature))"
+        let outcome = try IsolatedChild.run(what: what, timeout: timeout) {
+            PluginLibrary.childReply {
+                let activation = try make(
+                    library: library, symbol: symbol, signature: signature, boundParameters: boundParameters)
+                return (try GPNNormalizer.moments(of: activation), library)
+            }
+        }
+        let (moments, label) = try PluginLibrary.interpret(outcome, what: what, timeout: timeout)
+        return IsolatedValidationReport(
+            plugin: label, activation: symbol, constants: try GPNConstants(moments: moments, name: what))
     }
 }

@@ -25,11 +25,13 @@ public final class PluginLibrary: @unchecked Sendable {
 
     let entries: [PluginActivationEntry]
     let library: SharedLibrary
-    let lock = PluginLock()
+    /// Shared with every other load of the same image (`PluginLock.forImage`).
+    let lock: PluginLock
 
     private init(path: String, library: SharedLibrary, result: PluginDescriptorReader.Result) {
         self.path = path
         self.library = library
+        self.lock = PluginLock.forImage(library.imageKey)
         self.name = result.name
         self.version = result.version
         self.abiMajor = result.abiMajor

@@ -29,6 +29,10 @@ final class SharedLibrary: @unchecked Sendable {
 
     deinit { dlclose(handle) }
 
+    /// Identifies the loaded image: dlopen returns the same handle for every open of
+    /// one library while any of them is open.
+    var imageKey: UInt { UInt(bitPattern: handle) }
+
     /// The address of `name`, or nil when the library does not define it.
     func symbol(_ name: String) -> UnsafeMutableRawPointer? {
         _ = dlerror()

@@ -14,7 +14,9 @@
 /// bit-identical weights; the shuffling generator's state is part of checkpoints.
 ///
 /// Thread safety: one trainer per thread; the model must not be used elsewhere while
-/// it trains.
+/// it trains. `step` and `fit` hold the model's `exclusiveChange`, so a second trainer
+/// training the same model at the same time, `setWeights` during training, and `step`
+/// or `fit` called from this trainer's own progress callback throw `.wrongState`.
 public final class Trainer: @unchecked Sendable {
     public let model: MLP
     public private(set) var configuration: TrainingConfiguration
@@ -39,6 +41,8 @@ public final class Trainer: @unchecked Sendable {
     /// gained 0–2 % with 1 BLAS thread and lost 5–13 % with 2 (benchmarks/RESULTS.md);
     /// it pays only when a core is otherwise idle during the backward pass.
     public var parallelUpdates = false
+    /// True while `fit` runs, so its own progress callback cannot reconfigure it.
+    private var fitting = false
     private var worker: UpdateWorker?
     private var gradientRing: GradientRing?
     static let ringSlots = 3
@@ -62,6 +66,9 @@ public final class Trainer: @unchecked Sendable {
     /// Replaces hyper-parameters between calls (e.g. a new learning rate); the optimizer
     /// kind must stay the same once state exists.
     public func updateConfiguration(_ c: TrainingConfiguration) throws {
+        guard !fitting else {
+            throw BSNNError.wrongState("cannot change the training configuration while this trainer's fit is running (called re-entrantly from its progress callback); one change at a time per model")
+        }
         try c.validate()
         if c.optimizer.kind != configuration.optimizer.kind && globalStep > 0 {
             throw BSNNError.wrongState(
@@ -76,6 +83,14 @@ public final class Trainer: @unchecked Sendable {
     /// labels count, or targets count × outputs).
     @discardableResult
     public func step(
+        features: UnsafePointer<Float>, labels: UnsafePointer<Int32>?, targets: UnsafePointer<Float>?, count: Int
+    ) throws -> StepResult {
+        try model.exclusiveChange("train (step)") {
+            try stepHoldingModel(features: features, labels: labels, targets: targets, count: count)
+        }
+    }
+
+    private func stepHoldingModel(
         features: UnsafePointer<Float>, labels: UnsafePointer<Int32>?, targets: UnsafePointer<Float>?, count: Int
     ) throws -> StepResult {
         let c = model.configuration
@@ -205,6 +220,16 @@ public final class Trainer: @unchecked Sendable {
         _ data: Dataset, validation: Dataset? = nil,
         progress: ((TrainingProgress) -> Bool)? = nil
     ) throws -> [EpochRecord] {
+        try model.exclusiveChange("train (fit)") {
+            fitting = true
+            defer { fitting = false }
+            return try fitHoldingModel(data, validation: validation, progress: progress)
+        }
+    }
+
+    private func fitHoldingModel(
+        _ data: Dataset, validation: Dataset?, progress: ((TrainingProgress) -> Bool)?
+    ) throws -> [EpochRecord] {
         try model.checkCompatible(data)
         if let v = validation { try model.checkCompatible(v) }
         guard data.count > 0 else { throw BSNNError.invalidArgument("training data: expected samples, got none") }
@@ -236,7 +261,7 @@ public final class Trainer: @unchecked Sendable {
                     if data.isClassification {
                         for i in 0..<n { batchLabels[i] = data.labels[order[s + i]] }
                         return try batchLabels.withUnsafeBufferPointer { lb in
-                            try step(features: bf.pointer, labels: lb.baseAddress, targets: nil, count: n)
+                            try stepHoldingModel(features: bf.pointer, labels: lb.baseAddress, targets: nil, count: n)
                         }
                     }
                     guard let bt = batchTargets else { throw BSNNError.internal("target buffer missing") }
@@ -246,7 +271,7 @@ public final class Trainer: @unchecked Sendable {
                             (bt.pointer + i * c.outputs).update(from: tb + order[s + i] * c.outputs, count: c.outputs)
                         }
                     }
-                    return try step(features: bf.pointer, labels: nil, targets: bt.pointer, count: n)
+                    return try stepHoldingModel(features: bf.pointer, labels: nil, targets: bt.pointer, count: n)
                 }
                 stepInEpoch += 1
                 lossSum += result.loss * Double(n)

@@ -120,3 +120,64 @@ def test_from_plugin(repo: Path):
         bsnn.Activation.from_plugin(str(plugins / "libsoftclip.so"), "no_such_activation")
     with pytest.raises(bsnn.PluginError):
         bsnn.Activation.from_plugin(str(plugins / "missing.so"), "softclip")
+
+
+def _build_fixture(repo: Path, out: Path, name: str) -> str:
+    lib = out / f"lib{name}.so"
+    if subprocess.run(["cc", "-shared", "-fPIC", "-O2", "-I", str(repo / "include"), "-o", str(lib),
+                       str(repo / "Tests" / "fixtures" / "broken_plugins" / f"{name}.c"), "-lm"],
+                      capture_output=True).returncode != 0:
+        pytest.skip("cannot build the broken plugin fixtures")
+    return str(lib)
+
+
+def test_validate_plugin_with_sigchld_ignored(repo: Path, tmp_path: Path):
+    """A host that ignores SIGCHLD (the kernel then reaps children itself) still gets
+    "crashed with SIGSEGV" and early exits told apart, not "exited without a result"."""
+    import signal
+    segfault = _build_fixture(repo, tmp_path, "segfault")
+    exits = _build_fixture(repo, tmp_path, "calls_exit")
+    previous = signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+    try:
+        with pytest.raises(bsnn.PluginError, match="crashed with SIGSEGV"):
+            bsnn.validate_plugin(segfault, "segfault", timeout=30)
+        with pytest.raises(bsnn.PluginError, match="without a result"):
+            bsnn.validate_plugin(exits, "calls_exit", timeout=30)
+        with pytest.raises(bsnn.PluginError, match="crashed with SIG"):
+            bsnn.validate_foreign("libc.so.6", "environ", "double(double)", timeout=30)
+    finally:
+        signal.signal(signal.SIGCHLD, previous)
+
+
+def _ended(pid: int) -> bool:
+    """Gone or a zombie; waits up to 10 s for the kill to land (the state is checked)."""
+    import time
+    for _ in range(1000):
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except FileNotFoundError:
+            return True
+        if stat[stat.rindex(")") + 2] in "ZX":
+            return True
+        time.sleep(0.01)
+    return False
+
+
+def test_validate_plugin_returns_while_forked_process_lingers(repo: Path, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch):
+    lib = _build_fixture(repo, tmp_path, "forks_lingering")
+    pid_file = tmp_path / "pid"
+    monkeypatch.setenv("BSNN_TEST_PID_FILE", str(pid_file))
+    v = bsnn.validate_plugin(lib, "forks_lingering", timeout=30)
+    assert v.a > 0 and math.isfinite(v.roots.b_plus)
+    assert _ended(int(pid_file.read_text()))
+
+
+def test_validate_foreign_matches_in_process_constants():
+    v = bsnn.validate_foreign("libm.so.6", "erf", "double(double)", timeout=30)
+    local = bsnn.Activation.from_symbol("libm.so.6", "erf", "double(double)")
+    assert (v.a, v.roots, v.moments) == (local.a, local.roots, local.moments)
+    with pytest.raises(bsnn.PluginError, match="no_such_symbol"):
+        bsnn.validate_foreign("libm.so.6", "no_such_symbol", timeout=30)
+    with pytest.raises(bsnn.InvalidArgument, match="timeout"):
+        bsnn.validate_foreign("libm.so.6", "erf", timeout=0)

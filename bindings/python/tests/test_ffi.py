@@ -21,7 +21,7 @@ def header_functions(repo: Path) -> set[str]:
 
 def test_every_header_function_is_declared_once(repo):
     declared = header_functions(repo)
-    assert len(declared) == 72
+    assert len(declared) == 73  # 72 + bsnn_foreign_validate_isolated
     assert declared == set(_ffi._SIGNATURES)
     for name in declared:
         fn = getattr(_ffi.lib, name)
@@ -114,3 +114,32 @@ def test_blas_threads_roundtrip():
     bsnn.set_blas_threads(before)
     with pytest.raises(bsnn.InvalidArgument):
         bsnn.set_blas_threads(0)
+
+
+def test_changes_from_inside_fit_are_refused():
+    """One change at a time per network: fit and set_weights called from fit's own
+    callback raise WrongState (they used to corrupt the heap or trap), and the model
+    trains normally afterwards."""
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((32, 4)).astype(np.float32)
+    y = (X[:, 0] > 0).astype(np.int32)
+    model = bsnn.MLP(4, 8, 2, 2, "tanh", seed=1)
+    trainer = bsnn.Trainer(model, batch_size=8)
+    seen = []
+
+    def nested(_info):
+        if not seen:
+            for attempt in (lambda: trainer.fit(X, y, progress=None),
+                            lambda: model.set_weights(1, model.weights(1))):
+                try:
+                    attempt()
+                    seen.append("accepted")
+                except bsnn.WrongState as error:
+                    seen.append(str(error))
+        return False
+
+    trainer.fit(X, y, callback=nested, progress=None)
+    assert len(seen) == 2 and all("re-entrantly" in s for s in seen), seen
+    before = model.weights(1)
+    trainer.fit(X, y, progress=None)
+    assert not np.array_equal(before, model.weights(1))

@@ -3,6 +3,9 @@
 // and are never cleared on free, so later instructions use freed handles on purpose.
 // Sizes are capped (width ≤ 48, depth ≤ 4, ≤ 96 samples) so one run stays fast and
 // memory stays bounded; the library must answer every call with a status, never trap.
+// Some instructions also check a contract and abort (a finding) when it breaks: a
+// failing set_weights leaves the weights bit-identical, in-place evaluation equals
+// out-of-place evaluation, and changes from inside a progress callback are refused.
 import BSNN
 import CBSNN
 import CBSNNSupport
@@ -52,6 +55,30 @@ private func withCString<R>(_ s: String?, _ body: (UnsafePointer<CChar>?) -> R) 
     return s.withCString { body($0) }
 }
 
+private struct ReentryProbe {
+    var trainer: OpaquePointer?
+    var model: OpaquePointer?
+    var data: OpaquePointer?
+    var accepted = false
+    var calls = 0
+}
+
+/// Tries a nested fit, a step and set_weights from inside fit; any of them succeeding
+/// breaks the one-change-at-a-time rule.
+private let reenterFromProgress: bsnn_progress_fn = { _, user in
+    guard let probe = user?.assumingMemoryBound(to: ReentryProbe.self) else { return 0 }
+    probe.pointee.calls += 1
+    if probe.pointee.calls > 1 { return 1 }
+    if CBSNN.bsnn_trainer_fit(probe.pointee.trainer, probe.pointee.data, nil, 1, nil, nil) == 0 { probe.pointee.accepted = true }
+    var rows = 0, cols = 0
+    if CBSNN.bsnn_model_layer_shape(probe.pointee.model, 0, &rows, &cols) == 0 {
+        var w = [Float](repeating: 0, count: rows * cols)
+        if CBSNN.bsnn_model_get_weights(probe.pointee.model, 0, &w, w.count) == 0,
+           CBSNN.bsnn_model_set_weights(probe.pointee.model, 0, w, w.count) == 0 { probe.pointee.accepted = true }
+    }
+    return 1
+}
+
 @main enum Main {
     static func main() {
         var argc = CommandLine.argc
@@ -74,7 +101,7 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
 
     while !r.done && steps < 40 {
         steps += 1
-        switch r.u8() % 20 {
+        switch r.u8() % 24 {
         case 0: // builtin activation by index (or an unknown name)
             let k = r.int(3)
             let idx = r.int(15)
@@ -166,6 +193,53 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
             var out: OpaquePointer?
             let k = r.int(3)
             if CBSNN.bsnn_trainer_model(trainers[r.int(3)], &out) == 0 { models[k] = out }
+        case 20: // set_weights with one row made zero or overflowing: all or nothing
+            let m = models[r.int(3)]
+            let layer = r.int(8)
+            var rows = 0, cols = 0
+            guard CBSNN.bsnn_model_layer_shape(m, layer, &rows, &cols) == 0, rows * cols > 0 else { break }
+            var before = [Float](repeating: 0, count: rows * cols)
+            guard CBSNN.bsnn_model_get_weights(m, layer, &before, before.count) == 0 else { break }
+            var bad = before.map { $0 * (1 + r.float()) }
+            let row = r.int(rows - 1), fill: Float = r.u8() & 1 == 0 ? 0 : 3e38
+            for j in 0..<cols { bad[row * cols + j] = fill }
+            if CBSNN.bsnn_model_set_weights(m, layer, bad, bad.count) != 0 {
+                var after = [Float](repeating: 0, count: rows * cols)
+                _ = CBSNN.bsnn_model_get_weights(m, layer, &after, after.count)
+                if after.map(\.bitPattern) != before.map(\.bitPattern) { abort() }
+            }
+        case 21: // in-place evaluation equals out-of-place evaluation (bit for bit)
+            let a = activations[r.int(3)]
+            let n = 1 + r.int(63)
+            var x = (0..<n).map { _ in r.float() }
+            var value = [Float](repeating: 0, count: n), slope = value, slopeInPlace = value
+            let withSlope = r.u8() & 1 == 0
+            let first = value.withUnsafeMutableBufferPointer { v in
+                slope.withUnsafeMutableBufferPointer { d in
+                    CBSNN.bsnn_activation_evaluate(a, x, n, v.baseAddress, withSlope ? d.baseAddress : nil)
+                }
+            }
+            guard first == 0 else { break }
+            let status = x.withUnsafeMutableBufferPointer { xb in
+                slopeInPlace.withUnsafeMutableBufferPointer { d in
+                    CBSNN.bsnn_activation_evaluate(a, xb.baseAddress, n, xb.baseAddress, withSlope ? d.baseAddress : nil)
+                }
+            }
+            if status != 0 || x.map(\.bitPattern) != value.map(\.bitPattern)
+                || slope.map(\.bitPattern) != slopeInPlace.map(\.bitPattern) { abort() }
+        case 22: // changes from the trainer's own progress callback are refused
+            let t = trainers[r.int(3)], d = datasets[r.int(3)]
+            var model: OpaquePointer?
+            guard CBSNN.bsnn_trainer_model(t, &model) == 0 else { break }
+            var probe = ReentryProbe(trainer: t, model: model, data: d)
+            _ = withUnsafeMutablePointer(to: &probe) { CBSNN.bsnn_trainer_fit(t, d, nil, 1, reenterFromProgress, $0) }
+            CBSNN.bsnn_model_free(model)
+            if probe.accepted { abort() }
+        case 23: // a foreign activation (libm), so evaluation covers the foreign kernels
+            var out: OpaquePointer?
+            let k = r.int(3)
+            let symbol = ["erf", "tanh", "atan", "sin"][r.int(3)]
+            if CBSNN.bsnn_activation_create_foreign("libm.so.6", symbol, "double(double)", nil, 0, &out) == 0 { activations[k] = out }
         default: // NULL out-pointers and handles everywhere
             _ = CBSNN.bsnn_model_create(nil, nil)
             _ = CBSNN.bsnn_trainer_create(nil, nil, nil)

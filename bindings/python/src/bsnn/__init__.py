@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from . import _ffi
 from .activation import (Activation, Moments, PluginValidation, Roots, builtin_names,
-                         validate_plugin)
+                         validate_foreign, validate_plugin)
 from .errors import (BSNNError, BSNNIOError, Cancelled, FormatError, InternalError,
                      InvalidArgument, IOError_, NumericError, OutOfMemory, PluginError,
                      ShapeError, WrongState)
@@ -37,7 +37,7 @@ def blas_threads() -> int:
     return int(_ffi.lib.bsnn_blas_threads())
 
 
-__all__ = ["Activation", "Moments", "Roots", "builtin_names", "validate_plugin",
+__all__ = ["Activation", "Moments", "Roots", "builtin_names", "validate_foreign", "validate_plugin",
            "PluginValidation", "MLP", "Trainer", "History",
            "ProbeResult", "StepResult", "ProgressInfo", "load", "datasets", "features",
            "set_blas_threads", "blas_threads", "library_path", "__version__",

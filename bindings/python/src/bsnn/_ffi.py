@@ -194,6 +194,8 @@ _SIGNATURES: dict[str, tuple[Any, list[Any]]] = {
     "bsnn_plugin_create_activation": (_STATUS, [_P, c_char_p, _P, _P, _SZ, _P]),
     "bsnn_plugin_validate_isolated": (_STATUS, [c_char_p, c_char_p, _P, _P, _SZ, ctypes.c_uint32,
                                                 POINTER(GPNConstants)]),
+    "bsnn_foreign_validate_isolated": (_STATUS, [c_char_p, c_char_p, c_char_p, _P, _SZ,
+                                                 ctypes.c_uint32, POINTER(GPNConstants)]),
     # datasets
     "bsnn_csv_options_init_defaults": (None, [POINTER(CSVOptions)]),
     "bsnn_dataset_create": (_STATUS, [_P, _P, _SZ, _SZ, _SZ, _P]),

@@ -35,28 +35,55 @@ PluginValidation = namedtuple("PluginValidation", ["a", "roots", "moments"])
 PluginValidation.__doc__ = "GPN constants of a plugin activation, computed in a child process."
 
 
-def validate_plugin(path: str, name: str, timeout: float = 10.0,
-                    **params: float) -> PluginValidation:
-    """Loads the plugin at `path` in a forked child process, evaluates activation `name`
-    there (validation grid and GPN quadrature) and returns its constants.
-
-    Raises :class:`PluginError` with "crashed with SIGSEGV" (or the signal's name) when
-    the child dies, or "timed out after N s" when it runs longer than `timeout` seconds
-    (it is killed); an invalid plugin raises what ``Activation.from_plugin`` would.
-    """
+def _timeout_ms(timeout: float) -> int:
     try:
         ms = math.ceil(float(timeout) * 1000)
     except (TypeError, ValueError, OverflowError):
         raise InvalidArgument(f"timeout must be a number of seconds, got {timeout!r}") from None
     if not 1 <= ms <= 86_400_000:
         raise InvalidArgument(f"timeout must be between 0.001 and 86400 seconds, got {timeout!r}")
+    return ms
+
+
+def _validation(c: _ffi.GPNConstants) -> PluginValidation:
+    return PluginValidation(c.a, Roots(c.b_plus, c.b_minus),
+                            Moments(c.mean, c.mean_square, c.derivative_mean_square))
+
+
+def validate_foreign(library: str, symbol: str, signature: str = "double(double)",
+                     bound: Iterable[float] = (), timeout: float = 10.0) -> PluginValidation:
+    """``validate_plugin`` for ``Activation.from_symbol``: creates and evaluates the C
+    function in a forked child, so a symbol that is not such a function (a data symbol
+    such as ``libc.so.6:environ``) raises :class:`PluginError` instead of crashing the
+    interpreter."""
+    ms = _timeout_ms(timeout)
+    values = [float(b) for b in bound]
+    array = (ctypes.c_double * len(values))(*values) if values else None
+    c = _ffi.GPNConstants()
+    lib.bsnn_foreign_validate_isolated(str(library).encode(), str(symbol).encode(),
+                                       str(signature).encode(),
+                                       ctypes.cast(array, ctypes.c_void_p) if array else None,
+                                       len(values), ms, ctypes.byref(c))
+    return _validation(c)
+
+
+def validate_plugin(path: str, name: str, timeout: float = 10.0,
+                    **params: float) -> PluginValidation:
+    """Loads the plugin at `path` in a forked child process, evaluates activation `name`
+    there (validation grid and GPN quadrature) and returns its constants.
+
+    Raises :class:`PluginError` with "crashed with SIGSEGV" (or the signal's name) when
+    the child dies (also when SIGCHLD is ignored), or "timed out after N s" when it runs
+    longer than `timeout` seconds (it and what it forked are killed); an invalid plugin
+    raises what ``Activation.from_plugin`` would.
+    """
+    ms = _timeout_ms(timeout)
     names, values, count, keep = _ffi.name_array(params)
     c = _ffi.GPNConstants()
     lib.bsnn_plugin_validate_isolated(str(path).encode(), str(name).encode(), names, values,
                                       count, ms, ctypes.byref(c))
     del keep
-    return PluginValidation(c.a, Roots(c.b_plus, c.b_minus),
-                            Moments(c.mean, c.mean_square, c.derivative_mean_square))
+    return _validation(c)
 
 
 def builtin_names() -> list[str]:
