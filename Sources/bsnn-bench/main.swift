@@ -106,7 +106,7 @@ func peakRSSMiB() -> Double {
 }
 
 let o = parse()
-BLAS.threadCount = o.threads
+try BLAS.setThreadCount(o.threads)
 do {
     let base: Activation
     if let spec = o.plugin {

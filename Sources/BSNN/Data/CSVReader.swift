@@ -90,6 +90,9 @@ public enum CSVReader {
 
         let featureCount = columns - 1
         var features = [Float]()
+        try MemoryBudget.checkArray(
+            of: Float.self, count: try MemoryBudget.elementCount(dataRows.count, featureCount, what: "\(name): features"),
+            what: "\(name): features")
         features.reserveCapacity(dataRows.count * featureCount)
         var labelValues = [Float]()
         labelValues.reserveCapacity(dataRows.count)
