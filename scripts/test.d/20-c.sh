@@ -51,6 +51,10 @@ check plugin_train "$work/plugin_train" "$plugin"
 build test_api tests/c/test_api.c && build test_threads tests/c/test_threads.c -pthread
 check test_api "$work/test_api" "$plugin"
 check test_threads "$work/test_threads"
+# Allocation failures under a lowered RLIMIT_AS (ulimit -v) return OUT_OF_MEMORY.
+# Not under valgrind or the sanitizers: both reserve address space the limit forbids.
+build test_memory tests/c/test_memory.c -D_POSIX_C_SOURCE=200809L
+check test_memory "$work/test_memory"
 # Hostile plugins for bsnn_plugin_validate_isolated: one crashes, one hangs.
 for f in segfault hang; do
     cc -shared -fPIC -O2 -I"$root/include" -o "$work/lib$f.so" "Tests/fixtures/broken_plugins/$f.c" -lm

@@ -57,7 +57,7 @@ public final class MLP: @unchecked Sendable {
     /// The weight the layer applies (row-normalization folded in), row-major.
     public func effectiveWeights(layer index: Int) throws -> [Float] { try layer(index).effectiveWeight() }
 
-    public func bias(layer index: Int) throws -> [Float]? { try layer(index).bias?.array }
+    public func bias(layer index: Int) throws -> [Float]? { try layer(index).bias?.checkedArray(what: "bias of layer \(index)") }
 
     /// Replaces a layer's stored weight parameter (V for row-normalized layers).
     public func setWeights(layer index: Int, _ values: [Float]) throws {
