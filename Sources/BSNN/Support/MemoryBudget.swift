@@ -80,6 +80,12 @@ public enum MemoryBudget {
         return [T](repeating: value, count: count)
     }
 
+    /// A Swift array copy of `source` (a caller's buffer) through the checked path.
+    public static func array<T>(copying source: UnsafeBufferPointer<T>, what: String) throws -> [T] {
+        try checkArray(of: T.self, count: source.count, what: what)
+        return Array(source)
+    }
+
     // MARK: - What is available
 
     /// An estimate of the bytes this process can still allocate and use: the smallest of
