@@ -521,8 +521,8 @@ BSNN_API bsnn_status bsnn_probe_histogram_range(const bsnn_probe *probe, double 
 
 /* ---------------------------------------------------------------- BLAS */
 
-/* Sets the process-wide number of threads per matrix product (>= 1). Not while other
- * threads train. Errors: INVALID_ARGUMENT for 0. Since 0.1. */
+/* Sets the process-wide number of threads per matrix product (1...4096). Not while other
+ * threads train. Errors: INVALID_ARGUMENT outside 1...4096. Since 0.1. */
 BSNN_API bsnn_status bsnn_blas_set_threads(size_t threads);
 /* The current number of BLAS threads. Since 0.1. */
 BSNN_API size_t bsnn_blas_threads(void);
