@@ -548,9 +548,9 @@ BSNN_API bsnn_status bsnn_probe_histogram_range(const bsnn_probe *probe, double 
 
 /* ---------------------------------------------------------------- BLAS */
 
-/* Sets the process-wide number of threads per matrix product (>= 1), shared with
+/* Sets the process-wide number of threads per matrix product (1...4096), shared with
  * anything else in the process using the same OpenBLAS. Not while other threads train.
- * Errors: INVALID_ARGUMENT for 0. Since 0.1. */
+ * Errors: INVALID_ARGUMENT outside 1...4096. Since 0.1. */
 BSNN_API bsnn_status bsnn_blas_set_threads(size_t threads);
 /* The current number of BLAS threads, as OpenBLAS reports it (reading changes
  * nothing). Since 0.1. */

@@ -39,7 +39,7 @@ public func bsnn_dataset_create(
         guard f > 0 else { throw invalid("feature_count: expected > 0, got 0") }
         let fs = try buffer(features, try product(n, f, "count × feature_count"), "features")
         let ls = try buffer(labels, n, "labels")
-        publish(DatasetBox(try Dataset(features: Array(fs), labels: Array(ls), featureCount: f, classCount: k)), o)
+        publish(DatasetBox(try Dataset(features: try MemoryBudget.array(copying: fs, what: "features"), labels: try MemoryBudget.array(copying: ls, what: "labels"), featureCount: f, classCount: k)), o)
     }
 }
 
@@ -56,7 +56,7 @@ public func bsnn_dataset_create_regression(
         guard t > 0 else { throw invalid("target_count: expected > 0, got 0") }
         let fs = try buffer(features, try product(n, f, "count × feature_count"), "features")
         let ts = try buffer(targets, try product(n, t, "count × target_count"), "targets")
-        publish(DatasetBox(try Dataset(features: Array(fs), targets: Array(ts), featureCount: f, targetCount: t)), o)
+        publish(DatasetBox(try Dataset(features: try MemoryBudget.array(copying: fs, what: "features"), targets: try MemoryBudget.array(copying: ts, what: "targets"), featureCount: f, targetCount: t)), o)
     }
 }
 

@@ -135,7 +135,7 @@ public func bsnn_model_set_weights(_ model: OpaquePointer?, _ layer: Int, _ valu
         let l = try layerIndex(m, layer)
         let s = try m.weightShape(layer: l)
         try expectCount(try size(count, "count"), s.outputs * s.inputs, "count", "\(s.outputs) × \(s.inputs) weights of layer \(l)")
-        try m.setWeights(layer: l, Array(try buffer(values, s.outputs * s.inputs, "values")))
+        try m.setWeights(layer: l, try MemoryBudget.array(copying: try buffer(values, s.outputs * s.inputs, "values"), what: "values"))
     }
 }
 
@@ -159,7 +159,7 @@ public func bsnn_model_set_bias(_ model: OpaquePointer?, _ layer: Int, _ values:
         let l = try layerIndex(m, layer)
         let outputs = try m.weightShape(layer: l).outputs
         try expectCount(try size(count, "count"), outputs, "count", "bias values of layer \(l)")
-        try m.setBias(layer: l, Array(try buffer(values, outputs, "values")))
+        try m.setBias(layer: l, try MemoryBudget.array(copying: try buffer(values, outputs, "values"), what: "values"))
     }
 }
 

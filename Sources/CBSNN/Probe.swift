@@ -32,14 +32,14 @@ public func bsnn_probe_run(
         guard n > 0 else { throw invalid("count: expected > 0 samples, got 0") }
         let inCount = try product(n, m.configuration.inputs, "count × inputs")
         try expectCount(try size(featuresCount, "features_count"), inCount, "features_count", "count × inputs = \(n) × \(m.configuration.inputs)")
-        let input = Array(try buffer(features, inCount, "features"))
+        let input = try MemoryBudget.array(copying: try buffer(features, inCount, "features"), what: "features")
         let upstream: SignalProbe.Upstream
         switch c.upstream {
         case 0: upstream = .gaussian(seed: c.seed)
         case 1:
             let k = try size(c.label_count, "config->label_count")
             try expectCount(k, n, "config->label_count", "one label per sample")
-            upstream = .labels(Array(try buffer(c.labels, k, "config->labels")), loss: try lossFunction(c.loss, "config->loss"))
+            upstream = .labels(try MemoryBudget.array(copying: try buffer(c.labels, k, "config->labels"), what: "config->labels"), loss: try lossFunction(c.loss, "config->loss"))
         default: throw invalid("config->upstream: expected BSNN_UPSTREAM_GAUSSIAN (0) or LABELS (1), got \(c.upstream)")
         }
         let bins = try size(c.histogram_bins, "config->histogram_bins")

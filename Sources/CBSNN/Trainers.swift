@@ -173,7 +173,7 @@ public func bsnn_trainer_fit_arrays(
         let c = t.model.configuration
         let (f, l, _) = try labeledBatch(t.model, features, featuresCount, labels, count)
         let data = try Dataset(
-            features: Array(f), labels: Array(l),
+            features: try MemoryBudget.array(copying: f, what: "features"), labels: try MemoryBudget.array(copying: l, what: "labels"),
             featureCount: c.inputs, classCount: c.outputs)
         try fit(t, data, nil, epochs, progress, userData)
     }

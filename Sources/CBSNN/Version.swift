@@ -46,10 +46,7 @@ public func bsnn_status_string(_ status: Int32) -> UnsafePointer<CChar> {
 @_cdecl("bsnn_blas_set_threads")
 public func bsnn_blas_set_threads(_ threads: Int) -> Int32 {
     guarded("bsnn_blas_set_threads") {
-        guard threads >= 1, threads <= 4096 else {
-            throw invalid("threads: expected 1...4096, got \(UInt(bitPattern: threads))")
-        }
-        BLAS.threadCount = threads
+        try BLAS.setThreadCount(threads)
     }
 }
 

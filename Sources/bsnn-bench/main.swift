@@ -109,7 +109,7 @@ func peakRSSMiB() -> Double {
 }
 
 let o = parse()
-BLAS.threadCount = o.threads
+try BLAS.setThreadCount(o.threads)
 do {
     if o.normalizeTiming {
         // The normalizer runs once per activation a network is built with: its cost is

@@ -8,14 +8,14 @@ import XCTest
 final class MLPGradientTests: XCTestCase {
     func gradients(_ model: MLP, _ x: [Float], _ labels: [Int32], loss: LossFunction) throws -> [[Float]] {
         let ws = try model.workspace(batch: labels.count)
-        x.withUnsafeBufferPointer { model.forward($0.baseAddress!, workspace: ws) }
+        _ = try x.withUnsafeBufferPointer { try model.forward($0.baseAddress!, workspace: ws) }
         _ = try labels.withUnsafeBufferPointer { lb in
             try loss.evaluate(
                 logits: ws.logits.pointer, batch: labels.count, outputs: model.configuration.outputs,
                 labels: lb.baseAddress, targets: nil, gradient: ws.dLogits.pointer)
         }
         var grads = [[Float]](repeating: [], count: model.layerCount)
-        model.backward(workspace: ws) { g in
+        try model.backward(workspace: ws) { g in
             grads[g.index] = g.parameterGradient()
         }
         return grads

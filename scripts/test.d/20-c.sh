@@ -52,6 +52,10 @@ check probe "$work/probe"
 check train_fashion "$work/train_fashion" /usr/share/datasets/fashion-mnist "$work/train_fashion.bsnn"
 check plugin_train "$work/plugin_train" "$plugin"
 
+# Allocation failures under a lowered RLIMIT_AS (ulimit -v) return OUT_OF_MEMORY.
+# Not under valgrind or the sanitizers: both reserve address space the limit forbids.
+build test_memory tests/c/test_memory.c -D_POSIX_C_SOURCE=200809L
+check test_memory "$work/test_memory"
 # Hostile plugins for bsnn_plugin_validate_isolated (crash, hang, close the pipe and run
 # on, fork a lingering process, crash after forking, exit()) and the per-image lock.
 for f in segfault hang closes_output forks_lingering crashes_after_fork calls_exit counts_overlaps; do
@@ -66,7 +70,7 @@ check test_robustness "$work/test_robustness" "$work/libsegfault.so" "$work/libh
 if command -v valgrind >/dev/null; then
     # Debian's valgrind cannot parse the DWARF 5 of the static Swift runtime: check a
     # copy without debug info, found first through LD_LIBRARY_PATH (rpath is RUNPATH).
-    mkdir -p "$work/vglib" && strip --strip-debug -o "$work/vglib/libbsnn.so" "$bin/libbsnn.so"
+    mkdir -p "$work/vglib" && strip --strip-debug -o "$work/vglib/libbsnn.so.0" "$bin/libbsnn.so"  # the SONAME the tests need
     VG=(env LD_LIBRARY_PATH="$work/vglib" valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=1)
     check valgrind-test_api "${VG[@]}" "$work/test_api" "$plugin"
     check valgrind-test_threads "${VG[@]}" "$work/test_threads" "$work/libcounts_overlaps.so"

@@ -296,3 +296,51 @@ def test_help_is_not_an_error():
     p = run("--help")
     assert "reproduce" in p.stdout and p.stderr == ""
     assert "130 interrupted" in " ".join(p.stdout.split())
+
+
+def run_limited(kib, *args, timeout=120):
+    """The CLI under `ulimit -v kib` (its address space; OpenBLAS needs a few hundred MiB)."""
+    return subprocess.run(["bash", "-c", f'ulimit -v {kib} && exec "$0" "$@"', BSNN, *map(str, args)],
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def expect_limited_error(code, kib, *args):
+    p = run_limited(kib, *args)
+    assert p.returncode == code, f"{args}: expected {code}, got {p.returncode}\n{p.stdout}\n{p.stderr}"
+    lines = p.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("bsnn: error: "), p.stderr
+    assert "Fatal error" not in p.stderr and "Stack dump" not in p.stderr
+    return lines[0]
+
+
+def test_threads_out_of_range_is_a_usage_error(tmp_path):
+    data = tmp_path / "d.csv"
+    data.write_text("0,1,2\n1,2,3\n")
+    for threads in (4294967296, 0, 4097):
+        line = expect_error(64, "train", "--data", data, "--threads", threads, "--out", tmp_path / "m.safetensors")
+        assert f"threads: expected 1...4096, got {threads}" in line
+    assert not (tmp_path / "m.safetensors").exists()
+
+
+def test_probe_sample_count_overflow_is_out_of_memory(tmp_path):
+    line = expect_error(71, "probe", "--samples", 4611686018427387904, "--width", 4, "--depth", 1, "--out", tmp_path)
+    assert "4611686018427387904 × 4 elements overflows" in line
+
+
+def test_probe_sample_count_beyond_memory_is_out_of_memory(tmp_path):
+    # 10^8 samples × 500 floats = 2·10^11 bytes, against a 1 GiB address space.
+    line = expect_limited_error(71, 1 << 20, "probe", "--samples", 100000000, "--depth", 1, "--out", tmp_path)
+    assert f"needs {100000000 * 500 * 4} bytes" in line and "RLIMIT_AS" in line
+    assert not (tmp_path / "probe.csv").exists()
+
+
+def test_model_beyond_memory_limit_is_out_of_memory(tmp_path):
+    data = tmp_path / "d.csv"
+    data.write_text("0,1,2\n1,2,3\n")
+    # 20000² weights are 1.6 GB, above a 1 GiB address space; the same run fits at width 8.
+    line = expect_limited_error(71, 1 << 20, "train", "--data", data, "--width", 20000, "--depth", 1,
+                                "--out", tmp_path / "m.safetensors")
+    assert f"needs {(2 * 20000 + 20000 * 20000 + 20000 * 2) * 4} bytes" in line  # inputs·w + w² + w·outputs floats
+    p = run_limited(1 << 20, "train", "--data", data, "--width", 8, "--depth", 1, "--out", tmp_path / "m.safetensors")
+    assert p.returncode == 0, p.stderr
+    assert (tmp_path / "m.safetensors").exists()

@@ -48,6 +48,12 @@ public enum CSVReader {
         var start = 0
         if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { start = 3 }  // UTF-8 BOM
 
+        // The split holds every line as a String and every cell as a Substring: check
+        // that this fits before building it (a Swift array that cannot grow traps).
+        var cellCount = 1
+        for b in bytes where b == options.delimiter || b == UInt8(ascii: "\n") { cellCount += 1 }
+        try MemoryBudget.checkArray(
+            of: Substring.self, count: cellCount + bytes.count / MemoryLayout<Substring>.stride, what: "\(name): cells")
         // Split into (line number, cells) rows, skipping blank lines.
         var rows = [(line: Int, cells: [Substring])]()
         var lineNumber = 0
@@ -90,6 +96,9 @@ public enum CSVReader {
 
         let featureCount = columns - 1
         var features = [Float]()
+        try MemoryBudget.checkArray(
+            of: Float.self, count: try MemoryBudget.elementCount(dataRows.count, featureCount, what: "\(name): features"),
+            what: "\(name): features")
         features.reserveCapacity(dataRows.count * featureCount)
         var labelValues = [Float]()
         labelValues.reserveCapacity(dataRows.count)

@@ -71,6 +71,9 @@ public struct Dataset: Sendable, Equatable {
             throw BSNNError.invalidArgument("subset index \(bad): expected 0..<\(count)")
         }
         var f = [Float]()
+        try MemoryBudget.checkArray(
+            of: Float.self, count: try MemoryBudget.elementCount(indices.count, featureCount, what: "subset features"),
+            what: "subset features")
         f.reserveCapacity(indices.count * featureCount)
         for i in indices { f.append(contentsOf: features[i * featureCount..<(i + 1) * featureCount]) }
         if isClassification {
@@ -79,6 +82,9 @@ public struct Dataset: Sendable, Equatable {
                 classCount: classCount)
         }
         var t = [Float]()
+        try MemoryBudget.checkArray(
+            of: Float.self, count: try MemoryBudget.elementCount(indices.count, targetCount, what: "subset targets"),
+            what: "subset targets")
         t.reserveCapacity(indices.count * targetCount)
         for i in indices { t.append(contentsOf: targets[i * targetCount..<(i + 1) * targetCount]) }
         return try Dataset(features: f, targets: t, featureCount: featureCount, targetCount: targetCount)

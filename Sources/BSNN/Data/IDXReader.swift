@@ -83,7 +83,7 @@ public enum IDXReader {
             throw BSNNError.format(
                 "\(name): IDX file has \(bytes.count - expected) trailing bytes: dimensions \(dims) need \(expected) bytes, got \(bytes.count)")
         }
-        var values = [Float](repeating: 0, count: count)
+        var values = try MemoryBudget.array(repeating: Float(0), count: count, what: "\(name): IDX values \(dims)")
         bytes.withUnsafeBufferPointer { b in
             values.withUnsafeMutableBufferPointer { v in
                 let d = b.baseAddress.map { UnsafeBufferPointer(start: $0 + headerSize, count: dataSize) } ?? UnsafeBufferPointer(start: nil, count: 0)

@@ -66,8 +66,8 @@ public enum SignalProbe {
         }
         let batch = input.count / c.inputs
         let ws = try MLP.Workspace(model: model, batch: batch)
-        input.withUnsafeBufferPointer { p in
-            if let b = p.baseAddress { model.forward(b, workspace: ws) }
+        try input.withUnsafeBufferPointer { p in
+            if let b = p.baseAddress { try model.forward(b, workspace: ws) }
         }
         var forward: [Double] = []
         for l in 0..<model.layers.count {
@@ -79,7 +79,7 @@ public enum SignalProbe {
         switch upstream {
         case .gaussian(let seed):
             var rng = RandomGenerator(seed: seed)
-            var g = [Float](repeating: 0, count: batch * c.width)
+            var g = try MemoryBudget.array(repeating: Float(0), count: try MemoryBudget.elementCount(batch, c.width, what: "probe upstream gradient"), what: "probe upstream gradient")
             g.withUnsafeMutableBufferPointer { rng.fillGaussian($0) }
             top = g
         case .given(let g):
@@ -113,11 +113,11 @@ public enum SignalProbe {
             batchGradients[g.index] = g.effectiveWeightGradientNormSquared.squareRoot()
         }
         if let t = top {
-            t.withUnsafeBufferPointer { p in
-                if let b = p.baseAddress { model.backward(workspace: ws, topGradient: b, preciseNorms: true, visit: visit) }
+            try t.withUnsafeBufferPointer { p in
+                if let b = p.baseAddress { try model.backward(workspace: ws, topGradient: b, preciseNorms: true, visit: visit) }
             }
         } else {
-            model.backward(workspace: ws, preciseNorms: true, visit: visit)
+            try model.backward(workspace: ws, preciseNorms: true, visit: visit)
         }
         return SignalProbeResult(
             forwardNorms: forward, backwardNorms: backward, weightGradientNorms: gradients,

@@ -19,7 +19,10 @@ public enum AtomicFile {
         // st_size is only a hint (pipes, /proc files report 0; files may grow while read),
         // so keep reading until EOF but never reserve more than the size reported.
         var result = [UInt8]()
-        if st.st_size > 0 { result.reserveCapacity(Int(st.st_size)) }
+        if st.st_size > 0 {
+            try MemoryBudget.checkArray(of: UInt8.self, count: Int(st.st_size), what: "contents of '\(path)'")
+            result.reserveCapacity(Int(st.st_size))
+        }
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         while true {
             let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }

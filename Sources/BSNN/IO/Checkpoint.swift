@@ -44,10 +44,10 @@ public enum Checkpoint {
         file.metadata[trainingKey] = training.serialized()
         for (l, layer) in trainer.model.layers.enumerated() {
             for (k, st) in layer.weightState.enumerated() {
-                try file.append(name: "optimizer.layers.\(l).weight.\(k)", shape: [layer.outputs, layer.inputs], values: st.array)
+                try file.append(name: "optimizer.layers.\(l).weight.\(k)", shape: [layer.outputs, layer.inputs], values: try st.checkedArray(what: "optimizer state of layer \(l)"))
             }
             for (k, st) in layer.biasState.enumerated() {
-                try file.append(name: "optimizer.layers.\(l).bias.\(k)", shape: [layer.outputs], values: st.array)
+                try file.append(name: "optimizer.layers.\(l).bias.\(k)", shape: [layer.outputs], values: try st.checkedArray(what: "optimizer state of layer \(l)"))
             }
         }
         try AtomicFile.write(file.serialized(), to: path)

@@ -50,8 +50,8 @@ public enum ModelFile {
             activationKey: ActivationRecord(c.activation).json.serialized(),
         ])
         for (l, layer) in model.layers.enumerated() {
-            try file.append(name: "layers.\(l).weight", shape: [layer.outputs, layer.inputs], values: layer.weight.array)
-            if let b = layer.bias { try file.append(name: "layers.\(l).bias", shape: [layer.outputs], values: b.array) }
+            try file.append(name: "layers.\(l).weight", shape: [layer.outputs, layer.inputs], values: try layer.weight.checkedArray(what: "layers.\(l).weight"))
+            if let b = layer.bias { try file.append(name: "layers.\(l).bias", shape: [layer.outputs], values: try b.checkedArray(what: "layers.\(l).bias")) }
         }
         return file
     }

@@ -79,10 +79,11 @@ public struct SafeTensorsFile: Sendable {
 
     /// The file's bytes: tensors in stored order, little-endian F32, header padded with
     /// spaces so the data buffer starts 8-byte aligned (what the spec recommends).
-    public func serialized() -> [UInt8] {
+    public func serialized() throws -> [UInt8] {
         var dataSize = 0
         for t in tensors { dataSize += t.values.count * 4 }
         var data = [UInt8]()
+        try MemoryBudget.checkArray(of: UInt8.self, count: dataSize, what: "serialization buffer")
         data.reserveCapacity(dataSize)
         var entries = [JSONMember]()
         var meta = metadata.filter { $0.key != Self.checksumKey }.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
@@ -107,6 +108,7 @@ public struct SafeTensorsFile: Sendable {
         var headerBytes = Array(header.serialized().utf8)
         while headerBytes.count % 8 != 0 { headerBytes.append(0x20) }
         var out = [UInt8]()
+        try MemoryBudget.checkArray(of: UInt8.self, count: 8 + headerBytes.count + data.count, what: "serialized file")
         out.reserveCapacity(8 + headerBytes.count + data.count)
         let n = UInt64(headerBytes.count)
         for i in 0..<8 { out.append(UInt8(truncatingIfNeeded: n >> (8 * UInt64(i)))) }
@@ -242,6 +244,7 @@ public struct SafeTensorsFile: Sendable {
         tensors.reserveCapacity(layout.count)
         for l in layout {
             var values = [Float]()
+            try MemoryBudget.checkArray(of: Float.self, count: (l.end - l.begin) / 4, what: "tensor '\(l.name)'")
             values.reserveCapacity((l.end - l.begin) / 4)
             var i = dataStart + l.begin
             let stop = dataStart + l.end

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// One fully connected layer `h = W·x + b` with row-major `outputs × inputs` storage.
 /// For `.rowNormalized` the stored parameter is V and the effective weight is
 /// W = diag(rowScale)·V with rowScale[i] = 1/‖vᵢ‖, kept current after every update, so
@@ -18,7 +22,7 @@ final class DenseLayer {
         self.inputs = inputs
         self.outputs = outputs
         self.constraint = constraint
-        self.weight = try FloatBuffer(count: inputs * outputs)
+        self.weight = try FloatBuffer(rows: outputs, columns: inputs, what: "weights of a \(outputs)×\(inputs) layer")
         self.bias = bias ? try FloatBuffer(count: outputs) : nil
         self.rowScale = constraint == .rowNormalized ? try FloatBuffer(count: outputs) : nil
     }
@@ -51,15 +55,16 @@ final class DenseLayer {
     func retractToOrthogonal() throws {
         guard constraint == .orthogonal, inputs == outputs else { return }
         let n = inputs
-        var m = [Double](repeating: 0, count: n * n)
+        let m = try QRDecomposition.allocateDoubles(weight.count, what: "orthogonal retraction of a \(n)×\(n) layer")
+        defer { free(m) }
         for i in 0..<(n * n) { m[i] = Double(weight.pointer[i]) }
-        try QRDecomposition.orthonormalize(&m, n: n)
+        try QRDecomposition.orthonormalize(m, n: n)
         for i in 0..<(n * n) { weight.pointer[i] = Float(m[i]) }
     }
 
     /// The effective weight W as a new array (row-normalization applied).
-    func effectiveWeight() -> [Float] {
-        var w = weight.array
+    func effectiveWeight() throws -> [Float] {
+        var w = try weight.checkedArray(what: "effective weights of a \(outputs)×\(inputs) layer")
         if let rs = rowScale {
             for i in 0..<outputs {
                 let s = rs.pointer[i]

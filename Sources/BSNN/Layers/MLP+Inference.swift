@@ -24,7 +24,7 @@ extension MLP {
         while start < count {
             let n = min(chunk, count - start)
             let w = n == chunk ? ws : try Workspace(model: self, batch: n)
-            let logits = forward(features + start * c.inputs, workspace: w, storeDerivatives: false)
+            let logits = try forward(features + start * c.inputs, workspace: w, storeDerivatives: false)
             (output + start * c.outputs).update(from: logits, count: n * c.outputs)
             start += n
         }
@@ -38,7 +38,7 @@ extension MLP {
                 "features: expected a positive multiple of \(c.inputs) values, got \(features.count)")
         }
         let n = features.count / c.inputs
-        var out = [Float](repeating: 0, count: n * c.outputs)
+        var out = try MemoryBudget.array(repeating: Float(0), count: try MemoryBudget.elementCount(n, c.outputs, what: "predictions"), what: "predictions")
         try features.withUnsafeBufferPointer { f in
             try out.withUnsafeMutableBufferPointer { o in
                 guard let fb = f.baseAddress, let ob = o.baseAddress else { return }
@@ -64,7 +64,7 @@ extension MLP {
                     while start < data.count {
                         let n = min(chunk, data.count - start)
                         if n != ws.batch { ws = try Workspace(model: self, batch: n) }
-                        let logits = forward(fb + start * c.inputs, workspace: ws, storeDerivatives: false)
+                        let logits = try forward(fb + start * c.inputs, workspace: ws, storeDerivatives: false)
                         let r = try loss.evaluate(
                             logits: logits, batch: n, outputs: c.outputs,
                             labels: data.isClassification ? lab.baseAddress.map { $0 + start } : nil,

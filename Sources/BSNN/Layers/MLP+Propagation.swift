@@ -37,7 +37,7 @@ extension MLP {
     /// Runs the batch forward; returns the logits buffer (B × outputs) of `ws`.
     /// `input` holds B × inputs floats.
     @discardableResult
-    func forward(_ input: UnsafePointer<Float>, workspace ws: Workspace, storeDerivatives: Bool = true)
+    func forward(_ input: UnsafePointer<Float>, workspace ws: Workspace, storeDerivatives: Bool = true) throws
         -> UnsafeMutablePointer<Float>
     {
         let batch = ws.batch
@@ -49,7 +49,7 @@ extension MLP {
             // and output the activation loop vectorizes (an in-place call fails LLVM's
             // runtime overlap check and falls back to the scalar loop, ~3× slower).
             let out = isOutput ? ws.logits.pointer : ws.dxA.pointer
-            BLAS.gemm(
+            try BLAS.gemm(
                 transposeA: false, transposeB: true, m: batch, n: layer.outputs, k: layer.inputs,
                 a: ws.xs[l].pointer, lda: layer.inputs, b: layer.weight.pointer, ldb: layer.inputs,
                 c: out, ldc: layer.outputs)
@@ -94,7 +94,7 @@ extension MLP {
         gradientStorage: ((Int) -> (weights: UnsafeMutablePointer<Float>, bias: UnsafeMutablePointer<Float>, projection: UnsafeMutablePointer<Float>))? = nil,
         preciseNorms: Bool = false,
         visit: (LayerGradient) throws -> Void
-    ) rethrows {
+    ) throws {
         let batch = ws.batch
         var upstream = ws.dLogits.pointer  // ∂E/∂h of the current layer, B × outputs
         var dxFree = ws.dxA
@@ -128,12 +128,12 @@ extension MLP {
             let dx = dxFree.pointer
             if l > 0 {
                 // ∂E/∂x⁽ˡ⁾ = s · V   (B×out · out×in), uses the weights before any update.
-                BLAS.gemm(
+                try BLAS.gemm(
                     transposeA: false, transposeB: false, m: batch, n: inp, k: out,
                     a: through, lda: out, b: layer.weight.pointer, ldb: inp, c: dx, ldc: inp)
             }
             // ∂E/∂V (unprojected) = sᵀ · x⁽ˡ⁾   (out×B · B×in).
-            BLAS.gemm(
+            try BLAS.gemm(
                 transposeA: true, transposeB: false, m: out, n: inp, k: batch,
                 a: through, lda: out, b: ws.xs[l].pointer, ldb: inp, c: g, ldc: inp)
             let normSquared: Double

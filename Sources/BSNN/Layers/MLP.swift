@@ -62,12 +62,12 @@ public final class MLP: @unchecked Sendable {
     }
 
     /// The stored weight parameter of a layer (V for row-normalized layers), row-major.
-    public func weights(layer index: Int) throws -> [Float] { try layer(index).weight.array }
+    public func weights(layer index: Int) throws -> [Float] { try layer(index).weight.checkedArray(what: "weights of layer \(index)") }
 
     /// The weight the layer applies (row-normalization folded in), row-major.
     public func effectiveWeights(layer index: Int) throws -> [Float] { try layer(index).effectiveWeight() }
 
-    public func bias(layer index: Int) throws -> [Float]? { try layer(index).bias?.array }
+    public func bias(layer index: Int) throws -> [Float]? { try layer(index).bias?.checkedArray(what: "bias of layer \(index)") }
 
     /// Replaces a layer's stored weight parameter (V for row-normalized layers).
     /// Validates everything (finite values, every row's norm of a row-normalized layer)
@@ -157,17 +157,17 @@ public final class MLP: @unchecked Sendable {
         init(model: MLP, batch: Int) throws {
             self.batch = batch
             let c = model.configuration
-            xs = try model.layers.map { try FloatBuffer(count: batch * $0.inputs) }
-            ds = try (0...c.depth).map { _ in try FloatBuffer(count: batch * c.width) }
-            logits = try FloatBuffer(count: batch * c.outputs)
-            dLogits = try FloatBuffer(count: batch * c.outputs)
+            xs = try model.layers.map { try FloatBuffer(rows: batch, columns: $0.inputs, what: "layer inputs for batch \(batch)") }
+            ds = try (0...c.depth).map { _ in try FloatBuffer(rows: batch, columns: c.width, what: "activation derivatives for batch \(batch)") }
+            logits = try FloatBuffer(rows: batch, columns: c.outputs, what: "logits for batch \(batch)")
+            dLogits = try FloatBuffer(rows: batch, columns: c.outputs, what: "logit gradients for batch \(batch)")
             let widest = max(c.width, c.inputs)
-            dxA = try FloatBuffer(count: batch * widest)
-            dxB = try FloatBuffer(count: batch * widest)
+            dxA = try FloatBuffer(rows: batch, columns: widest, what: "backward signal for batch \(batch)")
+            dxB = try FloatBuffer(rows: batch, columns: widest, what: "backward signal for batch \(batch)")
             let maxWeights = model.layers.map { $0.inputs * $0.outputs }.max() ?? 1
             gradient = try FloatBuffer(count: maxWeights)
             biasGradient = try FloatBuffer(count: max(c.width, c.outputs))
-            scaledSignal = try FloatBuffer(count: batch * c.width)
+            scaledSignal = try FloatBuffer(rows: batch, columns: c.width, what: "scaled backward signal for batch \(batch)")
             projection = try FloatBuffer(count: max(c.width, c.outputs))
         }
     }

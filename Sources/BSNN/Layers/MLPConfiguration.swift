@@ -66,12 +66,13 @@ public struct MLPConfiguration: Sendable {
             return o ? Int.max : p
         }
         let floats = add(add(mul(inputs, width), mul(mul(width, width), depth)), mul(width, outputs))
-        let bytes = mul(floats, 4 * 3)
-        let pages = sysconf(Int32(_SC_PHYS_PAGES)), pageSize = sysconf(Int32(_SC_PAGESIZE))
-        let physical = pages > 0 && pageSize > 0 ? pages * pageSize : Int.max
-        if overflow || bytes > physical {
+        // Optimizer slots are allocated (and budget-checked) when training starts; here
+        // only their size must be representable, and the weights must fit what is free.
+        _ = mul(floats, 4 * 3)
+        if overflow {
             throw BSNNError.outOfMemory(
-                "model \(inputs)→\(width)×\(depth)→\(outputs) needs more than \(overflow ? "2^63" : String(bytes)) bytes for weights and optimizer state; this machine has \(physical)")
+                "model \(inputs)→\(width)×\(depth)→\(outputs): its weights and optimizer state need more than 2^63 bytes")
         }
+        try MemoryBudget.reserve(floats * 4, what: "weights of model \(inputs)→\(width)×\(depth)→\(outputs)")
     }
 }

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// How a layer's weights are drawn at creation. Every scheme is driven by the model's
 /// `RandomGenerator`, so the same seed gives the same weights on every machine.
 public enum WeightInitialization: String, Sendable, NamedOption {
@@ -24,9 +28,11 @@ public enum WeightInitialization: String, Sendable, NamedOption {
                 std: (2.0 / Double(columns)).squareRoot())
         case .orthogonal:
             let n = max(rows, columns)
-            var g = [Double](repeating: 0, count: n * n)
-            for i in 0..<g.count { g[i] = rng.nextGaussian() }
-            try QRDecomposition.orthonormalize(&g, n: n)
+            let count = try MemoryBudget.elementCount(n, n, what: "orthogonal initialization of a \(rows)×\(columns) layer")
+            let g = try QRDecomposition.allocateDoubles(count, what: "orthogonal initialization of a \(rows)×\(columns) layer")
+            defer { free(g) }
+            for i in 0..<count { g[i] = rng.nextGaussian() }
+            try QRDecomposition.orthonormalize(g, n: n)
             // The top-left rows×columns block of a Haar n×n matrix has orthonormal rows
             // (rows ≤ columns) or orthonormal columns (rows ≥ columns).
             for i in 0..<rows {

@@ -6,6 +6,16 @@ import Glibc
 /// Row-major single-precision matrix products through OpenBLAS. All hot-path products
 /// in bsnn go through here, so thread policy lives in one place.
 public enum BLAS {
+    /// `n` as a BLAS/LAPACK count (32-bit `blasint`); `.invalidArgument` naming `what`
+    /// when it does not fit, where a plain conversion would trap.
+    @inline(__always)
+    public static func count(_ n: Int, _ what: String) throws -> blasint {
+        guard let v = blasint(exactly: n), v >= 0 else {
+            throw BSNNError.invalidArgument("\(what): \(n) exceeds BLAS's 32-bit count limit \(blasint.max)")
+        }
+        return v
+    }
+
     /// C = alpha·op(A)·op(B) + beta·C, row-major, with op = transpose when requested.
     /// A is m×k (k×m if transposed), B is k×n (n×k if transposed), C is m×n.
     @inline(__always)
@@ -14,26 +24,39 @@ public enum BLAS {
         alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
         b: UnsafePointer<Float>, ldb: Int,
         beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int
-    ) {
+    ) throws {
         cblas_sgemm(
             CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans,
             transposeB ? CblasTrans : CblasNoTrans,
-            blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb),
-            beta, c, blasint(ldc))
+            try count(m, "matrix product rows"), try count(n, "matrix product columns"),
+            try count(k, "matrix product inner size"), alpha, a, try count(lda, "leading dimension"),
+            b, try count(ldb, "leading dimension"), beta, c, try count(ldc, "leading dimension"))
     }
+
+    /// The largest count one `dot` call is given; longer vectors are summed in pieces.
+    static let maxVectorCount = Int(blasint.max)
 
     /// Number of threads OpenBLAS uses for each product (process-wide setting, shared
     /// with everything else in the process that uses the same OpenBLAS). Reading never
-    /// changes it; setting is an explicit request (`bsnn_blas_set_threads`, `--threads`).
+    /// changes it; setting is an explicit request (`setThreadCount`: `bsnn_blas_set_threads`,
+    /// `--threads`).
     public static var threadCount: Int {
-        get {
-            _ = environmentApplied
-            return Int(openblas_get_num_threads())
+        _ = environmentApplied
+        return Int(openblas_get_num_threads())
+    }
+
+    /// The thread counts `setThreadCount` accepts: every door (C, Python, CLI) passes the
+    /// caller's number through unchanged, so this is the one place the range is decided.
+    public static let threadCountRange = 1...4096
+
+    /// Sets the number of threads OpenBLAS uses for each product (process-wide).
+    public static func setThreadCount(_ threads: Int) throws {
+        guard threadCountRange.contains(threads) else {
+            throw BSNNError.invalidArgument(
+                "threads: expected \(threadCountRange.lowerBound)...\(threadCountRange.upperBound), got \(threads)")
         }
-        set {
-            _ = environmentApplied
-            openblas_set_num_threads(Int32(max(1, newValue)))
-        }
+        _ = environmentApplied
+        openblas_set_num_threads(Int32(threads))
     }
 
     /// `BSNN_NUM_THREADS`, when set, is applied once per process before bsnn's first
@@ -95,8 +118,13 @@ public enum BLAS {
     /// only finiteness and O(1) magnitudes matter, not the diagnostics' dynamic range.
     @inline(__always)
     public static func sumOfSquaresFast(_ x: UnsafePointer<Float>, count: Int) -> Double {
-        guard count > 0 else { return 0 }
-        return Double(cblas_sdot(blasint(count), x, 1, x, 1))
+        var total = 0.0, start = 0
+        while start < count {
+            let n = min(count - start, maxVectorCount)
+            total += Double(cblas_sdot(blasint(n), x + start, 1, x + start, 1))
+            start += n
+        }
+        return total
     }
 
     /// Whether every element is finite.

@@ -3,27 +3,22 @@ import Glibc
 #endif
 
 /// A 64-byte aligned, zero-initialised float array owned by the engine. Allocation goes
-/// through `posix_memalign` so an impossible size becomes an `.outOfMemory` error
+/// through `MemoryBudget` so an impossible size becomes an `.outOfMemory` error
 /// instead of a trap inside the host process.
 public final class FloatBuffer: @unchecked Sendable {
     public let count: Int
     public let pointer: UnsafeMutablePointer<Float>
 
-    public init(count: Int) throws {
-        guard count >= 0 else {
-            throw BSNNError.invalidArgument("buffer size: expected >= 0 floats, got \(count)")
-        }
-        let (bytes, overflow) = max(count, 1).multipliedReportingOverflow(by: MemoryLayout<Float>.stride)
-        guard !overflow else {
-            throw BSNNError.outOfMemory("buffer of \(count) floats: size overflows")
-        }
-        var raw: UnsafeMutableRawPointer?
-        guard posix_memalign(&raw, 64, bytes) == 0, let r = raw else {
-            throw BSNNError.outOfMemory("could not allocate \(bytes) bytes for \(count) floats")
-        }
-        memset(r, 0, bytes)
+    public init(count: Int, what: String = "float buffer") throws {
+        let bytes = try MemoryBudget.byteCount(count, elementSize: MemoryLayout<Float>.stride, what: what)
+        let r = try MemoryBudget.allocate(bytes: bytes, alignment: 64, what: "\(what) of \(count) floats")
         self.count = count
         self.pointer = r.bindMemory(to: Float.self, capacity: max(count, 1))
+    }
+
+    /// A `rows × columns` matrix, the product overflow-checked.
+    public convenience init(rows: Int, columns: Int, what: String = "float matrix") throws {
+        try self.init(count: try MemoryBudget.elementCount(rows, columns, what: what), what: what)
     }
 
     /// A copy of `values`.
@@ -38,6 +33,12 @@ public final class FloatBuffer: @unchecked Sendable {
 
     public var buffer: UnsafeMutableBufferPointer<Float> {
         UnsafeMutableBufferPointer(start: pointer, count: count)
+    }
+
+    /// The contents as a Swift array; `.outOfMemory` instead of a trap when it cannot be made.
+    public func checkedArray(what: String = "copy of a float buffer") throws -> [Float] {
+        try MemoryBudget.checkArray(of: Float.self, count: count, what: what)
+        return array
     }
 
     public var array: [Float] { Array(UnsafeBufferPointer(start: pointer, count: count)) }

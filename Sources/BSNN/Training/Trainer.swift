@@ -104,7 +104,7 @@ public final class Trainer: @unchecked Sendable {
             }
         }
         let ws = try model.workspace(batch: count)
-        let logits = model.forward(features, workspace: ws)
+        let logits = try model.forward(features, workspace: ws)
         if !BLAS.allFinite(logits, count: count * c.outputs) {
             throw BSNNError.numeric(
                 "divergence at step \(globalStep): the logits are NaN/Inf; the model keeps the weights of the last good step")
@@ -154,7 +154,7 @@ public final class Trainer: @unchecked Sendable {
             guard let store = gradientStore else { throw BSNNError.internal("gradient store missing") }
             pendingGradients.removeAll(keepingCapacity: true)
             var bad: Int? = nil
-            model.backward(
+            try model.backward(
                 workspace: ws, gradientStorage: { (store.weights[$0].pointer, store.biases[$0].pointer, store.projections[$0].pointer) }
             ) { g in
                 if !g.effectiveWeightGradientNormSquared.isFinite

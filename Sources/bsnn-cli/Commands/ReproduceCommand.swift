@@ -44,7 +44,7 @@ struct ReproduceCommand: ParsableCommand {
     }
 
     func run() throws {
-        if let t = threads { BLAS.threadCount = t }
+        if let t = threads { try BLAS.setThreadCount(t) }
         let s = settings
         for (n, v) in [("depth", s.depth), ("width", s.width), ("train-samples", s.train), ("test-samples", s.test),
                        ("epochs", s.epochs), ("probe-depth", probeDepth), ("probe-width", probeWidth)] where v < (n == "depth" ? 0 : 1) {

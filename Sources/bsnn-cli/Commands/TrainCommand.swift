@@ -40,7 +40,6 @@ struct TrainCommand: ParsableCommand {
             throw ValidationError("--\(n): expected >= \(n == "depth" ? 0 : 1), got \(v)")
         }
         if let e = epochs, e < 1 { throw ValidationError("--epochs: expected >= 1, got \(e)") }
-        if let t = threads, t < 1 { throw ValidationError("--threads: expected >= 1, got \(t)") }
         if checkpointEvery < 0 { throw ValidationError("--checkpoint-every: expected >= 0, got \(checkpointEvery)") }
         if !(lr > 0 && lr.isFinite) { throw ValidationError("--lr: expected a finite value > 0, got \(lr)") }
     }
@@ -49,7 +48,7 @@ struct TrainCommand: ParsableCommand {
     var curvePath: String { curve ?? (out.hasSuffix(".safetensors") ? String(out.dropLast(12)) : out) + ".svg" }
 
     func run() throws {
-        if let t = threads { BLAS.threadCount = t }
+        if let t = threads { try BLAS.setThreadCount(t) }
         let train = try DataSpec.load(data, split: .train, limit: limit)
         let trainer: Trainer
         if let r = resume {

@@ -31,7 +31,9 @@ struct SyntheticProbe {
         let model = try MLP(configuration(act))
         for (l, w) in weights.enumerated() { try model.setWeights(layer: l, w) }
         var rng = RandomGenerator(seed: seed &+ 1)
-        var x = [Float](repeating: 0, count: samples * width)
+        var x = try MemoryBudget.array(
+            repeating: Float(0), count: try MemoryBudget.elementCount(samples, width, what: "probe inputs (--samples × --width)"),
+            what: "probe inputs (--samples × --width)")
         x.withUnsafeMutableBufferPointer { rng.fillGaussian($0) }
         return try SignalProbe.run(model: model, input: x, upstream: .gaussian(seed: seed &+ 2))
     }
