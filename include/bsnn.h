@@ -370,10 +370,17 @@ BSNN_API bsnn_status bsnn_model_evaluate(const bsnn_model *model, const bsnn_dat
                                          bsnn_evaluation *out);
 /* Writes the model (safetensors + metadata) atomically to `path`. Errors: IO. Since 0.1. */
 BSNN_API bsnn_status bsnn_model_save(const bsnn_model *model, const char *path);
-/* Loads a model file. Plugin or foreign activations are re-loaded only when
- * `allow_plugins` is non-zero (else PLUGIN error): loading runs code from the paths the
- * file names. Errors: IO, FORMAT, PLUGIN. Since 0.1. */
-BSNN_API bsnn_status bsnn_model_load(const char *path, int32_t allow_plugins, bsnn_model **out);
+/* Flags of bsnn_model_load / bsnn_checkpoint_load, OR-ed together (0: the safe default). */
+typedef enum bsnn_load_flags {
+    BSNN_LOAD_ALLOW_PLUGINS = 1, /* re-load plugin/foreign activations: runs code from the paths the file names */
+    BSNN_LOAD_UNVERIFIED = 2     /* accept a file without a bsnn checksum (another tool's or bsnn 0.1's) */
+} bsnn_load_flags;
+
+/* Loads a model file (a regular file). `flags`: bsnn_load_flags; without ALLOW_PLUGINS a
+ * plugin activation gives PLUGIN, without UNVERIFIED a file lacking the checksum gives
+ * FORMAT; other bits: INVALID_ARGUMENT. Every damaged or forged file: FORMAT, naming the
+ * key. Errors: IO, FORMAT, PLUGIN. Since 0.1 (UNVERIFIED since 0.2). */
+BSNN_API bsnn_status bsnn_model_load(const char *path, int32_t flags, bsnn_model **out);
 
 /* ---------------------------------------------------------------- training */
 
@@ -475,8 +482,8 @@ BSNN_API bsnn_status bsnn_trainer_fit_arrays(bsnn_trainer *trainer, const float 
 /* Writes model + optimizer state + position atomically to `path`. Errors: IO. Since 0.1. */
 BSNN_API bsnn_status bsnn_checkpoint_save(const bsnn_trainer *trainer, const char *path);
 /* Resumes from a checkpoint: a new trainer (with its own model; get it with
- * bsnn_trainer_model). `allow_plugins` as in bsnn_model_load. Since 0.1. */
-BSNN_API bsnn_status bsnn_checkpoint_load(const char *path, int32_t allow_plugins, bsnn_trainer **out);
+ * bsnn_trainer_model). `flags` and errors as in bsnn_model_load. Since 0.1. */
+BSNN_API bsnn_status bsnn_checkpoint_load(const char *path, int32_t flags, bsnn_trainer **out);
 
 /* ---------------------------------------------------------------- signal probe */
 

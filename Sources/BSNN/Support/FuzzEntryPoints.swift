@@ -3,19 +3,39 @@
 /// exactly the code the fuzzer ran. Each takes arbitrary bytes and must return without
 /// trapping; `false` means an invariant failed (the fuzzer then aborts on purpose).
 enum FuzzEntryPoints {
-    /// safetensors parsing, then the model and checkpoint loaders on whatever parses
-    /// (checksum not verified, so mutated tensor bytes reach the loaders) and a forward
-    /// pass through any model that loads.
+    /// safetensors parsing, then the model and checkpoint loaders twice: on the input as
+    /// it is (checksum not verified, `allowUnverified`, so mutated tensor bytes reach the
+    /// loaders) and on the input re-serialized with a fresh valid checksum (so mutated
+    /// metadata reaches the field validation of a verified file). A forward pass runs
+    /// through any model that loads. Invariant: every loader failure is `.format` (a
+    /// damaged file), `.plugin` (the record names a plugin, which loading refuses) or
+    /// `.outOfMemory`; any other kind means some field escaped validation.
     static func safetensors(_ bytes: [UInt8]) -> Bool {
         _ = try? SafeTensorsFile(bytes: bytes, name: "fuzz")
         guard let file = try? SafeTensorsFile(bytes: bytes, name: "fuzz", verifyingChecksum: false) else { return true }
-        if let model = try? ModelFile.model(from: file, name: "fuzz", expectedKind: "model", options: .init()) {
-            _ = try? model.predict([Float](repeating: 0.5, count: model.configuration.inputs * 2))
-        }
-        if let trainer = try? Checkpoint.trainer(from: file, name: "fuzz", options: .init()) {
-            _ = try? trainer.model.predict([Float](repeating: 0.5, count: trainer.model.configuration.inputs))
+        guard let resealed = try? SafeTensorsFile(bytes: file.serialized(), name: "fuzz") else { return false }
+        for (f, options) in [(file, ModelFile.LoadOptions(allowUnverified: true)), (resealed, ModelFile.LoadOptions())] {
+            do {
+                let model = try ModelFile.model(from: f, name: "fuzz", expectedKind: "model", options: options)
+                _ = try? model.predict([Float](repeating: 0.5, count: model.configuration.inputs * 2))
+            } catch {
+                guard isFileError(error) else { return false }
+            }
+            do {
+                let trainer = try Checkpoint.trainer(from: f, name: "fuzz", options: options)
+                _ = try? trainer.model.predict([Float](repeating: 0.5, count: trainer.model.configuration.inputs))
+            } catch {
+                guard isFileError(error) else { return false }
+            }
         }
         return true
+    }
+
+    static func isFileError(_ error: Error) -> Bool {
+        switch error as? BSNNError {
+        case .format?, .plugin?, .outOfMemory?: return true
+        default: return false
+        }
     }
 
     /// The IDX reader (plain, and gzip when the input starts 1f 8b), then the data-set
