@@ -118,9 +118,9 @@ public enum ModelFile {
             optional: optionalArchitectureFields)
         // Ranges are checked again by MLPConfiguration.validate(); these bounds only keep
         // the arithmetic below (depth + 2, products of sizes) from overflowing first.
-        let sizeRange = 0...(1 << 30)
+        let sizeRange = 1...(1 << 30)
         let inputs = try arch.int("inputs", in: sizeRange), width = try arch.int("width", in: sizeRange)
-        let depth = try arch.int("depth", in: sizeRange), outputs = try arch.int("outputs", in: sizeRange)
+        let depth = try arch.int("depth", in: 0...(1 << 30)), outputs = try arch.int("outputs", in: sizeRange)
         let bias = try arch.bool("bias")
         let constraint = try arch.validated("constraint") { try WeightConstraint.named(try arch.string("constraint")) }
         let initialization = try arch.validated("initialization") {
