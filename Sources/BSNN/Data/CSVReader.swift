@@ -1,7 +1,9 @@
 /// Options for `CSVReader`.
 public struct CSVOptions: Sendable {
     public enum Header: Sendable {
-        /// A first row with any non-numeric cell is a header.
+        /// The first row is a header when every one of its cells is non-numeric; a row
+        /// with only some non-numeric cells (a typo, a Unicode minus) is data, and its bad
+        /// cell is reported instead of the row being dropped.
         case auto
         case present
         case absent
@@ -81,7 +83,7 @@ public enum CSVReader {
         switch options.header {
         case .present: hasHeader = true
         case .absent: hasHeader = false
-        case .auto: hasHeader = first.cells.contains { parseNumber($0) == nil }
+        case .auto: hasHeader = first.cells.allSatisfy { parseNumber($0) == nil }
         }
         let dataRows = hasHeader ? rows.dropFirst() : rows[...]
         guard !dataRows.isEmpty else {
@@ -142,10 +144,12 @@ public enum CSVReader {
         return t
     }
 
-    /// Swift's parser accepts "nan", "inf" and hex floats; they are accepted here too and
-    /// non-finite values are rejected by the caller with a clearer message.
+    /// Swift's parser accepts "nan", "inf" and hex floats; they parse here too and
+    /// non-finite values are rejected by the caller with a clearer message. Only
+    /// printable ASCII is a candidate: the parser stops at a NUL byte (so `1\0junk` read
+    /// as 1) and no number contains anything else.
     static func parseNumber(_ s: Substring) -> Float? {
-        guard !s.isEmpty else { return nil }
+        guard !s.isEmpty, s.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else { return nil }
         return Float(s)
     }
 }
