@@ -47,27 +47,7 @@ public enum CSVReader {
 
     public static func read(bytes: [UInt8], name: String, options: CSVOptions? = nil) throws -> Dataset {
         let options = try options ?? CSVOptions()
-        var start = 0
-        if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { start = 3 }  // UTF-8 BOM
-
-        // Split into (line number, cells) rows, skipping blank lines.
-        var rows = [(line: Int, cells: [Substring])]()
-        var lineNumber = 0
-        var i = start
-        while i < bytes.count {
-            var j = i
-            while j < bytes.count, bytes[j] != UInt8(ascii: "\n") { j += 1 }
-            lineNumber += 1
-            var end = j
-            if end > i, bytes[end - 1] == UInt8(ascii: "\r") { end -= 1 }
-            let text = String(decoding: bytes[i..<end], as: UTF8.self)
-            if !text.allSatisfy({ $0 == " " || $0 == "\t" }) {
-                let cells = text.split(separator: Character(Unicode.Scalar(options.delimiter)), omittingEmptySubsequences: false)
-                    .map { trimCell($0) }
-                rows.append((lineNumber, cells))
-            }
-            i = j + 1
-        }
+        let rows = splitRows(bytes, delimiter: options.delimiter)
         guard let first = rows.first else {
             throw BSNNError.format("\(name): expected at least one data row, got an empty file")
         }
@@ -135,6 +115,30 @@ public enum CSVReader {
             }
             return try Dataset(features: features, labels: labels, featureCount: featureCount, classCount: classCount)
         }
+    }
+
+    /// (line number, trimmed cells) of every non-blank line, after a UTF-8 BOM.
+    static func splitRows(_ bytes: [UInt8], delimiter: UInt8) -> [(line: Int, cells: [Substring])] {
+        var start = 0
+        if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { start = 3 }  // UTF-8 BOM
+        var rows = [(line: Int, cells: [Substring])]()
+        var lineNumber = 0
+        var i = start
+        while i < bytes.count {
+            var j = i
+            while j < bytes.count, bytes[j] != UInt8(ascii: "\n") { j += 1 }
+            lineNumber += 1
+            var end = j
+            if end > i, bytes[end - 1] == UInt8(ascii: "\r") { end -= 1 }
+            let text = String(decoding: bytes[i..<end], as: UTF8.self)
+            if !text.allSatisfy({ $0 == " " || $0 == "\t" }) {
+                let cells = text.split(separator: Character(Unicode.Scalar(delimiter)), omittingEmptySubsequences: false)
+                    .map { trimCell($0) }
+                rows.append((lineNumber, cells))
+            }
+            i = j + 1
+        }
+        return rows
     }
 
     static func trimCell(_ s: Substring) -> Substring {

@@ -38,9 +38,17 @@ enum FuzzEntryPoints {
         }
     }
 
-    /// The IDX reader (plain, and gzip when the input starts 1f 8b), then the data-set
-    /// builder on whatever parses, paired with a matching label file.
+    /// The IDX reader (plain, and gzip when the input starts 1f 8b), with and without a
+    /// sample limit, then the data-set builder on whatever parses, paired with a matching
+    /// label file. Invariant: gzip data is never inflated beyond the header plus the
+    /// samples kept plus one chunk (a decompression bomb must not be expanded).
     static func idx(_ bytes: [UInt8]) -> Bool {
+        let limit = bytes.count % 3 == 0 ? nil : 3
+        if let (few, inflated) = try? IDXReader.readCounting(bytes: bytes, name: "fuzz", limit: limit) {
+            let sampleBytes = few.dimensions.dropFirst().reduce(few.elementType.byteSize, *)
+            let bound = 4 + 4 * few.dimensions.count + few.dimensions[0] * sampleBytes + Gzip.chunkSize
+            guard inflated <= bound else { return false }
+        }
         guard let images = try? IDXReader.read(bytes: bytes, name: "fuzz") else { return true }
         // Labels 0..9 for at most 4096 samples keep one run cheap; a count mismatch is an error path too.
         let n = min(images.dimensions.first ?? 0, 4096)
@@ -48,7 +56,7 @@ enum FuzzEntryPoints {
         labelFile += (0..<n).map { UInt8($0 % 10) }
         guard let labels = try? IDXReader.read(bytes: labelFile, name: "labels") else { return true }
         for scaling in [FeatureScaling.unitInterval, .standardize, .none] {
-            _ = try? Dataset.fromIDX(images: images, labels: labels, limit: bytes.count % 3 == 0 ? nil : 3, scaling: scaling)
+            _ = try? Dataset.fromIDX(images: images, labels: labels, limit: limit, scaling: scaling)
         }
         _ = try? Dataset.fromIDX(images: images, labels: images)
         return true
@@ -68,6 +76,22 @@ enum FuzzEntryPoints {
             delimiter: delimiters[Int(mode >> 4 & 3)], task: task)
         {
             _ = try? CSVReader.read(bytes: bytes, name: "fuzz", options: options)
+        }
+        // Invariants. A first row read as a header has no numeric cell (else a data row
+        // was dropped silently); with no header every cell of a successful parse was a
+        // number, and no number contains a NUL byte (`1\0junk` once read as 1).
+        if let auto = try? CSVOptions(labelColumn: 0, header: .auto), let present = try? CSVOptions(labelColumn: 0, header: .present),
+            let a = try? CSVReader.read(bytes: bytes, name: "fuzz", options: auto),
+            let p = try? CSVReader.read(bytes: bytes, name: "fuzz", options: present), a.count == p.count,
+            let first = CSVReader.splitRows(bytes, delimiter: UInt8(ascii: ",")).first,
+            first.cells.contains(where: { CSVReader.parseNumber($0) != nil })
+        {
+            return false
+        }
+        if let absent = try? CSVOptions(labelColumn: 0, header: .absent, task: .regression),
+            (try? CSVReader.read(bytes: bytes, name: "fuzz", options: absent)) != nil, bytes.contains(0)
+        {
+            return false
         }
         return true
     }
