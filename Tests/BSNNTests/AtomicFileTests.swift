@@ -193,4 +193,24 @@ final class AtomicFileTests: XCTestCase {
         try AtomicFile.write([5], to: dir + "/model.bin")
         XCTAssertEqual(entries(dir), (["model.bin"] + names.dropFirst()).sorted())
     }
+
+    /// `--out /dev/stdout` with stdout redirected to a file reaches that file through a
+    /// /proc/self/fd link. Here the descriptor is our own temporary file (no device is
+    /// involved): the bytes must land in the open file, not in a renamed replacement.
+    func testProcFdLinkIsWrittenThroughTheOpenDescriptor() throws {
+        let path = dir + "/redirected.txt"
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        XCTAssertGreaterThanOrEqual(fd, 0)
+        defer { close(fd) }
+        var before = stat()
+        XCTAssertEqual(fstat(fd, &before), 0)
+        XCTAssertEqual(symlink("/proc/self/fd/\(fd)", dir + "/stdout-link"), 0)
+        try AtomicFile.write([1, 2, 3], to: dir + "/stdout-link")
+        try AtomicFile.write([4], to: "/proc/self/fd/\(fd)")
+        var after = stat()
+        XCTAssertEqual(stat(path, &after), 0)
+        XCTAssertEqual(after.st_ino, before.st_ino, "the open file must not be replaced")
+        XCTAssertEqual(try readFile(path), [1, 2, 3, 4])
+        XCTAssertEqual(entries(dir), ["redirected.txt", "stdout-link"])
+    }
 }

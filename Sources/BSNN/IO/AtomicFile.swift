@@ -86,6 +86,8 @@ public enum AtomicFile {
     /// * a FIFO, character device or other non-regular file: opened and written directly
     ///   (never renamed over, never fsynced); not atomic, as such targets cannot be.
     /// * a directory: refused.
+    /// * a path reaching /proc (`/dev/stdout` → `/proc/self/fd/1` → a regular file the
+    ///   shell opened): appended to in place, so the output lands in the caller's open file.
     ///
     /// After a successful replacement, temporary files that interrupted saves of the same
     /// target left behind (their writer process no longer exists) are removed. On failure
@@ -107,14 +109,23 @@ public enum AtomicFile {
                 return try writeDirectly(bytes, to: path, kind: kindName(st.st_mode))
             }
         }
-        try replace(bytes, at: try resolveTarget(path), requested: path)
+        let target = try resolveTarget(path)
+        if target.hasPrefix("/proc/") {
+            // /dev/stdout → /proc/self/fd/1 → an already open file: renaming over it would
+            // detach it from the descriptor the caller's shell set up, so append to it in
+            // place (a `>` redirection has emptied it already, `>>` asks for appending).
+            return try writeDirectly(bytes, to: path, kind: "an open file descriptor", flags: O_APPEND)
+        }
+        try replace(bytes, at: target, requested: path)
     }
 
     /// The file a write to `path` must replace: `path` itself unless it is a symlink,
-    /// else the end of its chain (which may not exist yet).
+    /// else the end of its chain (which may not exist yet). A chain through /proc (whose
+    /// fd links are not real paths) stops at the first /proc entry.
     static func resolveTarget(_ path: String) throws -> String {
         var target = path
         for _ in 0..<maxSymlinkHops {
+            if target.hasPrefix("/proc/") { return target }
             var st = stat()
             guard lstat(target, &st) == 0 else {
                 if errno == ENOENT { return target }
@@ -137,8 +148,8 @@ public enum AtomicFile {
         return (directory, String(path[path.index(after: slash)...]))
     }
 
-    static func writeDirectly(_ bytes: [UInt8], to path: String, kind: String) throws {
-        let fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY)
+    static func writeDirectly(_ bytes: [UInt8], to path: String, kind: String, flags: Int32 = 0) throws {
+        let fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY | flags)
         guard fd >= 0 else { throw ioError("cannot open '\(path)' (\(kind)) for writing") }
         defer { close(fd) }
         try writeAll(bytes, fd: fd, what: "'\(path)' (\(kind))")
