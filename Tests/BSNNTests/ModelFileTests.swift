@@ -376,4 +376,48 @@ extension ModelFileTests {
             XCTAssertGreaterThan(rejected, (headerEnd - 8) * 8 * 9 / 10, "\(what)")
         }
     }
+
+    /// The red-team's 881 files that came back as INVALID_ARGUMENT, NUMERIC, WRONG_STATE or
+    /// PLUGIN, systematically: every leaf of every bsnn record of a checkpoint replaced by
+    /// each hostile value, re-sealed with a valid checksum so that it reaches validation.
+    /// Each either loads or fails with FORMAT naming the record.
+    func testEveryRecordLeafWithAHostileValueLoadsOrIsAFormatError() throws {
+        let file = try Checkpoint.serialize(try smallTrainer())
+        let hostile: [JSONValue] = [
+            .number(-2), .number(0), .number(1e300), .number(0.5), .string(""), .string("nan"), .string("-1"),
+            .string("1e309"), .string("18446744073709551616"), .bool(true), .null, .array([]), .object([]),
+        ]
+        func leaves(_ v: JSONValue, _ path: [String]) -> [[String]] {
+            guard case .object(let members) = v else { return [path] }
+            return members.flatMap { leaves($0.value, path + [$0.key]) }
+        }
+        func replacing(_ v: JSONValue, _ path: ArraySlice<String>, with new: JSONValue) -> JSONValue {
+            guard let key = path.first, case .object(let members) = v else { return new }
+            return .object(members.map { $0.key == key ? JSONMember(key, replacing($0.value, path.dropFirst(), with: new)) : $0 })
+        }
+        var loaded = 0, rejected = 0
+        for key in ["bsnn.architecture", "bsnn.activation", "bsnn.training"] {
+            let record = try JSONParser.parse(try XCTUnwrap(file.metadata[key]))
+            for path in leaves(record, []) {
+                for value in hostile {
+                    var f = file
+                    f.metadata[key] = replacing(record, path[...], with: value).serialized()
+                    let sealed = try SafeTensorsFile(bytes: f.serialized(), name: "h")
+                    do {
+                        _ = try Checkpoint.trainer(from: sealed, name: "h", options: .init())
+                        loaded += 1
+                    } catch let e as BSNNError {
+                        guard case .format(let m) = e else {
+                            XCTFail("\(key).\(path.joined(separator: ".")) = \(value.serialized()): \(e)")
+                            continue
+                        }
+                        XCTAssertTrue(m.hasPrefix("h: ") && m.contains(key), m)
+                        rejected += 1
+                    }
+                }
+            }
+        }
+        XCTAssertGreaterThan(rejected, 300)
+        XCTAssertGreaterThan(loaded, 0, "some values are valid (e.g. seed \"-1\" is not, epochs 0 is)")
+    }
 }

@@ -140,7 +140,7 @@ public enum ModelFile {
         let expectedCount = (depth + 2) * (bias ? 2 : 1)
         let layerTensors = file.tensors.filter { $0.name.hasPrefix("layers.") }.count
         guard layerTensors == expectedCount else {
-            throw fail("expected \(expectedCount) layer tensors for depth \(depth)\(bias ? " with biases" : ""), found \(layerTensors)")
+            throw fail("\(architectureKey): depth \(depth)\(bias ? " with biases" : " without biases") needs \(expectedCount) layer tensors, the file has \(layerTensors)")
         }
         var expected = Set<String>()
         for l in 0...(depth + 1) {
@@ -149,21 +149,21 @@ public enum ModelFile {
         }
         for t in file.tensors where !expected.contains(t.name) {
             guard kind == "checkpoint", t.name.hasPrefix("optimizer.") else {
-                throw fail("unexpected tensor \"\(t.name.prefix(80))\" (a model of depth \(depth)\(bias ? " with biases" : " without biases") has layers.0...\(depth + 1) only)")
+                throw fail("unexpected tensor \"\(t.name.prefix(80))\" (\(architectureKey): depth \(depth)\(bias ? " with biases" : " without biases") has layers.0...\(depth + 1) only)")
             }
         }
         var weights: [[Float]] = [], biases: [[Float]] = []
         for l in 0...(depth + 1) {
             let rows = l == depth + 1 ? outputs : width
             let cols = l == 0 ? inputs : width
-            guard let w = file["layers.\(l).weight"] else { throw fail("tensor layers.\(l).weight missing") }
+            guard let w = file["layers.\(l).weight"] else { throw fail("tensor layers.\(l).weight missing (\(architectureKey): depth \(depth))") }
             guard w.shape == [rows, cols] else {
-                throw fail("tensor layers.\(l).weight: expected shape [\(rows), \(cols)], got \(w.shape)")
+                throw fail("tensor layers.\(l).weight: expected shape [\(rows), \(cols)] (from \(architectureKey)), got \(w.shape)")
             }
             weights.append(w.values)
             if bias {
-                guard let b = file["layers.\(l).bias"] else { throw fail("tensor layers.\(l).bias missing") }
-                guard b.shape == [rows] else { throw fail("tensor layers.\(l).bias: expected shape [\(rows)], got \(b.shape)") }
+                guard let b = file["layers.\(l).bias"] else { throw fail("tensor layers.\(l).bias missing (\(architectureKey): bias true)") }
+                guard b.shape == [rows] else { throw fail("tensor layers.\(l).bias: expected shape [\(rows)] (from \(architectureKey)), got \(b.shape)") }
                 biases.append(b.values)
             }
         }
