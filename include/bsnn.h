@@ -376,10 +376,9 @@ typedef enum bsnn_load_flags {
     BSNN_LOAD_UNVERIFIED = 2     /* accept a file without a bsnn checksum (another tool's or bsnn 0.1's) */
 } bsnn_load_flags;
 
-/* Loads a model file (a regular file). `flags`: bsnn_load_flags; without ALLOW_PLUGINS a
- * plugin activation gives PLUGIN, without UNVERIFIED a file lacking the checksum gives
- * FORMAT; other bits: INVALID_ARGUMENT. Every damaged or forged file: FORMAT, naming the
- * key. Errors: IO, FORMAT, PLUGIN. Since 0.1 (UNVERIFIED since 0.2). */
+/* Loads a model file (must be a regular file). `flags`: bsnn_load_flags bits, others give
+ * INVALID_ARGUMENT. Errors: IO, FORMAT (any damaged file, naming the key; no checksum and
+ * no UNVERIFIED), PLUGIN (plugin activation without ALLOW_PLUGINS). Since 0.1. */
 BSNN_API bsnn_status bsnn_model_load(const char *path, int32_t flags, bsnn_model **out);
 
 /* ---------------------------------------------------------------- training */

@@ -111,10 +111,10 @@ final class IDXTests: XCTestCase {
 
     // MARK: Decompression bombs (issue 12 item 6)
 
-    /// 16 MB of zeros behind a header declaring 20,000 samples of 28 × 28 bytes gzip to
-    /// ~16 kB (the report's 254 kB file was the same at 256 MB). With `limit: 10` only the
-    /// header and 10 samples may be inflated (plus at most one 64 KiB chunk), and without
-    /// a limit the whole declared size is read and checked.
+    /// Zeros behind a header declaring 20,000 samples of 28 × 28 bytes: a small gzip file
+    /// (the report's was the same at 256 MB). With `limit: 10` only the header and 10
+    /// samples may be inflated (plus at most one chunk), and without a limit the whole
+    /// declared size is read and checked.
     func testGzipBombIsInflatedOnlyAsFarAsTheHeaderAndLimitNeed() throws {
         let n = 20_000, sample = 28 * 28
         let raw = idx(type: 0x08, dims: [n, 28, 28], payload: [UInt8](repeating: 0, count: n * sample))

@@ -78,8 +78,9 @@ public enum AtomicFile {
     ///   to the target, `fsync`ed and `rename`d over it (then the directory is `fsync`ed),
     ///   so a crash at any point leaves either the complete old file or the complete new
     ///   one. The old file's permission bits are kept (a new file gets 0644); owner and
-    ///   extended attributes are those of the new file. A hard link is a second name for the old inode: after the
-    ///   rename `path` names the new file and the other links keep the old contents.
+    ///   extended attributes are those of the new file. A hard link is a second name of
+    ///   the old inode: after the rename `path` names the new file and the other links
+    ///   keep the old contents.
     /// * a symbolic link (chain): followed; the temporary file is made next to the final
     ///   target and renamed over it, so the link stays a link and its target is updated.
     ///   A dangling link creates its target.
