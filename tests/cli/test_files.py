@@ -1,6 +1,7 @@
 """The CLI's file handling: `--out -` is standard output, outputs through symlinks and
 FIFOs respect what is at the path, non-regular inputs are refused at once, and damaged
 or unverified model files exit 65 (data error) with one line naming the file."""
+import json
 import os
 import struct
 import subprocess
@@ -102,3 +103,20 @@ def test_damaged_or_unverified_models_are_data_errors(model, tmp_path):
     assert p.returncode == 0, p.stderr
     same = run("inspect", model / "m.safetensors").stdout
     assert p.stdout.splitlines()[1:] == same.splitlines()[1:]  # all but the "file" line
+
+
+def test_negative_depth_model_is_a_data_error_not_a_trap(model, tmp_path):
+    """Issue 12 item 1: `architecture.depth = -2` and no tensors made `bsnn inspect` trap
+    (exit 132). Built from the fixture model's metadata, without tensors or checksum."""
+    data = (model / "m.safetensors").read_bytes()
+    n = struct.unpack("<Q", data[:8])[0]
+    meta = json.loads(data[8:8 + n])["__metadata__"]
+    arch = json.loads(meta["bsnn.architecture"])
+    arch["depth"] = -2
+    meta["bsnn.architecture"] = json.dumps(arch)
+    del meta["bsnn.checksum"]
+    header = json.dumps({"__metadata__": meta}).encode()
+    (tmp_path / "depth.safetensors").write_bytes(struct.pack("<Q", len(header)) + header)
+    assert "--unverified" in one_error_line(run("inspect", tmp_path / "depth.safetensors"), 65)
+    line = one_error_line(run("inspect", tmp_path / "depth.safetensors", "--unverified"), 65)
+    assert "depth.safetensors" in line and "bsnn.architecture.depth" in line
