@@ -397,10 +397,16 @@ BSNN_API bsnn_status bsnn_model_evaluate(const bsnn_model *model, const bsnn_dat
                                          bsnn_evaluation *out);
 /* Writes the model (safetensors + metadata) atomically to `path`. Errors: IO. Since 0.1. */
 BSNN_API bsnn_status bsnn_model_save(const bsnn_model *model, const char *path);
-/* Loads a model file. Plugin or foreign activations are re-loaded only when
- * `allow_plugins` is non-zero (else PLUGIN error): loading runs code from the paths the
- * file names. Errors: IO, FORMAT, PLUGIN. Since 0.1. */
-BSNN_API bsnn_status bsnn_model_load(const char *path, int32_t allow_plugins, bsnn_model **out);
+/* Flags of bsnn_model_load / bsnn_checkpoint_load, OR-ed together (0: the safe default). */
+typedef enum bsnn_load_flags {
+    BSNN_LOAD_ALLOW_PLUGINS = 1, /* re-load plugin/foreign activations: runs code from the paths the file names */
+    BSNN_LOAD_UNVERIFIED = 2     /* accept a file without a bsnn checksum (another tool's or bsnn 0.1's) */
+} bsnn_load_flags;
+
+/* Loads a model file (must be a regular file). `flags`: bsnn_load_flags bits, others give
+ * INVALID_ARGUMENT. Errors: IO, FORMAT (any damaged file, naming the key; no checksum and
+ * no UNVERIFIED), PLUGIN (plugin activation without ALLOW_PLUGINS). Since 0.1. */
+BSNN_API bsnn_status bsnn_model_load(const char *path, int32_t flags, bsnn_model **out);
 
 /* ---------------------------------------------------------------- training */
 
@@ -502,8 +508,8 @@ BSNN_API bsnn_status bsnn_trainer_fit_arrays(bsnn_trainer *trainer, const float 
 /* Writes model + optimizer state + position atomically to `path`. Errors: IO. Since 0.1. */
 BSNN_API bsnn_status bsnn_checkpoint_save(const bsnn_trainer *trainer, const char *path);
 /* Resumes from a checkpoint: a new trainer (with its own model; get it with
- * bsnn_trainer_model). `allow_plugins` as in bsnn_model_load. Since 0.1. */
-BSNN_API bsnn_status bsnn_checkpoint_load(const char *path, int32_t allow_plugins, bsnn_trainer **out);
+ * bsnn_trainer_model). `flags` and errors as in bsnn_model_load. Since 0.1. */
+BSNN_API bsnn_status bsnn_checkpoint_load(const char *path, int32_t flags, bsnn_trainer **out);
 
 /* ---------------------------------------------------------------- signal probe */
 

@@ -10,14 +10,23 @@ public func bsnn_model_save(_ model: OpaquePointer?, _ path: UnsafePointer<CChar
     }
 }
 
+/// `bsnn_load_flags` bits to the engine's load options.
+func loadOptions(_ flags: Int32) throws -> ModelFile.LoadOptions {
+    let allowPlugins: Int32 = 1, unverified: Int32 = 2
+    guard flags & ~(allowPlugins | unverified) == 0 else {
+        throw invalid("flags: expected BSNN_LOAD_* bits (1, 2), got \(flags)")
+    }
+    return ModelFile.LoadOptions(allowPlugins: flags & allowPlugins != 0, allowUnverified: flags & unverified != 0)
+}
+
 @_cdecl("bsnn_model_load")
 public func bsnn_model_load(
-    _ path: UnsafePointer<CChar>?, _ allowPlugins: Int32, _ out: UnsafeMutablePointer<OpaquePointer?>?
+    _ path: UnsafePointer<CChar>?, _ flags: Int32, _ out: UnsafeMutablePointer<OpaquePointer?>?
 ) -> Int32 {
     guarded("bsnn_model_load") {
         let o = try outPointer(out)
         let p = try string(path, "path")
-        publish(ModelBox(try ModelFile.load(p, options: ModelFile.LoadOptions(allowPlugins: allowPlugins != 0))), o)
+        publish(ModelBox(try ModelFile.load(p, options: try loadOptions(flags))), o)
     }
 }
 
@@ -31,11 +40,11 @@ public func bsnn_checkpoint_save(_ trainer: OpaquePointer?, _ path: UnsafePointe
 
 @_cdecl("bsnn_checkpoint_load")
 public func bsnn_checkpoint_load(
-    _ path: UnsafePointer<CChar>?, _ allowPlugins: Int32, _ out: UnsafeMutablePointer<OpaquePointer?>?
+    _ path: UnsafePointer<CChar>?, _ flags: Int32, _ out: UnsafeMutablePointer<OpaquePointer?>?
 ) -> Int32 {
     guarded("bsnn_checkpoint_load") {
         let o = try outPointer(out)
         let p = try string(path, "path")
-        publish(TrainerBox(try Checkpoint.load(p, options: ModelFile.LoadOptions(allowPlugins: allowPlugins != 0))), o)
+        publish(TrainerBox(try Checkpoint.load(p, options: try loadOptions(flags))), o)
     }
 }

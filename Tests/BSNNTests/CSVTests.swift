@@ -74,4 +74,36 @@ final class CSVTests: XCTestCase {
         let other = try Dataset(features: [1, 2, 3], labels: [0], featureCount: 3, classCount: 1)
         assertThrowsKind("shape mismatch", try mm.apply(to: other))
     }
+
+    // MARK: Issue 12 item 11
+
+    /// AUTO header mode used to treat a first row with one bad cell as a header and drop
+    /// it silently. Only a row of all non-numeric cells is a header now; any other bad
+    /// cell is reported with its line and column.
+    func testFirstRowWithOneBadCellIsReportedNotDropped() throws {
+        assertThrowsKind(formatKind, try csv("1,2.5,3x\n0,1,2\n"), contains: "line 1, column 3: expected a number, got '3x'")
+        // U+2212 MINUS SIGN instead of '-'.
+        assertThrowsKind(formatKind, try csv("1,\u{2212}2,3\n0,1,2\n"), contains: "line 1, column 2")
+        // Invalid UTF-8 in one cell.
+        assertThrowsKind(formatKind, try CSVReader.read(bytes: Array("1,".utf8) + [0xC3, 0x28] + Array(",3\n0,1,2\n".utf8), name: "d.csv"),
+                         contains: "line 1, column 2")
+        let header = try csv("label,x,y\n1,2,3\n")
+        XCTAssertEqual(header.count, 1)
+        XCTAssertEqual(header.features, [2, 3])
+    }
+
+    /// Swift's Float parser stops at a NUL byte, so `1\0junk` used to read as 1.
+    func testEmbeddedNULIsAnError() throws {
+        let bytes: [UInt8] = Array("0,2\n1,1".utf8) + [0] + Array("junk\n".utf8)
+        assertThrowsKind(formatKind, try CSVReader.read(bytes: bytes, name: "d.csv"), contains: "line 2, column 2")
+        assertThrowsKind(formatKind, try csv("0,1 2\n"), contains: "line 1, column 2")
+    }
+
+    /// Non-finite cells are refused (docs/RELIABILITY.md says so): a NaN feature would
+    /// only fail later, at the first training step.
+    func testNonFiniteCellsAreRejected() throws {
+        for cell in ["nan", "NaN", "inf", "-inf", "infinity", "1e39"] {
+            assertThrowsKind(formatKind, try csv("0,1\n1,\(cell)\n"), contains: "line 2, column 2: expected a finite number")
+        }
+    }
 }

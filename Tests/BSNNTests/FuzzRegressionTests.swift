@@ -51,6 +51,36 @@ final class FuzzRegressionTests: XCTestCase {
         XCTAssertEqual(try Dataset.fromIDX(images: small, labels: one).count, 1)
     }
 
+    /// Issue 12 item 1 (red-team pass): `architecture.depth = -2` and no tensors passed the
+    /// tensor-count check and trapped in a `0...(depth + 1)` range. The input is replayed
+    /// by the safetensors target's body (unverified as it is, and re-sealed with a valid
+    /// checksum), whose invariant now also requires every loader failure to be FORMAT.
+    func testNegativeDepthWithoutTensorsReachesValidation() throws {
+        let bytes = [UInt8](try Data(contentsOf: Self.root.appendingPathComponent("fuzz/regressions/safetensors/negative-depth-no-tensors.safetensors")))
+        XCTAssertTrue(FuzzEntryPoints.safetensors(bytes))
+        let file = try SafeTensorsFile(bytes: bytes, name: "negative-depth")
+        XCTAssertFalse(file.hasVerifiedChecksum)
+        assertThrowsBSNN("bad file format", ["bsnn.checksum", "unverified"]) {
+            _ = try ModelFile.model(from: file, name: "negative-depth", expectedKind: "model", options: .init())
+        }
+        assertThrowsBSNN("bad file format", ["bsnn.architecture.depth", "-2"]) {
+            _ = try ModelFile.model(from: file, name: "negative-depth", expectedKind: "model", options: .init(allowUnverified: true))
+        }
+    }
+
+    /// Issue 12 item 6: the idx body checks that gzip inflation stops at the header plus
+    /// the samples kept; the bomb seeds exercise both the limited and the full read.
+    func testGzipBombSeedsAreBounded() throws {
+        let dir = Self.root.appendingPathComponent("fuzz/corpus/idx")
+        let bomb = [UInt8](try Data(contentsOf: dir.appendingPathComponent("bomb.idx.gz")))
+        let (few, inflated) = try IDXReader.readCounting(bytes: bomb, name: "bomb", limit: 3)
+        XCTAssertEqual(few.dimensions, [3, 32, 32])
+        XCTAssertLessThanOrEqual(inflated, 16 + 3 * 1024 + Gzip.chunkSize)
+        let lie = [UInt8](try Data(contentsOf: dir.appendingPathComponent("bomb-longer-than-declared.idx.gz")))
+        assertThrowsBSNN("bad file format", ["declares"]) { _ = try IDXReader.read(bytes: lie, name: "lie") }
+        XCTAssertEqual(try IDXReader.read(bytes: lie, name: "lie", limit: 5).dimensions, [5, 32, 32])
+    }
+
     /// Found while fixing the above: the size checks of `Dataset.init` multiplied
     /// without overflow checks, so a huge featureCount / targetCount trapped.
     func testDatasetSizeProductsDoNotTrap() {

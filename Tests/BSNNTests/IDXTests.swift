@@ -108,4 +108,58 @@ final class IDXTests: XCTestCase {
         XCTAssertEqual(few.labels, Array(train.labels.prefix(5)))
         assertThrowsKind(ioKind, try FashionMNIST.load(directory: "/nonexistent", split: .test), contains: "t10k-images-idx3-ubyte")
     }
+
+    // MARK: Decompression bombs (issue 12 item 6)
+
+    /// Zeros behind a header declaring 20,000 samples of 28 × 28 bytes: a small gzip file
+    /// (the report's was the same at 256 MB). With `limit: 10` only the header and 10
+    /// samples may be inflated (plus at most one chunk), and without a limit the whole
+    /// declared size is read and checked.
+    func testGzipBombIsInflatedOnlyAsFarAsTheHeaderAndLimitNeed() throws {
+        let n = 20_000, sample = 28 * 28
+        let raw = idx(type: 0x08, dims: [n, 28, 28], payload: [UInt8](repeating: 0, count: n * sample))
+        let gz = gzipCompress(raw)
+        XCTAssertLessThan(gz.count, raw.count / 500, "a bomb: the ratio is what matters")
+        let headerSize = 4 + 4 * 3
+
+        let (few, inflated) = try IDXReader.readCounting(bytes: gz, name: "bomb.gz", limit: 10)
+        XCTAssertEqual(few.dimensions, [10, 28, 28])
+        XCTAssertEqual(few.fileSampleCount, n)
+        XCTAssertEqual(few.values.count, 10 * sample)
+        XCTAssertLessThanOrEqual(inflated, headerSize + 10 * sample + Gzip.chunkSize)
+
+        let (all, inflatedAll) = try IDXReader.readCounting(bytes: gz, name: "bomb.gz", limit: nil)
+        XCTAssertEqual(all.dimensions, [n, 28, 28])
+        XCTAssertEqual(inflatedAll, raw.count)
+
+        // A stream that goes on past the size its header declares (here: 100 samples
+        // declared, 16 MB of data) is refused within one chunk of the declared size.
+        var lying = raw
+        lying[6] = 0
+        lying[7] = 100  // dims[0]: 0x00004e20 (20,000) becomes 100
+        let declared = headerSize + 100 * sample
+        do {
+            _ = try IDXReader.read(bytes: gzipCompress(lying), name: "lie.gz")
+            XCTFail("a stream longer than declared must be refused")
+        } catch let e as BSNNError {
+            guard case .format(let m) = e else { return XCTFail("\(e)") }
+            XCTAssertTrue(m.contains("lie.gz") && m.contains("declares"), m)
+            // The message reports how far decompression went.
+            let soFar = m.split(separator: "(").last.flatMap { Int($0.split(separator: " ")[0]) } ?? Int.max
+            XCTAssertGreaterThan(soFar, declared)
+            XCTAssertLessThanOrEqual(soFar, declared + Gzip.chunkSize)
+        }
+
+        // The limit reaches the reader through the data-set loader too.
+        let dir = try makeTempDirectory()
+        defer { removeTree(dir) }
+        try AtomicFile.write(gz, to: dir + "/images.gz")
+        try AtomicFile.write(gzipCompress(idx(type: 0x08, dims: [n], payload: (0..<n).map { UInt8($0 % 10) })), to: dir + "/labels.gz")
+        let data = try Dataset.fromIDX(imagesPath: dir + "/images.gz", labelsPath: dir + "/labels.gz", limit: 10)
+        XCTAssertEqual(data.count, 10)
+        XCTAssertEqual(data.labels, (0..<10).map { Int32($0) })
+        // Mismatched sample counts are still caught when both are read with a limit.
+        try AtomicFile.write(idx(type: 0x08, dims: [n - 1], payload: [UInt8](repeating: 1, count: n - 1)), to: dir + "/short.idx")
+        assertThrowsKind("shape mismatch", try Dataset.fromIDX(imagesPath: dir + "/images.gz", labelsPath: dir + "/short.idx", limit: 10))
+    }
 }

@@ -136,4 +136,44 @@ final class SafeTensorsTests: XCTestCase {
         try f.append(name: "x", shape: [1], values: [1])
         assertThrowsKind("invalid argument", try f.append(name: "x", shape: [1], values: [2]), contains: "duplicate")
     }
+
+    /// `bsnn.checksum` is a CRC-32 of the canonical content, computed here by hand from its
+    /// documented layout, so other tools can produce and check it.
+    func testChecksumIsTheDocumentedCanonicalCRC() throws {
+        let f = try SafeTensorsFile(tensors: [.init(name: "w", shape: [2], values: [1, 2]), .init(name: "b", shape: [], values: [3])],
+                                    metadata: ["k": "v", "a": "é"])
+        let bytes = f.serialized()
+        func u64(_ v: Int) -> [UInt8] { (0..<8).map { UInt8(truncatingIfNeeded: UInt64(v) >> (8 * UInt64($0))) } }
+        func text(_ s: String) -> [UInt8] { u64(s.utf8.count) + Array(s.utf8) }
+        var canonical = Array("bsnn-canonical-1\n".utf8) + u64(2) + text("a") + text("é") + text("k") + text("v") + u64(2)
+        canonical += text("b") + text("F32") + u64(0) + u64(4) + le([3])
+        canonical += text("w") + text("F32") + u64(1) + u64(2) + u64(8) + le([1, 2])
+        let n = (0..<8).reduce(0) { $0 | Int(bytes[$1]) << (8 * $1) }
+        let stored = try JSONParser.parse(Array(bytes[8..<(8 + n)]))["__metadata__"]?["bsnn.checksum"]?.stringValue
+        XCTAssertEqual(stored, CRC32.hex(CRC32.checksum(canonical)))
+        let reread = try SafeTensorsFile(bytes: bytes)
+        XCTAssertTrue(reread.hasVerifiedChecksum)
+        XCTAssertEqual(reread.metadata, ["k": "v", "a": "é"], "the checksum key is managed, not metadata")
+        // Upper-case hex is a second spelling the writer never produces: refused.
+        let hex = Array((stored ?? "").utf8)
+        XCTAssertTrue(hex.contains(where: { $0 >= UInt8(ascii: "a") }), "this input's checksum has hex letters")
+        let at = try XCTUnwrap((8..<(8 + n - hex.count)).first(where: { Array(bytes[$0..<($0 + hex.count)]) == hex }))
+        var upper = bytes
+        for i in at..<(at + hex.count) where upper[i] >= UInt8(ascii: "a") { upper[i] -= 0x20 }
+        assertThrowsKind(formatKind, try SafeTensorsFile(bytes: upper), contains: "checksum mismatch")
+    }
+
+    /// bsnn 0.1 wrote `bsnn.crc32` over the data buffer only: still verified, but such a
+    /// file does not count as verified (the model loaders then need allowUnverified).
+    func testLegacyDataChecksumIsVerifiedButNotTrusted() throws {
+        let data = le([1, 2])
+        let crc = CRC32.hex(CRC32.checksum(data))
+        let good = handBuilt(#"{"__metadata__":{"bsnn.crc32":"\#(crc)"},"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}"#, data: data)
+        let f = try SafeTensorsFile(bytes: good)
+        XCTAssertFalse(f.hasVerifiedChecksum)
+        XCTAssertEqual(f.metadata, [:])
+        var bad = good
+        bad[bad.count - 1] ^= 0x40
+        assertThrowsKind(formatKind, try SafeTensorsFile(bytes: bad), contains: "bsnn.crc32")
+    }
 }

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Crash safety of saves: a process that saves a model and a checkpoint in a loop is
 # SIGKILLed at random moments (60 times); after every kill both files must still load
-# and verify (CRC32 of the tensor bytes), i.e. the previous good file always survives.
+# and verify (the CRC-32 over header and tensors), i.e. the previous good file always
+# survives. Then one more, uninterrupted save of both must remove every temporary file
+# the killed savers left behind.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
@@ -29,7 +31,16 @@ for i in $(seq 1 "$kills"); do
         failed=$((failed + 1)); echo "FAIL after kill $i"; cat "$work/out"
     fi
 done
-leftovers=$(find "$work" -name '*.tmp*' -o -name '.*safetensors*' | grep -c . || true)
+count_leftovers() { find "$work" -name '*.tmp*' -o -name '.*safetensors*' | grep -c . || true; }
+leftovers=$(count_leftovers)
 echo "killed the saver $kills times mid-save; stale temp files left behind: $leftovers"
+if "$work/saver" "$work/model.safetensors" "$work/ckpt.safetensors" 1 >"$work/out" 2>&1 \
+    && "$work/verify" "$work/model.safetensors" && "$work/verify" "$work/ckpt.safetensors" --checkpoint; then
+    after=$(count_leftovers)
+    echo "after one more complete save: $after temp files"
+    if [ "$after" -eq 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: stale temp files not cleaned up"; fi
+else
+    failed=$((failed + 1)); echo "FAIL: final save"; cat "$work/out"
+fi
 echo "crash-safety: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -2,12 +2,13 @@
  * buffers, zero and mismatched sizes, wrong config sizes, unknown names, freed handles,
  * NaN data and cancellation. Each failure must return the right status and leave a
  * message in bsnn_last_error() that names the argument. Usage: test_api [plugin.so] */
-#define _POSIX_C_SOURCE 200809L
+#define _POSIX_C_SOURCE 200809L /* mkdtemp, mkfifo */
 #include <bsnn.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "expect.h"
@@ -375,6 +376,19 @@ int main(int argc, char **argv) {
     TRUE(memcmp(out, out2, sizeof out) == 0);
     EXPECT(bsnn_model_load("/nonexistent.model", 0, &loaded), BSNN_E_IO, "nonexistent");
     EXPECT(bsnn_model_load(text_path, 0, &loaded), BSNN_E_FORMAT, NULL);
+    {
+        bsnn_model *again = NULL;
+        EXPECT(bsnn_model_load(model_path, 4, &again), BSNN_E_INVALID_ARGUMENT, "flags");
+        OK(bsnn_model_load(model_path, BSNN_LOAD_ALLOW_PLUGINS | BSNN_LOAD_UNVERIFIED, &again));
+        bsnn_model_free(again);
+        /* A FIFO as model path: refused at once (it used to block forever). */
+        char fifo[300];
+        snprintf(fifo, sizeof fifo, "%s/model.fifo", work_dir);
+        TRUE(mkfifo(fifo, 0600) == 0);
+        EXPECT(bsnn_model_load(fifo, 0, &again), BSNN_E_IO, "FIFO");
+        EXPECT(bsnn_checkpoint_load(fifo, 0, &resumed), BSNN_E_IO, "FIFO");
+        remove(fifo);
+    }
     EXPECT(bsnn_model_save(model, "/nonexistent-dir/x.model"), BSNN_E_IO, "nonexistent-dir");
     EXPECT(bsnn_model_save(model, NULL), BSNN_E_INVALID_ARGUMENT, "path");
     OK(bsnn_checkpoint_save(trainer, ckpt_path));

@@ -1,7 +1,9 @@
 /// Options for `CSVReader`.
 public struct CSVOptions: Sendable {
     public enum Header: Sendable {
-        /// A first row with any non-numeric cell is a header.
+        /// The first row is a header when every one of its cells is non-numeric; a row
+        /// with only some non-numeric cells (a typo, a Unicode minus) is data, and its bad
+        /// cell is reported instead of the row being dropped.
         case auto
         case present
         case absent
@@ -45,33 +47,13 @@ public enum CSVReader {
 
     public static func read(bytes: [UInt8], name: String, options: CSVOptions? = nil) throws -> Dataset {
         let options = try options ?? CSVOptions()
-        var start = 0
-        if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { start = 3 }  // UTF-8 BOM
-
         // The split holds every line as a String and every cell as a Substring: check
         // that this fits before building it (a Swift array that cannot grow traps).
         var cellCount = 1
         for b in bytes where b == options.delimiter || b == UInt8(ascii: "\n") { cellCount += 1 }
         try MemoryBudget.checkArray(
             of: Substring.self, count: cellCount + bytes.count / MemoryLayout<Substring>.stride, what: "\(name): cells")
-        // Split into (line number, cells) rows, skipping blank lines.
-        var rows = [(line: Int, cells: [Substring])]()
-        var lineNumber = 0
-        var i = start
-        while i < bytes.count {
-            var j = i
-            while j < bytes.count, bytes[j] != UInt8(ascii: "\n") { j += 1 }
-            lineNumber += 1
-            var end = j
-            if end > i, bytes[end - 1] == UInt8(ascii: "\r") { end -= 1 }
-            let text = String(decoding: bytes[i..<end], as: UTF8.self)
-            if !text.allSatisfy({ $0 == " " || $0 == "\t" }) {
-                let cells = text.split(separator: Character(Unicode.Scalar(options.delimiter)), omittingEmptySubsequences: false)
-                    .map { trimCell($0) }
-                rows.append((lineNumber, cells))
-            }
-            i = j + 1
-        }
+        let rows = splitRows(bytes, delimiter: options.delimiter)
         guard let first = rows.first else {
             throw BSNNError.format("\(name): expected at least one data row, got an empty file")
         }
@@ -87,7 +69,7 @@ public enum CSVReader {
         switch options.header {
         case .present: hasHeader = true
         case .absent: hasHeader = false
-        case .auto: hasHeader = first.cells.contains { parseNumber($0) == nil }
+        case .auto: hasHeader = first.cells.allSatisfy { parseNumber($0) == nil }
         }
         let dataRows = hasHeader ? rows.dropFirst() : rows[...]
         guard !dataRows.isEmpty else {
@@ -144,6 +126,30 @@ public enum CSVReader {
         }
     }
 
+    /// (line number, trimmed cells) of every non-blank line, after a UTF-8 BOM.
+    static func splitRows(_ bytes: [UInt8], delimiter: UInt8) -> [(line: Int, cells: [Substring])] {
+        var start = 0
+        if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { start = 3 }  // UTF-8 BOM
+        var rows = [(line: Int, cells: [Substring])]()
+        var lineNumber = 0
+        var i = start
+        while i < bytes.count {
+            var j = i
+            while j < bytes.count, bytes[j] != UInt8(ascii: "\n") { j += 1 }
+            lineNumber += 1
+            var end = j
+            if end > i, bytes[end - 1] == UInt8(ascii: "\r") { end -= 1 }
+            let text = String(decoding: bytes[i..<end], as: UTF8.self)
+            if !text.allSatisfy({ $0 == " " || $0 == "\t" }) {
+                let cells = text.split(separator: Character(Unicode.Scalar(delimiter)), omittingEmptySubsequences: false)
+                    .map { trimCell($0) }
+                rows.append((lineNumber, cells))
+            }
+            i = j + 1
+        }
+        return rows
+    }
+
     static func trimCell(_ s: Substring) -> Substring {
         var t = s.drop(while: { $0 == " " || $0 == "\t" })
         while let last = t.last, last == " " || last == "\t" { t = t.dropLast() }
@@ -151,10 +157,12 @@ public enum CSVReader {
         return t
     }
 
-    /// Swift's parser accepts "nan", "inf" and hex floats; they are accepted here too and
-    /// non-finite values are rejected by the caller with a clearer message.
+    /// Swift's parser accepts "nan", "inf" and hex floats; they parse here too and
+    /// non-finite values are rejected by the caller with a clearer message. Only
+    /// printable ASCII is a candidate: the parser stops at a NUL byte (so `1\0junk` read
+    /// as 1) and no number contains anything else.
     static func parseNumber(_ s: Substring) -> Float? {
-        guard !s.isEmpty else { return nil }
+        guard !s.isEmpty, s.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else { return nil }
         return Float(s)
     }
 }

@@ -37,14 +37,16 @@ public enum FashionMNIST {
     ) throws -> Dataset {
         let images = try locate("\(split.filePrefix)-images-idx3-ubyte", in: directory)
         let labels = try locate("\(split.filePrefix)-labels-idx1-ubyte", in: directory)
-        let imageArray = try IDXReader.read(path: images)
+        if let limit = limit, limit < 0 { throw BSNNError.invalidArgument("limit: expected ≥ 0, got \(limit)") }
+        // The limit reaches the reader: the .gz files are decompressed only that far.
+        let imageArray = try IDXReader.read(path: images, limit: limit)
         guard imageArray.elementType == .uint8, imageArray.dimensions.count == 3,
             imageArray.dimensions[1] == imageSide, imageArray.dimensions[2] == imageSide
         else {
             throw BSNNError.format("\(images): expected N × 28 × 28 unsigned bytes, got \(imageArray.dimensions) of \(imageArray.elementType)")
         }
         return try Dataset.fromIDX(
-            images: imageArray, imagesName: images, labels: IDXReader.read(path: labels), labelsName: labels,
+            images: imageArray, imagesName: images, labels: IDXReader.read(path: labels, limit: limit), labelsName: labels,
             classCount: classCount, limit: limit, scaling: scaling)
     }
 }

@@ -8,9 +8,11 @@ extension Dataset {
         imagesPath: String, labelsPath: String, classCount: Int? = nil, limit: Int? = nil,
         scaling: FeatureScaling = .unitInterval
     ) throws -> Dataset {
-        try fromIDX(
-            images: IDXReader.read(path: imagesPath), imagesName: imagesPath,
-            labels: IDXReader.read(path: labelsPath), labelsName: labelsPath,
+        // The limit reaches the reader, so a gzip file is only decompressed that far.
+        if let limit = limit, limit < 0 { throw BSNNError.invalidArgument("limit: expected ≥ 0, got \(limit)") }
+        return try fromIDX(
+            images: IDXReader.read(path: imagesPath, limit: limit), imagesName: imagesPath,
+            labels: IDXReader.read(path: labelsPath, limit: limit), labelsName: labelsPath,
             classCount: classCount, limit: limit, scaling: scaling)
     }
 
@@ -27,10 +29,12 @@ extension Dataset {
         guard labels.elementType != .float32, labels.elementType != .float64 else {
             throw BSNNError.format("\(labelsName): expected integer labels, got \(labels.elementType) elements")
         }
-        let n = images.dimensions[0]
-        guard labels.dimensions[0] == n else {
-            throw BSNNError.shapeMismatch("\(labelsName): expected \(n) labels (one per image in \(imagesName)), got \(labels.dimensions[0])")
+        guard labels.fileSampleCount == images.fileSampleCount else {
+            throw BSNNError.shapeMismatch(
+                "\(labelsName): expected \(images.fileSampleCount) labels (one per image in \(imagesName)), got \(labels.fileSampleCount)")
         }
+        // Fewer than the file's samples when the arrays were read with a limit.
+        let n = min(images.dimensions[0], labels.dimensions[0])
         if let limit = limit, limit < 0 {
             throw BSNNError.invalidArgument("limit: expected ≥ 0, got \(limit)")
         }
@@ -47,7 +51,7 @@ extension Dataset {
         // [0, 2, 2839478272, 50331648] is a 20-byte file whose feature count would make
         // the scaler allocate an exabyte. An empty data set is useless anyway.
         guard keep > 0 else {
-            throw n == 0
+            throw images.fileSampleCount == 0
                 ? BSNNError.format("\(imagesName): expected at least one sample, got dimensions \(images.dimensions)")
                 : BSNNError.invalidArgument("limit: expected > 0 (the number of samples to keep), got 0")
         }
@@ -68,7 +72,7 @@ extension Dataset {
         if let bad = ints.firstIndex(where: { Int($0) >= classes }) {
             throw BSNNError.format("\(labelsName): label \(bad): expected a class in 0..<\(classes), got \(ints[bad])")
         }
-        let features = keep == n ? images.values : Array(images.values.prefix(keep * featureCount))
+        let features = keep * featureCount == images.values.count ? images.values : Array(images.values.prefix(keep * featureCount))
         var data = try Dataset(features: features, labels: ints, featureCount: featureCount, classCount: max(classes, 1))
         switch scaling {
         case .none:

@@ -20,11 +20,20 @@ public enum IDXElementType: UInt8, Sendable {
 }
 
 /// An IDX array converted to Float (exact for all types except int32 beyond 2^24 and
-/// float64, which are rounded).
+/// float64, which are rounded). With a sample limit, `dimensions[0]` is the number of
+/// samples read and `fileSampleCount` the number the file declares.
 public struct IDXArray: Sendable, Equatable {
     public let dimensions: [Int]
     public let elementType: IDXElementType
     public let values: [Float]
+    public let fileSampleCount: Int
+
+    init(dimensions: [Int], elementType: IDXElementType, values: [Float], fileSampleCount: Int? = nil) {
+        self.dimensions = dimensions
+        self.elementType = elementType
+        self.values = values
+        self.fileSampleCount = fileSampleCount ?? dimensions.first ?? 0
+    }
 }
 
 /// Reader for IDX files (the MNIST / Fashion-MNIST format), plain or gzip-compressed.
@@ -33,56 +42,121 @@ public enum IDXReader {
     /// count byte from producing absurd messages.
     public static let maxDimensions = 16
 
-    public static func read(path: String) throws -> IDXArray {
-        try read(bytes: AtomicFile.read(path), name: path)
+    /// `limit` reads only the first samples (along the first dimension). A gzip file is
+    /// then decompressed only that far, so damage after them goes unnoticed; without a
+    /// limit the whole file is checked.
+    public static func read(path: String, limit: Int? = nil) throws -> IDXArray {
+        try read(bytes: AtomicFile.read(path), name: path, limit: limit)
     }
 
     /// Parses an IDX file held in memory; gzip data (magic 1f 8b) is decompressed first.
-    public static func read(bytes input: [UInt8], name: String) throws -> IDXArray {
-        let bytes: [UInt8]
-        if input.count >= 2 && input[0] == 0x1F && input[1] == 0x8B {
-            bytes = try Gzip.decompress(input, name: name)
-        } else {
-            bytes = input
-        }
+    public static func read(bytes input: [UInt8], name: String, limit: Int? = nil) throws -> IDXArray {
+        try readCounting(bytes: input, name: name, limit: limit).array
+    }
+
+    /// The layout an IDX header declares.
+    struct Header {
+        let type: IDXElementType
+        let dimensions: [Int]
+        let size: Int
+        /// Bytes per sample (the product of all dimensions but the first, times the element size).
+        let sampleBytes: Int
+        /// Header plus all data.
+        let totalBytes: Int
+    }
+
+    /// Parses the header from the first bytes; nil while `bytes` is too short to tell.
+    static func header(_ bytes: ArraySlice<UInt8>, name: String, complete: Bool) throws -> Header? {
+        let b = bytes.startIndex
         guard bytes.count >= 4 else {
+            if !complete { return nil }
             throw BSNNError.format("\(name): truncated IDX header: expected at least 4 bytes, got \(bytes.count)")
         }
-        guard bytes[0] == 0, bytes[1] == 0 else {
-            throw BSNNError.format("\(name): not an IDX file: expected magic bytes 00 00, got \(hex(bytes[0])) \(hex(bytes[1]))")
+        guard bytes[b] == 0, bytes[b + 1] == 0 else {
+            throw BSNNError.format("\(name): not an IDX file: expected magic bytes 00 00, got \(hex(bytes[b])) \(hex(bytes[b + 1]))")
         }
-        guard let type = IDXElementType(rawValue: bytes[2]) else {
-            throw BSNNError.format("\(name): unknown IDX element type 0x\(hex(bytes[2])) (expected 08, 09, 0b, 0c, 0d or 0e)")
+        guard let type = IDXElementType(rawValue: bytes[b + 2]) else {
+            throw BSNNError.format("\(name): unknown IDX element type 0x\(hex(bytes[b + 2])) (expected 08, 09, 0b, 0c, 0d or 0e)")
         }
-        let rank = Int(bytes[3])
+        let rank = Int(bytes[b + 3])
         guard rank >= 1, rank <= maxDimensions else {
             throw BSNNError.format("\(name): IDX dimension count: expected 1...\(maxDimensions), got \(rank)")
         }
         let headerSize = 4 + 4 * rank
         guard bytes.count >= headerSize else {
+            if !complete { return nil }
             throw BSNNError.format("\(name): truncated IDX header: \(rank) dimensions need \(headerSize) bytes, got \(bytes.count)")
         }
         var dims = [Int]()
         var count = 1
         for i in 0..<rank {
-            let o = 4 + 4 * i
+            let o = b + 4 + 4 * i
             let d = Int(UInt32(bytes[o]) << 24 | UInt32(bytes[o + 1]) << 16 | UInt32(bytes[o + 2]) << 8 | UInt32(bytes[o + 3]))
             dims.append(d)
             let (p, overflow) = count.multipliedReportingOverflow(by: d)
             guard !overflow else { throw BSNNError.format("\(name): IDX dimensions \(dims) overflow the element count") }
             count = p
         }
+        var sampleElements = 1
+        for d in dims.dropFirst() {
+            let (p, overflow) = sampleElements.multipliedReportingOverflow(by: d)
+            guard !overflow else { throw BSNNError.format("\(name): IDX dimensions \(dims) overflow the element count") }
+            sampleElements = p
+        }
         let (dataSize, o1) = count.multipliedReportingOverflow(by: type.byteSize)
         let (expected, o2) = dataSize.addingReportingOverflow(headerSize)
-        guard !o1, !o2 else { throw BSNNError.format("\(name): IDX dimensions \(dims) overflow the byte count") }
-        if bytes.count < expected {
-            throw BSNNError.format(
-                "\(name): truncated IDX file: dimensions \(dims) of \(type.byteSize)-byte elements need \(expected) bytes, got \(bytes.count)")
+        let (sampleBytes, o3) = sampleElements.multipliedReportingOverflow(by: type.byteSize)
+        guard !o1, !o2, !o3 else { throw BSNNError.format("\(name): IDX dimensions \(dims) overflow the byte count") }
+        return Header(type: type, dimensions: dims, size: headerSize, sampleBytes: sampleBytes, totalBytes: expected)
+    }
+
+    /// `read`, also reporting how many bytes gzip decompression produced (the tests
+    /// check that a decompression bomb is not inflated beyond what is needed).
+    static func readCounting(bytes input: [UInt8], name: String, limit: Int?) throws -> (array: IDXArray, inflated: Int) {
+        if let l = limit, l < 0 { throw BSNNError.invalidArgument("limit: expected ≥ 0, got \(l)") }
+        /// Bytes needed for the header plus the samples kept.
+        func needed(_ h: Header) -> Int {
+            let n = h.dimensions[0]
+            let keep = min(limit ?? n, n)
+            return h.size + keep * h.sampleBytes  // ≤ totalBytes, which did not overflow
         }
-        if bytes.count > expected {
-            throw BSNNError.format(
-                "\(name): IDX file has \(bytes.count - expected) trailing bytes: dimensions \(dims) need \(expected) bytes, got \(bytes.count)")
+        let bytes: [UInt8]
+        let inflated: Int
+        let gzip = input.count >= 2 && input[0] == 0x1F && input[1] == 0x8B
+        if gzip {
+            // The header, read from the first decompressed bytes, says how much output a
+            // genuine file has; decompression stops there (or one chunk later, when a
+            // stream longer than declared is detected) whatever the stream holds.
+            var declared: Header?
+            (bytes, inflated) = try Gzip.decompress(input, name: name) { out in
+                if declared == nil { declared = try header(out[...], name: name, complete: false) }
+                guard let h = declared else { return nil }
+                let n = needed(h)
+                return n < h.totalBytes ? .stopAt(n) : .exactly(h.totalBytes)
+            }
+        } else {
+            bytes = input
+            inflated = 0
         }
+        guard let h = try header(bytes[...], name: name, complete: true) else {
+            throw BSNNError.format("\(name): truncated IDX header")
+        }
+        let partial = gzip && needed(h) < h.totalBytes
+        if bytes.count < (partial ? needed(h) : h.totalBytes) {
+            throw BSNNError.format(
+                "\(name): truncated IDX file: dimensions \(h.dimensions) of \(h.type.byteSize)-byte elements need \(h.totalBytes) bytes, got \(bytes.count)")
+        }
+        if !partial && bytes.count > h.totalBytes {
+            throw BSNNError.format(
+                "\(name): IDX file has \(bytes.count - h.totalBytes) trailing bytes: dimensions \(h.dimensions) need \(h.totalBytes) bytes, got \(bytes.count)")
+        }
+        let keep = min(limit ?? h.dimensions[0], h.dimensions[0])
+        var dims = h.dimensions
+        dims[0] = keep
+        let type = h.type
+        let headerSize = h.size
+        let dataSize = keep * h.sampleBytes
+        let count = dataSize / type.byteSize
         var values = try MemoryBudget.array(repeating: Float(0), count: count, what: "\(name): IDX values \(dims)")
         bytes.withUnsafeBufferPointer { b in
             values.withUnsafeMutableBufferPointer { v in
@@ -103,7 +177,7 @@ public enum IDXReader {
                 }
             }
         }
-        return IDXArray(dimensions: dims, elementType: type, values: values)
+        return (IDXArray(dimensions: dims, elementType: type, values: values, fileSampleCount: h.dimensions[0]), inflated)
     }
 
     private static func hex(_ b: UInt8) -> String {
@@ -116,20 +190,37 @@ enum Gzip {
     /// Deflate cannot expand data by more than ~1032:1, so a larger output means a
     /// malformed stream; the cap keeps a hostile file from exhausting memory.
     static let maxRatio = 1032
+    static let chunkSize = 1 << 16
 
-    static func decompress(_ input: [UInt8], name: String, limit: Int? = nil) throws -> [UInt8] {
+    /// What the caller knows about the output size once it has seen its first bytes.
+    enum Bound {
+        /// Stop decompressing once this many bytes are out (the rest is not needed).
+        case stopAt(Int)
+        /// The stream must produce exactly this many bytes: more is an error as soon as
+        /// it appears, so a bomb is never inflated past the size its header declared.
+        case exactly(Int)
+    }
+
+    /// Decompresses `input`; `bound` is asked after every chunk until it returns a value.
+    /// Returns the output (at most the bound) and the bytes inflated (at most the bound
+    /// plus one chunk).
+    static func decompress(
+        _ input: [UInt8], name: String, limit: Int? = nil, bound: (([UInt8]) throws -> Bound?)? = nil
+    ) throws -> (bytes: [UInt8], inflated: Int) {
         guard input.count <= Int(UInt32.max) else {
             throw BSNNError.format("\(name): gzip input of \(input.count) bytes is larger than zlib's 4 GiB limit per call")
         }
         let (ratioCap, overflow) = input.count.multipliedReportingOverflow(by: maxRatio)
-        let cap = min(limit ?? Int.max, overflow ? Int.max : ratioCap + (1 << 16))
+        let cap = min(limit ?? Int.max, overflow ? Int.max : ratioCap + chunkSize)
         var strm = z_stream()
         guard inflateInit2_(&strm, 15 + 32, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
             throw BSNNError.outOfMemory("\(name): zlib could not initialise a decompressor")
         }
         defer { inflateEnd(&strm) }
         var out = [UInt8]()
-        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        var inflated = 0
+        var known: Bound?
+        var chunk = [UInt8](repeating: 0, count: chunkSize)
         try input.withUnsafeBufferPointer { inBuf in
             guard let base = inBuf.baseAddress else { return }
             // zlib's next_in is not declared const, but inflate only reads from it.
@@ -142,10 +233,32 @@ enum Gzip {
                     return inflate(&strm, Z_NO_FLUSH)
                 }
                 let produced = chunk.count - Int(strm.avail_out)
+                inflated += produced
                 guard out.count + produced <= cap else {
                     throw BSNNError.format("\(name): gzip data expands beyond the limit of \(cap) bytes")
                 }
                 out.append(contentsOf: chunk[0..<produced])
+                if known == nil, let ask = bound {
+                    known = try ask(out)
+                    // The output's final size is known now: reserve it through the checked
+                    // path, so a large declared size is OUT_OF_MEMORY, not a trap mid-append.
+                    switch known {
+                    case .stopAt(let n)?, .exactly(let n)?:
+                        try MemoryBudget.checkArray(of: UInt8.self, count: min(n, cap), what: "\(name): decompressed IDX data")
+                        out.reserveCapacity(min(n, cap))
+                    case nil: break
+                    }
+                }
+                switch known {
+                case .stopAt(let n)? where out.count >= n:
+                    out.removeSubrange(n...)
+                    return
+                case .exactly(let n)? where out.count > n:
+                    throw BSNNError.format(
+                        "\(name): gzip data expands beyond the \(n) bytes its IDX header declares (\(out.count) bytes so far); the file is corrupt or a decompression bomb")
+                default:
+                    break
+                }
                 switch rc {
                 case Z_OK:
                     continue
@@ -171,6 +284,6 @@ enum Gzip {
                 }
             }
         }
-        return out
+        return (out, inflated)
     }
 }

@@ -52,44 +52,50 @@ public struct ActivationRecord: Sendable, Equatable {
         return .object(members)
     }
 
-    init(json: JSONValue, file: String) throws {
-        func fail(_ what: String) -> BSNNError { .format("\(file): activation metadata: \(what)") }
-        guard let n = json["name"]?.stringValue, !n.isEmpty else { throw fail("missing \"name\"") }
+    static let fields = ["name", "parameters", "source", "scale", "shift"]
+    static let optionalFields = ["gpn_root", "gpn_moments"]
+
+    /// Decodes the record stored under metadata `key`; every failure is `.format` naming
+    /// the file and the key path (unknown members included).
+    init(text: String, file: String, key: String) throws {
+        let r = try MetadataRecord(text: text, file: file, key: key, required: Self.fields, optional: Self.optionalFields)
+        let n = try r.string("name")
+        guard !n.isEmpty else { throw r.fail("name", "expected a non-empty string") }
         name = n
-        guard let ps = json["parameters"]?.objectValue else { throw fail("missing \"parameters\" object") }
+        guard let ps = try r.raw("parameters").objectValue else { throw r.fail("parameters", "expected an object of numbers") }
         parameters = try ps.map { m in
-            guard let v = m.value.numberValue, v.isFinite else { throw fail("parameter \"\(m.key)\" is not a finite number") }
+            guard let v = m.value.numberValue, v.isFinite else { throw r.fail("parameters.\(m.key)", "expected a finite number") }
             return ActivationParameter(name: m.key, value: v)
         }
-        guard let src = json["source"], let kind = src["kind"]?.stringValue else { throw fail("missing \"source.kind\"") }
-        switch kind {
-        case "builtin": source = .builtin
-        case "closure": source = .closure
+        let srcKind = try r.record("source", required: ["kind"], optional: ["path", "plugin", "library", "symbol", "signature"])
+        switch try srcKind.string("kind") {
+        case "builtin":
+            _ = try r.record("source", required: ["kind"])
+            source = .builtin
         case "plugin":
-            guard let p = src["path"]?.stringValue, let pl = src["plugin"]?.stringValue else {
-                throw fail("plugin source needs \"path\" and \"plugin\"")
-            }
-            source = .plugin(path: p, plugin: pl)
+            let src = try r.record("source", required: ["kind", "path", "plugin"])
+            source = .plugin(path: try src.string("path"), plugin: try src.string("plugin"))
         case "foreign":
-            guard let l = src["library"]?.stringValue, let s = src["symbol"]?.stringValue,
-                let g = src["signature"]?.stringValue
-            else { throw fail("foreign source needs \"library\", \"symbol\" and \"signature\"") }
-            source = .foreign(library: l, symbol: s, signature: g)
-        default: throw fail("unknown source kind \"\(kind)\"")
+            let src = try r.record("source", required: ["kind", "library", "symbol", "signature"])
+            source = .foreign(library: try src.string("library"), symbol: try src.string("symbol"), signature: try src.string("signature"))
+        case let other:
+            // "closure" included: bsnn refuses to save closures, so no genuine file has one.
+            throw srcKind.fail("kind", "expected builtin, plugin or foreign, got \"\(other.prefix(40))\"")
         }
-        guard let sc = json["scale"]?.stringValue.flatMap(Double.init), sc.isFinite,
-            let sh = json["shift"]?.stringValue.flatMap(Double.init), sh.isFinite
-        else { throw fail("\"scale\"/\"shift\" must be finite numbers written as strings") }
-        scale = sc
-        shift = sh
-        gpnRoot = json["gpn_root"]?.stringValue
-        if let r = gpnRoot, GPNRoot(rawValue: r) == nil { throw fail("unknown gpn_root \"\(r)\"") }
-        if let m = json["gpn_moments"] {
-            guard let a = m["mean"]?.stringValue.flatMap(Double.init),
-                let b = m["mean_square"]?.stringValue.flatMap(Double.init),
-                let c = m["derivative_mean_square"]?.stringValue.flatMap(Double.init)
-            else { throw fail("gpn_moments must hold mean, mean_square, derivative_mean_square") }
-            moments = GaussianMoments(mean: a, meanSquare: b, derivativeMeanSquare: c)
+        scale = try r.double("scale")
+        shift = try r.double("shift")
+        if r.has("gpn_root") {
+            let root = try r.string("gpn_root")
+            guard GPNRoot(rawValue: root) != nil else { throw r.fail("gpn_root", "unknown root \"\(root.prefix(40))\"") }
+            gpnRoot = root
+        } else {
+            gpnRoot = nil
+        }
+        if r.has("gpn_moments") {
+            let m = try r.record("gpn_moments", required: ["mean", "mean_square", "derivative_mean_square"])
+            moments = GaussianMoments(
+                mean: try m.double("mean"), meanSquare: try m.double("mean_square"),
+                derivativeMeanSquare: try m.double("derivative_mean_square"))
         } else {
             moments = nil
         }
@@ -100,6 +106,26 @@ public struct ActivationRecord: Sendable, Equatable {
     /// activations the constants are recomputed and must match the stored ones, so a
     /// plugin that changed since training is caught instead of silently mis-normalizing.
     public func resolve(allowPlugins: Bool) throws -> LayerActivation {
+        try resolve(allowPlugins: allowPlugins, file: nil, key: "")
+    }
+
+    /// For a record read from `file`, a builtin that does not exist or whose parameters
+    /// are out of range, or GPN constants that do not match the function, can only be a
+    /// damaged or forged file: they are reported as `.format`. Plugin and foreign
+    /// functions keep `.plugin`, since their library may legitimately have changed.
+    func resolve(allowPlugins: Bool, file: String?, key: String) throws -> LayerActivation {
+        do {
+            return try resolveUnchecked(allowPlugins: allowPlugins)
+        } catch let e as BSNNError {
+            guard let file = file, case .builtin = source else { throw e }
+            switch e {
+            case .format, .outOfMemory: throw e
+            default: throw BSNNError.format("\(file): \(key) (\"\(name)\"): \(e.message)")
+            }
+        }
+    }
+
+    private func resolveUnchecked(allowPlugins: Bool) throws -> LayerActivation {
         let values = Dictionary(parameters.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })
         let base: Activation
         switch source {

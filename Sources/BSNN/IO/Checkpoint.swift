@@ -5,8 +5,19 @@
 /// file in the same directory, fsync, rename); resuming continues bit-identically.
 public enum Checkpoint {
     static let trainingKey = "bsnn.training"
+    /// A checkpoint's `bsnn.*` metadata keys: a model file's plus the training record.
+    static let checkpointKeys = ModelFile.modelKeys + [(trainingKey, true)]
+    static let trainingFields = [
+        "epoch", "step_in_epoch", "global_step", "rng_state", "epochs", "batch_size", "loss", "seed", "shuffle",
+        "update_mode", "optimizer",
+    ]
+    static let optimizerFields = ["kind", "learning_rate", "momentum", "beta1", "beta2", "epsilon", "weight_decay", "schedule"]
 
     public static func save(_ trainer: Trainer, to path: String) throws {
+        try AtomicFile.write(try serialize(trainer).serialized(), to: path)
+    }
+
+    static func serialize(_ trainer: Trainer) throws -> SafeTensorsFile {
         var file = try ModelFile.serialize(trainer.model, kind: "checkpoint")
         let c = trainer.configuration
         let o = c.optimizer
@@ -50,7 +61,7 @@ public enum Checkpoint {
                 try file.append(name: "optimizer.layers.\(l).bias.\(k)", shape: [layer.outputs], values: try st.checkedArray(what: "optimizer state of layer \(l)"))
             }
         }
-        try AtomicFile.write(file.serialized(), to: path)
+        return file
     }
 
     /// Restores model, optimizer state and trainer position. `epochs` may be raised to
@@ -62,69 +73,99 @@ public enum Checkpoint {
     /// The parsing half of `load`, separate so that the fuzzer can feed it bytes.
     static func trainer(from file: SafeTensorsFile, name path: String, options: ModelFile.LoadOptions) throws -> Trainer {
         let model = try ModelFile.model(from: file, name: path, expectedKind: "checkpoint", options: options)
-        func fail(_ what: String) -> BSNNError { .format("\(path): training state: \(what)") }
-        guard let text = file.metadata[trainingKey] else { throw fail("metadata \"\(trainingKey)\" missing") }
-        let t = try JSONParser.parse(text, name: "\(path): training state")
-        func int(_ k: String) throws -> Int {
-            guard let v = t[k]?.intValue, v >= 0 else { throw fail("\"\(k)\" missing or not a non-negative integer") }
-            return v
-        }
-        func dbl(_ j: JSONValue?, _ k: String) throws -> Double {
-            guard let v = j?[k]?.stringValue.flatMap(Double.init) else { throw fail("\"\(k)\" missing or not a number string") }
-            return v
-        }
-        guard let o = t["optimizer"], let kindName = o["kind"]?.stringValue else { throw fail("optimizer missing") }
+        func fail(_ what: String) -> BSNNError { .format("\(path): \(trainingKey): \(what)") }
+        let t = try MetadataRecord(text: file.metadata[trainingKey] ?? "", file: path, key: trainingKey, required: trainingFields)
+        let o = try t.record("optimizer", required: optimizerFields)
+        let s = try o.record("schedule", required: ["kind"], optional: ["every", "factor", "total_steps", "minimum_factor"])
+        let counter = 0...Int(Int32.max) * 1024
         let schedule: LearningRateSchedule
-        switch o["schedule"]?["kind"]?.stringValue {
-        case "constant"?: schedule = .constant
-        case "step"?:
-            guard let every = o["schedule"]?["every"]?.intValue else { throw fail("step schedule needs \"every\"") }
-            schedule = .step(every: every, factor: try dbl(o["schedule"], "factor"))
-        case "cosine"?:
-            guard let total = o["schedule"]?["total_steps"]?.intValue else { throw fail("cosine schedule needs \"total_steps\"") }
-            schedule = .cosine(totalSteps: total, minimumFactor: try dbl(o["schedule"], "minimum_factor"))
-        default: throw fail("unknown learning-rate schedule")
+        switch try s.string("kind") {
+        case "constant":
+            _ = try o.record("schedule", required: ["kind"])
+            schedule = .constant
+        case "step":
+            let r = try o.record("schedule", required: ["kind", "every", "factor"])
+            schedule = .step(every: try r.int("every", in: counter), factor: try r.double("factor"))
+        case "cosine":
+            let r = try o.record("schedule", required: ["kind", "total_steps", "minimum_factor"])
+            schedule = .cosine(totalSteps: try r.int("total_steps", in: counter), minimumFactor: try r.double("minimum_factor"))
+        case let other:
+            throw s.fail("kind", "expected constant, step or cosine, got \"\(other.prefix(40))\"")
         }
         let optimizer = OptimizerConfiguration(
-            kind: try OptimizerKind.named(kindName), learningRate: try dbl(o, "learning_rate"),
-            momentum: try dbl(o, "momentum"), beta1: try dbl(o, "beta1"), beta2: try dbl(o, "beta2"),
-            epsilon: try dbl(o, "epsilon"), weightDecay: try dbl(o, "weight_decay"), schedule: schedule)
-        guard let seed = t["seed"]?.stringValue.flatMap(UInt64.init) else { throw fail("\"seed\" missing") }
-        guard case .bool(let shuffle)? = t["shuffle"] else { throw fail("\"shuffle\" missing") }
-        guard let mode = t["update_mode"]?.stringValue.flatMap(UpdateMode.init(rawValue:)) else { throw fail("\"update_mode\" missing or unknown") }
+            kind: try o.validated("kind") { try OptimizerKind.named(try o.string("kind")) },
+            learningRate: try o.double("learning_rate"), momentum: try o.double("momentum"),
+            beta1: try o.double("beta1"), beta2: try o.double("beta2"), epsilon: try o.double("epsilon"),
+            weightDecay: try o.double("weight_decay"), schedule: schedule)
+        try o.validated("") { try optimizer.validate() }
         let config = TrainingConfiguration(
-            epochs: try int("epochs"), batchSize: try int("batch_size"),
-            loss: try LossFunction.named(t["loss"]?.stringValue ?? ""), optimizer: optimizer, seed: seed,
-            shuffle: shuffle, updateMode: mode)
-        let trainer = try Trainer(model: model, configuration: config)
-        guard let words = t["rng_state"]?.arrayValue?.compactMap({ $0.stringValue.flatMap(UInt64.init) }), words.count == 4 else {
-            throw fail("\"rng_state\" must be 4 unsigned integers written as strings")
+            epochs: try t.int("epochs", in: counter), batchSize: try t.int("batch_size", in: counter),
+            loss: try t.validated("loss") { try LossFunction.named(try t.string("loss")) }, optimizer: optimizer,
+            seed: try t.uint64("seed"), shuffle: try t.bool("shuffle"),
+            updateMode: try t.validated("update_mode") { try UpdateMode.named(try t.string("update_mode")) })
+        try t.validated("") { try config.validate() }
+        guard let words = try t.raw("rng_state").arrayValue, words.count == 4 else {
+            throw t.fail("rng_state", "expected an array of 4 unsigned integers written as strings")
         }
-        trainer.epochStartRNG = try RandomGenerator(state: (words[0], words[1], words[2], words[3]))
-        trainer.epoch = try int("epoch")
-        trainer.stepInEpoch = try int("step_in_epoch")
-        trainer.globalStep = try int("global_step")
+        var state = [UInt64]()
+        for w in words {
+            guard let u = w.stringValue.flatMap(MetadataRecord.decimalUInt64) else {
+                throw t.fail("rng_state", "expected an array of 4 unsigned integers written as strings, got \(w.serialized().prefix(40))")
+            }
+            state.append(u)
+        }
+        let rng = try t.validated("rng_state") { try RandomGenerator(state: (state[0], state[1], state[2], state[3])) }
+        let epoch = try t.int("epoch", in: counter), stepInEpoch = try t.int("step_in_epoch", in: counter)
+        let globalStep = try t.int("global_step", in: counter)
+
+        // The optimizer tensors: for every layer either all slots or (before the first
+        // step, or for a stateless optimizer) none, and nothing else.
         let slots = optimizer.kind.stateSlots
+        var expected = Set<String>()
+        for (l, layer) in model.layers.enumerated() {
+            for k in 0..<slots {
+                expected.insert("optimizer.layers.\(l).weight.\(k)")
+                if layer.bias != nil { expected.insert("optimizer.layers.\(l).bias.\(k)") }
+            }
+        }
+        for tensor in file.tensors where tensor.name.hasPrefix("optimizer.") && !expected.contains(tensor.name) {
+            throw fail("unexpected tensor \"\(tensor.name.prefix(80))\" (a \(optimizer.kind.rawValue) optimizer keeps \(slots) state tensor(s) per parameter)")
+        }
+        var weightStates = [[FloatBuffer]](), biasStates = [[FloatBuffer]]()
         for (l, layer) in model.layers.enumerated() {
             let hasState = file["optimizer.layers.\(l).weight.0"] != nil
-            guard hasState || trainer.globalStep == 0 || slots == 0 else {
-                throw fail("optimizer state for layer \(l) missing")
+            guard hasState || globalStep == 0 || slots == 0 else {
+                throw fail("optimizer state for layer \(l) missing (tensor optimizer.layers.\(l).weight.0)")
             }
-            guard hasState else { continue }
-            layer.weightState = try (0..<slots).map { k in
-                guard let st = file["optimizer.layers.\(l).weight.\(k)"], st.shape == [layer.outputs, layer.inputs] else {
-                    throw fail("tensor optimizer.layers.\(l).weight.\(k) missing or mis-shaped")
+            guard hasState else {
+                weightStates.append(layer.weightState)
+                biasStates.append(layer.biasState)
+                continue
+            }
+            weightStates.append(try (0..<slots).map { k in
+                let n = "optimizer.layers.\(l).weight.\(k)"
+                guard let st = file[n] else { throw fail("tensor \(n) missing") }
+                guard st.shape == [layer.outputs, layer.inputs] else {
+                    throw fail("tensor \(n): expected shape [\(layer.outputs), \(layer.inputs)], got \(st.shape)")
                 }
                 return try FloatBuffer(st.values)
-            }
-            if layer.bias != nil {
-                layer.biasState = try (0..<slots).map { k in
-                    guard let st = file["optimizer.layers.\(l).bias.\(k)"], st.shape == [layer.outputs] else {
-                        throw fail("tensor optimizer.layers.\(l).bias.\(k) missing or mis-shaped")
-                    }
-                    return try FloatBuffer(st.values)
-                }
-            }
+            })
+            biasStates.append(try (0..<(layer.bias != nil ? slots : 0)).map { k in
+                let n = "optimizer.layers.\(l).bias.\(k)"
+                guard let st = file[n] else { throw fail("tensor \(n) missing") }
+                guard st.shape == [layer.outputs] else { throw fail("tensor \(n): expected shape [\(layer.outputs)], got \(st.shape)") }
+                return try FloatBuffer(st.values)
+            })
+        }
+        // Everything is validated; only now is the trainer built and its state committed.
+        let trainer = try t.validated("") { try Trainer(model: model, configuration: config) }
+        trainer.epochStartRNG = rng
+        trainer.epoch = epoch
+        trainer.stepInEpoch = stepInEpoch
+        trainer.globalStep = globalStep
+        for (l, layer) in model.layers.enumerated() {
+            layer.weightState = weightStates[l]
+            layer.biasState = biasStates[l]
         }
         return trainer
     }

@@ -3,19 +3,39 @@
 /// scaled to unit norm) and `layers.{l}.bias`, plus `__metadata__` with the format
 /// version, the architecture and the activation (see `ActivationRecord`). Layer 0 is the
 /// input layer, 1...depth the hidden layers, depth+1 the output layer. Written
-/// atomically with a CRC32 of the tensor bytes; loading validates everything.
+/// atomically with a CRC-32 over the whole content (`SafeTensorsFile.canonicalChecksum`);
+/// loading verifies it and validates every field before using it.
 public enum ModelFile {
     public static let formatVersion = 1
     static let formatKey = "bsnn.format"
     static let versionKey = "bsnn.format_version"
     static let architectureKey = "bsnn.architecture"
     static let activationKey = "bsnn.activation"
+    /// Stored feature-scaling statistics (optional; written by the data side of bsnn).
+    static let featureScalingKey = "bsnn.feature_scaling"
+
+    /// Every `bsnn.*` metadata key a model file may hold, and whether it must. Any other
+    /// `bsnn.*` key is a format error (a misspelt key must not be ignored); keys outside
+    /// the `bsnn.` namespace belong to other tools and are kept, covered by the checksum.
+    static let modelKeys: [(key: String, required: Bool)] = [
+        (formatKey, true), (versionKey, true), (architectureKey, true), (activationKey, true),
+        (featureScalingKey, false),
+    ]
+    static let architectureFields = ["inputs", "width", "depth", "outputs", "bias", "constraint", "seed"]
+    /// Absent in files of the first releases, which always initialized orthogonally.
+    static let optionalArchitectureFields = ["initialization"]
 
     /// Options for loading. Plugin and foreign activations are re-loaded only when
-    /// `allowPlugins` is true.
+    /// `allowPlugins` is true. Files without a verified `bsnn.checksum` (written by
+    /// another tool from scratch, or by bsnn 0.1) load only when `allowUnverified` is
+    /// true; a checksum that is present is always verified.
     public struct LoadOptions: Sendable {
         public var allowPlugins: Bool
-        public init(allowPlugins: Bool = false) { self.allowPlugins = allowPlugins }
+        public var allowUnverified: Bool
+        public init(allowPlugins: Bool = false, allowUnverified: Bool = false) {
+            self.allowPlugins = allowPlugins
+            self.allowUnverified = allowUnverified
+        }
     }
 
     public static func save(_ model: MLP, to path: String) throws {
@@ -56,61 +76,107 @@ public enum ModelFile {
         return file
     }
 
+    /// Refuses `file` unless its checksum verified or the caller opted out, and checks the
+    /// `bsnn.*` metadata keys against `known`.
+    static func checkEnvelope(
+        _ file: SafeTensorsFile, name: String, known: [(key: String, required: Bool)], options: LoadOptions
+    ) throws {
+        func fail(_ what: String) -> BSNNError { .format("\(name): \(what)") }
+        guard file.hasVerifiedChecksum || options.allowUnverified else {
+            throw fail(
+                "metadata \"\(SafeTensorsFile.checksumKey)\" missing, so nothing proves the file is intact (it was written by another tool or an older bsnn); load it with the unverified option (Swift LoadOptions.allowUnverified, C BSNN_LOAD_UNVERIFIED, Python unverified=True, CLI --unverified) if you trust it, then save it again to add the checksum")
+        }
+        for key in file.metadata.keys.sorted() where key.hasPrefix("bsnn.") && !known.contains(where: { $0.key == key }) {
+            throw fail("unknown metadata key \"\(key)\" (this bsnn knows \(known.map(\.key).joined(separator: ", ")))")
+        }
+        for k in known where k.required && file.metadata[k.key] == nil {
+            throw fail("metadata \"\(k.key)\" missing")
+        }
+    }
+
     static func model(from file: SafeTensorsFile, name: String, expectedKind: String, options: LoadOptions) throws -> MLP {
         func fail(_ what: String) -> BSNNError { .format("\(name): \(what)") }
         guard let kind = file.metadata[formatKey] else {
             throw fail("not a bsnn file (metadata \"\(formatKey)\" missing)")
         }
-        guard kind == expectedKind || (expectedKind == "model" && kind == "checkpoint") else {
+        guard kind == "model" || kind == "checkpoint" else {
+            throw fail("metadata \"\(formatKey)\": expected \"model\" or \"checkpoint\", got \"\(kind.prefix(40))\"")
+        }
+        guard kind == expectedKind || expectedKind == "model" else {
             throw fail("expected a bsnn \(expectedKind), found a \(kind)")
         }
-        guard let v = file.metadata[versionKey].flatMap(Int.init) else { throw fail("metadata \"\(versionKey)\" missing or not an integer") }
+        let known = kind == "checkpoint" ? Checkpoint.checkpointKeys : modelKeys
+        try checkEnvelope(file, name: name, known: known, options: options)
+        guard let versionText = file.metadata[versionKey], let v = MetadataRecord.decimalUInt64(versionText) else {
+            throw fail("metadata \"\(versionKey)\": expected a decimal integer")
+        }
         guard v == formatVersion else {
-            throw fail("format version \(v) is not supported by this bsnn (reads version \(formatVersion))")
+            throw fail("metadata \"\(versionKey)\": format version \(v) is not supported by this bsnn (reads version \(formatVersion))")
         }
-        guard let archText = file.metadata[architectureKey] else { throw fail("metadata \"\(architectureKey)\" missing") }
-        let arch = try JSONParser.parse(archText, name: "\(name): architecture")
-        func int(_ key: String) throws -> Int {
-            guard let x = arch[key]?.intValue else { throw fail("architecture.\(key) missing or not an integer") }
-            return x
+        let arch = try MetadataRecord(
+            text: file.metadata[architectureKey] ?? "", file: name, key: architectureKey, required: architectureFields,
+            optional: optionalArchitectureFields)
+        // Ranges are checked again by MLPConfiguration.validate(); these bounds only keep
+        // the arithmetic below (depth + 2, products of sizes) from overflowing first.
+        let sizeRange = 1...(1 << 30)
+        let inputs = try arch.int("inputs", in: sizeRange), width = try arch.int("width", in: sizeRange)
+        let depth = try arch.int("depth", in: 0...(1 << 30)), outputs = try arch.int("outputs", in: sizeRange)
+        let bias = try arch.bool("bias")
+        let constraint = try arch.validated("constraint") { try WeightConstraint.named(try arch.string("constraint")) }
+        let initialization = try arch.validated("initialization") {
+            try WeightInitialization.named(arch.has("initialization") ? try arch.string("initialization") : "orthogonal")
         }
-        guard case .bool(let bias)? = arch["bias"] else { throw fail("architecture.bias missing or not a boolean") }
-        guard let constraintName = arch["constraint"]?.stringValue else { throw fail("architecture.constraint missing") }
-        let constraint = try WeightConstraint.named(constraintName)
-        let initialization = try WeightInitialization.named(arch["initialization"]?.stringValue ?? "orthogonal")
-        guard let seed = arch["seed"]?.stringValue.flatMap(UInt64.init) else { throw fail("architecture.seed missing") }
-        guard let actText = file.metadata[activationKey] else { throw fail("metadata \"\(activationKey)\" missing") }
-        let record = try ActivationRecord(json: try JSONParser.parse(actText, name: "\(name): activation"), file: name)
-        let activation = try record.resolve(allowPlugins: options.allowPlugins)
+        let seed = try arch.uint64("seed")
+        let record = try ActivationRecord(text: file.metadata[activationKey] ?? "", file: name, key: activationKey)
+        let activation = try record.resolve(allowPlugins: options.allowPlugins, file: name, key: activationKey)
         let config = MLPConfiguration(
-            inputs: try int("inputs"), width: try int("width"), depth: try int("depth"), outputs: try int("outputs"),
+            inputs: inputs, width: width, depth: depth, outputs: outputs,
             activation: activation, constraint: constraint, initialization: initialization, bias: bias, seed: seed)
+        try arch.validated("") { try config.validate() }
+
         // Sizes come from the file: check them against the tensors before allocating.
-        let expectedTensors = (config.depth + 2) * (bias ? 2 : 1)
-        let weightTensors = file.tensors.filter { $0.name.hasPrefix("layers.") }.count
-        guard weightTensors == expectedTensors else {
-            throw fail("expected \(expectedTensors) layer tensors for depth \(config.depth), found \(weightTensors)")
+        // Every tensor must be one the architecture (or, in a checkpoint, the optimizer)
+        // accounts for; anything else is a mislabelled or injected tensor.
+        let expectedCount = (depth + 2) * (bias ? 2 : 1)
+        let layerTensors = file.tensors.filter { $0.name.hasPrefix("layers.") }.count
+        guard layerTensors == expectedCount else {
+            throw fail("\(architectureKey): depth \(depth)\(bias ? " with biases" : " without biases") needs \(expectedCount) layer tensors, the file has \(layerTensors)")
+        }
+        var expected = Set<String>()
+        for l in 0...(depth + 1) {
+            expected.insert("layers.\(l).weight")
+            if bias { expected.insert("layers.\(l).bias") }
+        }
+        for t in file.tensors where !expected.contains(t.name) {
+            guard kind == "checkpoint", t.name.hasPrefix("optimizer.") else {
+                throw fail("unexpected tensor \"\(t.name.prefix(80))\" (\(architectureKey): depth \(depth)\(bias ? " with biases" : " without biases") has layers.0...\(depth + 1) only)")
+            }
         }
         var weights: [[Float]] = [], biases: [[Float]] = []
-        for l in 0...(config.depth + 1) {
-            let rows = l == config.depth + 1 ? config.outputs : config.width
-            let cols = l == 0 ? config.inputs : config.width
-            guard let w = file["layers.\(l).weight"] else { throw fail("tensor layers.\(l).weight missing") }
+        for l in 0...(depth + 1) {
+            let rows = l == depth + 1 ? outputs : width
+            let cols = l == 0 ? inputs : width
+            guard let w = file["layers.\(l).weight"] else { throw fail("tensor layers.\(l).weight missing (\(architectureKey): depth \(depth))") }
             guard w.shape == [rows, cols] else {
-                throw fail("tensor layers.\(l).weight: expected shape [\(rows), \(cols)], got \(w.shape)")
+                throw fail("tensor layers.\(l).weight: expected shape [\(rows), \(cols)] (from \(architectureKey)), got \(w.shape)")
             }
             weights.append(w.values)
             if bias {
-                guard let b = file["layers.\(l).bias"] else { throw fail("tensor layers.\(l).bias missing") }
-                guard b.shape == [rows] else { throw fail("tensor layers.\(l).bias: expected shape [\(rows)], got \(b.shape)") }
+                guard let b = file["layers.\(l).bias"] else { throw fail("tensor layers.\(l).bias missing (\(architectureKey): bias true)") }
+                guard b.shape == [rows] else { throw fail("tensor layers.\(l).bias: expected shape [\(rows)] (from \(architectureKey)), got \(b.shape)") }
                 biases.append(b.values)
             }
         }
         // Every size is now backed by bytes in the file, so allocating is safe.
         let model = try MLP(config, initializeWeights: false)
         for l in 0..<model.layerCount {
-            try model.setWeights(layer: l, weights[l])
-            if bias { try model.setBias(layer: l, biases[l]) }
+            do {
+                try model.setWeights(layer: l, weights[l])
+                if bias { try model.setBias(layer: l, biases[l]) }
+            } catch let e as BSNNError {
+                if case .outOfMemory = e { throw e }
+                throw fail("tensor layers.\(l): \(e.message)")
+            }
         }
         return model
     }

@@ -33,15 +33,23 @@ public struct SafeTensorsFile: Sendable {
     }
 
     public static let metadataKey = "__metadata__"
-    /// Metadata key holding the CRC-32 of the data buffer, written by `serialized()`.
-    public static let checksumKey = "bsnn.crc32"
+    /// Metadata key holding the CRC-32 of the file's canonical content (see
+    /// `canonicalChecksum`), written by `serialized()` and verified whenever present.
+    public static let checksumKey = "bsnn.checksum"
+    /// The key of bsnn 0.1's checksum, a CRC-32 of the data buffer only (the header was
+    /// not covered). Still verified when present; such a file counts as unverified.
+    public static let legacyChecksumKey = "bsnn.crc32"
     /// Headers beyond this are refused before allocating (the Rust reference uses 100 MB).
     public static let maxHeaderLength = 100_000_000
 
     /// In file order (the order of their data in the buffer).
     public private(set) var tensors: [Tensor]
-    /// String metadata; `bsnn.crc32` is managed by the reader/writer and never appears here.
+    /// String metadata; the checksum keys are managed by the reader/writer and never appear here.
     public var metadata: [String: String]
+    /// True when the file read carried `bsnn.checksum` and it matched its content, so every
+    /// metadata value and tensor byte is as bsnn wrote it. False for built files and for
+    /// files without the checksum (written by another tool or by bsnn 0.1).
+    public private(set) var hasVerifiedChecksum = false
 
     public init(tensors: [Tensor] = [], metadata: [String: String] = [:]) throws {
         self.tensors = []
@@ -86,8 +94,10 @@ public struct SafeTensorsFile: Sendable {
         try MemoryBudget.checkArray(of: UInt8.self, count: dataSize, what: "serialization buffer")
         data.reserveCapacity(dataSize)
         var entries = [JSONMember]()
-        var meta = metadata.filter { $0.key != Self.checksumKey }.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+        let content = metadata.filter { $0.key != Self.checksumKey && $0.key != Self.legacyChecksumKey }
+        var meta = content.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
             .map { JSONMember($0.key, .string($0.value)) }
+        var spans = [(name: String, shape: [Int], begin: Int, end: Int)]()
         for t in tensors {
             let begin = data.count
             for v in t.values {
@@ -97,13 +107,15 @@ public struct SafeTensorsFile: Sendable {
                 data.append(UInt8(truncatingIfNeeded: b >> 16))
                 data.append(UInt8(truncatingIfNeeded: b >> 24))
             }
+            spans.append((t.name, t.shape, begin, data.count))
             entries.append(JSONMember(t.name, .object([
                 JSONMember("dtype", .string("F32")),
                 JSONMember("shape", .array(t.shape.map { .number(Double($0)) })),
                 JSONMember("data_offsets", .array([.number(Double(begin)), .number(Double(data.count))])),
             ])))
         }
-        meta.append(JSONMember(Self.checksumKey, .string(CRC32.hex(CRC32.checksum(data)))))
+        let crc = Self.canonicalChecksum(metadata: content, tensors: spans, data: data[...])
+        meta.append(JSONMember(Self.checksumKey, .string(CRC32.hex(crc))))
         let header = JSONValue.object([JSONMember(Self.metadataKey, .object(meta))] + entries)
         var headerBytes = Array(header.serialized().utf8)
         while headerBytes.count % 8 != 0 { headerBytes.append(0x20) }
@@ -162,6 +174,7 @@ public struct SafeTensorsFile: Sendable {
 
         var metadata = [String: String]()
         var storedChecksum: String?
+        var legacyChecksum: String?
         var layout = [(name: String, shape: [Int], begin: Int, end: Int)]()
         for m in members {
             if m.key == Self.metadataKey {
@@ -172,7 +185,13 @@ public struct SafeTensorsFile: Sendable {
                     guard let s = e.value.stringValue else {
                         throw bad("\(Self.metadataKey)[\"\(e.key)\"]: expected a string, got \(e.value.kindName)")
                     }
-                    if e.key == Self.checksumKey { storedChecksum = s } else { metadata[e.key] = s }
+                    if e.key == Self.checksumKey {
+                        storedChecksum = s
+                    } else if e.key == Self.legacyChecksumKey {
+                        legacyChecksum = s
+                    } else {
+                        metadata[e.key] = s
+                    }
                 }
                 continue
             }
@@ -233,10 +252,19 @@ public struct SafeTensorsFile: Sendable {
             throw bad("the tensors cover \(cursor) bytes of the data buffer, but it has \(dataSize) (trailing bytes)")
         }
 
+        var verified = false
         if verifyingChecksum, let stored = storedChecksum {
+            let actual = CRC32.hex(Self.canonicalChecksum(metadata: metadata, tensors: layout, data: bytes[dataStart...]))
+            // Exactly what the writer produces: "A" for "a" would be harmless, but a
+            // second spelling of the same checksum is a needless ambiguity.
+            guard stored == actual else {
+                throw bad("checksum mismatch: metadata \"\(Self.checksumKey)\" is \"\(stored.prefix(40))\", the content has \(actual); the file is corrupted")
+            }
+            verified = true
+        } else if verifyingChecksum, let stored = legacyChecksum {
             let actual = CRC32.hex(CRC32.checksum(bytes[dataStart...]))
-            guard stored.lowercased() == actual else {
-                throw bad("checksum mismatch: \(Self.checksumKey) in the header is \(stored), the data has \(actual); the file is corrupted")
+            guard stored == actual else {
+                throw bad("checksum mismatch: metadata \"\(Self.legacyChecksumKey)\" is \"\(stored.prefix(40))\", the data has \(actual); the file is corrupted")
             }
         }
 
@@ -257,5 +285,55 @@ public struct SafeTensorsFile: Sendable {
         }
         self.tensors = tensors
         self.metadata = metadata
+        self.hasVerifiedChecksum = verified
+    }
+
+    // MARK: Checksum
+
+    /// CRC-32 of the file's meaning, independent of how the header happens to be laid
+    /// out: JSON whitespace, escapes, member order and the tensors' order in the data
+    /// buffer do not count, so a stock safetensors writer (which sorts tensors and
+    /// formats JSON its own way) writing the same tensors and metadata produces a file
+    /// that still verifies. The checksummed byte string is
+    ///
+    ///     "bsnn-canonical-1\n"
+    ///     u64 n, then n × (u64 len, key UTF-8, u64 len, value UTF-8)   metadata sorted by key bytes,
+    ///                                                                   without the checksum keys
+    ///     u64 m, then m × (u64 len, name UTF-8, u64 len, "F32", u64 rank, rank × u64 dim,
+    ///                      u64 len, tensor bytes)                      tensors sorted by name bytes
+    ///
+    /// with every u64 little-endian. Any bit of metadata, dtype, shape or data that
+    /// changes is therefore caught, and so is a tensor renamed or moved to another name.
+    static func canonicalChecksum(
+        metadata: [String: String], tensors: [(name: String, shape: [Int], begin: Int, end: Int)], data: ArraySlice<UInt8>
+    ) -> UInt32 {
+        var crc = CRC32()
+        func u64(_ v: Int) {
+            let u = UInt64(truncatingIfNeeded: v)
+            crc.update((0..<8).map { UInt8(truncatingIfNeeded: u >> (8 * UInt64($0))) })
+        }
+        func text(_ s: String) {
+            u64(s.utf8.count)
+            crc.update(s.utf8)
+        }
+        crc.update("bsnn-canonical-1\n".utf8)
+        let keys = metadata.keys.filter { $0 != checksumKey && $0 != legacyChecksumKey }
+            .sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        u64(keys.count)
+        for k in keys {
+            text(k)
+            text(metadata[k] ?? "")
+        }
+        u64(tensors.count)
+        for t in tensors.sorted(by: { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }) {
+            text(t.name)
+            text("F32")
+            u64(t.shape.count)
+            for d in t.shape { u64(d) }
+            u64(t.end - t.begin)
+            let start = data.startIndex + t.begin
+            crc.update(data[start..<(start + t.end - t.begin)])
+        }
+        return crc.value
     }
 }

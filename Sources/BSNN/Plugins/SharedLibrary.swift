@@ -18,6 +18,13 @@ final class SharedLibrary: @unchecked Sendable {
         guard !path.isEmpty else {
             throw BSNNError.invalidArgument("library path is empty; expected a shared library file or name")
         }
+        // dlopen of a FIFO blocks forever and of a device reads it; a path (not a bare
+        // name for the loader's search) must be a regular file.
+        if path.contains("/") {
+            do { try AtomicFile.requireRegularFile(path, role: "shared library file") } catch let e as BSNNError {
+                throw BSNNError.plugin("cannot load '\(path)' as a shared library: \(e.message)")
+            }
+        }
         _ = dlerror()  // clear any stale message so the one reported is ours
         guard let h = dlopen(path, RTLD_NOW | RTLD_LOCAL) else {
             throw BSNNError.plugin(

@@ -3,24 +3,52 @@
 /// exactly the code the fuzzer ran. Each takes arbitrary bytes and must return without
 /// trapping; `false` means an invariant failed (the fuzzer then aborts on purpose).
 enum FuzzEntryPoints {
-    /// safetensors parsing, then the model and checkpoint loaders on whatever parses
-    /// (checksum not verified, so mutated tensor bytes reach the loaders) and a forward
-    /// pass through any model that loads.
+    /// safetensors parsing, then the model and checkpoint loaders twice: on the input as
+    /// it is (checksum not verified, `allowUnverified`, so mutated tensor bytes reach the
+    /// loaders) and on the input re-serialized with a fresh valid checksum (so mutated
+    /// metadata reaches the field validation of a verified file). A forward pass runs
+    /// through any model that loads. Invariant: every loader failure is `.format` (a
+    /// damaged file), `.plugin` (the record names a plugin, which loading refuses) or
+    /// `.outOfMemory`; any other kind means some field escaped validation.
     static func safetensors(_ bytes: [UInt8]) -> Bool {
         _ = try? SafeTensorsFile(bytes: bytes, name: "fuzz")
         guard let file = try? SafeTensorsFile(bytes: bytes, name: "fuzz", verifyingChecksum: false) else { return true }
-        if let model = try? ModelFile.model(from: file, name: "fuzz", expectedKind: "model", options: .init()) {
-            _ = try? model.predict([Float](repeating: 0.5, count: model.configuration.inputs * 2))
-        }
-        if let trainer = try? Checkpoint.trainer(from: file, name: "fuzz", options: .init()) {
-            _ = try? trainer.model.predict([Float](repeating: 0.5, count: trainer.model.configuration.inputs))
+        guard let resealed = try? SafeTensorsFile(bytes: file.serialized(), name: "fuzz") else { return false }
+        for (f, options) in [(file, ModelFile.LoadOptions(allowUnverified: true)), (resealed, ModelFile.LoadOptions())] {
+            do {
+                let model = try ModelFile.model(from: f, name: "fuzz", expectedKind: "model", options: options)
+                _ = try? model.predict([Float](repeating: 0.5, count: model.configuration.inputs * 2))
+            } catch {
+                guard isFileError(error) else { return false }
+            }
+            do {
+                let trainer = try Checkpoint.trainer(from: f, name: "fuzz", options: options)
+                _ = try? trainer.model.predict([Float](repeating: 0.5, count: trainer.model.configuration.inputs))
+            } catch {
+                guard isFileError(error) else { return false }
+            }
         }
         return true
     }
 
-    /// The IDX reader (plain, and gzip when the input starts 1f 8b), then the data-set
-    /// builder on whatever parses, paired with a matching label file.
+    static func isFileError(_ error: Error) -> Bool {
+        switch error as? BSNNError {
+        case .format?, .plugin?, .outOfMemory?: return true
+        default: return false
+        }
+    }
+
+    /// The IDX reader (plain, and gzip when the input starts 1f 8b), with and without a
+    /// sample limit, then the data-set builder on whatever parses, paired with a matching
+    /// label file. Invariant: gzip data is never inflated beyond the header plus the
+    /// samples kept plus one chunk (a decompression bomb must not be expanded).
     static func idx(_ bytes: [UInt8]) -> Bool {
+        let limit = bytes.count % 3 == 0 ? nil : 3
+        if let (few, inflated) = try? IDXReader.readCounting(bytes: bytes, name: "fuzz", limit: limit) {
+            let sampleBytes = few.dimensions.dropFirst().reduce(few.elementType.byteSize, *)
+            let bound = 4 + 4 * few.dimensions.count + few.dimensions[0] * sampleBytes + Gzip.chunkSize
+            guard inflated <= bound else { return false }
+        }
         guard let images = try? IDXReader.read(bytes: bytes, name: "fuzz") else { return true }
         // Labels 0..9 for at most 4096 samples keep one run cheap; a count mismatch is an error path too.
         let n = min(images.dimensions.first ?? 0, 4096)
@@ -28,7 +56,7 @@ enum FuzzEntryPoints {
         labelFile += (0..<n).map { UInt8($0 % 10) }
         guard let labels = try? IDXReader.read(bytes: labelFile, name: "labels") else { return true }
         for scaling in [FeatureScaling.unitInterval, .standardize, .none] {
-            _ = try? Dataset.fromIDX(images: images, labels: labels, limit: bytes.count % 3 == 0 ? nil : 3, scaling: scaling)
+            _ = try? Dataset.fromIDX(images: images, labels: labels, limit: limit, scaling: scaling)
         }
         _ = try? Dataset.fromIDX(images: images, labels: images)
         return true
@@ -48,6 +76,22 @@ enum FuzzEntryPoints {
             delimiter: delimiters[Int(mode >> 4 & 3)], task: task)
         {
             _ = try? CSVReader.read(bytes: bytes, name: "fuzz", options: options)
+        }
+        // Invariants. A first row read as a header has no numeric cell (else a data row
+        // was dropped silently); with no header every cell of a successful parse was a
+        // number, and no number contains a NUL byte (`1\0junk` once read as 1).
+        if let auto = try? CSVOptions(labelColumn: 0, header: .auto), let present = try? CSVOptions(labelColumn: 0, header: .present),
+            let a = try? CSVReader.read(bytes: bytes, name: "fuzz", options: auto),
+            let p = try? CSVReader.read(bytes: bytes, name: "fuzz", options: present), a.count == p.count,
+            let first = CSVReader.splitRows(bytes, delimiter: UInt8(ascii: ",")).first,
+            first.cells.contains(where: { CSVReader.parseNumber($0) != nil })
+        {
+            return false
+        }
+        if let absent = try? CSVOptions(labelColumn: 0, header: .absent, task: .regression),
+            (try? CSVReader.read(bytes: bytes, name: "fuzz", options: absent)) != nil, bytes.contains(0)
+        {
+            return false
         }
         return true
     }

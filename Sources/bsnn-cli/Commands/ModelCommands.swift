@@ -6,10 +6,11 @@ import Foundation
 struct ModelArgument: ParsableArguments {
     @Argument(help: "A model saved by `bsnn train` (.safetensors).") var model: String
     @Flag(help: "Allow a plugin/foreign activation recorded in the model to be loaded.") var allowPlugins = false
+    @Flag(help: "Load a model file without a bsnn checksum (written by another tool or an older bsnn).") var unverified = false
 
     func load() throws -> MLP {
         try DataSpec.requireExisting(model, what: "model")
-        return try ModelFile.load(model, options: ModelFile.LoadOptions(allowPlugins: allowPlugins))
+        return try ModelFile.load(model, options: ModelFile.LoadOptions(allowPlugins: allowPlugins, allowUnverified: unverified))
     }
 }
 
@@ -37,7 +38,7 @@ struct PredictCommand: ParsableCommand {
 
     @OptionGroup var model: ModelArgument
     @Option(help: "CSV or IDX file of samples.") var input: String
-    @Option(help: "Output CSV: index, predicted class, then one probability per class.") var out: String
+    @Option(help: "Output CSV (- for standard output): index, predicted class, then one probability per class.") var out: String
 
     func run() throws {
         let m = try model.load()
@@ -54,7 +55,7 @@ struct PredictCommand: ParsableCommand {
             csv.add(["\(i)", "\(arg)"] + e.map { String(format: "%.6g", $0 / z) })
         }
         try csv.write(to: out)
-        print("wrote \(n) predictions to \(out)")
+        if out != "-" { print("wrote \(n) predictions to \(out)") }
     }
 }
 

@@ -33,6 +33,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Continue from this checkpoint (architecture and optimizer come from it).") var resume: String?
     @Option(help: "Training-curve SVG (default: OUT with .svg).") var curve: String?
     @Flag(help: "Allow plugin/foreign activations recorded in --resume to be loaded.") var allowPlugins = false
+    @Flag(help: "Resume from a checkpoint without a bsnn checksum (written by an older bsnn).") var unverified = false
     @Option(help: ArgumentHelp("Debug: stop after N global steps as if interrupted.", visibility: .hidden)) var stopAfterSteps: Int?
 
     func validate() throws {
@@ -53,7 +54,7 @@ struct TrainCommand: ParsableCommand {
         let trainer: Trainer
         if let r = resume {
             try DataSpec.requireExisting(r, what: "checkpoint")
-            trainer = try Checkpoint.load(r, options: ModelFile.LoadOptions(allowPlugins: allowPlugins))
+            trainer = try Checkpoint.load(r, options: ModelFile.LoadOptions(allowPlugins: allowPlugins, allowUnverified: unverified))
             if let e = epochs, e != trainer.configuration.epochs {
                 var c = trainer.configuration
                 c.epochs = e

@@ -1,3 +1,4 @@
+import BSNN
 import Foundation
 
 /// Fixed-width text tables for the terminal and GitHub-style tables for report.md.
@@ -66,9 +67,18 @@ enum Fmt {
 }
 
 enum Output {
+    /// `-` is standard output; anything else goes through the engine's writer, which
+    /// follows symlinks and writes FIFOs and devices in place (see `AtomicFile.write`).
     static func write(_ text: String, to path: String) throws {
-        do { try text.write(toFile: path, atomically: true, encoding: .utf8) } catch {
-            throw CLIError.io("cannot write '\(path)': \(error.localizedDescription)")
+        if path == "-" {
+            fflush(stdout)
+            do { try AtomicFile.writeAll(Array(text.utf8), fd: STDOUT_FILENO, what: "standard output") } catch let e as BSNNError {
+                throw CLIError.io(e.message)
+            }
+            return
+        }
+        do { try AtomicFile.write(Array(text.utf8), to: path) } catch let e as BSNNError {
+            throw CLIError.io(e.message)
         }
     }
 

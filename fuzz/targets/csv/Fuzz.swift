@@ -1,5 +1,6 @@
 // libFuzzer target: the CSV reader. The first byte picks the options (label column,
-// header mode, delimiter, task) so that every reader path is reachable from the input.
+// header mode, delimiter, task) so that every reader path is reachable from the input;
+// aborts when a header row with a numeric cell is dropped or a cell with NUL parses.
 @testable import BSNN
 import CFuzzDriver
 import Glibc

@@ -1,5 +1,6 @@
-// libFuzzer target: the IDX reader (plain, and gzip when the input starts 1f 8b), then
-// the data-set builder on whatever parses, paired with a matching label file.
+// libFuzzer target: the IDX reader (plain, and gzip when the input starts 1f 8b), with
+// and without a sample limit, then the data-set builder on whatever parses, paired with
+// a matching label file; aborts when gzip data is inflated past header + kept samples.
 @testable import BSNN
 import CFuzzDriver
 import Glibc

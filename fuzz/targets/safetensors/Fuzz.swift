@@ -1,5 +1,7 @@
 // libFuzzer target: safetensors parsing, then the model and checkpoint loaders on
-// whatever parses (checksum not verified, so mutated tensor bytes reach the loaders).
+// whatever parses, both unverified and re-sealed with a valid checksum (so mutated
+// metadata reaches field validation); aborts when a loader fails with anything but
+// FORMAT (or PLUGIN/OUT_OF_MEMORY), i.e. when a field escaped validation.
 @testable import BSNN
 import CFuzzDriver
 import Glibc

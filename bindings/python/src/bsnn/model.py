@@ -335,11 +335,18 @@ def _shape_error(message: str) -> Exception:
     return ShapeError(message)
 
 
-def load(path: str | os.PathLike, allow_plugins: bool = False) -> MLP:
+def _load_flags(allow_plugins: bool, unverified: bool) -> int:
+    # BSNN_LOAD_ALLOW_PLUGINS = 1, BSNN_LOAD_UNVERIFIED = 2 (bsnn.h)
+    return (1 if allow_plugins else 0) | (2 if unverified else 0)
+
+
+def load(path: str | os.PathLike, allow_plugins: bool = False, unverified: bool = False) -> MLP:
     """Loads a model file. Plugin/foreign activations are re-loaded only with
-    `allow_plugins=True`, since that runs code from the paths the file names."""
+    `allow_plugins=True`, since that runs code from the paths the file names. A file
+    without bsnn's checksum (written by another tool from scratch, or by bsnn 0.1)
+    loads only with `unverified=True`; any damaged file raises `bsnn.FormatError`."""
     out = _ffi.out_handle()
-    lib.bsnn_model_load(_path(path), 1 if allow_plugins else 0, ctypes.byref(out))
+    lib.bsnn_model_load(_path(path), _load_flags(allow_plugins, unverified), ctypes.byref(out))
     return MLP._wrap(out)
 
 
@@ -464,10 +471,12 @@ class Trainer:
         lib.bsnn_checkpoint_save(self._ptr, _path(path))
 
     @classmethod
-    def load_checkpoint(cls, path: str | os.PathLike, allow_plugins: bool = False) -> "Trainer":
-        """Resumes from a checkpoint: a trainer with its own model (``.model``)."""
+    def load_checkpoint(cls, path: str | os.PathLike, allow_plugins: bool = False,
+                        unverified: bool = False) -> "Trainer":
+        """Resumes from a checkpoint: a trainer with its own model (``.model``).
+        `allow_plugins` and `unverified` as in `bsnn.load`."""
         out = _ffi.out_handle()
-        lib.bsnn_checkpoint_load(_path(path), 1 if allow_plugins else 0, ctypes.byref(out))
+        lib.bsnn_checkpoint_load(_path(path), _load_flags(allow_plugins, unverified), ctypes.byref(out))
         self = cls.__new__(cls)
         self._handle = _ffi.Handle("trainer", out)
         self._model = None
