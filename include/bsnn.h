@@ -22,6 +22,18 @@
  *    must not be used from two threads at once, except bsnn_model_predict and
  *    bsnn_model_evaluate on a model that no trainer is updating meanwhile, and the
  *    read-only activation calls (evaluate, constants, names). No global init is needed.
+ *  - Config structs passed in (bsnn_model_config, bsnn_training_config,
+ *    bsnn_probe_config, bsnn_csv_options) start with `size`, the caller's sizeof. Fill
+ *    one with its *_init_defaults(&c, sizeof c): init writes exactly `size` bytes and
+ *    every call that reads the struct reads only `size` bytes, so fields appended in later
+ *    versions keep their defaults for programs built against an older header. Sizes below
+ *    the struct's 0.1 size, or above the library's own sizeof (a header newer than the
+ *    library), are INVALID_ARGUMENT. Structs the library writes (bsnn_*_info,
+ *    bsnn_evaluation, bsnn_step_result, bsnn_trainer_state, bsnn_gpn_constants) are
+ *    frozen: later versions add functions, not fields.
+ *  - Defaults are the engine's, the same through C, Python and the CLI: the activation
+ *    is GPN-normalized (BSNN_GPN_DEFAULT) unless gpn_root is BSNN_GPN_NONE, and `epochs`
+ *    is always the total number of completed epochs to reach.
  *  - Nothing aborts, unwinds or prints on bad input.
  * Every function is available since 0.1 unless stated otherwise. */
 #ifndef BSNN_H
@@ -51,8 +63,10 @@ extern "C" {
 /* True when the header is at least version major.minor.patch. */
 #define BSNN_VERSION_CHECK(major, minor, patch) \
     (BSNN_VERSION_NUMBER >= ((major) * 10000 + (minor) * 100 + (patch)))
-/* Changes only when the ABI breaks; compare with bsnn_abi_version() at run time. */
-#define BSNN_ABI_VERSION 1
+/* Changes only when the ABI breaks; compare with bsnn_abi_version() at run time.
+ * 2: the *_init_defaults functions take the caller's struct size and return a status;
+ *    bsnn_trainer_fit's `epochs` is the total to reach. */
+#define BSNN_ABI_VERSION 2
 
 /* The library's version string, e.g. "0.1.0"; static, never NULL. Since 0.1. */
 BSNN_API const char *bsnn_version(void);
@@ -105,8 +119,10 @@ typedef struct bsnn_plugin bsnn_plugin;
 /* Which root b± of the GPN equations; BSNN_GPN_NONE = the plain function. */
 typedef enum bsnn_gpn_root {
     BSNN_GPN_NONE = 0,
-    BSNN_GPN_B_PLUS = 1,  /* a·φ+b has non-negative mean ("b+", the default) */
-    BSNN_GPN_B_MINUS = 2  /* non-positive mean ("b-", the paper's choice for GELU) */
+    BSNN_GPN_B_PLUS = 1,  /* a·φ+b has non-negative mean ("b+") */
+    BSNN_GPN_B_MINUS = 2, /* non-positive mean ("b-") */
+    BSNN_GPN_DEFAULT = 3  /* the paper's Table-1 choice: b- for "gelu", b+ for every other
+                           * function (an input only: handles report the root it chose) */
 } bsnn_gpn_root;
 
 /* GPN constants and Gaussian moments E over x ~ N(0,1) of the base function φ. */
@@ -154,7 +170,7 @@ BSNN_API bsnn_status bsnn_activation_create_callback(const char *name, bsnn_scal
                                                      bsnn_scalar_fn derivative, void *user_data,
                                                      bsnn_activation **out);
 /* A new activation a·φ+b, the GPN normalization of `activation`'s base φ with `root`
- * (BSNN_GPN_NONE gives the plain φ back). Errors: INVALID_ARGUMENT, NUMERIC (degenerate
+ * (BSNN_GPN_DEFAULT: the default root; BSNN_GPN_NONE gives the plain φ back). Errors: INVALID_ARGUMENT, NUMERIC (degenerate
  * or divergent moments). Since 0.1. */
 BSNN_API bsnn_status bsnn_activation_normalize(const bsnn_activation *activation, bsnn_gpn_root root,
                                                bsnn_activation **out);
@@ -254,8 +270,10 @@ typedef struct bsnn_dataset_info {
     size_t target_count; /* 0 for classification data */
 } bsnn_dataset_info;
 
-/* Fills `options` with defaults (sets size). Since 0.1. */
-BSNN_API void bsnn_csv_options_init_defaults(bsnn_csv_options *options);
+/* Fills the first `size` bytes of `options` (pass sizeof *options) with defaults and
+ * sets options->size = size. Errors: INVALID_ARGUMENT (NULL, size out of range). Since 0.1
+ * (size argument and status since ABI 2). */
+BSNN_API bsnn_status bsnn_csv_options_init_defaults(bsnn_csv_options *options, size_t size);
 /* Classification data copied from `features` (count × feature_count floats) and
  * `labels` (count values in 0..class_count-1). Errors: INVALID_ARGUMENT, SHAPE_MISMATCH. Since 0.1. */
 BSNN_API bsnn_status bsnn_dataset_create(const float *features, const int32_t *labels, size_t count,
@@ -310,9 +328,10 @@ typedef struct bsnn_model_config {
     size_t size; /* sizeof(bsnn_model_config) */
     size_t inputs, width, depth, outputs; /* depth = square hidden layers (may be 0) */
     /* Borrowed for the call. Plain handles are normalized with `gpn_root`; a handle from
-     * bsnn_activation_normalize is used as is and `gpn_root` must equal its root. */
+     * bsnn_activation_normalize is used as is and `gpn_root` must equal its root or be
+     * BSNN_GPN_DEFAULT. */
     const bsnn_activation *activation;
-    int32_t gpn_root;   /* bsnn_gpn_root; default BSNN_GPN_B_PLUS */
+    int32_t gpn_root;   /* bsnn_gpn_root; default BSNN_GPN_DEFAULT (NONE: plain φ) */
     int32_t constraint; /* bsnn_constraint; default ROW_NORM */
     int32_t init;       /* bsnn_init; default ORTHOGONAL */
     int32_t bias;       /* non-zero: biases on every layer (default 1) */
@@ -333,8 +352,10 @@ typedef struct bsnn_evaluation {
     size_t count;
 } bsnn_evaluation;
 
-/* Fills `config` with defaults (sizes 0, activation NULL; sets size). Since 0.1. */
-BSNN_API void bsnn_model_config_init_defaults(bsnn_model_config *config);
+/* Fills the first `size` bytes of `config` (pass sizeof *config) with defaults (sizes 0,
+ * activation NULL) and sets config->size = size. Errors: INVALID_ARGUMENT (NULL, size
+ * out of range). Since 0.1 (size argument and status since ABI 2). */
+BSNN_API bsnn_status bsnn_model_config_init_defaults(bsnn_model_config *config, size_t size);
 /* Creates and initializes a network. Errors: INVALID_ARGUMENT (size field, zero sizes,
  * enums, activation), NUMERIC, OUT_OF_MEMORY. Free with bsnn_model_free. Since 0.1. */
 BSNN_API bsnn_status bsnn_model_create(const bsnn_model_config *config, bsnn_model **out);
@@ -441,8 +462,10 @@ typedef struct bsnn_trainer_state {
     size_t global_step;   /* optimizer steps */
 } bsnn_trainer_state;
 
-/* Fills `config` with defaults (sets size). Since 0.1. */
-BSNN_API void bsnn_training_config_init_defaults(bsnn_training_config *config);
+/* Fills the first `size` bytes of `config` (pass sizeof *config) with defaults and sets
+ * config->size = size. Errors: INVALID_ARGUMENT (NULL, size out of range). Since 0.1
+ * (size argument and status since ABI 2). */
+BSNN_API bsnn_status bsnn_training_config_init_defaults(bsnn_training_config *config, size_t size);
 /* A trainer for `model` (which it references: the model handle may be freed first and
  * the network stays alive while the trainer does; training changes what every handle to
  * that network predicts). `config` NULL means defaults. Since 0.1. */
@@ -462,8 +485,11 @@ BSNN_API bsnn_status bsnn_trainer_state_get(const bsnn_trainer *trainer, bsnn_tr
  * data or divergence: the model keeps its last good weights), SHAPE_MISMATCH. Since 0.1. */
 BSNN_API bsnn_status bsnn_trainer_step(bsnn_trainer *trainer, const float *features, size_t features_count,
                                        const int32_t *labels, size_t count, bsnn_step_result *out);
-/* Trains `epochs` more epochs on `data`, evaluating `validation` (may be NULL) after
- * each; `progress` may be NULL. Errors: CANCELLED, NUMERIC, SHAPE_MISMATCH. Since 0.1. */
+/* Trains on `data` until `epochs` epochs are completed in total (the trainer's epoch
+ * counter, restored by bsnn_checkpoint_load, counts; a part-done epoch is finished
+ * first), evaluating `validation` (may be NULL) after each; `progress` may be NULL.
+ * Errors: WRONG_STATE (epochs <= epochs already completed), CANCELLED, NUMERIC,
+ * SHAPE_MISMATCH. Since 0.1 (`epochs` is the total since ABI 2). */
 BSNN_API bsnn_status bsnn_trainer_fit(bsnn_trainer *trainer, const bsnn_dataset *data,
                                       const bsnn_dataset *validation, size_t epochs,
                                       bsnn_progress_fn progress, void *user_data);
@@ -503,8 +529,10 @@ typedef enum bsnn_probe_array {
     BSNN_PROBE_DERIVATIVE_HISTOGRAM = 4         /* histogram_bins counts of a·φ'(h) */
 } bsnn_probe_array;
 
-/* Fills `config` with defaults (sets size). Since 0.1. */
-BSNN_API void bsnn_probe_config_init_defaults(bsnn_probe_config *config);
+/* Fills the first `size` bytes of `config` (pass sizeof *config) with defaults and sets
+ * config->size = size. Errors: INVALID_ARGUMENT (NULL, size out of range). Since 0.1
+ * (size argument and status since ABI 2). */
+BSNN_API bsnn_status bsnn_probe_config_init_defaults(bsnn_probe_config *config, size_t size);
 /* Runs forward + backward on `count` samples (features_count = count × inputs) without
  * changing weights; `config` NULL means defaults. Free the result with bsnn_probe_free. Since 0.1. */
 BSNN_API bsnn_status bsnn_probe_run(const bsnn_model *model, const float *features, size_t features_count,

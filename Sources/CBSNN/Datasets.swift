@@ -23,9 +23,14 @@ func csvDefaults() -> bsnn_csv_options {
 }
 
 @_cdecl("bsnn_csv_options_init_defaults")
-public func bsnn_csv_options_init_defaults(_ options: UnsafeMutablePointer<bsnn_csv_options>?) {
-    options?.pointee = csvDefaults()
+public func bsnn_csv_options_init_defaults(_ options: UnsafeMutablePointer<bsnn_csv_options>?, _ size: Int) -> Int32 {
+    guarded("bsnn_csv_options_init_defaults") {
+        try initConfig(options, size, defaults: csvDefaults(), minimum: csvOptionsSize01, structName: "bsnn_csv_options")
+    }
 }
+
+/// sizeof(bsnn_csv_options) in 0.1, the smallest size accepted.
+let csvOptionsSize01 = structSize(through: \bsnn_csv_options.class_count)
 
 @_cdecl("bsnn_dataset_create")
 public func bsnn_dataset_create(
@@ -101,7 +106,8 @@ public func bsnn_dataset_load_csv(
     guarded("bsnn_dataset_load_csv") {
         let o = try outPointer(out)
         let p = try string(path, "path")
-        let c = try readConfig(options, defaults: csvDefaults(), structName: "bsnn_csv_options", argument: "options")
+        let c = try readConfig(
+            options, defaults: csvDefaults(), minimum: csvOptionsSize01, structName: "bsnn_csv_options", argument: "options")
         let header: CSVOptions.Header
         switch c.header {
         case 0: header = .auto

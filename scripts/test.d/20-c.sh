@@ -50,6 +50,7 @@ check plugin_train "$work/plugin_train" "$plugin"
 
 build test_api tests/c/test_api.c && build test_threads tests/c/test_threads.c -pthread
 check test_api "$work/test_api" "$plugin"
+build test_config_abi tests/c/test_config_abi.c && check test_config_abi "$work/test_config_abi"
 check test_threads "$work/test_threads"
 # Hostile plugins for bsnn_plugin_validate_isolated: one crashes, one hangs.
 for f in segfault hang; do

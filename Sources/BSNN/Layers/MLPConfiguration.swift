@@ -20,10 +20,19 @@ public struct MLPConfiguration: Sendable {
     public var bias: Bool
     public var seed: UInt64
 
+    /// The defaults every door (Swift, C, Python, CLI) uses when the caller names none.
+    /// The activation is GPN-normalized (`LayerActivation.make`, root
+    /// `GPNRoot.default(for:)`) unless the caller opts out.
+    public static let defaultGPN = true
+    public static let defaultConstraint: WeightConstraint = .rowNormalized
+    public static let defaultInitialization: WeightInitialization = .orthogonal
+    public static let defaultBias = true
+    public static let defaultSeed: UInt64 = 0
+
     public init(
         inputs: Int, width: Int, depth: Int, outputs: Int, activation: LayerActivation,
-        constraint: WeightConstraint = .rowNormalized, initialization: WeightInitialization = .orthogonal,
-        bias: Bool = true, seed: UInt64 = 0
+        constraint: WeightConstraint = defaultConstraint, initialization: WeightInitialization = defaultInitialization,
+        bias: Bool = defaultBias, seed: UInt64 = defaultSeed
     ) {
         self.inputs = inputs
         self.width = width

@@ -24,7 +24,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Learning rate (the paper: 1e-4 over 50 epochs).") var lr = 0.01
     @Option(help: "Momentum (the paper: 0.5).") var momentum = 0.9
     @Option(help: "Minibatch size.") var batch = 64
-    @Option(help: "Epochs (on --resume: raise to train further).") var epochs: Int?
+    @Option(help: "Total epochs to have completed (on --resume the checkpoint's count; default 1, or the checkpoint's).") var epochs: Int?
     @Option(help: "Seed of the initial weights and the shuffling.") var seed: UInt64 = 0
     @Option(help: "OpenBLAS threads.") var threads: Int?
     @Option(help: "Where to save the trained model.") var out: String
@@ -50,6 +50,9 @@ struct TrainCommand: ParsableCommand {
 
     func run() throws {
         if let t = threads { BLAS.threadCount = t }
+        try OutputPath.requireWritable(out, what: "--out")
+        try OutputPath.requireWritable(checkpointPath, what: "--checkpoint")
+        try OutputPath.requireWritable(curvePath, what: "--curve")
         let train = try DataSpec.load(data, split: .train, limit: limit)
         let trainer: Trainer
         if let r = resume {

@@ -76,9 +76,18 @@ enum DataSpec {
             return (values, rows)
         }
         let a = try IDXReader.read(path: path)
-        guard a.dimensions.count >= 2, a.dimensions.dropFirst().reduce(1, *) == inputs else {
+        // Dimensions come from the file: multiply with overflow checks (a header such as
+        // [0, 2³²−1, 2³²−1, 2³²−1] holds no values but its product overflows).
+        var perSample: Int? = 1
+        for d in a.dimensions.dropFirst() {
+            guard let p = perSample else { break }
+            let (q, overflow) = p.multipliedReportingOverflow(by: d)
+            perSample = overflow ? nil : q
+        }
+        guard a.dimensions.count >= 2, perSample == inputs else {
             throw CLIError.data("input '\(path)': expected N samples of \(inputs) values, got dimensions \(a.dimensions)")
         }
+        guard a.dimensions[0] > 0 else { throw CLIError.data("input '\(path)': no samples (dimensions \(a.dimensions))") }
         var values = a.values
         // The same scaler that training applied to byte images, so predictions match `eval`.
         if a.elementType == .uint8 { try FeatureScaler.byteRange(featureCount: inputs).apply(to: &values) }

@@ -88,7 +88,7 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
             if CBSNN.bsnn_activation_normalize(activations[k], Int32(r.int(4)) - 1, &out) == 0 { activations[j] = out }
         case 2: // model with capped, possibly zero sizes and arbitrary enum values
             var c = bsnn_model_config()
-            CBSNN.bsnn_model_config_init_defaults(&c)
+            _ = CBSNN.bsnn_model_config_init_defaults(&c, r.u8() == 0xEF ? r.int(120) : MemoryLayout<bsnn_model_config>.size)
             c.inputs = r.int(24); c.width = r.int(48); c.depth = r.int(4); c.outputs = r.int(10)
             c.activation = activations[r.int(3)]
             c.gpn_root = Int32(r.int(4)) - 1; c.constraint = Int32(r.int(3)); c.`init` = Int32(r.int(3))
@@ -100,7 +100,7 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
         case 3: let k = r.int(3); CBSNN.bsnn_model_free(models[k])
         case 4: // trainer with arbitrary hyper-parameters (NaN learning rate included)
             var c = bsnn_training_config()
-            CBSNN.bsnn_training_config_init_defaults(&c)
+            _ = CBSNN.bsnn_training_config_init_defaults(&c, r.u8() == 0xEF ? r.int(160) : MemoryLayout<bsnn_training_config>.size)
             c.batch_size = r.int(80); c.loss = Int32(r.int(4)); c.optimizer = Int32(r.int(3))
             c.learning_rate = r.double(); c.momentum = r.double(); c.weight_decay = r.double() / 100
             c.schedule = Int32(r.int(3)); c.schedule_steps = r.int(5); c.schedule_factor = r.double()
