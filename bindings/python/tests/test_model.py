@@ -107,11 +107,13 @@ def test_checkpoint_resumes_exactly(tmp_path, fashion_small):
     trainer = bsnn.Trainer(model, batch_size=50, lr=0.02, seed=4)
     trainer.fit(X, y, epochs=1, progress=None)
     trainer.save_checkpoint(tmp_path / "ck.bsnn")
-    trainer.fit(X, y, epochs=1, progress=None)
+    trainer.fit(X, y, epochs=2, progress=None)  # epochs is the total to reach
     expected = model.predict(X[:100])
     resumed = bsnn.Trainer.load_checkpoint(tmp_path / "ck.bsnn")
     assert resumed.state["epoch"] == 1 and resumed.state["global_step"] == 40
-    resumed.fit(X, y, epochs=1, progress=None)
+    with pytest.raises(bsnn.WrongState, match="already completed"):
+        resumed.fit(X, y, epochs=1, progress=None)
+    resumed.fit(X, y, epochs=2, progress=None)
     assert np.array_equal(resumed.model.predict(X[:100]), expected)
 
 
@@ -132,8 +134,8 @@ def test_progress_text_and_history(capsys, fashion_small):
     lines = [l for l in capsys.readouterr().out.splitlines() if l.startswith("epoch")]
     assert len(lines) == 2 and "val acc" in lines[0]
     assert len(h["loss"]) == 2 and len(h["val_accuracy"]) == 2 and not h.stopped_early
-    model.fit(X, y, epochs=1, progress=None)
-    assert capsys.readouterr().out == ""
+    h = model.fit(X, y, epochs=3, progress=None)  # the total: one more epoch
+    assert capsys.readouterr().out == "" and len(h["loss"]) == 1
 
 
 def test_progress_tqdm(monkeypatch, fashion_small):

@@ -30,7 +30,7 @@ def features() -> dict[str, bool]:
 
 def set_blas_threads(threads: int) -> None:
     """Process-wide number of threads per matrix product (>= 1)."""
-    _ffi.lib.bsnn_blas_set_threads(int(threads))
+    _ffi.lib.bsnn_blas_set_threads(_ffi.checked_int(threads, _ffi.c_size_t, "threads"))
 
 
 def blas_threads() -> int:

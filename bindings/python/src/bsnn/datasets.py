@@ -25,7 +25,7 @@ def fashion_mnist(split: str = "train", limit: int | None = None, scaling: str =
         raise InvalidArgument(f"split must be 'train' or 'test', got {split!r}")
     if scaling not in _SCALING:
         raise InvalidArgument(f"scaling must be one of {sorted(_SCALING)}, got {scaling!r}")
-    if limit is not None and int(limit) <= 0:
+    if limit is not None and _ffi.checked_int(limit, ctypes.c_size_t, "limit") == 0:
         raise InvalidArgument(f"limit must be positive or None, got {limit}")
     out = _ffi.out_handle()
     lib.bsnn_dataset_load_fashion_mnist(
