@@ -241,6 +241,10 @@ BSNN_API bsnn_status bsnn_plugin_validate_isolated(const char *path, const char 
 
 /* ---------------------------------------------------------------- datasets */
 
+/* A loader fits the scaling on the data it loads, which is right for a training set; a
+ * test set must be mapped with the training set's statistics: load it with
+ * BSNN_SCALING_NONE and pass it to bsnn_dataset_scale with bsnn_dataset_scaling of the
+ * training set (Fashion-MNIST's STANDARDIZE does this by itself). */
 typedef enum bsnn_scaling {
     BSNN_SCALING_NONE = 0,
     BSNN_SCALING_UNIT_INTERVAL = 1, /* bytes / 255, else per-feature min-max (default) */
@@ -286,7 +290,8 @@ BSNN_API bsnn_status bsnn_dataset_create_regression(const float *features, const
 BSNN_API bsnn_status bsnn_dataset_load_idx(const char *images_path, const char *labels_path, size_t limit,
                                            bsnn_scaling scaling, bsnn_dataset **out);
 /* A Fashion-MNIST split from `directory` (NULL: /usr/share/datasets/fashion-mnist);
- * `limit` 0 keeps all. Errors: IO, FORMAT. Since 0.1. */
+ * `limit` 0 keeps all. STANDARDIZE uses the statistics of the whole training split for
+ * either split and any limit (the test images never contribute). Errors: IO, FORMAT. Since 0.1. */
 BSNN_API bsnn_status bsnn_dataset_load_fashion_mnist(const char *directory, bsnn_split split, size_t limit,
                                                      bsnn_scaling scaling, bsnn_dataset **out);
 /* A numeric CSV file; `options` NULL means defaults. Errors: IO, FORMAT, INVALID_ARGUMENT. Since 0.1. */
@@ -302,6 +307,24 @@ BSNN_API bsnn_status bsnn_dataset_info_get(const bsnn_dataset *dataset, bsnn_dat
 BSNN_API bsnn_status bsnn_dataset_features(const bsnn_dataset *dataset, float *buffer, size_t capacity);
 /* Copies all labels (exactly count values; classification data only) into `buffer`. Since 0.1. */
 BSNN_API bsnn_status bsnn_dataset_labels(const bsnn_dataset *dataset, int32_t *buffer, size_t capacity);
+/* The map x' = (x − offsets[j]) × scales[j] the data set's features went through:
+ * *out_method gets its bsnn_scaling (BSNN_SCALING_NONE for features as given: offsets 0,
+ * scales 1); `offsets`, `scales` (each NULL or exactly feature_count floats) get the
+ * statistics. Since ABI 2. */
+BSNN_API bsnn_status bsnn_dataset_scaling(const bsnn_dataset *dataset, int32_t *out_method, float *offsets,
+                                          float *scales, size_t count);
+/* A new data set: `dataset` (unscaled) with its features mapped by `offsets`/`scales`
+ * (count = feature_count floats each, e.g. from bsnn_dataset_scaling of the training set)
+ * and recorded as `method`. Errors: SHAPE_MISMATCH, WRONG_STATE (already scaled),
+ * INVALID_ARGUMENT (method NONE, non-finite values, zero scale). Since ABI 2. */
+BSNN_API bsnn_status bsnn_dataset_scale(const bsnn_dataset *dataset, int32_t method, const float *offsets,
+                                        const float *scales, size_t count, bsnn_dataset **out);
+/* Maps caller features in place: features[i·count + j] = (features[i·count + j] −
+ * offsets[j]) × scales[j] (features_count a positive multiple of count), the same
+ * arithmetic as the loaders, e.g. with bsnn_model_scaling before bsnn_model_predict on raw
+ * features. Thread-safe. Since ABI 2. */
+BSNN_API bsnn_status bsnn_scale_features(const float *offsets, const float *scales, size_t count, float *features,
+                                         size_t features_count);
 
 /* ---------------------------------------------------------------- models */
 
@@ -336,6 +359,12 @@ typedef struct bsnn_model_config {
     int32_t init;       /* bsnn_init; default ORTHOGONAL */
     int32_t bias;       /* non-zero: biases on every layer (default 1) */
     uint64_t seed;      /* weight initialization seed (default 0) */
+    /* Since ABI 2: the feature scaling the model records and saves (normally the training
+     * set's, from bsnn_dataset_scaling); BSNN_SCALING_NONE (default) records none. It does
+     * not change what predict computes: callers map raw features with bsnn_scale_features.
+     * Offsets and scales: `inputs` floats each, borrowed for the call. */
+    int32_t scaling;
+    const float *scaling_offsets, *scaling_scales;
 } bsnn_model_config;
 
 typedef struct bsnn_model_info {
@@ -389,6 +418,10 @@ BSNN_API bsnn_status bsnn_model_predict(const bsnn_model *model, const float *fe
 /* Mean loss and accuracy over `data`. Errors: SHAPE_MISMATCH (feature/class counts). Since 0.1. */
 BSNN_API bsnn_status bsnn_model_evaluate(const bsnn_model *model, const bsnn_dataset *data, bsnn_loss loss,
                                          bsnn_evaluation *out);
+/* The feature scaling the model records (from its config or its file), as
+ * bsnn_dataset_scaling does with count = inputs. Since ABI 2. */
+BSNN_API bsnn_status bsnn_model_scaling(const bsnn_model *model, int32_t *out_method, float *offsets, float *scales,
+                                        size_t count);
 /* Writes the model (safetensors + metadata) atomically to `path`. Errors: IO. Since 0.1. */
 BSNN_API bsnn_status bsnn_model_save(const bsnn_model *model, const char *path);
 /* Loads a model file. Plugin or foreign activations are re-loaded only when

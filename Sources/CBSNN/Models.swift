@@ -16,6 +16,9 @@ func modelDefaults() -> bsnn_model_config {
     c.`init` = Int32(initializationCodes.firstIndex(of: MLPConfiguration.defaultInitialization) ?? 0)
     c.bias = MLPConfiguration.defaultBias ? 1 : 0
     c.seed = MLPConfiguration.defaultSeed
+    c.scaling = 0
+    c.scaling_offsets = nil
+    c.scaling_scales = nil
     return c
 }
 
@@ -82,7 +85,8 @@ public func bsnn_model_create(_ config: UnsafePointer<bsnn_model_config>?, _ out
             inputs: try size(c.inputs, "config->inputs"), width: try size(c.width, "config->width"),
             depth: try size(c.depth, "config->depth"), outputs: try size(c.outputs, "config->outputs"),
             activation: activation, constraint: constraint, initialization: initialization, bias: c.bias != 0,
-            seed: c.seed)
+            seed: c.seed,
+            featureScaler: try importScaler(c.scaling, c.scaling_offsets, c.scaling_scales, c.inputs, "config->scaling_"))
         publish(ModelBox(try MLP(configuration)), o)
     }
 }

@@ -30,11 +30,18 @@ public enum FashionMNIST {
     }
 
     /// One split as a classification data set (784 features, 10 classes). `limit` keeps
-    /// the first samples; `.standardize` fits on the loaded split itself.
+    /// the first samples. `.standardize` always uses the statistics of the whole training
+    /// split of `directory`, for either split and any limit, so a training prefix and the
+    /// test split are mapped alike and the test images never contribute (which would leak
+    /// their statistics); `scaledLike` (a training set's `Dataset.scaler`) overrides it.
     public static func load(
         directory: String = defaultDirectory, split: Split, limit: Int? = nil,
-        scaling: FeatureScaling = .unitInterval
+        scaling: FeatureScaling = .unitInterval, scaledLike: FeatureScaler? = nil
     ) throws -> Dataset {
+        var reference = scaledLike
+        if reference == nil, scaling == .standardize, split == .test || limit != nil {
+            reference = try load(directory: directory, split: .train, scaling: scaling).scaler
+        }
         let images = try locate("\(split.filePrefix)-images-idx3-ubyte", in: directory)
         let labels = try locate("\(split.filePrefix)-labels-idx1-ubyte", in: directory)
         let imageArray = try IDXReader.read(path: images)
@@ -45,6 +52,6 @@ public enum FashionMNIST {
         }
         return try Dataset.fromIDX(
             images: imageArray, imagesName: images, labels: IDXReader.read(path: labels), labelsName: labels,
-            classCount: classCount, limit: limit, scaling: scaling)
+            classCount: classCount, limit: limit, scaling: scaling, scaledLike: reference)
     }
 }

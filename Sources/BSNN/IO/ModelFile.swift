@@ -49,6 +49,7 @@ public enum ModelFile {
             architectureKey: arch.serialized(),
             activationKey: ActivationRecord(c.activation).json.serialized(),
         ])
+        FeatureScalingRecord.write(c.featureScaler, into: &file.metadata)
         for (l, layer) in model.layers.enumerated() {
             try file.append(name: "layers.\(l).weight", shape: [layer.outputs, layer.inputs], values: layer.weight.array)
             if let b = layer.bias { try file.append(name: "layers.\(l).bias", shape: [layer.outputs], values: b.array) }
@@ -82,9 +83,10 @@ public enum ModelFile {
         guard let actText = file.metadata[activationKey] else { throw fail("metadata \"\(activationKey)\" missing") }
         let record = try ActivationRecord(json: try JSONParser.parse(actText, name: "\(name): activation"), file: name)
         let activation = try record.resolve(allowPlugins: options.allowPlugins)
-        let config = MLPConfiguration(
+        var config = MLPConfiguration(
             inputs: try int("inputs"), width: try int("width"), depth: try int("depth"), outputs: try int("outputs"),
             activation: activation, constraint: constraint, initialization: initialization, bias: bias, seed: seed)
+        config.featureScaler = try FeatureScalingRecord.read(file.metadata, inputs: config.inputs, file: name)
         // Sizes come from the file: check them against the tensors before allocating.
         let expectedTensors = (config.depth + 2) * (bias ? 2 : 1)
         let weightTensors = file.tensors.filter { $0.name.hasPrefix("layers.") }.count
