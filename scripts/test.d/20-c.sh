@@ -51,6 +51,7 @@ check plugin_train "$work/plugin_train" "$plugin"
 build test_api tests/c/test_api.c && build test_threads tests/c/test_threads.c -pthread
 check test_api "$work/test_api" "$plugin"
 build test_config_abi tests/c/test_config_abi.c && check test_config_abi "$work/test_config_abi"
+build test_scaling tests/c/test_scaling.c -D_POSIX_C_SOURCE=200809L && check test_scaling "$work/test_scaling"
 check test_threads "$work/test_threads"
 # Hostile plugins for bsnn_plugin_validate_isolated: one crashes, one hangs.
 for f in segfault hang; do

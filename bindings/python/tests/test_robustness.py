@@ -98,9 +98,11 @@ def test_batch_larger_than_data_and_constant_features():
 
 def test_constant_images_scale_to_finite_values(tmp_path: Path):
     # Every pixel 200: min-max and standardization would divide by zero if unguarded.
-    (tmp_path / "t10k-images-idx3-ubyte").write_bytes(
-        bytes([0, 0, 8, 3, 0, 0, 0, 6, 0, 0, 0, 28, 0, 0, 0, 28]) + bytes([200] * 6 * 784))
-    (tmp_path / "t10k-labels-idx1-ubyte").write_bytes(bytes([0, 0, 8, 1, 0, 0, 0, 6]) + bytes([0, 1] * 3))
+    # Both splits: the test split is standardized with the training split's statistics.
+    for prefix in ("train", "t10k"):
+        (tmp_path / f"{prefix}-images-idx3-ubyte").write_bytes(
+            bytes([0, 0, 8, 3, 0, 0, 0, 6, 0, 0, 0, 28, 0, 0, 0, 28]) + bytes([200] * 6 * 784))
+        (tmp_path / f"{prefix}-labels-idx1-ubyte").write_bytes(bytes([0, 0, 8, 1, 0, 0, 0, 6]) + bytes([0, 1] * 3))
     for scaling in ("none", "unit", "standardize"):
         X, y = bsnn.datasets.fashion_mnist("test", scaling=scaling, directory=tmp_path)
         assert X.shape == (6, 784) and np.isfinite(X).all()

@@ -14,6 +14,7 @@ from .errors import (BSNNError, BSNNIOError, Cancelled, FormatError, InternalErr
                      InvalidArgument, IOError_, NumericError, OutOfMemory, PluginError,
                      ShapeError, WrongState)
 from .model import MLP, History, ProbeResult, StepResult, Trainer, load
+from .scaling import FeatureScaling
 from ._progress import ProgressInfo
 from . import datasets
 
@@ -40,6 +41,7 @@ def blas_threads() -> int:
 __all__ = ["Activation", "Moments", "Roots", "builtin_names", "validate_plugin",
            "PluginValidation", "MLP", "Trainer", "History",
            "ProbeResult", "StepResult", "ProgressInfo", "load", "datasets", "features",
+           "FeatureScaling",
            "set_blas_threads", "blas_threads", "library_path", "__version__",
            "BSNNError", "InvalidArgument", "ShapeError", "IOError_", "BSNNIOError",
            "FormatError", "PluginError", "NumericError", "OutOfMemory", "WrongState",

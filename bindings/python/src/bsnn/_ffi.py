@@ -64,7 +64,8 @@ class ModelConfig(Structure):
     _fields_ = [("size", c_size_t), ("inputs", c_size_t), ("width", c_size_t),
                 ("depth", c_size_t), ("outputs", c_size_t), ("activation", c_void_p),
                 ("gpn_root", c_int32), ("constraint", c_int32), ("init", c_int32),
-                ("bias", c_int32), ("seed", c_uint64)]
+                ("bias", c_int32), ("seed", c_uint64), ("scaling", c_int32),
+                ("scaling_offsets", c_void_p), ("scaling_scales", c_void_p)]
 
 
 class ModelInfo(Structure):
@@ -233,6 +234,9 @@ _SIGNATURES: dict[str, tuple[Any, list[Any]]] = {
     "bsnn_dataset_info_get": (_STATUS, [_P, POINTER(DatasetInfo)]),
     "bsnn_dataset_features": (_STATUS, [_P, _P, _SZ]),
     "bsnn_dataset_labels": (_STATUS, [_P, _P, _SZ]),
+    "bsnn_dataset_scaling": (_STATUS, [_P, POINTER(c_int32), _P, _P, _SZ]),
+    "bsnn_dataset_scale": (_STATUS, [_P, c_int32, _P, _P, _SZ, _P]),
+    "bsnn_scale_features": (_STATUS, [_P, _P, _SZ, _P, _SZ]),
     # models
     "bsnn_model_config_init_defaults": (_STATUS, [POINTER(ModelConfig), _SZ]),
     "bsnn_model_create": (_STATUS, [POINTER(ModelConfig), _P]),
@@ -246,6 +250,7 @@ _SIGNATURES: dict[str, tuple[Any, list[Any]]] = {
     "bsnn_model_set_bias": (_STATUS, [_P, _SZ, _P, _SZ]),
     "bsnn_model_predict": (_STATUS, [_P, _P, _SZ, _SZ, _P, _SZ]),
     "bsnn_model_evaluate": (_STATUS, [_P, _P, c_int, POINTER(Evaluation)]),
+    "bsnn_model_scaling": (_STATUS, [_P, POINTER(c_int32), _P, _P, _SZ]),
     "bsnn_model_save": (_STATUS, [_P, c_char_p]),
     "bsnn_model_load": (_STATUS, [c_char_p, c_int32, _P]),
     # training

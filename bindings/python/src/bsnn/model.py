@@ -15,6 +15,7 @@ from ._ffi import lib
 from ._progress import ProgressInfo, Reporter
 from .activation import Activation, root_code
 from .errors import Cancelled, InvalidArgument
+from .scaling import FeatureScaling, read as _read_scaling
 
 
 def _path(path: str | os.PathLike) -> bytes:
@@ -126,12 +127,16 @@ class MLP:
     Table 1; ``gpn="b+"``/``"b-"`` picks one, ``gpn=False`` trains the plain function),
     row-normalized weights and orthogonal init. ``constraint``, ``init``, ``bias`` and
     ``seed`` left as None take the library's defaults (row_norm, orthogonal, True, 0).
+    ``feature_scaling`` (the training data's, from the loaders' ``return_scaling=True``)
+    is recorded in the saved file and read back as ``model.feature_scaling``, so raw
+    features can be mapped the same way: ``model.predict(model.feature_scaling.apply(X))``.
     """
 
     def __init__(self, inputs: int, width: int, depth: int, outputs: int,
                  activation: str | Activation = "tanh", gpn: bool | str = True,
                  constraint: str | None = None, init: str | None = None,
-                 bias: bool | None = None, seed: int | None = None) -> None:
+                 bias: bool | None = None, seed: int | None = None,
+                 feature_scaling: FeatureScaling | None = None) -> None:
         act = Activation(activation) if isinstance(activation, str) else activation
         if not isinstance(act, Activation):
             raise InvalidArgument(f"activation must be a name or bsnn.Activation, got {type(activation).__name__}")
@@ -157,6 +162,14 @@ class MLP:
             c.bias = 1 if bias else 0
         if seed is not None:
             c.seed = _ffi.checked_int(seed, ctypes.c_uint64, "seed")
+        if feature_scaling is not None:
+            if not isinstance(feature_scaling, FeatureScaling):
+                raise InvalidArgument(f"feature_scaling must be a bsnn.FeatureScaling, got {type(feature_scaling).__name__}")
+            if feature_scaling.offsets.size != c.inputs:
+                raise _shape_error(f"feature_scaling has {feature_scaling.offsets.size} features, the model {c.inputs} inputs")
+            c.scaling = feature_scaling.code
+            c.scaling_offsets = feature_scaling.offsets.ctypes.data
+            c.scaling_scales = feature_scaling.scales.ctypes.data
         out = _ffi.out_handle()
         try:
             lib.bsnn_model_create(ctypes.byref(c), ctypes.byref(out))
@@ -194,6 +207,12 @@ class MLP:
     @property
     def parameter_count(self) -> int:
         return int(self.info.parameter_count)
+
+    @property
+    def feature_scaling(self) -> FeatureScaling | None:
+        """The feature scaling the model records (given at creation or read from its
+        file); None when it was trained on features as given."""
+        return _read_scaling(lib.bsnn_model_scaling, self._ptr, self.inputs)
 
     # ------------------------------------------------------------ inference
     def predict(self, X: Any, check_finite: bool = False) -> np.ndarray:
