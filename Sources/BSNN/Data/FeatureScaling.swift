@@ -105,11 +105,13 @@ public struct FeatureScaler: Sendable, Equatable {
     }
 
     /// A copy of `data` with its features mapped; it records this scaler. `data` must be
-    /// unscaled (a second map on top of a first is never what a test set needs).
+    /// unscaled: a map on top of another could not be replayed from one record, which is
+    /// what a model file keeps. A `.none` scaler returns `data` as it is.
     public func apply(to data: Dataset) throws -> Dataset {
         guard data.featureCount == featureCount else {
             throw BSNNError.shapeMismatch("data set: expected \(featureCount) features (as fitted), got \(data.featureCount)")
         }
+        if method == .none { return data }
         if let s = data.scaler {
             throw BSNNError.wrongState("data set: already scaled (\(s.method.rawValue)); load it unscaled to apply another scaling")
         }
