@@ -58,7 +58,7 @@ public func bsnn_activation_create_plugin(
 ) -> Int32 {
     guarded("bsnn_activation_create_plugin") {
         let o = try outPointer(out)
-        let p = try string(path, "path")
+        let p = try pathArgument(path, "path")
         let n = try string(name, "name")
         let params = try names(paramNames, paramValues, paramCount)
         let plugin = try PluginLibrary.load(path: p)
@@ -73,7 +73,7 @@ public func bsnn_activation_create_foreign(
 ) -> Int32 {
     guarded("bsnn_activation_create_foreign") {
         let o = try outPointer(out)
-        let lib = try string(library, "library")
+        let lib = try pathArgument(library, "library")
         let sym = try string(symbol, "symbol")
         let sig = try string(signature, "signature")
         let n = try size(boundCount, "bound_count")

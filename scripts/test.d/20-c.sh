@@ -52,6 +52,7 @@ build test_api tests/c/test_api.c && build test_threads tests/c/test_threads.c -
 check test_api "$work/test_api" "$plugin"
 build test_config_abi tests/c/test_config_abi.c && check test_config_abi "$work/test_config_abi"
 build test_scaling tests/c/test_scaling.c -D_POSIX_C_SOURCE=200809L && check test_scaling "$work/test_scaling"
+build test_paths tests/c/test_paths.c -D_POSIX_C_SOURCE=200809L && check test_paths "$work/test_paths"
 check test_threads "$work/test_threads"
 # Hostile plugins for bsnn_plugin_validate_isolated: one crashes, one hangs.
 for f in segfault hang; do

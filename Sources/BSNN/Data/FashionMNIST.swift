@@ -23,7 +23,7 @@ public enum FashionMNIST {
     /// The path of `base` in `directory`, plain or `.gz`, whichever exists.
     static func locate(_ base: String, in directory: String) throws -> String {
         let dir = directory.hasSuffix("/") ? String(directory.dropLast()) : directory
-        for candidate in ["\(dir)/\(base)", "\(dir)/\(base).gz"] where access(candidate, R_OK) == 0 {
+        for candidate in ["\(dir)/\(base)", "\(dir)/\(base).gz"] where access(FilePathBytes.cString(candidate), R_OK) == 0 {
             return candidate
         }
         throw BSNNError.io("Fashion-MNIST: expected '\(dir)/\(base)' or '\(dir)/\(base).gz', found neither (install dataset-fashion-mnist or pass the directory)")

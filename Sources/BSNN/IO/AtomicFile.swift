@@ -8,7 +8,7 @@ import Glibc
 public enum AtomicFile {
     /// The whole contents of the regular file at `path`.
     public static func read(_ path: String) throws -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        let fd = open(FilePathBytes.cString(path), O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw ioError("cannot open '\(path)' for reading") }
         defer { close(fd) }
         var st = stat()
@@ -52,7 +52,7 @@ public enum AtomicFile {
         // Keep the existing file's permissions; a fresh file gets the usual 0644.
         var mode: mode_t = 0o644
         var old = stat()
-        if stat(path, &old) == 0 {
+        if stat(FilePathBytes.cString(path), &old) == 0 {
             if (old.st_mode & S_IFMT) == S_IFDIR {
                 throw BSNNError.io("cannot write '\(path)': expected a file path, got a directory")
             }
@@ -60,18 +60,18 @@ public enum AtomicFile {
         }
 
         // mkstemp gives a name no concurrent writer (thread or process) can share.
-        var template = Array((directory + "/." + base + ".tmp-XXXXXX").utf8CString)
+        var template = FilePathBytes.cString(directory + "/." + base + ".tmp-XXXXXX")
         let fd = template.withUnsafeMutableBufferPointer { p -> Int32 in
             guard let base = p.baseAddress else { return -1 }
             return mkstemp(base)
         }
         guard fd >= 0 else { throw ioError("cannot create a temporary file in '\(directory)' to write '\(path)'") }
-        let tempPath = String(cString: template)
+        let tempPath = FilePathBytes.string(template.dropLast().map { UInt8(bitPattern: $0) })
         var renamed = false
         var closed = false
         defer {
             if !closed { close(fd) }
-            if !renamed { unlink(tempPath) }
+            if !renamed { unlink(FilePathBytes.cString(tempPath)) }
         }
 
         guard fchmod(fd, mode) == 0 else { throw ioError("cannot set permissions of '\(tempPath)'") }
@@ -92,10 +92,10 @@ public enum AtomicFile {
         guard fsync(fd) == 0 else { throw ioError("cannot flush '\(path)' (temporary file '\(tempPath)')") }
         closed = true
         guard close(fd) == 0 else { throw ioError("cannot close '\(path)' (temporary file '\(tempPath)')") }
-        guard rename(tempPath, path) == 0 else { throw ioError("cannot replace '\(path)'") }
+        guard rename(FilePathBytes.cString(tempPath), FilePathBytes.cString(path)) == 0 else { throw ioError("cannot replace '\(path)'") }
         renamed = true
         // The rename itself lives in the directory; flush it so it survives a power loss.
-        let dfd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        let dfd = open(FilePathBytes.cString(directory), O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if dfd >= 0 {
             let rc = fsync(dfd)
             let err = errno

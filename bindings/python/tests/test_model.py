@@ -3,6 +3,7 @@ safetensors, checkpoints, progress, exceptions, callbacks."""
 from __future__ import annotations
 
 import ctypes
+import os
 import re
 import subprocess
 import sys
@@ -279,3 +280,19 @@ def test_idx_test_file_scaled_like_the_training_file(tmp_path):
     assert np.array_equal(Xte, scaling.apply(raw))
     with pytest.raises(bsnn.InvalidArgument, match="method"):
         bsnn.FeatureScaling("bogus", scaling.offsets, scaling.scales)
+
+
+def test_non_utf8_paths_round_trip(tmp_path):
+    folder = os.fsencode(tmp_path)
+    name = b"\xff\xfe.safetensors"
+    model = bsnn.MLP(4, 8, 1, 3, seed=2)
+    x = np.linspace(-1, 1, 8, dtype=np.float32).reshape(2, 4)
+    for path in (os.path.join(folder, name), Path(os.fsdecode(os.path.join(folder, name)))):
+        model.save(path)  # bytes, and a PathLike whose str holds surrogate escapes
+        assert name in os.listdir(folder)
+        with bsnn.load(path) as loaded:
+            assert np.array_equal(loaded.predict(x), model.predict(x))
+        os.remove(path)
+    trainer = bsnn.Trainer(model)
+    trainer.save_checkpoint(os.path.join(folder, b"\xfe.ckpt"))
+    assert bsnn.Trainer.load_checkpoint(os.path.join(folder, b"\xfe.ckpt")).state["global_step"] == 0
