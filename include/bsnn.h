@@ -34,6 +34,8 @@
  *  - Defaults are the engine's, the same through C, Python and the CLI: the activation
  *    is GPN-normalized (BSNN_GPN_DEFAULT) unless gpn_root is BSNN_GPN_NONE, and `epochs`
  *    is always the total number of completed epochs to reach.
+ *  - Paths (`path`, `directory`, `library`, `*_path`) are NUL-terminated bytes and need
+ *    not be UTF-8; other strings (names, signatures) must be UTF-8.
  *  - Nothing aborts, unwinds or prints on bad input.
  * Every function is available since 0.1 unless stated otherwise. */
 #ifndef BSNN_H
