@@ -74,7 +74,7 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
 
     while !r.done && steps < 40 {
         steps += 1
-        switch r.u8() % 20 {
+        switch r.u8() % 21 {
         case 0: // builtin activation by index (or an unknown name)
             let k = r.int(3)
             let idx = r.int(15)
@@ -166,6 +166,22 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
             var out: OpaquePointer?
             let k = r.int(3)
             if CBSNN.bsnn_trainer_model(trainers[r.int(3)], &out) == 0 { models[k] = out }
+        case 19: // feature scaling: statistics read back and applied with any counts and values
+            let d = datasets[r.int(3)], n = r.int(12)
+            var method: Int32 = 0
+            var offsets = (0..<n).map { _ in r.float() }, scales = (0..<n).map { _ in r.float() }
+            if r.u8() & 1 == 0 {
+                _ = CBSNN.bsnn_dataset_scaling(d, &method, nil, &scales, n)
+            } else {
+                _ = CBSNN.bsnn_dataset_scaling(d, &method, &offsets, &scales, n)
+            }
+            var out: OpaquePointer?
+            let k = r.int(3)
+            if CBSNN.bsnn_dataset_scale(d, Int32(r.int(3)), offsets, scales, n, &out) == 0 { datasets[k] = out }
+            let m = r.int(40)
+            var features = (0..<m).map { _ in r.float() }
+            _ = CBSNN.bsnn_scale_features(offsets, scales, n, &features, m)
+            _ = CBSNN.bsnn_model_scaling(models[r.int(3)], &method, &offsets, &scales, n)
         default: // NULL out-pointers and handles everywhere
             _ = CBSNN.bsnn_model_create(nil, nil)
             _ = CBSNN.bsnn_trainer_create(nil, nil, nil)
