@@ -68,6 +68,7 @@ if command -v valgrind >/dev/null; then
     VG=(env LD_LIBRARY_PATH="$work/vglib" valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=1)
     check valgrind-test_api "${VG[@]}" "$work/test_api" "$plugin"
     check valgrind-test_threads "${VG[@]}" "$work/test_threads"
+    for t in test_config_abi test_scaling test_paths; do check "valgrind-$t" "${VG[@]}" "$work/$t"; done
 else
     echo "SKIP  valgrind (not installed): memory checks not run"
 fi
