@@ -90,22 +90,33 @@ class History(dict):
     stopped_early: bool = False
 
 
-def _training_config(batch_size: int, optimizer: str, lr: float, momentum: float,
-                     seed: int, loss: str = "cross_entropy", weight_decay: float = 0.0,
-                     update_mode: str = "checked", shuffle: bool = True,
-                     **extra: Any) -> _ffi.TrainingConfig:
+def _training_config(batch_size: int | None, optimizer: str | None, lr: float | None,
+                     momentum: float | None, seed: int | None, loss: str | None = None,
+                     weight_decay: float | None = None, update_mode: str | None = None,
+                     shuffle: bool | None = None, **extra: Any) -> _ffi.TrainingConfig:
+    """The library's defaults (batch 64, momentum SGD with lr 0.01 and momentum 0.9,
+    cross-entropy, seed 0, shuffled, checked updates) for every option left as None."""
     c = _ffi.init_struct(_ffi.TrainingConfig)
-    c.batch_size = _ffi.checked_int(batch_size, ctypes.c_size_t, "batch_size")
-    if c.batch_size == 0:
-        raise InvalidArgument(f"batch_size must be positive, got {batch_size}")
-    c.optimizer = _enum(_ffi.OPTIMIZER, optimizer, "optimizer")
-    c.loss = _enum(_ffi.LOSS, loss, "loss")
-    c.learning_rate = float(lr)
-    c.momentum = float(momentum)
-    c.weight_decay = float(weight_decay)
-    c.seed = _ffi.checked_int(seed, ctypes.c_uint64, "seed")
-    c.shuffle = 1 if shuffle else 0
-    c.update_mode = _enum(_ffi.UPDATE_MODE, update_mode, "update_mode")
+    if batch_size is not None:
+        c.batch_size = _ffi.checked_int(batch_size, ctypes.c_size_t, "batch_size")
+        if c.batch_size == 0:
+            raise InvalidArgument(f"batch_size must be positive, got {batch_size}")
+    if optimizer is not None:
+        c.optimizer = _enum(_ffi.OPTIMIZER, optimizer, "optimizer")
+    if loss is not None:
+        c.loss = _enum(_ffi.LOSS, loss, "loss")
+    if lr is not None:
+        c.learning_rate = float(lr)
+    if momentum is not None:
+        c.momentum = float(momentum)
+    if weight_decay is not None:
+        c.weight_decay = float(weight_decay)
+    if seed is not None:
+        c.seed = _ffi.checked_int(seed, ctypes.c_uint64, "seed")
+    if shuffle is not None:
+        c.shuffle = 1 if shuffle else 0
+    if update_mode is not None:
+        c.update_mode = _enum(_ffi.UPDATE_MODE, update_mode, "update_mode")
     for key in ("beta1", "beta2", "epsilon", "schedule_factor"):
         if key in extra:
             setattr(c, key, float(extra.pop(key)))
@@ -307,11 +318,11 @@ class MLP:
         lib.bsnn_model_save(self._ptr, _path(path))
 
     # ------------------------------------------------------------ training
-    def fit(self, X: Any, y: Any, epochs: int = 1, batch_size: int = 64,
-            optimizer: str = "momentum", lr: float = 0.01, momentum: float = 0.9,
+    def fit(self, X: Any, y: Any, epochs: int = 1, batch_size: int | None = None,
+            optimizer: str | None = None, lr: float | None = None, momentum: float | None = None,
             validation: tuple[Any, Any] | None = None,
             callback: Callable[[ProgressInfo], Any] | None = None,
-            progress: str | None = "auto", seed: int = 0, **options: Any) -> History:
+            progress: str | None = "auto", seed: int | None = None, **options: Any) -> History:
         """Trains on (X, y) until `epochs` epochs are completed in total and returns the
         History of the epochs this call ran.
 
@@ -323,7 +334,9 @@ class MLP:
         KeyboardInterrupt; the model keeps the weights of that step. `callback(info)` runs after
         every step and epoch; returning True stops training early. Other keyword
         options: loss, weight_decay, update_mode ("checked"/"fused"), shuffle, beta1,
-        beta2, epsilon, schedule, schedule_steps, schedule_factor.
+        beta2, epsilon, schedule, schedule_steps, schedule_factor. Every option left as
+        None takes the library's default (batch 64, "momentum", lr 0.01, momentum 0.9,
+        seed 0), the same as C's bsnn_training_config_init_defaults and the CLI's.
         """
         config = _training_config(batch_size, optimizer, lr, momentum, seed, **options)
         if self._trainer is None or self._trainer._optimizer != config.optimizer:
@@ -406,12 +419,14 @@ class _Interrupt:
 class Trainer:
     """Trains an MLP: single steps, whole fits, checkpoints that resume exactly.
 
-    ``Trainer(model, batch_size=64, optimizer="momentum", lr=0.01, momentum=0.9,
-    seed=0, **options)`` with the options of ``MLP.fit``.
+    ``Trainer(model, batch_size=…, optimizer=…, lr=…, momentum=…, seed=…, **options)``
+    with the options of ``MLP.fit``; any left as None takes the library's default
+    (batch 64, "momentum" with lr 0.01 and momentum 0.9, seed 0).
     """
 
-    def __init__(self, model: MLP, batch_size: int = 64, optimizer: str = "momentum",
-                 lr: float = 0.01, momentum: float = 0.9, seed: int = 0, **options: Any) -> None:
+    def __init__(self, model: MLP, batch_size: int | None = None, optimizer: str | None = None,
+                 lr: float | None = None, momentum: float | None = None, seed: int | None = None,
+                 **options: Any) -> None:
         config = _training_config(batch_size, optimizer, lr, momentum, seed, **options)
         self._create(model, config)
 
