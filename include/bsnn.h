@@ -31,6 +31,20 @@
  *  - bsnn never changes OpenBLAS's process-wide thread count by itself (creating,
  *    loading or training a model leaves it as the host set it); only
  *    bsnn_blas_set_threads and the environment (BSNN_NUM_THREADS) do.
+ *  - Config structs passed in (bsnn_model_config, bsnn_training_config,
+ *    bsnn_probe_config, bsnn_csv_options) start with `size`, the caller's sizeof. Fill
+ *    one with its *_init_defaults(&c, sizeof c): init writes exactly `size` bytes and
+ *    every call that reads the struct reads only `size` bytes, so fields appended in later
+ *    versions keep their defaults for programs built against an older header. Sizes below
+ *    the struct's 0.1 size, or above the library's own sizeof (a header newer than the
+ *    library), are INVALID_ARGUMENT. Structs the library writes (bsnn_*_info,
+ *    bsnn_evaluation, bsnn_step_result, bsnn_trainer_state, bsnn_gpn_constants) are
+ *    frozen: later versions add functions, not fields.
+ *  - Defaults are the engine's, the same through C, Python and the CLI: the activation
+ *    is GPN-normalized (BSNN_GPN_DEFAULT) unless gpn_root is BSNN_GPN_NONE, and `epochs`
+ *    is always the total number of completed epochs to reach.
+ *  - Paths (`path`, `directory`, `library`, `*_path`) are NUL-terminated bytes and need
+ *    not be UTF-8; other strings (names, signatures) must be UTF-8.
  *  - Nothing aborts, unwinds or prints on bad input.
  * Every function is available since 0.1 unless stated otherwise. */
 #ifndef BSNN_H
@@ -60,8 +74,10 @@ extern "C" {
 /* True when the header is at least version major.minor.patch. */
 #define BSNN_VERSION_CHECK(major, minor, patch) \
     (BSNN_VERSION_NUMBER >= ((major) * 10000 + (minor) * 100 + (patch)))
-/* Changes only when the ABI breaks; compare with bsnn_abi_version() at run time. */
-#define BSNN_ABI_VERSION 1
+/* Changes only when the ABI breaks; compare with bsnn_abi_version() at run time.
+ * 2: the *_init_defaults functions take the caller's struct size and return a status;
+ *    bsnn_trainer_fit's `epochs` is the total to reach. */
+#define BSNN_ABI_VERSION 2
 
 /* The library's version string, e.g. "0.1.0"; static, never NULL. Since 0.1. */
 BSNN_API const char *bsnn_version(void);
@@ -114,8 +130,10 @@ typedef struct bsnn_plugin bsnn_plugin;
 /* Which root b± of the GPN equations; BSNN_GPN_NONE = the plain function. */
 typedef enum bsnn_gpn_root {
     BSNN_GPN_NONE = 0,
-    BSNN_GPN_B_PLUS = 1,  /* a·φ+b has non-negative mean ("b+", the default) */
-    BSNN_GPN_B_MINUS = 2  /* non-positive mean ("b-", the paper's choice for GELU) */
+    BSNN_GPN_B_PLUS = 1,  /* a·φ+b has non-negative mean ("b+") */
+    BSNN_GPN_B_MINUS = 2, /* non-positive mean ("b-") */
+    BSNN_GPN_DEFAULT = 3  /* the paper's Table-1 choice: b- for "gelu", b+ for every other
+                           * function (an input only: handles report the root it chose) */
 } bsnn_gpn_root;
 
 /* GPN constants and Gaussian moments E over x ~ N(0,1) of the base function φ. */
@@ -166,7 +184,7 @@ BSNN_API bsnn_status bsnn_activation_create_callback(const char *name, bsnn_scal
                                                      bsnn_scalar_fn derivative, void *user_data,
                                                      bsnn_activation **out);
 /* A new activation a·φ+b, the GPN normalization of `activation`'s base φ with `root`
- * (BSNN_GPN_NONE gives the plain φ back). Errors: INVALID_ARGUMENT, NUMERIC (degenerate
+ * (BSNN_GPN_DEFAULT: the default root; BSNN_GPN_NONE gives the plain φ back). Errors: INVALID_ARGUMENT, NUMERIC (degenerate
  * or divergent moments). Since 0.1. */
 BSNN_API bsnn_status bsnn_activation_normalize(const bsnn_activation *activation, bsnn_gpn_root root,
                                                bsnn_activation **out);
@@ -248,6 +266,10 @@ BSNN_API bsnn_status bsnn_foreign_validate_isolated(const char *library, const c
 
 /* ---------------------------------------------------------------- datasets */
 
+/* A loader fits the scaling on the data it loads, which is right for a training set; a
+ * test set must be mapped with the training set's statistics: load it with
+ * BSNN_SCALING_NONE and pass it to bsnn_dataset_scale with bsnn_dataset_scaling of the
+ * training set (Fashion-MNIST's STANDARDIZE does this by itself). */
 typedef enum bsnn_scaling {
     BSNN_SCALING_NONE = 0,
     BSNN_SCALING_UNIT_INTERVAL = 1, /* bytes / 255, else per-feature min-max (default) */
@@ -277,8 +299,10 @@ typedef struct bsnn_dataset_info {
     size_t target_count; /* 0 for classification data */
 } bsnn_dataset_info;
 
-/* Fills `options` with defaults (sets size). Since 0.1. */
-BSNN_API void bsnn_csv_options_init_defaults(bsnn_csv_options *options);
+/* Fills the first `size` bytes of `options` (pass sizeof *options) with defaults and
+ * sets options->size = size. Errors: INVALID_ARGUMENT (NULL, size out of range). Since 0.1
+ * (size argument and status since ABI 2). */
+BSNN_API bsnn_status bsnn_csv_options_init_defaults(bsnn_csv_options *options, size_t size);
 /* Classification data copied from `features` (count × feature_count floats) and
  * `labels` (count values in 0..class_count-1). Errors: INVALID_ARGUMENT, SHAPE_MISMATCH. Since 0.1. */
 BSNN_API bsnn_status bsnn_dataset_create(const float *features, const int32_t *labels, size_t count,
@@ -291,7 +315,8 @@ BSNN_API bsnn_status bsnn_dataset_create_regression(const float *features, const
 BSNN_API bsnn_status bsnn_dataset_load_idx(const char *images_path, const char *labels_path, size_t limit,
                                            bsnn_scaling scaling, bsnn_dataset **out);
 /* A Fashion-MNIST split from `directory` (NULL: /usr/share/datasets/fashion-mnist);
- * `limit` 0 keeps all. Errors: IO, FORMAT. Since 0.1. */
+ * `limit` 0 keeps all. STANDARDIZE uses the statistics of the whole training split for
+ * either split and any limit (the test images never contribute). Errors: IO, FORMAT. Since 0.1. */
 BSNN_API bsnn_status bsnn_dataset_load_fashion_mnist(const char *directory, bsnn_split split, size_t limit,
                                                      bsnn_scaling scaling, bsnn_dataset **out);
 /* A numeric CSV file; `options` NULL means defaults. Errors: IO, FORMAT, INVALID_ARGUMENT. Since 0.1. */
@@ -307,6 +332,24 @@ BSNN_API bsnn_status bsnn_dataset_info_get(const bsnn_dataset *dataset, bsnn_dat
 BSNN_API bsnn_status bsnn_dataset_features(const bsnn_dataset *dataset, float *buffer, size_t capacity);
 /* Copies all labels (exactly count values; classification data only) into `buffer`. Since 0.1. */
 BSNN_API bsnn_status bsnn_dataset_labels(const bsnn_dataset *dataset, int32_t *buffer, size_t capacity);
+/* The map x' = (x − offsets[j]) × scales[j] the data set's features went through:
+ * *out_method gets its bsnn_scaling (BSNN_SCALING_NONE for features as given: offsets 0,
+ * scales 1); `offsets`, `scales` (each NULL or exactly feature_count floats) get the
+ * statistics. Since ABI 2. */
+BSNN_API bsnn_status bsnn_dataset_scaling(const bsnn_dataset *dataset, int32_t *out_method, float *offsets,
+                                          float *scales, size_t count);
+/* A new data set: `dataset` (unscaled) with its features mapped by `offsets`/`scales`
+ * (count = feature_count floats each, e.g. from bsnn_dataset_scaling of the training set)
+ * and recorded as `method`. Errors: SHAPE_MISMATCH, WRONG_STATE (already scaled),
+ * INVALID_ARGUMENT (method NONE, non-finite values, zero scale). Since ABI 2. */
+BSNN_API bsnn_status bsnn_dataset_scale(const bsnn_dataset *dataset, int32_t method, const float *offsets,
+                                        const float *scales, size_t count, bsnn_dataset **out);
+/* Maps caller features in place: features[i·count + j] = (features[i·count + j] −
+ * offsets[j]) × scales[j] (features_count a positive multiple of count), the same
+ * arithmetic as the loaders, e.g. with bsnn_model_scaling before bsnn_model_predict on raw
+ * features. Thread-safe. Since ABI 2. */
+BSNN_API bsnn_status bsnn_scale_features(const float *offsets, const float *scales, size_t count, float *features,
+                                         size_t features_count);
 
 /* ---------------------------------------------------------------- models */
 
@@ -333,13 +376,20 @@ typedef struct bsnn_model_config {
     size_t size; /* sizeof(bsnn_model_config) */
     size_t inputs, width, depth, outputs; /* depth = square hidden layers (may be 0) */
     /* Borrowed for the call. Plain handles are normalized with `gpn_root`; a handle from
-     * bsnn_activation_normalize is used as is and `gpn_root` must equal its root. */
+     * bsnn_activation_normalize is used as is and `gpn_root` must equal its root or be
+     * BSNN_GPN_DEFAULT. */
     const bsnn_activation *activation;
-    int32_t gpn_root;   /* bsnn_gpn_root; default BSNN_GPN_B_PLUS */
+    int32_t gpn_root;   /* bsnn_gpn_root; default BSNN_GPN_DEFAULT (NONE: plain φ) */
     int32_t constraint; /* bsnn_constraint; default ROW_NORM */
     int32_t init;       /* bsnn_init; default ORTHOGONAL */
     int32_t bias;       /* non-zero: biases on every layer (default 1) */
     uint64_t seed;      /* weight initialization seed (default 0) */
+    /* Since ABI 2: the feature scaling the model records and saves (normally the training
+     * set's, from bsnn_dataset_scaling); BSNN_SCALING_NONE (default) records none. It does
+     * not change what predict computes: callers map raw features with bsnn_scale_features.
+     * Offsets and scales: `inputs` floats each, borrowed for the call. */
+    int32_t scaling;
+    const float *scaling_offsets, *scaling_scales;
 } bsnn_model_config;
 
 typedef struct bsnn_model_info {
@@ -356,8 +406,10 @@ typedef struct bsnn_evaluation {
     size_t count;
 } bsnn_evaluation;
 
-/* Fills `config` with defaults (sizes 0, activation NULL; sets size). Since 0.1. */
-BSNN_API void bsnn_model_config_init_defaults(bsnn_model_config *config);
+/* Fills the first `size` bytes of `config` (pass sizeof *config) with defaults (sizes 0,
+ * activation NULL) and sets config->size = size. Errors: INVALID_ARGUMENT (NULL, size
+ * out of range). Since 0.1 (size argument and status since ABI 2). */
+BSNN_API bsnn_status bsnn_model_config_init_defaults(bsnn_model_config *config, size_t size);
 /* Creates and initializes a network. Errors: INVALID_ARGUMENT (size field, zero sizes,
  * enums, activation), NUMERIC, OUT_OF_MEMORY. Free with bsnn_model_free. Since 0.1. */
 BSNN_API bsnn_status bsnn_model_create(const bsnn_model_config *config, bsnn_model **out);
@@ -395,6 +447,10 @@ BSNN_API bsnn_status bsnn_model_predict(const bsnn_model *model, const float *fe
 /* Mean loss and accuracy over `data`. Errors: SHAPE_MISMATCH (feature/class counts). Since 0.1. */
 BSNN_API bsnn_status bsnn_model_evaluate(const bsnn_model *model, const bsnn_dataset *data, bsnn_loss loss,
                                          bsnn_evaluation *out);
+/* The feature scaling the model records (from its config or its file), as
+ * bsnn_dataset_scaling does with count = inputs. Since ABI 2. */
+BSNN_API bsnn_status bsnn_model_scaling(const bsnn_model *model, int32_t *out_method, float *offsets, float *scales,
+                                        size_t count);
 /* Writes the model (safetensors + metadata) atomically to `path`. Errors: IO. Since 0.1. */
 BSNN_API bsnn_status bsnn_model_save(const bsnn_model *model, const char *path);
 /* Flags of bsnn_model_load / bsnn_checkpoint_load, OR-ed together (0: the safe default). */
@@ -474,8 +530,10 @@ typedef struct bsnn_trainer_state {
     size_t global_step;   /* optimizer steps */
 } bsnn_trainer_state;
 
-/* Fills `config` with defaults (sets size). Since 0.1. */
-BSNN_API void bsnn_training_config_init_defaults(bsnn_training_config *config);
+/* Fills the first `size` bytes of `config` (pass sizeof *config) with defaults and sets
+ * config->size = size. Errors: INVALID_ARGUMENT (NULL, size out of range). Since 0.1
+ * (size argument and status since ABI 2). */
+BSNN_API bsnn_status bsnn_training_config_init_defaults(bsnn_training_config *config, size_t size);
 /* A trainer for `model` (which it references: the model handle may be freed first and
  * the network stays alive while the trainer does; training changes what every handle to
  * that network predicts). `config` NULL means defaults. Since 0.1. */
@@ -495,8 +553,11 @@ BSNN_API bsnn_status bsnn_trainer_state_get(const bsnn_trainer *trainer, bsnn_tr
  * data or divergence: the model keeps its last good weights), SHAPE_MISMATCH. Since 0.1. */
 BSNN_API bsnn_status bsnn_trainer_step(bsnn_trainer *trainer, const float *features, size_t features_count,
                                        const int32_t *labels, size_t count, bsnn_step_result *out);
-/* Trains `epochs` more epochs on `data`, evaluating `validation` (may be NULL) after
- * each; `progress` may be NULL. Errors: CANCELLED, NUMERIC, SHAPE_MISMATCH. Since 0.1. */
+/* Trains on `data` until `epochs` epochs are completed in total (the trainer's epoch
+ * counter, restored by bsnn_checkpoint_load, counts; a part-done epoch is finished
+ * first), evaluating `validation` (may be NULL) after each; `progress` may be NULL.
+ * Errors: WRONG_STATE (epochs <= epochs already completed), CANCELLED, NUMERIC,
+ * SHAPE_MISMATCH. Since 0.1 (`epochs` is the total since ABI 2). */
 BSNN_API bsnn_status bsnn_trainer_fit(bsnn_trainer *trainer, const bsnn_dataset *data,
                                       const bsnn_dataset *validation, size_t epochs,
                                       bsnn_progress_fn progress, void *user_data);
@@ -536,8 +597,10 @@ typedef enum bsnn_probe_array {
     BSNN_PROBE_DERIVATIVE_HISTOGRAM = 4         /* histogram_bins counts of a·φ'(h) */
 } bsnn_probe_array;
 
-/* Fills `config` with defaults (sets size). Since 0.1. */
-BSNN_API void bsnn_probe_config_init_defaults(bsnn_probe_config *config);
+/* Fills the first `size` bytes of `config` (pass sizeof *config) with defaults and sets
+ * config->size = size. Errors: INVALID_ARGUMENT (NULL, size out of range). Since 0.1
+ * (size argument and status since ABI 2). */
+BSNN_API bsnn_status bsnn_probe_config_init_defaults(bsnn_probe_config *config, size_t size);
 /* Runs forward + backward on `count` samples (features_count = count × inputs) without
  * changing weights; `config` NULL means defaults. Free the result with bsnn_probe_free. Since 0.1. */
 BSNN_API bsnn_status bsnn_probe_run(const bsnn_model *model, const float *features, size_t features_count,

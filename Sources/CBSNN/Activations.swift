@@ -3,13 +3,20 @@
 import BSNN
 import CBSNNSupport
 
-func gpnRoot(_ raw: Int32, _ argument: String) throws -> GPNRoot? {
+/// A bsnn_gpn_root: plain, or normalized with a root (nil: the engine's default root).
+enum GPNChoice {
+    case plain
+    case normalized(GPNRoot?)
+}
+
+func gpnChoice(_ raw: Int32, _ argument: String) throws -> GPNChoice {
     switch raw {
-    case 0: return nil
-    case 1: return .nonNegativeMean
-    case 2: return .nonPositiveMean
+    case 0: return .plain
+    case 1: return .normalized(.nonNegativeMean)
+    case 2: return .normalized(.nonPositiveMean)
+    case 3: return .normalized(nil)
     default:
-        throw invalid("\(argument): expected BSNN_GPN_NONE (0), BSNN_GPN_B_PLUS (1) or BSNN_GPN_B_MINUS (2), got \(raw)")
+        throw invalid("\(argument): expected BSNN_GPN_NONE (0), BSNN_GPN_B_PLUS (1), BSNN_GPN_B_MINUS (2) or BSNN_GPN_DEFAULT (3), got \(raw)")
     }
 }
 
@@ -51,7 +58,7 @@ public func bsnn_activation_create_plugin(
 ) -> Int32 {
     guarded("bsnn_activation_create_plugin") {
         let o = try outPointer(out)
-        let p = try string(path, "path")
+        let p = try pathArgument(path, "path")
         let n = try string(name, "name")
         let params = try names(paramNames, paramValues, paramCount)
         let plugin = try PluginLibrary.load(path: p)
@@ -66,7 +73,7 @@ public func bsnn_activation_create_foreign(
 ) -> Int32 {
     guarded("bsnn_activation_create_foreign") {
         let o = try outPointer(out)
-        let lib = try string(library, "library")
+        let lib = try pathArgument(library, "library")
         let sym = try string(symbol, "symbol")
         let sig = try string(signature, "signature")
         let n = try size(boundCount, "bound_count")
@@ -123,8 +130,11 @@ public func bsnn_activation_normalize(
     guarded("bsnn_activation_normalize") {
         let o = try outPointer(out)
         let a = try Handles.lookup(activation, ActivationBox.self, "activation")
-        let r = try gpnRoot(root, "root")
-        let result = try r.map { try LayerActivation.gpn(a.value.base, root: $0) } ?? LayerActivation(a.value.base)
+        let result: LayerActivation
+        switch try gpnChoice(root, "root") {
+        case .plain: result = LayerActivation(a.value.base)
+        case .normalized(let r): result = try LayerActivation.gpn(a.value.base, root: r)
+        }
         publish(ActivationBox(result), o)
     }
 }

@@ -23,9 +23,14 @@ func csvDefaults() -> bsnn_csv_options {
 }
 
 @_cdecl("bsnn_csv_options_init_defaults")
-public func bsnn_csv_options_init_defaults(_ options: UnsafeMutablePointer<bsnn_csv_options>?) {
-    options?.pointee = csvDefaults()
+public func bsnn_csv_options_init_defaults(_ options: UnsafeMutablePointer<bsnn_csv_options>?, _ size: Int) -> Int32 {
+    guarded("bsnn_csv_options_init_defaults") {
+        try initConfig(options, size, defaults: csvDefaults(), minimum: csvOptionsSize01, structName: "bsnn_csv_options")
+    }
 }
+
+/// sizeof(bsnn_csv_options) in 0.1, the smallest size accepted.
+let csvOptionsSize01 = structSize(through: \bsnn_csv_options.class_count)
 
 @_cdecl("bsnn_dataset_create")
 public func bsnn_dataset_create(
@@ -67,7 +72,7 @@ public func bsnn_dataset_load_idx(
 ) -> Int32 {
     guarded("bsnn_dataset_load_idx") {
         let o = try outPointer(out)
-        let images = try string(imagesPath, "images_path"), labels = try string(labelsPath, "labels_path")
+        let images = try pathArgument(imagesPath, "images_path"), labels = try pathArgument(labelsPath, "labels_path")
         let l = try size(limit, "limit")
         let data = try Dataset.fromIDX(
             imagesPath: images, labelsPath: labels, limit: l == 0 ? nil : l, scaling: try scaling(scale))
@@ -82,7 +87,7 @@ public func bsnn_dataset_load_fashion_mnist(
 ) -> Int32 {
     guarded("bsnn_dataset_load_fashion_mnist") {
         let o = try outPointer(out)
-        let dir = directory == nil ? FashionMNIST.defaultDirectory : try string(directory, "directory")
+        let dir = directory == nil ? FashionMNIST.defaultDirectory : try pathArgument(directory, "directory")
         let s: FashionMNIST.Split
         switch split {
         case 0: s = .train
@@ -100,8 +105,9 @@ public func bsnn_dataset_load_csv(
 ) -> Int32 {
     guarded("bsnn_dataset_load_csv") {
         let o = try outPointer(out)
-        let p = try string(path, "path")
-        let c = try readConfig(options, defaults: csvDefaults(), structName: "bsnn_csv_options", argument: "options")
+        let p = try pathArgument(path, "path")
+        let c = try readConfig(
+            options, defaults: csvDefaults(), minimum: csvOptionsSize01, structName: "bsnn_csv_options", argument: "options")
         let header: CSVOptions.Header
         switch c.header {
         case 0: header = .auto

@@ -6,7 +6,7 @@ import CBSNNSupport
 public func bsnn_model_save(_ model: OpaquePointer?, _ path: UnsafePointer<CChar>?) -> Int32 {
     guarded("bsnn_model_save") {
         let m = try Handles.lookup(model, ModelBox.self, "model").model
-        try ModelFile.save(m, to: try string(path, "path"))
+        try ModelFile.save(m, to: try pathArgument(path, "path"))
     }
 }
 
@@ -25,7 +25,7 @@ public func bsnn_model_load(
 ) -> Int32 {
     guarded("bsnn_model_load") {
         let o = try outPointer(out)
-        let p = try string(path, "path")
+        let p = try pathArgument(path, "path")
         publish(ModelBox(try ModelFile.load(p, options: try loadOptions(flags))), o)
     }
 }
@@ -34,7 +34,7 @@ public func bsnn_model_load(
 public func bsnn_checkpoint_save(_ trainer: OpaquePointer?, _ path: UnsafePointer<CChar>?) -> Int32 {
     guarded("bsnn_checkpoint_save") {
         let t = try Handles.lookup(trainer, TrainerBox.self, "trainer").trainer
-        try Checkpoint.save(t, to: try string(path, "path"))
+        try Checkpoint.save(t, to: try pathArgument(path, "path"))
     }
 }
 
@@ -44,7 +44,7 @@ public func bsnn_checkpoint_load(
 ) -> Int32 {
     guarded("bsnn_checkpoint_load") {
         let o = try outPointer(out)
-        let p = try string(path, "path")
+        let p = try pathArgument(path, "path")
         publish(TrainerBox(try Checkpoint.load(p, options: try loadOptions(flags))), o)
     }
 }

@@ -3,17 +3,27 @@
 import BSNN
 import CBSNNSupport
 
+let constraintCodes: [WeightConstraint] = [.none, .rowNormalized, .orthogonal]
+let initializationCodes: [WeightInitialization] = [.orthogonal, .xavier, .he]
+
+/// The engine's `MLPConfiguration` defaults in C terms (GPN on with the default root).
 func modelDefaults() -> bsnn_model_config {
     var c = bsnn_model_config()
     c.size = MemoryLayout<bsnn_model_config>.size
     c.activation = nil
-    c.gpn_root = 1
-    c.constraint = 1
-    c.`init` = 0
-    c.bias = 1
-    c.seed = 0
+    c.gpn_root = MLPConfiguration.defaultGPN ? Int32(BSNN_GPN_DEFAULT.rawValue) : Int32(BSNN_GPN_NONE.rawValue)
+    c.constraint = Int32(constraintCodes.firstIndex(of: MLPConfiguration.defaultConstraint) ?? 0)
+    c.`init` = Int32(initializationCodes.firstIndex(of: MLPConfiguration.defaultInitialization) ?? 0)
+    c.bias = MLPConfiguration.defaultBias ? 1 : 0
+    c.seed = MLPConfiguration.defaultSeed
+    c.scaling = 0
+    c.scaling_offsets = nil
+    c.scaling_scales = nil
     return c
 }
+
+/// sizeof(bsnn_model_config) in 0.1, the smallest size accepted.
+let modelConfigSize01 = structSize(through: \bsnn_model_config.seed)
 
 func lossFunction(_ raw: Int32, _ argument: String) throws -> LossFunction {
     switch raw {
@@ -26,8 +36,10 @@ func lossFunction(_ raw: Int32, _ argument: String) throws -> LossFunction {
 }
 
 @_cdecl("bsnn_model_config_init_defaults")
-public func bsnn_model_config_init_defaults(_ config: UnsafeMutablePointer<bsnn_model_config>?) {
-    config?.pointee = modelDefaults()
+public func bsnn_model_config_init_defaults(_ config: UnsafeMutablePointer<bsnn_model_config>?, _ size: Int) -> Int32 {
+    guarded("bsnn_model_config_init_defaults") {
+        try initConfig(config, size, defaults: modelDefaults(), minimum: modelConfigSize01, structName: "bsnn_model_config")
+    }
 }
 
 @_cdecl("bsnn_model_create")
@@ -35,18 +47,23 @@ public func bsnn_model_create(_ config: UnsafePointer<bsnn_model_config>?, _ out
     guarded("bsnn_model_create") {
         let o = try outPointer(out)
         guard config != nil else { throw invalid("config: expected a bsnn_model_config, got NULL") }
-        let c = try readConfig(config, defaults: modelDefaults(), structName: "bsnn_model_config", argument: "config")
+        let c = try readConfig(
+            config, defaults: modelDefaults(), minimum: modelConfigSize01, structName: "bsnn_model_config", argument: "config")
         let box = try Handles.lookup(c.activation, ActivationBox.self, "config->activation")
-        let root = try gpnRoot(c.gpn_root, "config->gpn_root")
+        let choice = try gpnChoice(c.gpn_root, "config->gpn_root")
         let activation: LayerActivation
         if box.value.isGPN {
-            guard let r = root, r.rawValue == box.value.gpnRoot else {
-                throw invalid(
-                    "config->gpn_root: the activation is already GPN-normalized with \(box.value.gpnRoot ?? "?"); expected the same root, got \(root?.rawValue ?? "BSNN_GPN_NONE")")
+            if case .normalized(nil) = choice {
+                activation = box.value
+            } else {
+                guard case .normalized(let r?) = choice, r.rawValue == box.value.gpnRoot else {
+                    throw invalid(
+                        "config->gpn_root: the activation is already GPN-normalized with \(box.value.gpnRoot ?? "?"); expected the same root or BSNN_GPN_DEFAULT, got \(c.gpn_root)")
+                }
+                activation = box.value
             }
-            activation = box.value
-        } else if let r = root {
-            activation = try LayerActivation.gpn(box.value.base, root: r)
+        } else if case .normalized(let r) = choice {
+            activation = try LayerActivation.make(box.value.base, gpn: true, root: r)
         } else {
             activation = box.value
         }
@@ -68,7 +85,8 @@ public func bsnn_model_create(_ config: UnsafePointer<bsnn_model_config>?, _ out
             inputs: try size(c.inputs, "config->inputs"), width: try size(c.width, "config->width"),
             depth: try size(c.depth, "config->depth"), outputs: try size(c.outputs, "config->outputs"),
             activation: activation, constraint: constraint, initialization: initialization, bias: c.bias != 0,
-            seed: c.seed)
+            seed: c.seed,
+            featureScaler: try importScaler(c.scaling, c.scaling_offsets, c.scaling_scales, c.inputs, "config->scaling_"))
         publish(ModelBox(try MLP(configuration)), o)
     }
 }

@@ -6,7 +6,7 @@ import CBSNNSupport
 public func bsnn_plugin_load(_ path: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
     guarded("bsnn_plugin_load") {
         let o = try outPointer(out)
-        publish(PluginBox(try PluginLibrary.load(path: try string(path, "path"))), o)
+        publish(PluginBox(try PluginLibrary.load(path: try pathArgument(path, "path"))), o)
     }
 }
 
@@ -97,7 +97,7 @@ public func bsnn_plugin_validate_isolated(
             throw invalid("timeout_ms: expected 1...86400000 milliseconds, got \(timeoutMs)")
         }
         let report = try PluginLibrary.validateIsolated(
-            path: try string(path, "path"), name: try string(name, "name"),
+            path: try pathArgument(path, "path"), name: try string(name, "name"),
             parameters: try names(paramNames, paramValues, paramCount), timeout: Double(timeoutMs) / 1000)
         let c = report.constants
         out?.pointee = bsnn_gpn_constants(

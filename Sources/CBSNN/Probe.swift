@@ -15,9 +15,14 @@ func probeDefaults() -> bsnn_probe_config {
 }
 
 @_cdecl("bsnn_probe_config_init_defaults")
-public func bsnn_probe_config_init_defaults(_ config: UnsafeMutablePointer<bsnn_probe_config>?) {
-    config?.pointee = probeDefaults()
+public func bsnn_probe_config_init_defaults(_ config: UnsafeMutablePointer<bsnn_probe_config>?, _ size: Int) -> Int32 {
+    guarded("bsnn_probe_config_init_defaults") {
+        try initConfig(config, size, defaults: probeDefaults(), minimum: probeConfigSize01, structName: "bsnn_probe_config")
+    }
 }
+
+/// sizeof(bsnn_probe_config) in 0.1, the smallest size accepted.
+let probeConfigSize01 = structSize(through: \bsnn_probe_config.histogram_bins)
 
 @_cdecl("bsnn_probe_run")
 public func bsnn_probe_run(
@@ -27,7 +32,8 @@ public func bsnn_probe_run(
     guarded("bsnn_probe_run") {
         let o = try outPointer(out)
         let m = try Handles.lookup(model, ModelBox.self, "model").model
-        let c = try readConfig(config, defaults: probeDefaults(), structName: "bsnn_probe_config", argument: "config")
+        let c = try readConfig(
+            config, defaults: probeDefaults(), minimum: probeConfigSize01, structName: "bsnn_probe_config", argument: "config")
         let n = try size(count, "count")
         guard n > 0 else { throw invalid("count: expected > 0 samples, got 0") }
         let inCount = try product(n, m.configuration.inputs, "count × inputs")

@@ -229,24 +229,6 @@ func copyString(
     outLength?.pointee = bytes.count
 }
 
-/// Reads an options struct whose first field is its `size`: newer (larger) sizes are
-/// rejected, older (smaller) ones fill the tail from `defaults`.
-func readConfig<T>(_ p: UnsafePointer<T>?, defaults: T, structName: String, argument: String) throws -> T {
-    guard let p else { return defaults }
-    let raw = UnsafeRawPointer(p)
-    let given = raw.loadUnaligned(as: Int.self)
-    let full = MemoryLayout<T>.size
-    guard given >= MemoryLayout<Int>.size, given <= full else {
-        throw invalid(
-            "\(argument)->size: expected sizeof(\(structName)) = \(full) (or an older, smaller size >= \(MemoryLayout<Int>.size)), got \(UInt(bitPattern: given)); call \(structName)_init_defaults first, or this library is older than your bsnn.h")
-    }
-    var value = defaults
-    withUnsafeMutableBytes(of: &value) { dst in
-        if let d = dst.baseAddress { d.copyMemory(from: raw, byteCount: given) }
-    }
-    return value
-}
-
 func names(_ p: UnsafePointer<UnsafePointer<CChar>?>?, _ values: UnsafePointer<Double>?, _ count: Int) throws -> [String: Double] {
     let n = try size(count, "param_count")
     guard n > 0 else { return [:] }

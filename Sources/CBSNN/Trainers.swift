@@ -25,8 +25,12 @@ func trainingDefaults() -> bsnn_training_config {
 }
 
 /// The engine configuration for a C struct; `epochs` is set by fit, not by the struct.
+/// sizeof(bsnn_training_config) in 0.1, the smallest size accepted.
+let trainingConfigSize01 = structSize(through: \bsnn_training_config.update_mode)
+
 func trainingConfiguration(_ p: UnsafePointer<bsnn_training_config>?, epochs: Int) throws -> TrainingConfiguration {
-    let c = try readConfig(p, defaults: trainingDefaults(), structName: "bsnn_training_config", argument: "config")
+    let c = try readConfig(
+        p, defaults: trainingDefaults(), minimum: trainingConfigSize01, structName: "bsnn_training_config", argument: "config")
     let kind: OptimizerKind
     switch c.optimizer {
     case 0: kind = .sgd
@@ -58,8 +62,11 @@ func trainingConfiguration(_ p: UnsafePointer<bsnn_training_config>?, epochs: In
 }
 
 @_cdecl("bsnn_training_config_init_defaults")
-public func bsnn_training_config_init_defaults(_ config: UnsafeMutablePointer<bsnn_training_config>?) {
-    config?.pointee = trainingDefaults()
+public func bsnn_training_config_init_defaults(_ config: UnsafeMutablePointer<bsnn_training_config>?, _ size: Int) -> Int32 {
+    guarded("bsnn_training_config_init_defaults") {
+        try initConfig(
+            config, size, defaults: trainingDefaults(), minimum: trainingConfigSize01, structName: "bsnn_training_config")
+    }
 }
 
 @_cdecl("bsnn_trainer_create")
@@ -141,13 +148,7 @@ func progressClosure(_ fn: bsnn_progress_fn?, _ userData: UnsafeMutableRawPointe
 func fit(_ t: Trainer, _ data: Dataset, _ validation: Dataset?, _ epochs: Int, _ fn: bsnn_progress_fn?, _ userData: UnsafeMutableRawPointer?) throws {
     let n = try size(epochs, "epochs")
     guard n > 0 else { throw invalid("epochs: expected > 0, got 0") }
-    // The engine's `epochs` is the total to reach; a C caller asks for more epochs.
-    let (target, overflow) = t.epoch.addingReportingOverflow(n)
-    guard !overflow else { throw invalid("epochs: \(n) more after \(t.epoch) overflows") }
-    var c = t.configuration
-    c.epochs = target
-    try t.updateConfiguration(c)
-    try t.fit(data, validation: validation, progress: progressClosure(fn, userData))
+    try t.fit(data, epochs: n, validation: validation, progress: progressClosure(fn, userData))
 }
 
 @_cdecl("bsnn_trainer_fit")

@@ -49,11 +49,11 @@ int main(int argc, char **argv) {
         y[i] = sum > 0;
     }
     bsnn_model_config mc;
-    bsnn_model_config_init_defaults(&mc);
+    bsnn_model_config_init_defaults(&mc, sizeof mc);
     mc.inputs = D; mc.width = 32; mc.depth = 4; mc.outputs = 2; mc.activation = act; mc.seed = 3;
     TRY(bsnn_model_create(&mc, &model));
     bsnn_training_config tc;
-    bsnn_training_config_init_defaults(&tc);
+    bsnn_training_config_init_defaults(&tc, sizeof tc);
     tc.batch_size = 32; tc.learning_rate = 0.05;
     TRY(bsnn_trainer_create(model, &tc, &trainer));
     bsnn_step_result before, after;

@@ -15,7 +15,7 @@ int main(void) {
     bsnn_probe *probe = NULL;
     if (bsnn_activation_create_builtin("tanh", NULL, NULL, 0, &tanh_act) != BSNN_OK) FAIL("activation");
     bsnn_model_config mc;
-    bsnn_model_config_init_defaults(&mc);
+    bsnn_model_config_init_defaults(&mc, sizeof mc);
     mc.inputs = WIDTH; mc.width = WIDTH; mc.depth = DEPTH; mc.outputs = 10;
     mc.activation = tanh_act; mc.gpn_root = BSNN_GPN_B_PLUS; mc.seed = 1;
     if (bsnn_model_create(&mc, &model) != BSNN_OK) FAIL("model");

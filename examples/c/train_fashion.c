@@ -30,12 +30,12 @@ int main(int argc, char **argv) {
     TRY(bsnn_activation_create_builtin("tanh", NULL, NULL, 0, &act));
 
     bsnn_model_config mc;
-    bsnn_model_config_init_defaults(&mc);
+    bsnn_model_config_init_defaults(&mc, sizeof mc);
     mc.inputs = 784; mc.width = 128; mc.depth = 8; mc.outputs = 10;
     mc.activation = act; mc.gpn_root = BSNN_GPN_B_PLUS; mc.seed = 42;
     TRY(bsnn_model_create(&mc, &model));
     bsnn_training_config tc;
-    bsnn_training_config_init_defaults(&tc);
+    bsnn_training_config_init_defaults(&tc, sizeof tc);
     tc.batch_size = 64; tc.learning_rate = 0.02; tc.momentum = 0.9; tc.seed = 1;
     TRY(bsnn_trainer_create(model, &tc, &trainer));
     size_t epochs_seen = 0;

@@ -12,4 +12,6 @@ $PY -m pip install -q numpy pytest safetensors || { echo "python: 0 passed, 1 fa
 # --force-reinstall --no-deps: same version number, but the bundled .so may be newer.
 $PY -m pip install -q --force-reinstall --no-deps "$root/bindings/python" \
     || { echo "python: 0 passed, 1 failed (pip install bsnn)"; exit 1; }
+# The cross-door test (test_doors.py) drives the CLI of the same build.
+export BSNN=${BSNN:-$root/.build/release/bsnn-cli}
 cd /tmp && exec $PY -m pytest -q -p no:cacheprovider "$root/bindings/python/tests"

@@ -17,7 +17,7 @@ int main(int argc, char **argv) {
     bsnn_activation *act = NULL;
     if (bsnn_activation_create_builtin("tanh", NULL, NULL, 0, &act) != BSNN_OK) die("activation");
     bsnn_model_config mc;
-    bsnn_model_config_init_defaults(&mc);
+    bsnn_model_config_init_defaults(&mc, sizeof mc);
     mc.inputs = 32;
     mc.width = 256;
     mc.depth = 24; /* ~6 MB per file: a save takes long enough to be interrupted */
@@ -26,7 +26,7 @@ int main(int argc, char **argv) {
     bsnn_model *model = NULL;
     if (bsnn_model_create(&mc, &model) != BSNN_OK) die("model");
     bsnn_training_config tc;
-    bsnn_training_config_init_defaults(&tc);
+    bsnn_training_config_init_defaults(&tc, sizeof tc);
     tc.batch_size = 8;
     bsnn_trainer *trainer = NULL;
     if (bsnn_trainer_create(model, &tc, &trainer) != BSNN_OK) die("trainer");

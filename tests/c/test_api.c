@@ -220,7 +220,7 @@ int main(int argc, char **argv) {
         fclose(f);
     }
     bsnn_csv_options co;
-    bsnn_csv_options_init_defaults(&co);
+    bsnn_csv_options_init_defaults(&co, sizeof co);
     OK(bsnn_dataset_load_csv(csv_path, &co, &csv));
     OK(bsnn_dataset_info_get(csv, &di));
     TRUE(di.count == 3 && di.feature_count == 2 && di.class_count == 3);
@@ -237,7 +237,7 @@ int main(int argc, char **argv) {
 
     /* models */
     bsnn_model_config mc;
-    bsnn_model_config_init_defaults(&mc);
+    bsnn_model_config_init_defaults(&mc, sizeof mc);
     bsnn_model *model = NULL, *loaded = NULL, *alias = NULL;
     EXPECT(bsnn_model_create(&mc, &model), BSNN_E_INVALID_ARGUMENT, "activation");
     mc.inputs = D; mc.width = 16; mc.depth = 3; mc.outputs = K; mc.activation = tanh_act; mc.seed = 5;
@@ -264,12 +264,10 @@ int main(int argc, char **argv) {
     EXPECT(bsnn_model_create(&mc, &model), BSNN_E_INVALID_ARGUMENT, "config->activation");
     mc.activation = tanh_act; mc.gpn_root = BSNN_GPN_B_PLUS;
     OK(bsnn_model_create(&mc, &model));
-    /* an older, smaller config (ending before `seed`) takes the defaults for the tail */
+    /* a config smaller than 0.1's (ending before `seed`) is no bsnn.h's: refused */
     bsnn_model_config older = mc;
     older.size = offsetof(bsnn_model_config, seed);
-    OK(bsnn_model_create(&older, &loaded));
-    bsnn_model_free(loaded);
-    loaded = NULL;
+    EXPECT(bsnn_model_create(&older, &loaded), BSNN_E_INVALID_ARGUMENT, "bsnn_model_config");
     bsnn_model_info mi;
     OK(bsnn_model_info_get(model, &mi));
     TRUE(mi.inputs == D && mi.width == 16 && mi.depth == 3 && mi.outputs == K && mi.layer_count == 5 &&
@@ -310,7 +308,7 @@ int main(int argc, char **argv) {
 
     /* training */
     bsnn_training_config tc;
-    bsnn_training_config_init_defaults(&tc);
+    bsnn_training_config_init_defaults(&tc, sizeof tc);
     bsnn_trainer *trainer = NULL, *resumed = NULL;
     tc.batch_size = 0;
     EXPECT(bsnn_trainer_create(model, &tc, &trainer), BSNN_E_INVALID_ARGUMENT, "batch");
@@ -349,13 +347,14 @@ int main(int argc, char **argv) {
     TRUE(ts.epoch == 2 && ts.global_step == 2 + 2 * 4);
     EXPECT(bsnn_trainer_fit(trainer, data, NULL, 0, NULL, NULL), BSNN_E_INVALID_ARGUMENT, "epochs");
     EXPECT(bsnn_trainer_fit(trainer, NULL, NULL, 1, NULL, NULL), BSNN_E_INVALID_ARGUMENT, "data");
-    EXPECT(bsnn_trainer_fit(trainer, wrong, NULL, 1, NULL, NULL), BSNN_E_SHAPE_MISMATCH, NULL);
+    EXPECT(bsnn_trainer_fit(trainer, data, NULL, 2, NULL, NULL), BSNN_E_WRONG_STATE, "already completed");
+    EXPECT(bsnn_trainer_fit(trainer, wrong, NULL, 3, NULL, NULL), BSNN_E_SHAPE_MISMATCH, NULL);
     int calls = 0;
     EXPECT(bsnn_trainer_fit(trainer, data, NULL, 3, cancel_after_two, &calls), BSNN_E_CANCELLED, "cancelled");
     TRUE(calls == 2);
     OK(bsnn_trainer_state_get(trainer, &ts));
     TRUE(ts.epoch == 2 && ts.step_in_epoch == 2);
-    OK(bsnn_trainer_fit_arrays(trainer, feats, N * D, labels, N, 1, NULL, NULL));
+    OK(bsnn_trainer_fit_arrays(trainer, feats, N * D, labels, N, 3, NULL, NULL));
     OK(bsnn_trainer_state_get(trainer, &ts));
     TRUE(ts.epoch == 3 && ts.step_in_epoch == 0);
     EXPECT(bsnn_trainer_fit_arrays(trainer, feats, N * D, labels, 0, 1, NULL, NULL), BSNN_E_INVALID_ARGUMENT, "count");
@@ -414,7 +413,7 @@ int main(int argc, char **argv) {
     /* probe */
     bsnn_probe *probe = NULL;
     bsnn_probe_config pcfg;
-    bsnn_probe_config_init_defaults(&pcfg);
+    bsnn_probe_config_init_defaults(&pcfg, sizeof pcfg);
     size_t count = 0;
     OK(bsnn_probe_run(model, feats, N * D, N, NULL, &probe));
     OK(bsnn_probe_get(probe, BSNN_PROBE_FORWARD_NORMS, NULL, 0, &count));

@@ -85,7 +85,7 @@ static bsnn_status create_model(size_t inputs, size_t width, size_t depth, size_
     bsnn_activation *a = tanh_activation();
     if (!a) return BSNN_E_INTERNAL;
     bsnn_model_config c;
-    bsnn_model_config_init_defaults(&c);
+    bsnn_model_config_init_defaults(&c, sizeof c);
     c.inputs = inputs;
     c.width = width;
     c.depth = depth;
@@ -103,7 +103,7 @@ static bsnn_status model_create_orthogonal(size_t headroom) {
     bsnn_activation *a = tanh_activation();
     if (!a || limit_to(headroom) != 0) return BSNN_E_INTERNAL;
     bsnn_model_config c;
-    bsnn_model_config_init_defaults(&c);
+    bsnn_model_config_init_defaults(&c, sizeof c);
     c.inputs = 4, c.width = 2048, c.depth = 1, c.outputs = 2, c.activation = a;
     bsnn_model *m = NULL;
     return bsnn_model_create(&c, &m);
@@ -114,7 +114,7 @@ static bsnn_status model_create_large(size_t headroom) {
     bsnn_activation *a = tanh_activation();
     if (!a || limit_to(headroom) != 0) return BSNN_E_INTERNAL;
     bsnn_model_config c;
-    bsnn_model_config_init_defaults(&c);
+    bsnn_model_config_init_defaults(&c, sizeof c);
     c.inputs = 4, c.width = 8192, c.depth = 2, c.outputs = 2, c.activation = a;
     bsnn_model *m = NULL;
     return bsnn_model_create(&c, &m);

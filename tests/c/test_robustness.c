@@ -31,7 +31,7 @@ static double seconds(void) {
 static bsnn_model *make_model(bsnn_activation *act, size_t inputs, size_t width, size_t depth, size_t outputs,
                               bsnn_status *status) {
     bsnn_model_config c;
-    bsnn_model_config_init_defaults(&c);
+    bsnn_model_config_init_defaults(&c, sizeof c);
     c.inputs = inputs; c.width = width; c.depth = depth; c.outputs = outputs; c.activation = act;
     bsnn_model *m = NULL;
     *status = bsnn_model_create(&c, &m);
@@ -369,7 +369,7 @@ int main(int argc, char **argv) {
     bad_labels[3] = -1;
     EXPECT(bsnn_dataset_create(x, bad_labels, N, D, K, &data), BSNN_E_INVALID_ARGUMENT, "label");
     bsnn_training_config tc;
-    bsnn_training_config_init_defaults(&tc);
+    bsnn_training_config_init_defaults(&tc, sizeof tc);
     tc.batch_size = 1000; /* larger than the data */
     bsnn_trainer *tr = NULL;
     OK(bsnn_trainer_create(m, &tc, &tr));

@@ -22,10 +22,10 @@ typedef struct { uint64_t seed; float logits[N * K]; double loss; int status; } 
 
 static int train_one(job *j, bsnn_model **keep) {
     bsnn_model_config mc;
-    bsnn_model_config_init_defaults(&mc);
+    bsnn_model_config_init_defaults(&mc, sizeof mc);
     mc.inputs = D; mc.width = 24; mc.depth = 4; mc.outputs = K; mc.activation = act; mc.seed = j->seed;
     bsnn_training_config tc;
-    bsnn_training_config_init_defaults(&tc);
+    bsnn_training_config_init_defaults(&tc, sizeof tc);
     tc.batch_size = 32; tc.seed = j->seed;
     bsnn_model *m = NULL;
     bsnn_trainer *t = NULL;
@@ -97,7 +97,7 @@ static void *second_trainer(void *arg) {
 
 static int two_trainers_one_model(void) {
     bsnn_model_config mc;
-    bsnn_model_config_init_defaults(&mc);
+    bsnn_model_config_init_defaults(&mc, sizeof mc);
     mc.inputs = D; mc.width = 24; mc.depth = 4; mc.outputs = K; mc.activation = act; mc.seed = 5;
     bsnn_model *m = NULL;
     bsnn_trainer *a = NULL, *b = NULL;

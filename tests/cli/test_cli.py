@@ -104,7 +104,7 @@ def test_probe_gpn_tanh_outputs(tmp_path):
 
 
 def test_probe_plain_relu_vanishes(tmp_path):
-    p = run("probe", "--activation", "relu", "--width", 64, "--depth", 60, "--samples", 64, "--out", tmp_path)
+    p = run("probe", "--activation", "relu", "--no-gpn", "--width", 64, "--depth", 60, "--samples", 64, "--out", tmp_path)
     fwd = float(re.search(r"final forward norm (\S+),", p.stdout).group(1))
     assert fwd < 1e-3 and "forward vanishes" in p.stdout
 
@@ -344,3 +344,75 @@ def test_model_beyond_memory_limit_is_out_of_memory(tmp_path):
     p = run_limited(1 << 20, "train", "--data", data, "--width", 8, "--depth", 1, "--out", tmp_path / "m.safetensors")
     assert p.returncode == 0, p.stderr
     assert (tmp_path / "m.safetensors").exists()
+
+
+# ---------------------------------------------------------------- one meaning per word, inputs checked first
+
+def inspect_kv(model):
+    info = run("inspect", model).stdout
+    return {l.split("  ", 1)[0].strip(): l.split("  ", 1)[1].strip() for l in info.splitlines() if "  " in l}
+
+
+def write_idx_folder(folder, n=48, shift=0):
+    """A tiny IDX folder (train and t10k, 2×3 byte images, 3 classes) made by the test."""
+    folder.mkdir(exist_ok=True)
+    for prefix, extra in (("train", 0), ("t10k", shift)):
+        pixels = bytes((i * 37 + extra * (i % 6)) % 200 for i in range(n * 6))
+        (folder / f"{prefix}-images-idx3-ubyte").write_bytes(bytes([0, 0, 8, 3]) + struct.pack(">3I", n, 2, 3) + pixels)
+        (folder / f"{prefix}-labels-idx1-ubyte").write_bytes(bytes([0, 0, 8, 1]) + struct.pack(">I", n) + bytes(i % 3 for i in range(n)))
+    return folder
+
+
+def test_gpn_is_on_by_default_with_the_default_root(tmp_path):
+    data = write_idx_folder(tmp_path / "idx")
+    common = ["train", "--data", data, "--depth", 2, "--width", 8, "--no-test"]
+    run(*common, "--activation", "gelu", "--out", tmp_path / "g.safetensors")
+    assert inspect_kv(tmp_path / "g.safetensors")["gpn"] == "yes, root b-"  # the paper's root for GELU
+    run(*common, "--activation", "tanh", "--out", tmp_path / "t.safetensors")
+    assert inspect_kv(tmp_path / "t.safetensors")["gpn"] == "yes, root b+"
+    run(*common, "--activation", "gelu", "--no-gpn", "--out", tmp_path / "p.safetensors")
+    kv = inspect_kv(tmp_path / "p.safetensors")
+    assert kv["gpn"] == "no" and kv["activation"] == "gelu"
+
+
+def test_train_checks_the_output_folder_before_training(tmp_path):
+    data = write_idx_folder(tmp_path / "idx")
+    line = expect_error(74, "train", "--data", data, "--depth", 1, "--width", 8, "--out", tmp_path / "missing" / "m.safetensors")
+    assert "does not exist" in line and "missing" in line
+    (tmp_path / "ro").mkdir()
+    (tmp_path / "ro").chmod(0o500)
+    try:
+        if os.access(tmp_path / "ro", os.W_OK):  # root ignores permissions
+            pytest.skip("running as root: a read-only folder is writable")
+        line = expect_error(74, "train", "--data", data, "--depth", 1, "--width", 8, "--out", tmp_path / "ro" / "m.safetensors")
+        assert "not writable" in line
+    finally:
+        (tmp_path / "ro").chmod(0o700)
+
+
+def test_predict_rejects_idx_with_overflowing_dimensions(tmp_path):
+    data = write_idx_folder(tmp_path / "idx")
+    run("train", "--data", data, "--depth", 1, "--width", 8, "--no-test", "--out", tmp_path / "m.safetensors")
+    bad = tmp_path / "huge.idx"
+    bad.write_bytes(bytes([0, 0, 8, 4]) + struct.pack(">4I", 0, 2**32 - 1, 2**32 - 1, 2**32 - 1))
+    line = expect_error(65, "predict", tmp_path / "m.safetensors", "--input", bad, "--out", tmp_path / "p.csv")
+    assert "huge.idx" in line and "4294967295" in line
+    assert not (tmp_path / "p.csv").exists()
+
+
+def test_standardize_uses_the_training_statistics_everywhere(tmp_path):
+    data = write_idx_folder(tmp_path / "idx", shift=60)  # the test images are brighter
+    model = tmp_path / "s.safetensors"
+    p = run("train", "--data", data, "--depth", 2, "--width", 16, "--epochs", 3, "--scaling", "standardize",
+            "--seed", 3, "--out", model)
+    assert inspect_kv(model)["feature scaling"].startswith("standardize")
+    train_acc = accuracy(p.stdout, "test ")
+    eval_acc = accuracy(run("eval", model, "--data", data).stdout, "")
+    assert eval_acc == train_acc  # eval maps the test split with the recorded statistics
+    preds = tmp_path / "p.csv"
+    run("predict", model, "--input", data / "t10k-images-idx3-ubyte", "--out", preds)
+    rows = preds.read_text().splitlines()[1:]
+    hits = sum(int(r.split(",")[1]) == i % 3 for i, r in enumerate(rows))
+    # predict on raw bytes applies the recorded map: eval's accuracy, up to rounding
+    # differences of the batched products (one sample of 48)
+    assert abs(hits / len(rows) - eval_acc) <= 1 / 48 + 1e-9

@@ -10,6 +10,10 @@ public struct Dataset: Sendable, Equatable {
     public let featureCount: Int
     public let classCount: Int
     public let targetCount: Int
+    /// The per-feature map the features went through (`FeatureScaler.apply(to:)`), nil
+    /// for features as given: what a model trained on this data records, and what a test
+    /// set must be scaled with.
+    public internal(set) var scaler: FeatureScaler? = nil
 
     /// Classification data. Validates sizes and label range.
     public init(features: [Float], labels: [Int32], featureCount: Int, classCount: Int) throws {
@@ -76,18 +80,22 @@ public struct Dataset: Sendable, Equatable {
             what: "subset features")
         f.reserveCapacity(indices.count * featureCount)
         for i in indices { f.append(contentsOf: features[i * featureCount..<(i + 1) * featureCount]) }
+        var result: Dataset
         if isClassification {
-            return try Dataset(
+            result = try Dataset(
                 features: f, labels: indices.map { labels[$0] }, featureCount: featureCount,
                 classCount: classCount)
+        } else {
+            var t = [Float]()
+            try MemoryBudget.checkArray(
+                of: Float.self, count: try MemoryBudget.elementCount(indices.count, targetCount, what: "subset targets"),
+                what: "subset targets")
+            t.reserveCapacity(indices.count * targetCount)
+            for i in indices { t.append(contentsOf: targets[i * targetCount..<(i + 1) * targetCount]) }
+            result = try Dataset(features: f, targets: t, featureCount: featureCount, targetCount: targetCount)
         }
-        var t = [Float]()
-        try MemoryBudget.checkArray(
-            of: Float.self, count: try MemoryBudget.elementCount(indices.count, targetCount, what: "subset targets"),
-            what: "subset targets")
-        t.reserveCapacity(indices.count * targetCount)
-        for i in indices { t.append(contentsOf: targets[i * targetCount..<(i + 1) * targetCount]) }
-        return try Dataset(features: f, targets: t, featureCount: featureCount, targetCount: targetCount)
+        result.scaler = scaler
+        return result
     }
 
     /// The first `n` samples (all of them if `n >= count`).

@@ -23,18 +23,25 @@ public enum FashionMNIST {
     /// The path of `base` in `directory`, plain or `.gz`, whichever exists.
     static func locate(_ base: String, in directory: String) throws -> String {
         let dir = directory.hasSuffix("/") ? String(directory.dropLast()) : directory
-        for candidate in ["\(dir)/\(base)", "\(dir)/\(base).gz"] where access(candidate, R_OK) == 0 {
+        for candidate in ["\(dir)/\(base)", "\(dir)/\(base).gz"] where access(FilePathBytes.cString(candidate), R_OK) == 0 {
             return candidate
         }
         throw BSNNError.io("Fashion-MNIST: expected '\(dir)/\(base)' or '\(dir)/\(base).gz', found neither (install dataset-fashion-mnist or pass the directory)")
     }
 
     /// One split as a classification data set (784 features, 10 classes). `limit` keeps
-    /// the first samples; `.standardize` fits on the loaded split itself.
+    /// the first samples. `.standardize` always uses the statistics of the whole training
+    /// split of `directory`, for either split and any limit, so a training prefix and the
+    /// test split are mapped alike and the test images never contribute (which would leak
+    /// their statistics); `scaledLike` (a training set's `Dataset.scaler`) overrides it.
     public static func load(
         directory: String = defaultDirectory, split: Split, limit: Int? = nil,
-        scaling: FeatureScaling = .unitInterval
+        scaling: FeatureScaling = .unitInterval, scaledLike: FeatureScaler? = nil
     ) throws -> Dataset {
+        var reference = scaledLike
+        if reference == nil, scaling == .standardize, split == .test || limit != nil {
+            reference = try load(directory: directory, split: .train, scaling: scaling).scaler
+        }
         let images = try locate("\(split.filePrefix)-images-idx3-ubyte", in: directory)
         let labels = try locate("\(split.filePrefix)-labels-idx1-ubyte", in: directory)
         if let limit = limit, limit < 0 { throw BSNNError.invalidArgument("limit: expected ≥ 0, got \(limit)") }
@@ -47,6 +54,6 @@ public enum FashionMNIST {
         }
         return try Dataset.fromIDX(
             images: imageArray, imagesName: images, labels: IDXReader.read(path: labels, limit: limit), labelsName: labels,
-            classCount: classCount, limit: limit, scaling: scaling)
+            classCount: classCount, limit: limit, scaling: scaling, scaledLike: reference)
     }
 }

@@ -22,6 +22,10 @@ public struct FeatureScaler: Sendable, Equatable {
         guard offsets.count == scales.count, !offsets.isEmpty else {
             throw BSNNError.shapeMismatch("FeatureScaler: expected equal non-empty offsets and scales, got \(offsets.count) and \(scales.count)")
         }
+        if let bad = offsets.indices.first(where: { !offsets[$0].isFinite || !scales[$0].isFinite || scales[$0] == 0 }) {
+            throw BSNNError.invalidArgument(
+                "FeatureScaler: expected finite offsets and finite non-zero scales, got offset \(offsets[bad]) and scale \(scales[bad]) for feature \(bad)")
+        }
         self.method = method
         self.offsets = offsets
         self.scales = scales
@@ -97,29 +101,40 @@ public struct FeatureScaler: Sendable, Equatable {
     }
 
     public func apply(to features: inout [Float]) throws {
+        try features.withUnsafeMutableBufferPointer { try apply(to: $0) }
+    }
+
+    /// A copy of `data` with its features mapped; it records this scaler. `data` must be
+    /// unscaled: a map on top of another could not be replayed from one record, which is
+    /// what a model file keeps. A `.none` scaler returns `data` as it is.
+    public func apply(to data: Dataset) throws -> Dataset {
+        guard data.featureCount == featureCount else {
+            throw BSNNError.shapeMismatch("data set: expected \(featureCount) features (as fitted), got \(data.featureCount)")
+        }
+        if method == .none { return data }
+        if let s = data.scaler {
+            throw BSNNError.wrongState("data set: already scaled (\(s.method.rawValue)); load it unscaled to apply another scaling")
+        }
+        var copy = data
+        try copy.withMutableFeatures { try apply(to: &$0) }
+        copy.scaler = self
+        return copy
+    }
+
+    /// Maps `count` floats (a multiple of `featureCount`) in place.
+    public func apply(to features: UnsafeMutableBufferPointer<Float>) throws {
         let m = featureCount
         guard features.count % m == 0 else {
             throw BSNNError.shapeMismatch("features: \(features.count) values is not a multiple of the scaler's featureCount \(m)")
         }
         offsets.withUnsafeBufferPointer { o in
             scales.withUnsafeBufferPointer { s in
-                features.withUnsafeMutableBufferPointer { x in
-                    var i = 0
-                    while i < x.count {
-                        for j in 0..<m { x[i + j] = (x[i + j] - o[j]) * s[j] }
-                        i += m
-                    }
+                var i = 0
+                while i < features.count {
+                    for j in 0..<m { features[i + j] = (features[i + j] - o[j]) * s[j] }
+                    i += m
                 }
             }
         }
-    }
-
-    public func apply(to data: Dataset) throws -> Dataset {
-        guard data.featureCount == featureCount else {
-            throw BSNNError.shapeMismatch("data set: expected \(featureCount) features (as fitted), got \(data.featureCount)")
-        }
-        var copy = data
-        try copy.withMutableFeatures { try apply(to: &$0) }
-        return copy
     }
 }

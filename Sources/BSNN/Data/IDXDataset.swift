@@ -2,23 +2,25 @@ extension Dataset {
     /// A classification data set from an IDX image file (N × d1 × … samples) and an IDX
     /// label file (N integer labels). `classCount` defaults to the largest label + 1;
     /// `limit` keeps the first samples only; `scaling` is fitted on this data (byte
-    /// images are divided by 255 for `.unitInterval`). To scale a test set like its
-    /// training set, load both with `.none` and use one `FeatureScaler`.
+    /// images are divided by 255 for `.unitInterval`), which is right for a training set.
+    /// A test set must be scaled like its training set: pass the training data's
+    /// `Dataset.scaler` as `scaledLike` (then `scaling` is ignored).
     public static func fromIDX(
         imagesPath: String, labelsPath: String, classCount: Int? = nil, limit: Int? = nil,
-        scaling: FeatureScaling = .unitInterval
+        scaling: FeatureScaling = .unitInterval, scaledLike: FeatureScaler? = nil
     ) throws -> Dataset {
         // The limit reaches the reader, so a gzip file is only decompressed that far.
         if let limit = limit, limit < 0 { throw BSNNError.invalidArgument("limit: expected ≥ 0, got \(limit)") }
         return try fromIDX(
             images: IDXReader.read(path: imagesPath, limit: limit), imagesName: imagesPath,
             labels: IDXReader.read(path: labelsPath, limit: limit), labelsName: labelsPath,
-            classCount: classCount, limit: limit, scaling: scaling)
+            classCount: classCount, limit: limit, scaling: scaling, scaledLike: scaledLike)
     }
 
     public static func fromIDX(
         images: IDXArray, imagesName: String = "images", labels: IDXArray, labelsName: String = "labels",
-        classCount: Int? = nil, limit: Int? = nil, scaling: FeatureScaling = .unitInterval
+        classCount: Int? = nil, limit: Int? = nil, scaling: FeatureScaling = .unitInterval,
+        scaledLike: FeatureScaler? = nil
     ) throws -> Dataset {
         guard images.dimensions.count >= 2 else {
             throw BSNNError.format("\(imagesName): expected at least 2 dimensions (samples × features), got \(images.dimensions)")
@@ -74,6 +76,7 @@ extension Dataset {
         }
         let features = keep * featureCount == images.values.count ? images.values : Array(images.values.prefix(keep * featureCount))
         var data = try Dataset(features: features, labels: ints, featureCount: featureCount, classCount: max(classes, 1))
+        if let reference = scaledLike { return try reference.apply(to: data) }
         switch scaling {
         case .none:
             break

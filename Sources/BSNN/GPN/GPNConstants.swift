@@ -18,11 +18,10 @@ public struct GaussianMoments: Sendable, Equatable {
 /// Which root c of Var[φ] + (E[φ]+c)² = E[φ'²] sets the GPN shift b = a·c.
 public enum GPNRoot: String, Sendable {
     /// c₊: a·φ+b has a non-negative mean. The paper's choice for tanh, ReLU,
-    /// LeakyReLU, ELU and SELU, and bsnn's default.
+    /// LeakyReLU, ELU and SELU.
     case nonNegativeMean = "b+"
     /// c₋: a·φ+b has a non-positive mean. The paper's choice for GELU.
     case nonPositiveMean = "b-"
-    public static let `default`: GPNRoot = .nonNegativeMean
 }
 
 /// The constants that make a·φ(x)+b Gaussian–Poincaré normalized:
@@ -75,11 +74,16 @@ public struct GPNConstants: Sendable, Equatable {
 }
 
 extension GPNRoot {
-    /// The root the paper's Table 1 uses: b₊ for every function except GELU, where it
-    /// takes b₋. With b₊, GELU-GPN's forward norm map x ↦ E[φ(√q z)²] has slope > 1 at
-    /// q = 1 and a depth-200 net explodes (‖x⁽²⁰¹⁾‖/√d ≈ 9·10³ measured); b₋ makes the
-    /// fixed point attracting. Used by the CLI's reproductions and the tests.
-    public static func paper(for activationName: String) -> GPNRoot {
-        activationName == "gelu" ? .nonPositiveMean : .default
+    /// bsnn's default root, used by every door (Swift, C, Python, CLI) when the caller
+    /// names none: the paper's Table-1 choice, b₋ for a function named "gelu" and b₊ for
+    /// every other. With b₊, GELU-GPN's forward norm map x ↦ E[φ(√q z)²] has slope > 1 at
+    /// q = 1 and a deep net explodes; b₋ makes the fixed point attracting, so the default
+    /// is also what `bsnn reproduce` needs to match the paper.
+    public static func `default`(for activationName: String) -> GPNRoot {
+        activationName == "gelu" ? .nonPositiveMean : .nonNegativeMean
     }
+
+    /// The paper's Table-1 root, which is the default (kept as the name the
+    /// reproductions use).
+    public static func paper(for activationName: String) -> GPNRoot { .default(for: activationName) }
 }

@@ -118,11 +118,12 @@ public enum GPNNormalizer {
         try GPNConstants(moments: moments(of: activation), name: activation.name)
     }
 
-    /// The GPN-normalized activation a·φ+b with the chosen root (default b₊).
-    public static func normalize(_ activation: Activation, root: GPNRoot = .default) throws
+    /// The GPN-normalized activation a·φ+b with the chosen root (nil: `GPNRoot.default`).
+    public static func normalize(_ activation: Activation, root: GPNRoot? = nil) throws
         -> GPNActivation
     {
-        GPNActivation(base: activation, root: root, constants: try constants(for: activation))
+        GPNActivation(
+            base: activation, root: root ?? .default(for: activation.name), constants: try constants(for: activation))
     }
 
     /// `NumericDerivative.central`, with the step shrunk so the stencil stays between

@@ -15,7 +15,7 @@ public enum AtomicFile {
     /// FIFOs, devices (`/dev/zero` would be read until memory runs out), sockets and
     /// directories. The caller owns the descriptor.
     static func openRegularFile(_ path: String, role: String = "file") throws -> (fd: Int32, size: Int) {
-        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)
+        let fd = open(FilePathBytes.cString(path), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)
         guard fd >= 0 else { throw ioError("cannot open '\(path)' for reading") }
         var st = stat()
         guard fstat(fd, &st) == 0 else {
@@ -102,7 +102,7 @@ public enum AtomicFile {
             throw BSNNError.invalidArgument("path: expected a file path, got '\(path)'")
         }
         var st = stat()
-        if stat(path, &st) == 0 {
+        if stat(FilePathBytes.cString(path), &st) == 0 {
             switch st.st_mode & S_IFMT {
             case S_IFDIR:
                 throw BSNNError.io("cannot write '\(path)': expected a file path, got a directory")
@@ -131,15 +131,15 @@ public enum AtomicFile {
         for _ in 0..<maxSymlinkHops {
             if target.hasPrefix("/proc/") { return target }
             var st = stat()
-            guard lstat(target, &st) == 0 else {
+            guard lstat(FilePathBytes.cString(target), &st) == 0 else {
                 if errno == ENOENT { return target }
                 throw ioError("cannot write '\(path)': cannot inspect '\(target)'")
             }
             guard (st.st_mode & S_IFMT) == S_IFLNK else { return target }
             var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-            let n = readlink(target, &buffer, buffer.count - 1)
+            let n = readlink(FilePathBytes.cString(target), &buffer, buffer.count - 1)
             guard n >= 0 else { throw ioError("cannot write '\(path)': cannot read the link '\(target)'") }
-            let link = String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            let link = FilePathBytes.string(buffer[0..<n].map { UInt8(bitPattern: $0) })
             target = link.hasPrefix("/") ? link : split(target).directory + "/" + link
         }
         errno = ELOOP
@@ -153,7 +153,7 @@ public enum AtomicFile {
     }
 
     static func writeDirectly(_ bytes: [UInt8], to path: String, kind: String, flags: Int32 = 0) throws {
-        let fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY | flags)
+        let fd = open(FilePathBytes.cString(path), O_WRONLY | O_CLOEXEC | O_NOCTTY | flags)
         guard fd >= 0 else { throw ioError("cannot open '\(path)' (\(kind)) for writing") }
         defer { close(fd) }
         try writeAll(bytes, fd: fd, what: "'\(path)' (\(kind))")
@@ -184,7 +184,7 @@ public enum AtomicFile {
         // Keep the existing file's permissions; a fresh file gets the usual 0644.
         var mode: mode_t = 0o644
         var old = stat()
-        if stat(target, &old) == 0 {
+        if stat(FilePathBytes.cString(target), &old) == 0 {
             if (old.st_mode & S_IFMT) == S_IFDIR {
                 throw BSNNError.io("cannot write '\(path)': expected a file path, got a directory")
             }
@@ -192,18 +192,18 @@ public enum AtomicFile {
         }
 
         // mkstemp gives a name no concurrent writer (thread or process) can share.
-        var template = Array((directory + "/" + temporaryPrefix(base: base) + "\(getpid())-XXXXXX").utf8CString)
+        var template = FilePathBytes.cString(directory + "/" + temporaryPrefix(base: base) + "\(getpid())-XXXXXX")
         let fd = template.withUnsafeMutableBufferPointer { p -> Int32 in
             guard let base = p.baseAddress else { return -1 }
             return mkstemp(base)
         }
         guard fd >= 0 else { throw ioError("cannot create a temporary file in '\(directory)' to write '\(path)'") }
-        let tempPath = String(cString: template)
+        let tempPath = FilePathBytes.string(template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) })
         var renamed = false
         var closed = false
         defer {
             if !closed { close(fd) }
-            if !renamed { unlink(tempPath) }
+            if !renamed { unlink(FilePathBytes.cString(tempPath)) }
         }
 
         guard fchmod(fd, mode) == 0 else { throw ioError("cannot set permissions of '\(tempPath)'") }
@@ -213,10 +213,10 @@ public enum AtomicFile {
         guard fsync(fd) == 0 else { throw ioError("cannot flush '\(path)' (temporary file '\(tempPath)')") }
         closed = true
         guard close(fd) == 0 else { throw ioError("cannot close '\(path)' (temporary file '\(tempPath)')") }
-        guard rename(tempPath, target) == 0 else { throw ioError("cannot replace '\(target)'") }
+        guard rename(FilePathBytes.cString(tempPath), FilePathBytes.cString(target)) == 0 else { throw ioError("cannot replace '\(target)'") }
         renamed = true
         // The rename itself lives in the directory; flush it so it survives a power loss.
-        let dfd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        let dfd = open(FilePathBytes.cString(directory), O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if dfd >= 0 {
             let rc = fsync(dfd)
             let err = errno
@@ -241,19 +241,19 @@ public enum AtomicFile {
             guard let dash = rest.firstIndex(of: UInt8(ascii: "-")), rest.distance(from: dash, to: rest.endIndex) == 7,
                 let pid = Int32(String(decoding: rest[rest.startIndex..<dash], as: UTF8.self)), pid > 0, pid != me
             else { continue }
-            if kill(pid, 0) != 0 && errno == ESRCH { unlink(directory + "/" + name) }
+            if kill(pid, 0) != 0 && errno == ESRCH { unlink(FilePathBytes.cString(directory + "/" + name)) }
         }
     }
 
     static func staleTemporaryCandidates(directory: String, prefix: String) -> [String] {
-        guard let d = opendir(directory) else { return [] }
+        guard let d = opendir(FilePathBytes.cString(directory)) else { return [] }
         defer { closedir(d) }
         var names = [String]()
         while let e = readdir(d) {
             let name = withUnsafeBytes(of: e.pointee.d_name) { raw -> String in
                 let bytes = raw.bindMemory(to: UInt8.self)
                 let n = bytes.firstIndex(of: 0) ?? bytes.count
-                return String(decoding: bytes[0..<n], as: UTF8.self)
+                return FilePathBytes.string(bytes[0..<n])
             }
             if name.hasPrefix(prefix) { names.append(name) }
         }

@@ -69,6 +69,7 @@ public enum ModelFile {
             architectureKey: arch.serialized(),
             activationKey: ActivationRecord(c.activation).json.serialized(),
         ])
+        FeatureScalingRecord.write(c.featureScaler, into: &file.metadata)
         for (l, layer) in model.layers.enumerated() {
             try file.append(name: "layers.\(l).weight", shape: [layer.outputs, layer.inputs], values: try layer.weight.checkedArray(what: "layers.\(l).weight"))
             if let b = layer.bias { try file.append(name: "layers.\(l).bias", shape: [layer.outputs], values: try b.checkedArray(what: "layers.\(l).bias")) }
@@ -129,10 +130,11 @@ public enum ModelFile {
         let seed = try arch.uint64("seed")
         let record = try ActivationRecord(text: file.metadata[activationKey] ?? "", file: name, key: activationKey)
         let activation = try record.resolve(allowPlugins: options.allowPlugins, file: name, key: activationKey)
-        let config = MLPConfiguration(
+        var config = MLPConfiguration(
             inputs: inputs, width: width, depth: depth, outputs: outputs,
             activation: activation, constraint: constraint, initialization: initialization, bias: bias, seed: seed)
         try arch.validated("") { try config.validate() }
+        config.featureScaler = try FeatureScalingRecord.read(file.metadata, inputs: config.inputs, file: name)
 
         // Sizes come from the file: check them against the tensors before allocating.
         // Every tensor must be one the architecture (or, in a checkpoint, the optimizer)

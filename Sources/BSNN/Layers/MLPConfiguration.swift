@@ -19,12 +19,26 @@ public struct MLPConfiguration: Sendable {
     /// Biases on every layer, initialised to zero. Default true.
     public var bias: Bool
     public var seed: UInt64
+    /// The scaling the training features went through (`Dataset.scaler`), recorded in the
+    /// model file so that raw features can be mapped the same way before `predict`; nil:
+    /// none recorded. It does not change what `predict` computes on the features it is given.
+    public var featureScaler: FeatureScaler?
+
+    /// The defaults every door (Swift, C, Python, CLI) uses when the caller names none.
+    /// The activation is GPN-normalized (`LayerActivation.make`, root
+    /// `GPNRoot.default(for:)`) unless the caller opts out.
+    public static let defaultGPN = true
+    public static let defaultConstraint: WeightConstraint = .rowNormalized
+    public static let defaultInitialization: WeightInitialization = .orthogonal
+    public static let defaultBias = true
+    public static let defaultSeed: UInt64 = 0
 
     public init(
         inputs: Int, width: Int, depth: Int, outputs: Int, activation: LayerActivation,
-        constraint: WeightConstraint = .rowNormalized, initialization: WeightInitialization = .orthogonal,
-        bias: Bool = true, seed: UInt64 = 0
+        constraint: WeightConstraint = defaultConstraint, initialization: WeightInitialization = defaultInitialization,
+        bias: Bool = defaultBias, seed: UInt64 = defaultSeed, featureScaler: FeatureScaler? = nil
     ) {
+        self.featureScaler = featureScaler
         self.inputs = inputs
         self.width = width
         self.depth = depth
@@ -45,6 +59,9 @@ public struct MLPConfiguration: Sendable {
     /// Rejects sizes that are zero, negative, or that could not fit in this machine's
     /// memory, before anything is allocated.
     public func validate() throws {
+        if let s = featureScaler, s.featureCount != inputs {
+            throw BSNNError.shapeMismatch("featureScaler: expected \(inputs) features (one per input), got \(s.featureCount)")
+        }
         for (name, v) in [("inputs", inputs), ("width", width), ("outputs", outputs)] where v <= 0 {
             throw BSNNError.invalidArgument("\(name): expected > 0, got \(v)")
         }

@@ -26,7 +26,7 @@ final class SharedLibrary: @unchecked Sendable {
             }
         }
         _ = dlerror()  // clear any stale message so the one reported is ours
-        guard let h = dlopen(path, RTLD_NOW | RTLD_LOCAL) else {
+        guard let h = dlopen(FilePathBytes.cString(path), RTLD_NOW | RTLD_LOCAL) else {
             throw BSNNError.plugin(
                 "cannot load '\(path)' as a shared library: \(SharedLibrary.lastError())")
         }

@@ -212,6 +212,33 @@ public final class Trainer: @unchecked Sendable {
 
     // MARK: Epochs
 
+    /// `epochs` means the same in every door: the total number of epochs the trainer
+    /// has completed when fit returns (counting those done before, e.g. restored from a
+    /// checkpoint), not a number of further epochs. A run interrupted part-way through
+    /// an epoch therefore resumes to the same end. Asking for no more than are already
+    /// completed is a `.wrongState` error rather than a silent no-op.
+    @discardableResult
+    public func fit(
+        _ data: Dataset, epochs: Int, validation: Dataset? = nil,
+        progress: ((TrainingProgress) -> Bool)? = nil
+    ) throws -> [EpochRecord] {
+        try checkTrainingData(data, validation: validation)
+        guard epochs > epoch else {
+            throw BSNNError.wrongState(
+                "epochs: expected more than the \(epoch) already completed (epochs is the total to reach, not a number of further epochs), got \(epochs)")
+        }
+        var c = configuration
+        c.epochs = epochs
+        try updateConfiguration(c)
+        return try fit(data, validation: validation, progress: progress)
+    }
+
+    private func checkTrainingData(_ data: Dataset, validation: Dataset?) throws {
+        try model.checkCompatible(data)
+        if let v = validation { try model.checkCompatible(v) }
+        guard data.count > 0 else { throw BSNNError.invalidArgument("training data: expected samples, got none") }
+    }
+
     /// Runs `configuration.epochs` epochs (continuing from `epoch`/`stepInEpoch` when
     /// resumed from a checkpoint). `progress` is called after every step and every epoch;
     /// returning false cancels after that step (throws `.cancelled`, model valid).
@@ -230,9 +257,7 @@ public final class Trainer: @unchecked Sendable {
     private func fitHoldingModel(
         _ data: Dataset, validation: Dataset?, progress: ((TrainingProgress) -> Bool)?
     ) throws -> [EpochRecord] {
-        try model.checkCompatible(data)
-        if let v = validation { try model.checkCompatible(v) }
-        guard data.count > 0 else { throw BSNNError.invalidArgument("training data: expected samples, got none") }
+        try checkTrainingData(data, validation: validation)
         let c = model.configuration
         let batch = min(configuration.batchSize, data.count)
         let stepsPerEpoch = (data.count + batch - 1) / batch

@@ -14,8 +14,8 @@ struct GPNCommand: ParsableCommand {
     @Argument(help: "Builtin activations, NAME[:k=v,…].")
     var activations: [String] = []
 
-    @Option(name: .long, help: "Root to choose: b+, b- or paper (b- for gelu only).")
-    var root: RootChoice = .paper
+    @Option(name: .long, help: "Root to choose: b+, b- or default (b- for gelu, b+ otherwise).")
+    var root: RootChoice = .default
 
     @Option(name: .long, parsing: .singleValue, help: ArgumentHelp("Plugin activation (repeatable).", valueName: "PATH:NAME[:k=v…]"))
     var plugin: [String] = []
@@ -49,7 +49,7 @@ struct GPNCommand: ParsableCommand {
         t.numeric.remove(7)
         for act in acts {
             let c = try GPNNormalizer.constants(for: act)
-            let r = root.root(for: act.name)
+            let r = root.root ?? GPNRoot.default(for: act.name)
             t.add([act.name, Fmt.num(clean(c.moments.mean), 6), Fmt.num(c.moments.meanSquare, 6),
                    Fmt.num(c.moments.derivativeMeanSquare, 6), Fmt.num(c.a, 6), Fmt.num(clean(c.bPlus), 6),
                    Fmt.num(clean(c.bMinus), 6), r.rawValue, Fmt.num(clean(c.b(r)), 6)])

@@ -25,7 +25,7 @@ struct EvalCommand: ParsableCommand {
     func run() throws {
         guard let s = DataSpec.Split(rawValue: split) else { throw CLIError.usage("--split: expected train or test, got '\(split)'") }
         let m = try model.load()
-        let d = try DataSpec.load(data, split: s, limit: limit)
+        let d = try DataSpec.load(data, split: s, limit: limit, scaledLike: m.configuration.featureScaler)
         let e = try m.evaluate(d)
         print(String(format: "loss %.6f accuracy %.6f samples %d", e.loss, e.accuracy, e.count))
     }
@@ -43,7 +43,7 @@ struct PredictCommand: ParsableCommand {
     func run() throws {
         let m = try model.load()
         let k = m.configuration.outputs
-        let (x, n) = try DataSpec.features(input, inputs: m.configuration.inputs)
+        let (x, n) = try DataSpec.features(input, inputs: m.configuration.inputs, scaler: m.configuration.featureScaler)
         let logits = try m.predict(x)
         var csv = CSVTable(header: ["index", "prediction"] + (0..<k).map { "p\($0)" })
         for i in 0..<n {
@@ -93,6 +93,7 @@ struct InspectCommand: ParsableCommand {
             lines.append(("E[φ'²]", "\(k.moments.derivativeMeanSquare)"))
             lines.append(("b+ / b-", "\(k.bPlus) / \(k.bMinus)"))
         }
+        lines.append(("feature scaling", c.featureScaler.map { "\($0.method.rawValue) (recorded from the training data)" } ?? "none recorded"))
         lines.append(("parameters count", "\(m.parameterCount)"))
         let w = lines.map(\.0.count).max() ?? 0
         for (k, v) in lines { print(k.padding(toLength: w, withPad: " ", startingAt: 0) + "  " + v) }

@@ -117,10 +117,10 @@ struct ReproduceCommand: ParsableCommand {
         let t2start = MonotonicClock.now()
         // Standardized with the training subset's statistics, so the input layer's
         // pre-activations are ~N(0, 1) as GPN assumes (the same scaler for the test split).
-        let rawTrain = try FashionMNIST.load(directory: data, split: .train, limit: s.train)
+        let rawTrain = try FashionMNIST.load(directory: data, split: .train, limit: s.train, scaling: .none)
         let scaler = try FeatureScaler.fit(rawTrain, method: .standardize)
         let train = try scaler.apply(to: rawTrain)
-        let test = try scaler.apply(to: try FashionMNIST.load(directory: data, split: .test, limit: s.test))
+        let test = try scaler.apply(to: try FashionMNIST.load(directory: data, split: .test, limit: s.test, scaling: .none))
         var t2 = TextTable(["activation", "test accuracy", "GPN test accuracy", "train loss", "GPN train loss"])
         var curves: [Bool: [SVGPlot.Series]] = [false: [], true: []]
         for name in trainActs {

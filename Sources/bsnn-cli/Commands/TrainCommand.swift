@@ -24,8 +24,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Learning rate (the paper: 1e-4 over 50 epochs).") var lr = 0.01
     @Option(help: "Momentum (the paper: 0.5).") var momentum = 0.9
     @Option(help: "Minibatch size.") var batch = 64
-    @Option(help: "Epochs (on --resume: raise to train further).") var epochs: Int?
+    @Option(help: "Total epochs to have completed (on --resume the checkpoint's count; default 1, or the checkpoint's).") var epochs: Int?
     @Option(help: "Seed of the initial weights and the shuffling.") var seed: UInt64 = 0
+    @Option(help: ArgumentHelp("Feature scaling fitted on the training data: none, unit or standardize (default: bytes / 255 for IDX, none for CSV). The test split and later eval/predict use the training statistics, recorded in the model file.", valueName: "METHOD")) var scaling: String?
     @Option(help: "OpenBLAS threads.") var threads: Int?
     @Option(help: "Where to save the trained model.") var out: String
     @Option(help: "Checkpoint file (default: OUT.ckpt).") var checkpoint: String?
@@ -45,12 +46,25 @@ struct TrainCommand: ParsableCommand {
         if !(lr > 0 && lr.isFinite) { throw ValidationError("--lr: expected a finite value > 0, got \(lr)") }
     }
 
+    static func scalingMethod(_ name: String) throws -> FeatureScaling {
+        switch name {
+        case "none": return FeatureScaling.none
+        case "unit": return .unitInterval
+        case "standardize": return .standardize
+        default: throw CLIError.usage("--scaling: expected none, unit or standardize, got '\(name)'")
+        }
+    }
+
     var checkpointPath: String { checkpoint ?? out + ".ckpt" }
     var curvePath: String { curve ?? (out.hasSuffix(".safetensors") ? String(out.dropLast(12)) : out) + ".svg" }
 
     func run() throws {
         if let t = threads { try BLAS.setThreadCount(t) }
-        let train = try DataSpec.load(data, split: .train, limit: limit)
+        try OutputPath.requireWritable(out, what: "--out")
+        try OutputPath.requireWritable(checkpointPath, what: "--checkpoint")
+        try OutputPath.requireWritable(curvePath, what: "--curve")
+        let method = try scaling.map { try Self.scalingMethod($0) }
+        var train = try DataSpec.load(data, split: .train, limit: limit, scaling: method)
         let trainer: Trainer
         if let r = resume {
             try DataSpec.requireExisting(r, what: "checkpoint")
@@ -61,11 +75,16 @@ struct TrainCommand: ParsableCommand {
                 try trainer.updateConfiguration(c)
             }
             print("resuming \(r) at epoch \(trainer.epoch + 1), step \(trainer.globalStep)")
+            // The checkpoint's recorded scaling, so the resumed run sees the same features.
+            if let s = trainer.model.configuration.featureScaler, train.scaler != s {
+                train = try DataSpec.load(data, split: .train, limit: limit, scaling: FeatureScaling.none, scaledLike: s)
+            }
         } else {
             let config = MLPConfiguration(
                 inputs: train.featureCount, width: width, depth: depth,
                 outputs: train.isClassification ? train.classCount : train.targetCount,
-                activation: try act.layerActivation(), constraint: try WeightConstraint.named(constraint), seed: seed)
+                activation: try act.layerActivation(), constraint: try WeightConstraint.named(constraint), seed: seed,
+                featureScaler: train.scaler)
             let model = try MLP(config)
             let opt = OptimizerConfiguration(kind: try OptimizerKind.named(optimizer), learningRate: lr, momentum: momentum)
             trainer = try Trainer(model: model, configuration: TrainingConfiguration(
@@ -84,7 +103,8 @@ struct TrainCommand: ParsableCommand {
         try run.curvePlot(title: "\(c.activation.displayName), depth \(c.depth), width \(c.width)").write(to: curvePath)
         print("saved model to \(out), training curve to \(curvePath)")
         if !noTest, data == "fashion-mnist" || !data.lowercased().hasSuffix(".csv") {
-            let test = try DataSpec.load(data, split: .test, limit: testLimit)
+            let test = try DataSpec.load(
+                data, split: .test, limit: testLimit, scaling: FeatureScaling.none, scaledLike: trainer.model.configuration.featureScaler)
             let e = try trainer.model.evaluate(test)
             print(String(format: "test loss %.6f accuracy %.6f samples %d", e.loss, e.accuracy, e.count))
         }

@@ -30,7 +30,7 @@ struct TrainingRun {
         Interrupt.install()
         defer { Interrupt.uninstall() }
         do {
-            epochs += try trainer.fit(data, validation: validation) { p in
+            epochs += try trainer.fit(data, epochs: trainer.configuration.epochs, validation: validation) { p in
                 switch p.phase {
                 case .step:
                     points.append(CurvePoint(step: p.globalStep, loss: p.loss, accuracy: p.accuracy))

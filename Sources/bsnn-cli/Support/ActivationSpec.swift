@@ -2,16 +2,17 @@ import ArgumentParser
 import BSNN
 import Foundation
 
-/// Which GPN root: the engine's default b₊, b₋, or the paper's Table-1 choice
-/// (b₋ for GELU, b₊ otherwise).
+/// Which GPN root: b₊, b₋, or the engine's default (the paper's Table-1 choice: b₋
+/// for GELU, b₊ otherwise; `paper` is accepted as another name for it).
 enum RootChoice: String, ExpressibleByArgument, CaseIterable {
-    case plus = "b+", minus = "b-", paper
+    case plus = "b+", minus = "b-", `default`, paper
 
-    func root(for name: String) -> GPNRoot {
+    /// nil: the engine's default root.
+    var root: GPNRoot? {
         switch self {
         case .plus: return .nonNegativeMean
         case .minus: return .nonPositiveMean
-        case .paper: return GPNRoot.paper(for: name)
+        case .default, .paper: return nil
         }
     }
 }
@@ -82,11 +83,12 @@ struct ActivationOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("C function from a shared library via libffi (overrides --activation).", valueName: "LIB:SYMBOL:SIGNATURE[:v1,v2]"))
     var symbol: String?
 
-    @Flag(name: .long, help: "Gaussian–Poincaré normalize the activation (a·φ+b).")
-    var gpn = false
+    @Flag(name: .long, inversion: .prefixedNo,
+          help: "Gaussian–Poincaré normalize the activation (a·φ+b); on by default, --no-gpn trains the plain function.")
+    var gpn = MLPConfiguration.defaultGPN
 
-    @Option(name: .long, help: "GPN root: b+ (non-negative mean), b- or paper (b- for gelu only, as the paper's Table 1).")
-    var root: RootChoice = .paper
+    @Option(name: .long, help: "GPN root: b+ (non-negative mean), b- or default (b- for gelu, b+ otherwise, as the paper's Table 1).")
+    var root: RootChoice = .default
 
     func base() throws -> Activation {
         if plugin != nil && symbol != nil { throw CLIError.usage("give at most one of --plugin and --symbol") }
@@ -97,6 +99,6 @@ struct ActivationOptions: ParsableArguments {
 
     func layerActivation() throws -> LayerActivation {
         let b = try base()
-        return gpn ? try LayerActivation.gpn(b, root: root.root(for: b.name)) : LayerActivation(b)
+        return try LayerActivation.make(b, gpn: gpn, root: root.root)
     }
 }

@@ -4,15 +4,20 @@ import Foundation
 /// `--data fashion-mnist | IDX_DIR | file.csv`. IDX folders hold the MNIST-style file
 /// pairs `train-images-idx3-ubyte[.gz]`/`train-labels-idx1-ubyte[.gz]` and
 /// `t10k-…`; byte images are scaled to [0, 1] as in training. CSV files have the label
-/// in the first column and are used unscaled.
+/// in the first column and are used unscaled. `scaling` (nil: those usual ones) is fitted
+/// on the data loaded, which is right for training data; data to be used with a trained
+/// model is mapped with `scaledLike`, the training data's (or the model file's) scaler.
 enum DataSpec {
     enum Split: String { case train, test }
 
-    static func load(_ spec: String, split: Split, limit: Int?) throws -> Dataset {
+    static func load(
+        _ spec: String, split: Split, limit: Int?, scaling: FeatureScaling? = nil, scaledLike: FeatureScaler? = nil
+    ) throws -> Dataset {
         if let l = limit, l <= 0 { throw CLIError.usage("--limit: expected a positive number of samples, got \(l)") }
         if spec == "fashion-mnist" {
             try requireExisting(FashionMNIST.defaultDirectory, what: "Fashion-MNIST folder (install dataset-fashion-mnist)")
-            return try FashionMNIST.load(split: split == .train ? .train : .test, limit: limit)
+            return try FashionMNIST.load(
+                split: split == .train ? .train : .test, limit: limit, scaling: scaling ?? .unitInterval, scaledLike: scaledLike)
         }
         try requireExisting(spec, what: "data")
         var isDir: ObjCBool = false
@@ -21,11 +26,15 @@ enum DataSpec {
             let prefix = split == .train ? "train" : "t10k"
             let images = try locate(spec, "\(prefix)-images-idx3-ubyte")
             let labels = try locate(spec, "\(prefix)-labels-idx1-ubyte")
-            return try Dataset.fromIDX(imagesPath: images, labelsPath: labels, limit: limit)
+            return try Dataset.fromIDX(
+                imagesPath: images, labelsPath: labels, limit: limit, scaling: scaling ?? .unitInterval, scaledLike: scaledLike)
         }
         if spec.lowercased().hasSuffix(".csv") {
-            let d = try CSVReader.read(path: spec)
-            return limit.map { try? d.prefix($0) }.flatMap { $0 } ?? d
+            let all = try CSVReader.read(path: spec)
+            let d = try limit.map { try all.prefix($0) } ?? all
+            if let s = scaledLike { return try s.apply(to: d) }
+            guard let method = scaling, method != .none else { return d }
+            return try FeatureScaler.fit(d, method: method).apply(to: d)
         }
         throw CLIError.usage("--data '\(spec)': expected fashion-mnist, an IDX folder or a .csv file")
     }
@@ -45,8 +54,21 @@ enum DataSpec {
     }
 
     /// Features only, for `predict`: a CSV whose rows have `inputs` numbers (or
-    /// `inputs + 1`, the first being a label that is ignored), or an IDX image file.
-    static func features(_ path: String, inputs: Int) throws -> (values: [Float], count: Int) {
+    /// `inputs + 1`, the first being a label that is ignored), or an IDX image file, as
+    /// stored and then mapped by `scaler` (the model file's record of its training data).
+    static func features(_ path: String, inputs: Int, scaler: FeatureScaler?) throws -> (values: [Float], count: Int) {
+        var (values, count, isBytes) = try rawFeatures(path, inputs: inputs)
+        if let s = scaler {
+            try s.apply(to: &values)
+        } else if isBytes {
+            // Files written before models recorded their scaling: byte images were
+            // trained as x / 255.
+            try FeatureScaler.byteRange(featureCount: inputs).apply(to: &values)
+        }
+        return (values, count)
+    }
+
+    private static func rawFeatures(_ path: String, inputs: Int) throws -> (values: [Float], count: Int, isBytes: Bool) {
         try requireExisting(path, what: "input")
         if path.lowercased().hasSuffix(".csv") {
             guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
@@ -73,15 +95,21 @@ enum DataSpec {
                 rows += 1
             }
             guard rows > 0 else { throw CLIError.data("input '\(path)': no rows") }
-            return (values, rows)
+            return (values, rows, false)
         }
         let a = try IDXReader.read(path: path)
-        guard a.dimensions.count >= 2, a.dimensions.dropFirst().reduce(1, *) == inputs else {
+        // Dimensions come from the file: multiply with overflow checks (a header such as
+        // [0, 2³²−1, 2³²−1, 2³²−1] holds no values but its product overflows).
+        var perSample: Int? = 1
+        for d in a.dimensions.dropFirst() {
+            guard let p = perSample else { break }
+            let (q, overflow) = p.multipliedReportingOverflow(by: d)
+            perSample = overflow ? nil : q
+        }
+        guard a.dimensions.count >= 2, perSample == inputs else {
             throw CLIError.data("input '\(path)': expected N samples of \(inputs) values, got dimensions \(a.dimensions)")
         }
-        var values = a.values
-        // The same scaler that training applied to byte images, so predictions match `eval`.
-        if a.elementType == .uint8 { try FeatureScaler.byteRange(featureCount: inputs).apply(to: &values) }
-        return (values, a.dimensions[0])
+        guard a.dimensions[0] > 0 else { throw CLIError.data("input '\(path)': no samples (dimensions \(a.dimensions))") }
+        return (a.values, a.dimensions[0], a.elementType == .uint8)
     }
 }

@@ -3,10 +3,12 @@ safetensors, checkpoints, progress, exceptions, callbacks."""
 from __future__ import annotations
 
 import ctypes
+import os
 import re
 import subprocess
 import sys
 import types
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -109,11 +111,13 @@ def test_checkpoint_resumes_exactly(tmp_path, fashion_small):
     trainer = bsnn.Trainer(model, batch_size=50, lr=0.02, seed=4)
     trainer.fit(X, y, epochs=1, progress=None)
     trainer.save_checkpoint(tmp_path / "ck.bsnn")
-    trainer.fit(X, y, epochs=1, progress=None)
+    trainer.fit(X, y, epochs=2, progress=None)  # epochs is the total to reach
     expected = model.predict(X[:100])
     resumed = bsnn.Trainer.load_checkpoint(tmp_path / "ck.bsnn")
     assert resumed.state["epoch"] == 1 and resumed.state["global_step"] == 40
-    resumed.fit(X, y, epochs=1, progress=None)
+    with pytest.raises(bsnn.WrongState, match="already completed"):
+        resumed.fit(X, y, epochs=1, progress=None)
+    resumed.fit(X, y, epochs=2, progress=None)
     assert np.array_equal(resumed.model.predict(X[:100]), expected)
 
 
@@ -134,8 +138,8 @@ def test_progress_text_and_history(capsys, fashion_small):
     lines = [l for l in capsys.readouterr().out.splitlines() if l.startswith("epoch")]
     assert len(lines) == 2 and "val acc" in lines[0]
     assert len(h["loss"]) == 2 and len(h["val_accuracy"]) == 2 and not h.stopped_early
-    model.fit(X, y, epochs=1, progress=None)
-    assert capsys.readouterr().out == ""
+    h = model.fit(X, y, epochs=3, progress=None)  # the total: one more epoch
+    assert capsys.readouterr().out == "" and len(h["loss"]) == 1
 
 
 def test_progress_tqdm(monkeypatch, fashion_small):
@@ -228,3 +232,69 @@ def test_every_exception_class(cls, action, tmp_path):
 def test_last_error_message_is_carried():
     with pytest.raises(bsnn.InvalidArgument, match="no_such_activation"):
         bsnn.Activation("no_such_activation")
+
+
+def test_test_split_is_scaled_with_the_training_statistics(tmp_path, fashion_small):
+    # Fashion-MNIST standardize: both splits use the whole training split's statistics.
+    Xtr, ytr, scaling = bsnn.datasets.fashion_mnist("train", limit=500, scaling="standardize",
+                                                    return_scaling=True)
+    Xte = bsnn.datasets.fashion_mnist("test", limit=300, scaling="standardize")[0]
+    raw_te = bsnn.datasets.fashion_mnist("test", limit=300, scaling="none")[0]
+    raw_tr = bsnn.datasets.fashion_mnist("train", scaling="none")[0]
+    assert scaling.method == "standardize" and scaling.offsets.shape == (784,)
+    # the statistics are the training split's (float64 reference, float32 tolerance)
+    assert np.allclose(scaling.offsets, raw_tr.astype(np.float64).mean(axis=0), rtol=1e-5, atol=1e-4)
+    assert np.array_equal(Xte, scaling.apply(raw_te))  # the same arithmetic: bit-equal
+    assert np.array_equal(Xtr, scaling.apply(raw_tr[:500]))
+    # accepted back: a test split mapped like a given training scaling
+    again = bsnn.datasets.fashion_mnist("test", limit=300, scaled_like=scaling)[0]
+    assert np.array_equal(again, Xte)
+
+    # recorded in the model file; predict on raw features mapped by the record replays it
+    model = bsnn.MLP(784, 16, 1, 10, "tanh", seed=1, feature_scaling=scaling)
+    model.fit(Xtr, ytr, epochs=1, progress=None)
+    model.save(tmp_path / "m.safetensors")
+    with bsnn.load(tmp_path / "m.safetensors") as loaded:
+        record = loaded.feature_scaling
+        assert record is not None and record.method == "standardize"
+        assert np.array_equal(record.offsets, scaling.offsets) and np.array_equal(record.scales, scaling.scales)
+        assert np.array_equal(loaded.predict(record.apply(raw_te)), model.predict(Xte))
+    assert bsnn.MLP(784, 16, 1, 10).feature_scaling is None
+
+
+def test_idx_test_file_scaled_like_the_training_file(tmp_path):
+    rng = np.random.default_rng(3)
+
+    def write(prefix: str, shift: int) -> tuple[Path, Path]:
+        images, labels = tmp_path / f"{prefix}-images", tmp_path / f"{prefix}-labels"
+        pixels = (rng.integers(0, 120, size=(30, 2, 3)) + shift).astype(np.uint8)
+        images.write_bytes(bytes([0, 0, 8, 3, 0, 0, 0, 30, 0, 0, 0, 2, 0, 0, 0, 3]) + pixels.tobytes())
+        labels.write_bytes(bytes([0, 0, 8, 1, 0, 0, 0, 30]) + bytes([i % 3 for i in range(30)]))
+        return images, labels
+
+    train, test = write("train", 0), write("test", 100)
+    Xtr, _, scaling = bsnn.datasets.load_idx(*train, scaling="standardize", return_scaling=True)
+    Xte = bsnn.datasets.load_idx(*test, scaled_like=scaling)[0]
+    own = bsnn.datasets.load_idx(*test, scaling="standardize")[0]
+    assert abs(float(Xtr.mean())) < 1e-5 and abs(float(own.mean())) < 1e-5
+    assert float(Xte.mean()) > 1  # shifted by 100 grey levels, in training units
+    raw = bsnn.datasets.load_idx(*test, scaling="none")[0]
+    assert np.array_equal(Xte, scaling.apply(raw))
+    with pytest.raises(bsnn.InvalidArgument, match="method"):
+        bsnn.FeatureScaling("bogus", scaling.offsets, scaling.scales)
+
+
+def test_non_utf8_paths_round_trip(tmp_path):
+    folder = os.fsencode(tmp_path)
+    name = b"\xff\xfe.safetensors"
+    model = bsnn.MLP(4, 8, 1, 3, seed=2)
+    x = np.linspace(-1, 1, 8, dtype=np.float32).reshape(2, 4)
+    for path in (os.path.join(folder, name), Path(os.fsdecode(os.path.join(folder, name)))):
+        model.save(path)  # bytes, and a PathLike whose str holds surrogate escapes
+        assert name in os.listdir(folder)
+        with bsnn.load(path) as loaded:
+            assert np.array_equal(loaded.predict(x), model.predict(x))
+        os.remove(path)
+    trainer = bsnn.Trainer(model)
+    trainer.save_checkpoint(os.path.join(folder, b"\xfe.ckpt"))
+    assert bsnn.Trainer.load_checkpoint(os.path.join(folder, b"\xfe.ckpt")).state["global_step"] == 0

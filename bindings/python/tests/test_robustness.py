@@ -1,10 +1,16 @@
 """Robustness through the Python door: non-finite data, constant features, labels out
 of range, empty data, batches larger than the data, zero and absurd sizes, and hostile
-plugins validated in a child process. Each must raise a bsnn error, never crash."""
+plugins validated in a child process. Each must raise a bsnn error, never crash. Also
+the Python-only promises: callback errors stay on their thread, Ctrl-C in fit raises
+KeyboardInterrupt, and integers that do not fit the C types are refused, not wrapped."""
 from __future__ import annotations
 
+import math
+import os
 import shutil
 import subprocess
+import sys
+import threading
 import time
 from pathlib import Path
 
@@ -92,9 +98,11 @@ def test_batch_larger_than_data_and_constant_features():
 
 def test_constant_images_scale_to_finite_values(tmp_path: Path):
     # Every pixel 200: min-max and standardization would divide by zero if unguarded.
-    (tmp_path / "t10k-images-idx3-ubyte").write_bytes(
-        bytes([0, 0, 8, 3, 0, 0, 0, 6, 0, 0, 0, 28, 0, 0, 0, 28]) + bytes([200] * 6 * 784))
-    (tmp_path / "t10k-labels-idx1-ubyte").write_bytes(bytes([0, 0, 8, 1, 0, 0, 0, 6]) + bytes([0, 1] * 3))
+    # Both splits: the test split is standardized with the training split's statistics.
+    for prefix in ("train", "t10k"):
+        (tmp_path / f"{prefix}-images-idx3-ubyte").write_bytes(
+            bytes([0, 0, 8, 3, 0, 0, 0, 6, 0, 0, 0, 28, 0, 0, 0, 28]) + bytes([200] * 6 * 784))
+        (tmp_path / f"{prefix}-labels-idx1-ubyte").write_bytes(bytes([0, 0, 8, 1, 0, 0, 0, 6]) + bytes([0, 1] * 3))
     for scaling in ("none", "unit", "standardize"):
         X, y = bsnn.datasets.fashion_mnist("test", scaling=scaling, directory=tmp_path)
         assert X.shape == (6, 784) and np.isfinite(X).all()
@@ -151,3 +159,112 @@ def test_good_plugin_validates_like_in_process(hostile):
         bsnn.validate_plugin(hostile["softclip"], "softclip", timeout=0)
     with pytest.raises(bsnn.InvalidArgument):
         bsnn.validate_plugin(hostile["softclip"], "softclip", c=float("nan"))
+
+
+def test_parked_callback_errors_stay_on_their_thread():
+    """Thread A's Python activation raises on every predict; thread B's predicts on a
+    builtin model must never see A's error (a process-wide slot used to hand it over)."""
+    X, _ = small_data()
+    failing = threading.Event()
+
+    def fn(x: float) -> float:
+        if failing.is_set():
+            raise ValueError("thread A's activation failed")
+        return math.tanh(x)
+
+    act = bsnn.Activation.from_python(fn, lambda x: 1 - math.tanh(x) ** 2, name="pytanh")
+    a_model = bsnn.MLP(4, 8, 1, 3, act, gpn=False)
+    b_model = bsnn.MLP(4, 8, 1, 3, "tanh")
+    expected_b = b_model.predict(X)
+    failing.set()
+    rounds = 200
+    start = threading.Barrier(2)
+    a_errors: list[BaseException] = []
+    b_errors: list[BaseException] = []
+    b_results: list[bool] = []
+
+    def a() -> None:
+        start.wait()
+        for _ in range(rounds):
+            try:
+                a_model.predict(X)
+            except ValueError as error:
+                a_errors.append(error)
+
+    def b() -> None:
+        start.wait()
+        for _ in range(rounds):
+            try:
+                b_results.append(np.array_equal(b_model.predict(X), expected_b))
+            except BaseException as error:  # noqa: BLE001 — counted, must stay empty
+                b_errors.append(error)
+
+    threads = [threading.Thread(target=a), threading.Thread(target=b)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert b_errors == [] and b_results == [True] * rounds
+    assert len(a_errors) == rounds and all("thread A" in str(e) for e in a_errors)
+    assert bsnn._ffi.take_parked() is None  # nothing left behind for this thread
+
+
+CTRL_C_DURING_FIT = r"""
+import signal, sys
+import numpy as np
+import bsnn
+rng = np.random.default_rng(0)
+X = rng.standard_normal((64, 4)).astype(np.float32)
+y = (np.arange(64) % 3).astype(np.int32)
+m = bsnn.MLP(4, 8, 2, 3, seed=1)
+t = bsnn.Trainer(m, batch_size=8, seed=2)
+def press_ctrl_c(p):
+    if p.global_step == 3 and p.phase == "step":
+        signal.raise_signal(signal.SIGINT)
+try:
+    t.fit(X, y, epochs=5, callback=press_ctrl_c, progress=None)
+    print("no KeyboardInterrupt")
+except KeyboardInterrupt:
+    print("KeyboardInterrupt", t.state["epoch"], t.state["step_in_epoch"], t.state["global_step"])
+assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+print("finite", bool(np.isfinite(m.predict(X)).all()))
+h = t.fit(X, y, epochs=2, progress=None)
+print("continued", t.state["epoch"], t.state["global_step"], len(h["loss"]))
+"""
+
+
+def test_ctrl_c_during_fit_raises_keyboard_interrupt(tmp_path: Path):
+    script = tmp_path / "ctrl_c.py"
+    script.write_text(CTRL_C_DURING_FIT)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        [str(Path(bsnn.__file__).resolve().parents[1])] + [p for p in [os.environ.get("PYTHONPATH")] if p]),
+        BSNN_LIBRARY=bsnn.library_path)
+    p = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env, timeout=300)
+    assert p.returncode == 0, p.stderr
+    # stopped after the step that saw the signal: epoch 0, step 3 (8 steps per epoch)
+    assert p.stdout.splitlines() == ["KeyboardInterrupt 0 3 3", "finite True", "continued 2 16 2"], p.stdout
+    assert "Exception ignored" not in p.stderr and "Cancelled" not in p.stderr, p.stderr
+
+
+@pytest.mark.parametrize("call,what", [
+    (lambda m: bsnn.Trainer(m, batch_size=2**64 + 7), "batch_size"),
+    (lambda m: bsnn.Trainer(m, seed=-1), "seed"),
+    (lambda m: bsnn.Trainer(m, seed=2**64), "seed"),
+    (lambda m: bsnn.Trainer(m, schedule="step", schedule_steps=-3), "schedule_steps"),
+    (lambda m: bsnn.MLP(4, 2**64 + 8, 1, 3), "width"),
+    (lambda m: bsnn.MLP(4, 8, -1, 3), "depth"),
+    (lambda m: bsnn.MLP(4, 8, 1, 3, seed=-5), "seed"),
+    (lambda m: m.fit(*small_data(), epochs=2**64 + 1, progress=None), "epochs"),
+    (lambda m: m.weights(-1), "layer"),
+    (lambda m: m.weights(2**64), "layer"),
+    (lambda m: m.probe(small_data()[0], seed=2**70), "seed"),
+    (lambda m: bsnn.set_blas_threads(2**64 + 1), "threads"),
+    (lambda m: bsnn.Trainer(m, batch_size=7.5), "batch_size"),
+])
+def test_integers_beyond_the_c_types_are_refused(call, what):
+    m = bsnn.MLP(4, 8, 1, 3, seed=1)
+    before = m.weights(1).copy()
+    threads = bsnn.blas_threads()
+    with pytest.raises(bsnn.InvalidArgument, match=what):
+        call(m)
+    assert np.array_equal(m.weights(1), before) and bsnn.blas_threads() == threads

@@ -101,7 +101,7 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
 
     while !r.done && steps < 40 {
         steps += 1
-        switch r.u8() % 24 {
+        switch r.u8() % 25 {
         case 0: // builtin activation by index (or an unknown name)
             let k = r.int(3)
             let idx = r.int(15)
@@ -115,7 +115,7 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
             if CBSNN.bsnn_activation_normalize(activations[k], Int32(r.int(4)) - 1, &out) == 0 { activations[j] = out }
         case 2: // model with capped, possibly zero sizes and arbitrary enum values
             var c = bsnn_model_config()
-            CBSNN.bsnn_model_config_init_defaults(&c)
+            _ = CBSNN.bsnn_model_config_init_defaults(&c, r.u8() == 0xEF ? r.int(120) : MemoryLayout<bsnn_model_config>.size)
             c.inputs = r.int(24); c.width = r.int(48); c.depth = r.int(4); c.outputs = r.int(10)
             c.activation = activations[r.int(3)]
             c.gpn_root = Int32(r.int(4)) - 1; c.constraint = Int32(r.int(3)); c.`init` = Int32(r.int(3))
@@ -127,7 +127,7 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
         case 3: let k = r.int(3); CBSNN.bsnn_model_free(models[k])
         case 4: // trainer with arbitrary hyper-parameters (NaN learning rate included)
             var c = bsnn_training_config()
-            CBSNN.bsnn_training_config_init_defaults(&c)
+            _ = CBSNN.bsnn_training_config_init_defaults(&c, r.u8() == 0xEF ? r.int(160) : MemoryLayout<bsnn_training_config>.size)
             c.batch_size = r.int(80); c.loss = Int32(r.int(4)); c.optimizer = Int32(r.int(3))
             c.learning_rate = r.double(); c.momentum = r.double(); c.weight_decay = r.double() / 100
             c.schedule = Int32(r.int(3)); c.schedule_steps = r.int(5); c.schedule_factor = r.double()
@@ -240,6 +240,22 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
             let k = r.int(3)
             let symbol = ["erf", "tanh", "atan", "sin"][r.int(3)]
             if CBSNN.bsnn_activation_create_foreign("libm.so.6", symbol, "double(double)", nil, 0, &out) == 0 { activations[k] = out }
+        case 24: // feature scaling: statistics read back and applied with any counts and values
+            let d = datasets[r.int(3)], n = r.int(12)
+            var method: Int32 = 0
+            var offsets = (0..<n).map { _ in r.float() }, scales = (0..<n).map { _ in r.float() }
+            if r.u8() & 1 == 0 {
+                _ = CBSNN.bsnn_dataset_scaling(d, &method, nil, &scales, n)
+            } else {
+                _ = CBSNN.bsnn_dataset_scaling(d, &method, &offsets, &scales, n)
+            }
+            var out: OpaquePointer?
+            let k = r.int(3)
+            if CBSNN.bsnn_dataset_scale(d, Int32(r.int(3)), offsets, scales, n, &out) == 0 { datasets[k] = out }
+            let m = r.int(40)
+            var features = (0..<m).map { _ in r.float() }
+            _ = CBSNN.bsnn_scale_features(offsets, scales, n, &features, m)
+            _ = CBSNN.bsnn_model_scaling(models[r.int(3)], &method, &offsets, &scales, n)
         default: // NULL out-pointers and handles everywhere
             _ = CBSNN.bsnn_model_create(nil, nil)
             _ = CBSNN.bsnn_trainer_create(nil, nil, nil)

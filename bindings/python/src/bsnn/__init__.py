@@ -14,6 +14,7 @@ from .errors import (BSNNError, BSNNIOError, Cancelled, FormatError, InternalErr
                      InvalidArgument, IOError_, NumericError, OutOfMemory, PluginError,
                      ShapeError, WrongState)
 from .model import MLP, History, ProbeResult, StepResult, Trainer, load
+from .scaling import FeatureScaling
 from ._progress import ProgressInfo
 from . import datasets
 
@@ -30,7 +31,7 @@ def features() -> dict[str, bool]:
 
 def set_blas_threads(threads: int) -> None:
     """Process-wide number of threads per matrix product (>= 1)."""
-    _ffi.lib.bsnn_blas_set_threads(int(threads))
+    _ffi.lib.bsnn_blas_set_threads(_ffi.checked_int(threads, _ffi.c_size_t, "threads"))
 
 
 def blas_threads() -> int:
@@ -40,6 +41,7 @@ def blas_threads() -> int:
 __all__ = ["Activation", "Moments", "Roots", "builtin_names", "validate_foreign", "validate_plugin",
            "PluginValidation", "MLP", "Trainer", "History",
            "ProbeResult", "StepResult", "ProgressInfo", "load", "datasets", "features",
+           "FeatureScaling",
            "set_blas_threads", "blas_threads", "library_path", "__version__",
            "BSNNError", "InvalidArgument", "ShapeError", "IOError_", "BSNNIOError",
            "FormatError", "PluginError", "NumericError", "OutOfMemory", "WrongState",

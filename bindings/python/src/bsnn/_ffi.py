@@ -8,6 +8,7 @@ truncate 64-bit pointers).
 from __future__ import annotations
 
 import ctypes
+import operator
 import threading
 import weakref
 from ctypes import (CFUNCTYPE, POINTER, Structure, c_char, c_char_p, c_double, c_int,
@@ -21,11 +22,11 @@ from .errors import BY_STATUS, BSNNError
 # these struct layouts.
 HEADER_VERSION = "0.1.0"
 HEADER_VERSION_NUMBER = 100
-HEADER_ABI_VERSION = 1
+HEADER_ABI_VERSION = 2
 
 # ---------------------------------------------------------------- enums
 OK = 0
-GPN_NONE, GPN_B_PLUS, GPN_B_MINUS = 0, 1, 2
+GPN_NONE, GPN_B_PLUS, GPN_B_MINUS, GPN_DEFAULT = 0, 1, 2, 3
 SCALING_NONE, SCALING_UNIT_INTERVAL, SCALING_STANDARDIZE = 0, 1, 2
 SPLIT_TRAIN, SPLIT_TEST = 0, 1
 CONSTRAINT = {"none": 0, "row_norm": 1, "orthogonal": 2}
@@ -63,7 +64,8 @@ class ModelConfig(Structure):
     _fields_ = [("size", c_size_t), ("inputs", c_size_t), ("width", c_size_t),
                 ("depth", c_size_t), ("outputs", c_size_t), ("activation", c_void_p),
                 ("gpn_root", c_int32), ("constraint", c_int32), ("init", c_int32),
-                ("bias", c_int32), ("seed", c_uint64)]
+                ("bias", c_int32), ("seed", c_uint64), ("scaling", c_int32),
+                ("scaling_offsets", c_void_p), ("scaling_scales", c_void_p)]
 
 
 class ModelInfo(Structure):
@@ -113,28 +115,54 @@ SCALAR_FN = CFUNCTYPE(c_double, c_double, c_void_p)
 PROGRESS_FN = CFUNCTYPE(c_int, POINTER(Progress), c_void_p)
 
 # Exceptions raised inside Python callbacks while C was running. The callback cannot
-# propagate them through C frames, so it parks them here and tells C to stop; the
-# errcheck of the C call that invoked it raises them on return. A process-wide slot
-# (not thread-local) because activation callbacks may run on the library's threads.
-_pending: list[BaseException] = []
-_pending_lock = threading.Lock()
+# propagate them through C frames, so it parks them and tells C to stop; the errcheck of
+# the C call that invoked it raises them on return. Per thread: the library calls every
+# callback (progress and activation) on the thread that made the C call, so another
+# thread's call must never see, or consume, this thread's error.
+_parked = threading.local()
 
 
 def park_exception(error: BaseException) -> None:
-    """Called by trampolines: remember `error` for the C call now running."""
-    with _pending_lock:
-        _pending.append(error)
+    """Called by trampolines: remember `error` for this thread's C call now running
+    (later ones of the same call are dropped: usually the same error per sample)."""
+    if getattr(_parked, "error", None) is None:
+        _parked.error = error
 
 
 def take_parked() -> BaseException | None:
-    """Pops the first parked callback exception (others of the same call are dropped:
-    they are usually the same error repeated for each sample)."""
-    with _pending_lock:
-        if not _pending:
-            return None
-        first = _pending[0]
-        _pending.clear()
-        return first
+    """Pops this thread's parked callback exception, if any."""
+    error = getattr(_parked, "error", None)
+    _parked.error = None
+    return error
+
+
+# ---------------------------------------------------------------- checked integers
+_LIMITS = {c_size_t: (0, 2 ** (8 * ctypes.sizeof(c_size_t)) - 1), c_uint64: (0, 2 ** 64 - 1),
+           c_uint32: (0, 2 ** 32 - 1), c_int32: (-2 ** 31, 2 ** 31 - 1), c_int: (-2 ** 31, 2 ** 31 - 1)}
+
+
+def checked_int(value: Any, ctype: Any, what: str) -> int:
+    """`value` as an int that fits the C type `ctype`, else InvalidArgument: ctypes would
+    silently wrap it modulo 2**bits (batch_size=2**64+7 would train with batch 7)."""
+    from .errors import InvalidArgument
+    if isinstance(value, bool):
+        raise InvalidArgument(f"{what} must be an integer, got {value!r}")
+    try:
+        number = operator.index(value)
+    except TypeError:
+        raise InvalidArgument(f"{what} must be an integer, got {type(value).__name__} {value!r}") from None
+    low, high = _LIMITS[ctype]
+    if not low <= number <= high:
+        raise InvalidArgument(f"{what} must be in {low}..{high} (a C {ctype.__name__}), got {number}")
+    return number
+
+
+def init_struct(cls: Any) -> Any:
+    """A config struct filled by its *_init_defaults with this module's ctypes size, so a
+    newer library writes only the fields these bindings know."""
+    struct = cls()
+    _INIT[cls](ctypes.byref(struct), ctypes.sizeof(cls))
+    return struct
 
 
 # ---------------------------------------------------------------- the library
@@ -197,7 +225,7 @@ _SIGNATURES: dict[str, tuple[Any, list[Any]]] = {
     "bsnn_foreign_validate_isolated": (_STATUS, [c_char_p, c_char_p, c_char_p, _P, _SZ,
                                                  ctypes.c_uint32, POINTER(GPNConstants)]),
     # datasets
-    "bsnn_csv_options_init_defaults": (None, [POINTER(CSVOptions)]),
+    "bsnn_csv_options_init_defaults": (_STATUS, [POINTER(CSVOptions), _SZ]),
     "bsnn_dataset_create": (_STATUS, [_P, _P, _SZ, _SZ, _SZ, _P]),
     "bsnn_dataset_create_regression": (_STATUS, [_P, _P, _SZ, _SZ, _SZ, _P]),
     "bsnn_dataset_load_idx": (_STATUS, [c_char_p, c_char_p, _SZ, c_int, _P]),
@@ -208,8 +236,11 @@ _SIGNATURES: dict[str, tuple[Any, list[Any]]] = {
     "bsnn_dataset_info_get": (_STATUS, [_P, POINTER(DatasetInfo)]),
     "bsnn_dataset_features": (_STATUS, [_P, _P, _SZ]),
     "bsnn_dataset_labels": (_STATUS, [_P, _P, _SZ]),
+    "bsnn_dataset_scaling": (_STATUS, [_P, POINTER(c_int32), _P, _P, _SZ]),
+    "bsnn_dataset_scale": (_STATUS, [_P, c_int32, _P, _P, _SZ, _P]),
+    "bsnn_scale_features": (_STATUS, [_P, _P, _SZ, _P, _SZ]),
     # models
-    "bsnn_model_config_init_defaults": (None, [POINTER(ModelConfig)]),
+    "bsnn_model_config_init_defaults": (_STATUS, [POINTER(ModelConfig), _SZ]),
     "bsnn_model_create": (_STATUS, [POINTER(ModelConfig), _P]),
     "bsnn_model_free": (None, [_P]),
     "bsnn_model_info_get": (_STATUS, [_P, POINTER(ModelInfo)]),
@@ -221,10 +252,11 @@ _SIGNATURES: dict[str, tuple[Any, list[Any]]] = {
     "bsnn_model_set_bias": (_STATUS, [_P, _SZ, _P, _SZ]),
     "bsnn_model_predict": (_STATUS, [_P, _P, _SZ, _SZ, _P, _SZ]),
     "bsnn_model_evaluate": (_STATUS, [_P, _P, c_int, POINTER(Evaluation)]),
+    "bsnn_model_scaling": (_STATUS, [_P, POINTER(c_int32), _P, _P, _SZ]),
     "bsnn_model_save": (_STATUS, [_P, c_char_p]),
     "bsnn_model_load": (_STATUS, [c_char_p, c_int32, _P]),
     # training
-    "bsnn_training_config_init_defaults": (None, [POINTER(TrainingConfig)]),
+    "bsnn_training_config_init_defaults": (_STATUS, [POINTER(TrainingConfig), _SZ]),
     "bsnn_trainer_create": (_STATUS, [_P, POINTER(TrainingConfig), _P]),
     "bsnn_trainer_free": (None, [_P]),
     "bsnn_trainer_set_config": (_STATUS, [_P, POINTER(TrainingConfig)]),
@@ -236,7 +268,7 @@ _SIGNATURES: dict[str, tuple[Any, list[Any]]] = {
     "bsnn_checkpoint_save": (_STATUS, [_P, c_char_p]),
     "bsnn_checkpoint_load": (_STATUS, [c_char_p, c_int32, _P]),
     # probe
-    "bsnn_probe_config_init_defaults": (None, [POINTER(ProbeConfig)]),
+    "bsnn_probe_config_init_defaults": (_STATUS, [POINTER(ProbeConfig), _SZ]),
     "bsnn_probe_run": (_STATUS, [_P, _P, _SZ, _SZ, POINTER(ProbeConfig), _P]),
     "bsnn_probe_free": (None, [_P]),
     "bsnn_probe_get": (_STATUS, [_P, c_int, _P, _SZ, _PSZ]),
@@ -273,6 +305,12 @@ if lib.bsnn_abi_version() != HEADER_ABI_VERSION:
 if lib.bsnn_version_number() < HEADER_VERSION_NUMBER:
     raise ImportError(f"{library_path} is bsnn {library_version}, older than the "
                       f"bindings' {HEADER_VERSION}")
+
+
+_INIT = {CSVOptions: lib.bsnn_csv_options_init_defaults,
+         ModelConfig: lib.bsnn_model_config_init_defaults,
+         TrainingConfig: lib.bsnn_training_config_init_defaults,
+         ProbeConfig: lib.bsnn_probe_config_init_defaults}
 
 
 # ---------------------------------------------------------------- helpers

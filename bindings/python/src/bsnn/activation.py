@@ -18,8 +18,8 @@ Moments.__doc__ = "Gaussian moments of the base φ over x ~ N(0,1): E[φ], E[φ�
 Roots = namedtuple("Roots", ["b_plus", "b_minus"])
 Roots.__doc__ = "The two GPN offsets: b+ (non-negative mean) and b- (non-positive mean)."
 
-_ROOTS = {"b+": _ffi.GPN_B_PLUS, "b-": _ffi.GPN_B_MINUS, None: _ffi.GPN_NONE,
-          "none": _ffi.GPN_NONE}
+_ROOTS = {"b+": _ffi.GPN_B_PLUS, "b-": _ffi.GPN_B_MINUS, "default": _ffi.GPN_DEFAULT,
+          None: _ffi.GPN_NONE, "none": _ffi.GPN_NONE}
 _ROOT_NAMES = {_ffi.GPN_NONE: None, _ffi.GPN_B_PLUS: "b+", _ffi.GPN_B_MINUS: "b-"}
 
 
@@ -28,7 +28,7 @@ def root_code(root: str | None) -> int:
     try:
         return _ROOTS[root]
     except (KeyError, TypeError):
-        raise InvalidArgument(f"root must be 'b+', 'b-' or None, got {root!r}") from None
+        raise InvalidArgument(f"root must be 'b+', 'b-', 'default' or None, got {root!r}") from None
 
 
 PluginValidation = namedtuple("PluginValidation", ["a", "roots", "moments"])
@@ -191,8 +191,9 @@ class Activation:
         return cls._wrap(out, keepalive=(c_fn, c_dfn, fn, dfn))
 
     # ------------------------------------------------------------ normalization
-    def gpn(self, root: str = "b+") -> "Activation":
-        """The GPN-normalized activation a·φ+b with offset root 'b+' or 'b-'."""
+    def gpn(self, root: str = "default") -> "Activation":
+        """The GPN-normalized activation a·φ+b with offset root 'b+', 'b-' or 'default'
+        (the library's default: b- for gelu, b+ otherwise, as the paper's Table 1)."""
         code = root_code(root)
         out = _ffi.out_handle()
         lib.bsnn_activation_normalize(self._ptr, code, ctypes.byref(out))

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import ctypes
 import os
+import signal
+import threading
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -13,6 +15,7 @@ from ._ffi import lib
 from ._progress import ProgressInfo, Reporter
 from .activation import Activation, root_code
 from .errors import Cancelled, InvalidArgument
+from .scaling import FeatureScaling, read as _read_scaling
 
 
 def _path(path: str | os.PathLike) -> bytes:
@@ -87,30 +90,40 @@ class History(dict):
     stopped_early: bool = False
 
 
-def _training_config(batch_size: int, optimizer: str, lr: float, momentum: float,
-                     seed: int, loss: str = "cross_entropy", weight_decay: float = 0.0,
-                     update_mode: str = "checked", shuffle: bool = True,
-                     **extra: Any) -> _ffi.TrainingConfig:
-    c = _ffi.TrainingConfig()
-    lib.bsnn_training_config_init_defaults(ctypes.byref(c))
-    if int(batch_size) <= 0:
-        raise InvalidArgument(f"batch_size must be positive, got {batch_size}")
-    c.batch_size = int(batch_size)
-    c.optimizer = _enum(_ffi.OPTIMIZER, optimizer, "optimizer")
-    c.loss = _enum(_ffi.LOSS, loss, "loss")
-    c.learning_rate = float(lr)
-    c.momentum = float(momentum)
-    c.weight_decay = float(weight_decay)
-    c.seed = int(seed)
-    c.shuffle = 1 if shuffle else 0
-    c.update_mode = _enum(_ffi.UPDATE_MODE, update_mode, "update_mode")
+def _training_config(batch_size: int | None, optimizer: str | None, lr: float | None,
+                     momentum: float | None, seed: int | None, loss: str | None = None,
+                     weight_decay: float | None = None, update_mode: str | None = None,
+                     shuffle: bool | None = None, **extra: Any) -> _ffi.TrainingConfig:
+    """The library's defaults (batch 64, momentum SGD with lr 0.01 and momentum 0.9,
+    cross-entropy, seed 0, shuffled, checked updates) for every option left as None."""
+    c = _ffi.init_struct(_ffi.TrainingConfig)
+    if batch_size is not None:
+        c.batch_size = _ffi.checked_int(batch_size, ctypes.c_size_t, "batch_size")
+        if c.batch_size == 0:
+            raise InvalidArgument(f"batch_size must be positive, got {batch_size}")
+    if optimizer is not None:
+        c.optimizer = _enum(_ffi.OPTIMIZER, optimizer, "optimizer")
+    if loss is not None:
+        c.loss = _enum(_ffi.LOSS, loss, "loss")
+    if lr is not None:
+        c.learning_rate = float(lr)
+    if momentum is not None:
+        c.momentum = float(momentum)
+    if weight_decay is not None:
+        c.weight_decay = float(weight_decay)
+    if seed is not None:
+        c.seed = _ffi.checked_int(seed, ctypes.c_uint64, "seed")
+    if shuffle is not None:
+        c.shuffle = 1 if shuffle else 0
+    if update_mode is not None:
+        c.update_mode = _enum(_ffi.UPDATE_MODE, update_mode, "update_mode")
     for key in ("beta1", "beta2", "epsilon", "schedule_factor"):
         if key in extra:
             setattr(c, key, float(extra.pop(key)))
     if "schedule" in extra:
         c.schedule = _enum(_ffi.SCHEDULE, extra.pop("schedule"), "schedule")
     if "schedule_steps" in extra:
-        c.schedule_steps = int(extra.pop("schedule_steps"))
+        c.schedule_steps = _ffi.checked_int(extra.pop("schedule_steps"), ctypes.c_size_t, "schedule_steps")
     if extra:
         raise InvalidArgument(f"unknown training options: {', '.join(sorted(extra))}")
     return c
@@ -120,14 +133,21 @@ class MLP:
     """A bidirectionally self-normalizing multilayer perceptron.
 
     ``MLP(784, 128, 8, 10, "tanh")`` builds inputs → width (depth square hidden layers)
-    → outputs with the GPN-normalized activation (root b+; ``gpn="b-"`` for b−,
-    ``gpn=False`` for the plain function), row-normalized weights and orthogonal init.
+    → outputs with the GPN-normalized activation (``gpn=True``, the default, takes the
+    library's default root: b− for "gelu", b+ for every other function, as the paper's
+    Table 1; ``gpn="b+"``/``"b-"`` picks one, ``gpn=False`` trains the plain function),
+    row-normalized weights and orthogonal init. ``constraint``, ``init``, ``bias`` and
+    ``seed`` left as None take the library's defaults (row_norm, orthogonal, True, 0).
+    ``feature_scaling`` (the training data's, from the loaders' ``return_scaling=True``)
+    is recorded in the saved file and read back as ``model.feature_scaling``, so raw
+    features can be mapped the same way: ``model.predict(model.feature_scaling.apply(X))``.
     """
 
     def __init__(self, inputs: int, width: int, depth: int, outputs: int,
                  activation: str | Activation = "tanh", gpn: bool | str = True,
-                 constraint: str = "row_norm", init: str = "orthogonal", bias: bool = True,
-                 seed: int = 0) -> None:
+                 constraint: str | None = None, init: str | None = None,
+                 bias: bool | None = None, seed: int | None = None,
+                 feature_scaling: FeatureScaling | None = None) -> None:
         act = Activation(activation) if isinstance(activation, str) else activation
         if not isinstance(act, Activation):
             raise InvalidArgument(f"activation must be a name or bsnn.Activation, got {type(activation).__name__}")
@@ -135,25 +155,32 @@ class MLP:
         if existing is not None:
             root = root_code(existing)  # an already normalized handle is used as is
         elif gpn is True:
-            root = _ffi.GPN_B_PLUS
+            root = _ffi.GPN_DEFAULT
         elif gpn is False or gpn is None:
             root = _ffi.GPN_NONE
         else:
             root = root_code(gpn)
-        for value, what in ((inputs, "inputs"), (width, "width"), (outputs, "outputs")):
-            if int(value) <= 0:
-                raise InvalidArgument(f"{what} must be positive, got {value}")
-        if int(depth) < 0:
-            raise InvalidArgument(f"depth must be >= 0, got {depth}")
-        c = _ffi.ModelConfig()
-        lib.bsnn_model_config_init_defaults(ctypes.byref(c))
-        c.inputs, c.width, c.depth, c.outputs = int(inputs), int(width), int(depth), int(outputs)
+        c = _ffi.init_struct(_ffi.ModelConfig)
+        for value, what in ((inputs, "inputs"), (width, "width"), (depth, "depth"), (outputs, "outputs")):
+            setattr(c, what, _ffi.checked_int(value, ctypes.c_size_t, what))
         c.activation = act._ptr
         c.gpn_root = root
-        c.constraint = _enum(_ffi.CONSTRAINT, constraint, "constraint")
-        c.init = _enum(_ffi.INIT, init, "init")
-        c.bias = 1 if bias else 0
-        c.seed = int(seed)
+        if constraint is not None:
+            c.constraint = _enum(_ffi.CONSTRAINT, constraint, "constraint")
+        if init is not None:
+            c.init = _enum(_ffi.INIT, init, "init")
+        if bias is not None:
+            c.bias = 1 if bias else 0
+        if seed is not None:
+            c.seed = _ffi.checked_int(seed, ctypes.c_uint64, "seed")
+        if feature_scaling is not None:
+            if not isinstance(feature_scaling, FeatureScaling):
+                raise InvalidArgument(f"feature_scaling must be a bsnn.FeatureScaling, got {type(feature_scaling).__name__}")
+            if feature_scaling.offsets.size != c.inputs:
+                raise _shape_error(f"feature_scaling has {feature_scaling.offsets.size} features, the model {c.inputs} inputs")
+            c.scaling = feature_scaling.code
+            c.scaling_offsets = feature_scaling.offsets.ctypes.data
+            c.scaling_scales = feature_scaling.scales.ctypes.data
         out = _ffi.out_handle()
         try:
             lib.bsnn_model_create(ctypes.byref(c), ctypes.byref(out))
@@ -192,6 +219,12 @@ class MLP:
     def parameter_count(self) -> int:
         return int(self.info.parameter_count)
 
+    @property
+    def feature_scaling(self) -> FeatureScaling | None:
+        """The feature scaling the model records (given at creation or read from its
+        file); None when it was trained on features as given."""
+        return _read_scaling(lib.bsnn_model_scaling, self._ptr, self.inputs)
+
     # ------------------------------------------------------------ inference
     def predict(self, X: Any, check_finite: bool = False) -> np.ndarray:
         """Logits, float32 (count, outputs). X (count, inputs) float32 C-contiguous is
@@ -215,11 +248,10 @@ class MLP:
         """Forward/backward signal norms per layer without changing weights. Upstream
         gradient: N(0,1) with `seed`, or the loss gradient at `labels` if given."""
         x = _arrays.features(X, self.inputs)
-        c = _ffi.ProbeConfig()
-        lib.bsnn_probe_config_init_defaults(ctypes.byref(c))
-        c.seed = int(seed)
+        c = _ffi.init_struct(_ffi.ProbeConfig)
+        c.seed = _ffi.checked_int(seed, ctypes.c_uint64, "seed")
         c.loss = _enum(_ffi.LOSS, loss, "loss")
-        c.histogram_bins = int(histogram_bins)
+        c.histogram_bins = _ffi.checked_int(histogram_bins, ctypes.c_size_t, "histogram_bins")
         y = None
         if labels is not None:
             y = _arrays.labels(labels, x.shape[0], self.outputs)
@@ -250,7 +282,7 @@ class MLP:
     def layer_shape(self, layer: int) -> tuple[int, int]:
         """(outputs, inputs) of layer `layer` (0 = input layer … depth+1 = output)."""
         o, i = ctypes.c_size_t(), ctypes.c_size_t()
-        lib.bsnn_model_layer_shape(self._ptr, int(layer), ctypes.byref(o), ctypes.byref(i))
+        lib.bsnn_model_layer_shape(self._ptr, _ffi.checked_int(layer, ctypes.c_size_t, "layer"), ctypes.byref(o), ctypes.byref(i))
         return o.value, i.value
 
     def weights(self, layer: int) -> np.ndarray:
@@ -258,7 +290,7 @@ class MLP:
         (outputs, inputs) — the tensor ``layers.{layer}.weight`` of a saved file."""
         shape = self.layer_shape(layer)
         w = np.empty(shape, np.float32)
-        lib.bsnn_model_get_weights(self._ptr, int(layer), w.ctypes.data, w.size)
+        lib.bsnn_model_get_weights(self._ptr, _ffi.checked_int(layer, ctypes.c_size_t, "layer"), w.ctypes.data, w.size)
         return w
 
     def set_weights(self, layer: int, values: Any) -> None:
@@ -266,11 +298,11 @@ class MLP:
         v = np.ascontiguousarray(values, dtype=np.float32)
         if v.shape != shape:
             raise _shape_error(f"layer {layer} weights must have shape {shape}, got {v.shape}")
-        lib.bsnn_model_set_weights(self._ptr, int(layer), v.ctypes.data, v.size)
+        lib.bsnn_model_set_weights(self._ptr, _ffi.checked_int(layer, ctypes.c_size_t, "layer"), v.ctypes.data, v.size)
 
     def bias(self, layer: int) -> np.ndarray:
         b = np.empty(self.layer_shape(layer)[0], np.float32)
-        lib.bsnn_model_get_bias(self._ptr, int(layer), b.ctypes.data, b.size)
+        lib.bsnn_model_get_bias(self._ptr, _ffi.checked_int(layer, ctypes.c_size_t, "layer"), b.ctypes.data, b.size)
         return b
 
     def set_bias(self, layer: int, values: Any) -> None:
@@ -278,7 +310,7 @@ class MLP:
         v = np.ascontiguousarray(values, dtype=np.float32)
         if v.shape != (n,):
             raise _shape_error(f"layer {layer} bias must have shape ({n},), got {v.shape}")
-        lib.bsnn_model_set_bias(self._ptr, int(layer), v.ctypes.data, v.size)
+        lib.bsnn_model_set_bias(self._ptr, _ffi.checked_int(layer, ctypes.c_size_t, "layer"), v.ctypes.data, v.size)
 
     # ------------------------------------------------------------ files
     def save(self, path: str | os.PathLike) -> None:
@@ -286,18 +318,25 @@ class MLP:
         lib.bsnn_model_save(self._ptr, _path(path))
 
     # ------------------------------------------------------------ training
-    def fit(self, X: Any, y: Any, epochs: int = 1, batch_size: int = 64,
-            optimizer: str = "momentum", lr: float = 0.01, momentum: float = 0.9,
+    def fit(self, X: Any, y: Any, epochs: int = 1, batch_size: int | None = None,
+            optimizer: str | None = None, lr: float | None = None, momentum: float | None = None,
             validation: tuple[Any, Any] | None = None,
             callback: Callable[[ProgressInfo], Any] | None = None,
-            progress: str | None = "auto", seed: int = 0, **options: Any) -> History:
-        """Trains `epochs` epochs on (X, y) and returns the per-epoch History.
+            progress: str | None = "auto", seed: int | None = None, **options: Any) -> History:
+        """Trains on (X, y) until `epochs` epochs are completed in total and returns the
+        History of the epochs this call ran.
 
-        The trainer (and its optimizer state) is kept between calls, so a second fit
-        continues; changing `optimizer` starts a fresh one. `callback(info)` runs after
+        `epochs` is the total, as in C and the CLI, not a number of further epochs: the
+        trainer (and its optimizer state) is kept between calls, so ``fit(epochs=1)``
+        then ``fit(epochs=3)`` trains three epochs in all, and asking for no more than
+        are completed raises WrongState; changing `optimizer` starts a fresh trainer
+        (its count starts at 0). Ctrl-C stops after the current step and raises
+        KeyboardInterrupt; the model keeps the weights of that step. `callback(info)` runs after
         every step and epoch; returning True stops training early. Other keyword
         options: loss, weight_decay, update_mode ("checked"/"fused"), shuffle, beta1,
-        beta2, epsilon, schedule, schedule_steps, schedule_factor.
+        beta2, epsilon, schedule, schedule_steps, schedule_factor. Every option left as
+        None takes the library's default (batch 64, "momentum", lr 0.01, momentum 0.9,
+        seed 0), the same as C's bsnn_training_config_init_defaults and the CLI's.
         """
         config = _training_config(batch_size, optimizer, lr, momentum, seed, **options)
         if self._trainer is None or self._trainer._optimizer != config.optimizer:
@@ -357,15 +396,44 @@ class StepResult:
     count: int
 
 
+class _Interrupt:
+    """Ctrl-C during a C call that runs Python callbacks. Python runs its SIGINT handler
+    between bytecodes, i.e. at the entry of the next callback, where a raised
+    KeyboardInterrupt cannot cross the C frames (ctypes prints "Exception ignored" and
+    the call goes on). While active in the main thread, a handler that only records the
+    signal replaces the default one; the callback then cancels the C call, and the
+    caller raises KeyboardInterrupt once C has returned and the model is consistent."""
+
+    def __init__(self) -> None:
+        self.requested = False
+        self._previous: Any = None
+
+    def _handler(self, _signum: int, _frame: Any) -> None:
+        self.requested = True
+
+    def __enter__(self) -> "_Interrupt":
+        if (threading.current_thread() is threading.main_thread()
+                and signal.getsignal(signal.SIGINT) is signal.default_int_handler):
+            self._previous = signal.signal(signal.SIGINT, self._handler)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+            self._previous = None
+
+
 class Trainer:
     """Trains an MLP: single steps, whole fits, checkpoints that resume exactly.
 
-    ``Trainer(model, batch_size=64, optimizer="momentum", lr=0.01, momentum=0.9,
-    seed=0, **options)`` with the options of ``MLP.fit``.
+    ``Trainer(model, batch_size=…, optimizer=…, lr=…, momentum=…, seed=…, **options)``
+    with the options of ``MLP.fit``; any left as None takes the library's default
+    (batch 64, "momentum" with lr 0.01 and momentum 0.9, seed 0).
     """
 
-    def __init__(self, model: MLP, batch_size: int = 64, optimizer: str = "momentum",
-                 lr: float = 0.01, momentum: float = 0.9, seed: int = 0, **options: Any) -> None:
+    def __init__(self, model: MLP, batch_size: int | None = None, optimizer: str | None = None,
+                 lr: float | None = None, momentum: float | None = None, seed: int | None = None,
+                 **options: Any) -> None:
         config = _training_config(batch_size, optimizer, lr, momentum, seed, **options)
         self._create(model, config)
 
@@ -418,9 +486,11 @@ class Trainer:
     def fit(self, X: Any, y: Any, epochs: int = 1, validation: tuple[Any, Any] | None = None,
             callback: Callable[[ProgressInfo], Any] | None = None,
             progress: str | None = "auto") -> History:
-        """Trains `epochs` more epochs; see ``MLP.fit``."""
+        """Trains until `epochs` epochs are completed in total (counting those done
+        before, also by a restored checkpoint); see ``MLP.fit``."""
         m = self.model
-        if int(epochs) <= 0:
+        total = _ffi.checked_int(epochs, ctypes.c_size_t, "epochs")
+        if total == 0:
             raise InvalidArgument(f"epochs must be positive, got {epochs}")
         reporter = Reporter(progress)
         train = Dataset.from_arrays(X, y, m.outputs, m.inputs)
@@ -430,10 +500,13 @@ class Trainer:
         if val is not None:
             history["val_loss"], history["val_accuracy"] = [], []
         stop = [False]
+        interrupt = _Interrupt()
 
         def on_progress(p_ptr: Any, _user: Any) -> int:
             # Anything raised here would be lost in C: park it and cancel instead.
             try:
+                if interrupt.requested:
+                    return 1
                 p = p_ptr.contents
                 if p.phase == _ffi.PHASE_EPOCH_END:
                     history["loss"].append(p.loss)
@@ -446,16 +519,19 @@ class Trainer:
                 if callback is not None and callback(ProgressInfo.from_c(p)):
                     stop[0] = True
                     return 1
-                return 0
+                return 1 if interrupt.requested else 0
             except BaseException as error:  # noqa: BLE001 — re-raised by the errcheck
                 _ffi.park_exception(error)
                 return 1
 
         c_progress = _ffi.PROGRESS_FN(on_progress)  # referenced until fit returns
         try:
-            lib.bsnn_trainer_fit(self._ptr, train._ptr, val._ptr if val is not None else None,
-                                 int(epochs), c_progress, None)
+            with interrupt:
+                lib.bsnn_trainer_fit(self._ptr, train._ptr, val._ptr if val is not None else None,
+                                     total, c_progress, None)
         except Cancelled:
+            if interrupt.requested:
+                raise KeyboardInterrupt from None
             if not stop[0]:
                 raise
             history.stopped_early = True
@@ -464,6 +540,8 @@ class Trainer:
             train.close()
             if val is not None:
                 val.close()
+        if interrupt.requested:  # arrived during the last step: training completed
+            raise KeyboardInterrupt
         return history
 
     def save_checkpoint(self, path: str | os.PathLike) -> None:

@@ -13,7 +13,7 @@ static int create(const char *path) {
     bsnn_model *model = NULL;
     TRY(bsnn_activation_create_builtin("tanh", NULL, NULL, 0, &act));
     bsnn_model_config mc;
-    bsnn_model_config_init_defaults(&mc);
+    bsnn_model_config_init_defaults(&mc, sizeof mc);
     mc.inputs = 784; mc.width = 32; mc.depth = 3; mc.outputs = 10;
     mc.activation = act; mc.seed = 7;
     TRY(bsnn_model_create(&mc, &model));
