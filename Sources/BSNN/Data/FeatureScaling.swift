@@ -118,6 +118,8 @@ public struct FeatureScaler: Sendable, Equatable {
         guard data.featureCount == featureCount else {
             throw BSNNError.shapeMismatch("data set: expected \(featureCount) features (as fitted), got \(data.featureCount)")
         }
+        // Writing to the copy duplicates the features while `data` still shares them.
+        try MemoryBudget.checkArray(of: Float.self, count: data.features.count, what: "scaled features")
         var copy = data
         try copy.withMutableFeatures { try apply(to: &$0) }
         return copy
