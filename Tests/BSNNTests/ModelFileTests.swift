@@ -307,7 +307,7 @@ extension ModelFileTests {
     func testReorderedLayoutOfTheSameContentVerifies() throws {
         let model = try smallModel()
         let original = try ModelFile.serialize(model, kind: "model")
-        let bytes = original.serialized()
+        let bytes = try original.serialized()
         let parsed = try SafeTensorsFile(bytes: bytes, name: "m")
         var meta = parsed.metadata
         meta["bsnn.checksum"] = try XCTUnwrap(Self.storedChecksum(bytes))

@@ -142,7 +142,7 @@ final class SafeTensorsTests: XCTestCase {
     func testChecksumIsTheDocumentedCanonicalCRC() throws {
         let f = try SafeTensorsFile(tensors: [.init(name: "w", shape: [2], values: [1, 2]), .init(name: "b", shape: [], values: [3])],
                                     metadata: ["k": "v", "a": "é"])
-        let bytes = f.serialized()
+        let bytes = try f.serialized()
         func u64(_ v: Int) -> [UInt8] { (0..<8).map { UInt8(truncatingIfNeeded: UInt64(v) >> (8 * UInt64($0))) } }
         func text(_ s: String) -> [UInt8] { u64(s.utf8.count) + Array(s.utf8) }
         var canonical = Array("bsnn-canonical-1\n".utf8) + u64(2) + text("a") + text("é") + text("k") + text("v") + u64(2)

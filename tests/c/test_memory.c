@@ -153,6 +153,13 @@ static bsnn_status idx_load(size_t headroom) {
     return bsnn_dataset_load_idx(path(0, "images.idx"), path(1, "labels.idx"), 0, BSNN_SCALING_NONE, &d);
 }
 
+/* The values fit; scaling them to [0, 1] needs a second copy of the features. */
+static bsnn_status idx_load_scaled(size_t headroom) {
+    if (limit_to(headroom) != 0) return BSNN_E_INTERNAL;
+    bsnn_dataset *d = NULL;
+    return bsnn_dataset_load_idx(path(0, "images.idx"), path(1, "labels.idx"), 0, BSNN_SCALING_UNIT_INTERVAL, &d);
+}
+
 static bsnn_status csv_load(size_t headroom) {
     if (limit_to(headroom) != 0) return BSNN_E_INTERNAL;
     bsnn_dataset *d = NULL;
@@ -227,6 +234,7 @@ int main(void) {
     expect_in_child("model_save (serialization buffer)", model_save, 48 * MIB, BSNN_E_OUT_OF_MEMORY);
     expect_in_child("model_load (file contents)", model_load, 24 * MIB, BSNN_E_OUT_OF_MEMORY);
     expect_in_child("dataset_load_idx (values)", idx_load, 24 * MIB, BSNN_E_OUT_OF_MEMORY);
+    expect_in_child("dataset_load_idx (scaled copy)", idx_load_scaled, 56 * MIB, BSNN_E_OUT_OF_MEMORY);
     expect_in_child("dataset_load_csv (cells)", csv_load, 24 * MIB, BSNN_E_OUT_OF_MEMORY);
     expect_in_child("probe_run (workspace)", probe_run, 16 * MIB, BSNN_E_OUT_OF_MEMORY);
     /* The same calls succeed with room to spare: the limit, not the call, was the cause. */

@@ -115,6 +115,8 @@ public struct FeatureScaler: Sendable, Equatable {
         if let s = data.scaler {
             throw BSNNError.wrongState("data set: already scaled (\(s.method.rawValue)); load it unscaled to apply another scaling")
         }
+        // Writing to the copy duplicates the features while `data` still shares them.
+        try MemoryBudget.checkArray(of: Float.self, count: data.features.count, what: "scaled features")
         var copy = data
         try copy.withMutableFeatures { try apply(to: &$0) }
         copy.scaler = self

@@ -74,7 +74,8 @@ extension Dataset {
         if let bad = ints.firstIndex(where: { Int($0) >= classes }) {
             throw BSNNError.format("\(labelsName): label \(bad): expected a class in 0..<\(classes), got \(ints[bad])")
         }
-        let features = keep * featureCount == images.values.count ? images.values : Array(images.values.prefix(keep * featureCount))
+        let features = keep * featureCount == images.values.count
+            ? images.values : try MemoryBudget.array(copying: images.values.prefix(keep * featureCount), what: "\(imagesName): features")
         var data = try Dataset(features: features, labels: ints, featureCount: featureCount, classCount: max(classes, 1))
         if let reference = scaledLike { return try reference.apply(to: data) }
         switch scaling {

@@ -80,9 +80,9 @@ public enum MemoryBudget {
         return [T](repeating: value, count: count)
     }
 
-    /// A Swift array copy of `source` (a caller's buffer) through the checked path.
-    public static func array<T>(copying source: UnsafeBufferPointer<T>, what: String) throws -> [T] {
-        try checkArray(of: T.self, count: source.count, what: what)
+    /// A Swift array copy of `source` (a caller's buffer, a slice) through the checked path.
+    public static func array<C: Collection>(copying source: C, what: String) throws -> [C.Element] {
+        try checkArray(of: C.Element.self, count: source.count, what: what)
         return Array(source)
     }
 
