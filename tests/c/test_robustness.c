@@ -227,7 +227,7 @@ static void one_change_at_a_time(bsnn_activation *act) {
     bsnn_trainer *t2 = NULL;
     OK(bsnn_trainer_create(m, NULL, &t2));
     OK(bsnn_trainer_step(t2, f, 16 * 4, l, 16, NULL));
-    OK(bsnn_trainer_fit_arrays(t, f, 16 * 4, l, 16, 1, NULL, NULL));
+    OK(bsnn_trainer_fit_arrays(t, f, 16 * 4, l, 16, 2, NULL, NULL)); /* epochs: the total to reach */
     float w[64];
     OK(bsnn_model_get_weights(m, 1, w, 64));
     OK(bsnn_model_set_weights(m, 1, w, 64));
@@ -295,7 +295,7 @@ static void long_message_keeps_reason(void) {
     for (size_t i = 100; i < sizeof path; i += 100) path[i] = '/';
     memcpy(path + sizeof path - 4, ".so", 4);
     bsnn_plugin *p = NULL;
-    EXPECT(bsnn_plugin_load(path, &p), BSNN_E_PLUGIN, "cannot open shared object file: No such file or directory");
+    EXPECT(bsnn_plugin_load(path, &p), BSNN_E_PLUGIN, "No such file or directory");
     const char *msg = bsnn_last_error();
     TRUE(strlen(msg) <= 2047 && strncmp(msg, "bsnn_plugin_load: cannot load", 29) == 0);
 }

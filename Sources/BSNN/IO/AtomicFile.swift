@@ -250,10 +250,12 @@ public enum AtomicFile {
         defer { closedir(d) }
         var names = [String]()
         while let e = readdir(d) {
-            let name = withUnsafeBytes(of: e.pointee.d_name) { raw -> String in
-                let bytes = raw.bindMemory(to: UInt8.self)
-                let n = bytes.firstIndex(of: 0) ?? bytes.count
-                return FilePathBytes.string(bytes[0..<n])
+            // In place, up to the NUL: the bytes of d_name past the name are not
+            // initialized (a dirent is only as long as its name).
+            let name = withUnsafeMutablePointer(to: &e.pointee.d_name) { field -> String in
+                field.withMemoryRebound(to: CChar.self, capacity: MemoryLayout.size(ofValue: field.pointee)) { c in
+                    FilePathBytes.string(UnsafeRawBufferPointer(start: c, count: strlen(c)))
+                }
             }
             if name.hasPrefix(prefix) { names.append(name) }
         }

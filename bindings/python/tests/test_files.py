@@ -50,8 +50,8 @@ def test_stock_writer_round_trip_of_a_checkpoint_still_verifies(tmp_path):
     st_numpy.save_file(tensors, str(tmp_path / "stock.bsnn"), metadata=metadata)
     resumed = bsnn.Trainer.load_checkpoint(tmp_path / "stock.bsnn")
     assert resumed.state == trainer.state
-    trainer.fit(X, y, epochs=1, progress=None)
-    resumed.fit(X, y, epochs=1, progress=None)
+    trainer.fit(X, y, epochs=2, progress=None)  # epochs: the total to reach
+    resumed.fit(X, y, epochs=2, progress=None)
     assert np.array_equal(resumed.model.predict(X), trainer.model.predict(X))
 
 
