@@ -35,7 +35,10 @@ final class DenseLayer {
     /// Returns +inf for a zero row, which callers treat as divergence.
     @inline(__always)
     static func inverseRowNorm(_ row: UnsafePointer<Float>, count: Int) -> Float {
-        let n2 = Double(RowKernels.dot(row, row, count: count))
+        // In double: a finite row whose float sum of squares overflows (‖v‖ ≳ 1.8e19,
+        // reachable by a huge learning rate) still has a float inverse norm, so the layer
+        // stays usable and its file loads; the float sum would give 1/∞ = 0.
+        let n2 = BLAS.sumOfSquares(row, count: count)
         return n2 > 0 ? Float(1 / n2.squareRoot()) : .infinity
     }
 
