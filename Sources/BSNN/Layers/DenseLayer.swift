@@ -35,11 +35,15 @@ final class DenseLayer {
     /// Returns +inf for a zero row, which callers treat as divergence.
     @inline(__always)
     static func inverseRowNorm(_ row: UnsafePointer<Float>, count: Int) -> Float {
-        // In double: a finite row whose float sum of squares overflows (‖v‖ ≳ 1.8e19,
-        // reachable by a huge learning rate) still has a float inverse norm, so the layer
-        // stays usable and its file loads; the float sum would give 1/∞ = 0.
-        let n2 = BLAS.sumOfSquares(row, count: count)
-        return n2 > 0 ? Float(1 / n2.squareRoot()) : .infinity
+        // In double: a row whose float sum of squares overflows (‖v‖ ≳ 1.8e19, reachable
+        // by a huge learning rate) still has a float norm and inverse norm, so the layer
+        // stays usable and its file loads; the float sum would give 1/∞ = 0. A norm that
+        // is itself beyond float (or 0) has no usable inverse: 0 (or ∞), which callers
+        // reject.
+        let norm = BLAS.sumOfSquares(row, count: count).squareRoot()
+        guard norm > 0 else { return .infinity }
+        guard norm <= Double(Float.greatestFiniteMagnitude) else { return 0 }
+        return Float(1 / norm)
     }
 
     /// Recomputes 1/‖vᵢ‖ for every row (row-normalized layers only).

@@ -205,37 +205,18 @@ public final class MLP: @unchecked Sendable {
 
 /// A flag taken with try-lock semantics (pthread, so TSan sees the ordering).
 final class ChangeLock: @unchecked Sendable {
-    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    private let mutex = PthreadMutex()
     private var held = false
 
-    init() {
-        mutex = .allocate(capacity: 1)
-        mutex.initialize(to: pthread_mutex_t())
-        pthread_mutex_init(mutex, nil)
-    }
-
-    deinit {
-        pthread_mutex_destroy(mutex)
-        mutex.deallocate()
-    }
-
     func tryAcquire() -> Bool {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        if held { return false }
-        held = true
-        return true
+        mutex.withLock {
+            if held { return false }
+            held = true
+            return true
+        }
     }
 
-    func release() {
-        pthread_mutex_lock(mutex)
-        held = false
-        pthread_mutex_unlock(mutex)
-    }
+    func release() { mutex.withLock { held = false } }
 
-    var isHeld: Bool {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        return held
-    }
+    var isHeld: Bool { mutex.withLock { held } }
 }

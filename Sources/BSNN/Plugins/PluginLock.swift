@@ -8,23 +8,10 @@ import Glibc
 /// file again returns the same image (same handle, same globals): two `PluginLibrary`
 /// loads of one plugin must share the lock (`forImage`).
 final class PluginLock: @unchecked Sendable {
-    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
-
-    init() {
-        mutex = .allocate(capacity: 1)
-        mutex.initialize(to: pthread_mutex_t())
-        pthread_mutex_init(mutex, nil)
-    }
-
-    deinit {
-        pthread_mutex_destroy(mutex)
-        mutex.deallocate()
-    }
+    private let mutex = PthreadMutex()
 
     @inline(__always) func withLock<R>(_ body: () throws -> R) rethrows -> R {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        return try body()
+        try mutex.withLock(body)
     }
 }
 
@@ -47,7 +34,7 @@ extension PluginLock {
     private static let registry = ImageLockRegistry()
 
     private final class ImageLockRegistry: @unchecked Sendable {
-        private let mutex = PluginLock()
+        private let mutex = PthreadMutex()
         private var locks: [UInt: WeakLock] = [:]
         func withLock<R>(_ body: (inout [UInt: WeakLock]) -> R) -> R {
             mutex.withLock { body(&locks) }
