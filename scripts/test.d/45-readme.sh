@@ -30,6 +30,24 @@ for f in "$work"/block*; do
         *.py) run "$name" bash -c "cd '$work' && python3 '$f'" ;;
     esac
 done
+# The reproduce output quoted in README.md and docs/CLI.md is a verbatim excerpt of a
+# checked-in run of `bash scripts/main.sh` (docs/results/reproduce-console.txt).
+quoted_output() {
+    python3 - <<'PY'
+import pathlib, re, sys
+run = pathlib.Path("docs/results/reproduce-console.txt").read_text().splitlines()
+text = pathlib.Path("README.md").read_text()
+block = re.search(r"```text\n\$ bsnn reproduce --out report\n(.*?)```", text, re.S)
+if not block:
+    sys.exit("README.md: no reproduce output block")
+lines = {r.rstrip() for r in run}
+missing = [l for l in block.group(1).splitlines() if l.strip() and l.rstrip() not in lines]
+if missing:
+    sys.exit("README.md lines not in docs/results/reproduce-console.txt:\n" + "\n".join(missing))
+print(f"{len(block.group(1).splitlines())} quoted lines found in the checked-in run")
+PY
+}
+run reproduce-output-quoted quoted_output
 for script in main test; do
     run "command-$script" bash -c "grep -qF 'bash scripts/$script.sh' README.md && bash -n scripts/$script.sh"
 done
