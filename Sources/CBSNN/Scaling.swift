@@ -72,11 +72,7 @@ public func bsnn_scale_features(
 ) -> Int32 {
     guarded("bsnn_scale_features") {
         guard let s = try importScaler(2, offsets, scales, count, "") else { throw BSNNError.internal("no scaler") }
-        let n = try size(featuresCount, "features_count")
-        guard n > 0, n % s.featureCount == 0 else {
-            throw BSNNError.shapeMismatch("features_count: expected a positive multiple of count = \(s.featureCount), got \(n)")
-        }
-        try s.apply(to: try mutableBuffer(features, n, "features"))
+        try s.apply(to: try mutableBuffer(features, try size(featuresCount, "features_count"), "features"))
     }
 }
 

@@ -126,8 +126,9 @@ public struct FeatureScaler: Sendable, Equatable {
     /// Maps `count` floats (a multiple of `featureCount`) in place.
     public func apply(to features: UnsafeMutableBufferPointer<Float>) throws {
         let m = featureCount
-        guard features.count % m == 0 else {
-            throw BSNNError.shapeMismatch("features: \(features.count) values is not a multiple of the scaler's featureCount \(m)")
+        guard features.count > 0, features.count % m == 0 else {
+            throw BSNNError.shapeMismatch(
+                "features: expected a positive multiple of the scaler's featureCount \(m) values, got \(features.count)")
         }
         offsets.withUnsafeBufferPointer { o in
             scales.withUnsafeBufferPointer { s in
