@@ -28,16 +28,19 @@ prefix=${BSNN_PREFIX:-/usr/local}
 SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
 $SUDO bash scripts/install.sh --prefix "$prefix"
 
-# The Python package (ctypes only, no compiler): bundles .build/release/libbsnn.so.
-# Re-installed only when the bundled library or the sources differ from what is there.
+# The Python package (ctypes only, no compiler): bundles the release libbsnn.so and the
+# bsnn command line (bindings/python/setup.py). Re-installed only when the build stamp
+# (a hash of those binaries and the package sources) differs from the one the installed
+# package carries in bsnn/_build_stamp.txt, a package file pip removes on uninstall.
 if command -v python3 >/dev/null; then
     python3 -c "import numpy" 2>/dev/null || PIP_ROOT_USER_ACTION=ignore python3 -m pip install -q numpy
-    stamp=$(cat "$bin/libbsnn.so" bindings/python/pyproject.toml bindings/python/setup.py bindings/python/src/bsnn/*.py | sha256sum | cut -c1-16)
-    installed=$(python3 -c "import bsnn, pathlib; print((pathlib.Path(bsnn.__file__).parent / '.stamp').read_text())" 2>/dev/null || true)
+    stamp=$(BSNN_RELEASE_DIR=$bin python3 bindings/python/setup.py --print-stamp)
+    package_dir() { (cd /tmp && python3 -c "import importlib.util, pathlib; print(pathlib.Path(importlib.util.find_spec('bsnn').origin).parent)" 2>/dev/null); }
+    installed=$(cat "$(package_dir)/_build_stamp.txt" 2>/dev/null || true)
     if [ "$stamp" != "$installed" ]; then
-        PIP_ROOT_USER_ACTION=ignore python3 -m pip install -q --force-reinstall --no-deps ./bindings/python
-        site=$(cd /tmp && python3 -c "import bsnn, pathlib; print(pathlib.Path(bsnn.__file__).parent)")
-        echo "$stamp" >"$site/.stamp"
+        BSNN_RELEASE_DIR=$bin PIP_ROOT_USER_ACTION=ignore python3 -m pip install -q --force-reinstall --no-deps ./bindings/python
+        site=$(package_dir)
+        rm -f "$site/.stamp"   # written by earlier versions of this script, outside pip's RECORD
         echo "setup: installed the Python package bsnn into $site"
     fi
 fi

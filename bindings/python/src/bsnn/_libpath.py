@@ -15,13 +15,56 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import os
+import re
 from pathlib import Path
 
 LIBRARY_NAME = "libbsnn.so"
 
+BUILD_HINT = ("Build it with `swift build -c release` or `bash scripts/setup.sh`, install the "
+              "wheel (`bash scripts/package/python-wheel.sh`), or set BSNN_LIBRARY to its path.")
 
-class LibraryNotFound(OSError):
-    """No usable libbsnn.so; the message lists every candidate and why it failed."""
+
+class LibraryNotFound(ImportError):
+    """No usable libbsnn.so; the message lists every candidate and why it failed, and
+    ends with a hint for the cause found (not built, a missing dependency, another
+    platform's file)."""
+
+
+# dlerror() texts of glibc's loader, which ctypes passes on as OSError's message.
+_MISSING_FILE = re.compile(r"(?:^|: )([^:\s]+): cannot open shared object file")
+
+
+def missing_dependency(path: str, error: str) -> str | None:
+    """The library that dlopen could not find while loading ``path``, when it is not
+    ``path`` itself (libbsnn.so exists, one of its dependencies does not)."""
+    match = _MISSING_FILE.search(error)
+    if match is None:
+        return None
+    name = match.group(1)
+    return None if os.path.basename(name) == os.path.basename(path) or name == path else name
+
+
+def hint(failures: list[tuple[str, str | None]]) -> str:
+    """The advice for the most telling failure: a present library beats a missing one.
+    ``failures`` holds (path, dlopen error or None when the file does not exist)."""
+    for path, error in failures:
+        if error is None:
+            continue
+        dependency = missing_dependency(path, error)
+        if dependency is not None:
+            advice = (" (Debian/Ubuntu: `apt-get install libopenblas0-pthread`)"
+                      if "openblas" in dependency else
+                      " (Debian/Ubuntu: `apt-get install libffi8`)" if "libffi" in dependency else "")
+            return (f"{path} exists but its dependency {dependency} cannot be found by the "
+                    f"loader: install it{advice}, or use the wheel "
+                    "(`bash scripts/package/python-wheel.sh`), which bundles it.")
+        if "wrong ELF class" in error or "invalid ELF header" in error or "ELF file" in error:
+            return (f"{path} is not a library for this platform ({os.uname().machine}): "
+                    + BUILD_HINT)
+        if "undefined symbol" in error or "version `" in error:
+            return (f"{path} does not fit this system's libraries ({error.strip()}): rebuild it "
+                    "here. " + BUILD_HINT)
+    return BUILD_HINT
 
 
 def candidates() -> list[tuple[str, str]]:
@@ -46,22 +89,23 @@ def load() -> tuple[ctypes.CDLL, str]:
     """Loads the first usable candidate with ``CDLL`` (which releases the GIL during
     calls; ``PyDLL`` deadlocked when the library called back from its own threads)."""
     tried: list[str] = []
+    failures: list[tuple[str, str | None]] = []
     env_set = bool(os.environ.get("BSNN_LIBRARY"))
     for path, origin in candidates():
         # find_library returns a bare soname that dlopen resolves itself.
         if "/" in path and not os.path.exists(path):
             tried.append(f"  {path} ({origin}): does not exist")
+            failures.append((path, None))
         else:
             try:
                 return ctypes.CDLL(path), path
             except OSError as error:
                 tried.append(f"  {path} ({origin}): {error}")
+                failures.append((path, str(error)))
         if env_set and origin == "$BSNN_LIBRARY":
             break
     if not any("find_library" in t for t in tried) and not env_set:
         tried.append('  ctypes.util.find_library("bsnn"): nothing found')
     raise LibraryNotFound(
-        "cannot load libbsnn.so; tried in order:\n" + "\n".join(tried)
-        + "\nBuild it with `swift build -c release` or `bash scripts/setup.sh`, "
-        "or set BSNN_LIBRARY to its path."
-    )
+        "cannot load libbsnn.so; tried in order:\n" + "\n".join(tried) + "\n" + hint(failures),
+        name="bsnn")
