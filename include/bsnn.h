@@ -136,6 +136,14 @@ typedef enum bsnn_gpn_root {
                            * function (an input only: handles report the root it chose) */
 } bsnn_gpn_root;
 
+/* Where an activation's base function comes from (bsnn_activation_source). */
+typedef enum bsnn_activation_kind {
+    BSNN_SOURCE_BUILTIN = 0,  /* one of bsnn_builtin_activation_name's functions */
+    BSNN_SOURCE_PLUGIN = 1,   /* a plugin library (bsnn_plugin.h) */
+    BSNN_SOURCE_FOREIGN = 2,  /* a C function through libffi (bsnn_activation_create_foreign) */
+    BSNN_SOURCE_CALLBACK = 3  /* a host callback (bsnn_activation_create_callback) */
+} bsnn_activation_kind;
+
 /* GPN constants and Gaussian moments E over x ~ N(0,1) of the base function φ. */
 typedef struct bsnn_gpn_constants {
     double a, b_plus, b_minus;
@@ -197,6 +205,9 @@ BSNN_API bsnn_status bsnn_activation_root(const bsnn_activation *activation, bsn
 /* The base function's name (e.g. "tanh"), copied into `buffer`. Since 0.1. */
 BSNN_API bsnn_status bsnn_activation_name(const bsnn_activation *activation, char *buffer,
                                           size_t capacity, size_t *out_length);
+/* Where the base function comes from (a bsnn_activation_kind) into `out`: exporters
+ * can rebuild builtins only. Errors: INVALID_ARGUMENT. Thread-safe. Since 0.1. */
+BSNN_API bsnn_status bsnn_activation_source(const bsnn_activation *activation, int32_t *out);
 /* Number of named parameters of the base function. Since 0.1. */
 BSNN_API bsnn_status bsnn_activation_param_count(const bsnn_activation *activation, size_t *out);
 /* Parameter `index`: its name into `buffer` and its value into `value` (may be NULL). Since 0.1. */
@@ -436,6 +447,15 @@ BSNN_API bsnn_status bsnn_model_set_weights(bsnn_model *model, size_t layer, con
                                             size_t count);
 /* Copies the layer's bias (exactly `outputs` floats). Errors: WRONG_STATE without biases. Since 0.1. */
 BSNN_API bsnn_status bsnn_model_get_bias(const bsnn_model *model, size_t layer, float *buffer, size_t count);
+/* Copies the weight the layer applies (W = diag(1/‖vᵢ‖)·V for row-normalized layers, the
+ * stored weight otherwise; row-major, exactly outputs × inputs floats) into `buffer`.
+ * Errors: INVALID_ARGUMENT, SHAPE_MISMATCH. Since 0.1. */
+BSNN_API bsnn_status bsnn_model_get_effective_weights(const bsnn_model *model, size_t layer, float *buffer,
+                                                      size_t count);
+/* A new handle (caller frees with bsnn_activation_free) of the activation the model's
+ * hidden layers apply: scale·φ+shift as trained, its root reported by
+ * bsnn_activation_root. Errors: INVALID_ARGUMENT. Since 0.1. */
+BSNN_API bsnn_status bsnn_model_activation(const bsnn_model *model, bsnn_activation **out);
 /* Replaces the layer's bias (exactly `outputs` finite floats). Errors: WRONG_STATE
  * without biases or while the network is being trained. Since 0.1. */
 BSNN_API bsnn_status bsnn_model_set_bias(bsnn_model *model, size_t layer, const float *values, size_t count);

@@ -175,6 +175,19 @@ public func bsnn_activation_name(
     }
 }
 
+@_cdecl("bsnn_activation_source")
+public func bsnn_activation_source(_ activation: OpaquePointer?, _ out: UnsafeMutablePointer<Int32>?) -> Int32 {
+    guarded("bsnn_activation_source") {
+        let o = try outPointer(out)
+        switch try Handles.lookup(activation, ActivationBox.self, "activation").value.base.source {
+        case .builtin: o.pointee = 0
+        case .plugin: o.pointee = 1
+        case .foreign: o.pointee = 2
+        case .closure: o.pointee = 3
+        }
+    }
+}
+
 @_cdecl("bsnn_activation_param_count")
 public func bsnn_activation_param_count(_ activation: OpaquePointer?, _ out: UnsafeMutablePointer<Int>?) -> Int32 {
     guarded("bsnn_activation_param_count") {

@@ -146,6 +146,26 @@ public func bsnn_model_get_weights(_ model: OpaquePointer?, _ layer: Int, _ buf:
     }
 }
 
+@_cdecl("bsnn_model_get_effective_weights")
+public func bsnn_model_get_effective_weights(_ model: OpaquePointer?, _ layer: Int, _ buf: UnsafeMutablePointer<Float>?, _ count: Int) -> Int32 {
+    guarded("bsnn_model_get_effective_weights") {
+        let m = try Handles.lookup(model, ModelBox.self, "model").model
+        let l = try layerIndex(m, layer)
+        let s = try m.weightShape(layer: l)
+        try expectCount(try size(count, "count"), s.outputs * s.inputs, "count", "\(s.outputs) × \(s.inputs) weights of layer \(l)")
+        let dst = try mutableBuffer(buf, s.outputs * s.inputs, "buffer")
+        _ = dst.initialize(from: try m.effectiveWeights(layer: l))
+    }
+}
+
+@_cdecl("bsnn_model_activation")
+public func bsnn_model_activation(_ model: OpaquePointer?, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
+    guarded("bsnn_model_activation") {
+        let o = try outPointer(out)
+        publish(ActivationBox(try Handles.lookup(model, ModelBox.self, "model").model.configuration.activation), o)
+    }
+}
+
 @_cdecl("bsnn_model_set_weights")
 public func bsnn_model_set_weights(_ model: OpaquePointer?, _ layer: Int, _ values: UnsafePointer<Float>?, _ count: Int) -> Int32 {
     guarded("bsnn_model_set_weights") {

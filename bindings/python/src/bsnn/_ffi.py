@@ -41,6 +41,7 @@ PROBE_FORWARD_NORMS, PROBE_BACKWARD_NORMS = 0, 1
 PROBE_WEIGHT_GRADIENT_NORMS, PROBE_BATCH_WEIGHT_GRADIENT_NORMS = 2, 3
 PROBE_DERIVATIVE_HISTOGRAM = 4
 FEATURE_PLUGINS, FEATURE_FFI, FEATURE_THREADED_BLAS = 1, 2, 4
+SOURCE = {0: "builtin", 1: "plugin", 2: "foreign", 3: "callback"}
 
 
 # ---------------------------------------------------------------- structs
@@ -207,6 +208,7 @@ _SIGNATURES: dict[str, tuple[Any, list[Any]]] = {
     "bsnn_activation_free": (None, [_P]),
     "bsnn_activation_constants": (_STATUS, [_P, POINTER(GPNConstants)]),
     "bsnn_activation_root": (_STATUS, [_P, POINTER(c_int)]),
+    "bsnn_activation_source": (_STATUS, [_P, POINTER(c_int32)]),
     "bsnn_activation_name": (_STATUS, [_P, _P, _SZ, _PSZ]),
     "bsnn_activation_param_count": (_STATUS, [_P, _PSZ]),
     "bsnn_activation_param": (_STATUS, [_P, _SZ, _P, _SZ, _PSZ, _PD]),
@@ -249,6 +251,8 @@ _SIGNATURES: dict[str, tuple[Any, list[Any]]] = {
     "bsnn_model_get_weights": (_STATUS, [_P, _SZ, _P, _SZ]),
     "bsnn_model_set_weights": (_STATUS, [_P, _SZ, _P, _SZ]),
     "bsnn_model_get_bias": (_STATUS, [_P, _SZ, _P, _SZ]),
+    "bsnn_model_get_effective_weights": (_STATUS, [_P, _SZ, _P, _SZ]),
+    "bsnn_model_activation": (_STATUS, [_P, POINTER(c_void_p)]),
     "bsnn_model_set_bias": (_STATUS, [_P, _SZ, _P, _SZ]),
     "bsnn_model_predict": (_STATUS, [_P, _P, _SZ, _SZ, _P, _SZ]),
     "bsnn_model_evaluate": (_STATUS, [_P, _P, c_int, POINTER(Evaluation)]),

@@ -239,6 +239,14 @@ class Activation:
         return Moments(c.mean, c.mean_square, c.derivative_mean_square)
 
     @property
+    def source(self) -> str:
+        """Where the base function comes from: 'builtin', 'plugin', 'foreign' (a C
+        symbol through libffi) or 'callback' (from_python)."""
+        kind = ctypes.c_int32()
+        lib.bsnn_activation_source(self._ptr, ctypes.byref(kind))
+        return _ffi.SOURCE[kind.value]
+
+    @property
     def name(self) -> str:
         """The base function's name."""
         return _ffi.read_string(lib.bsnn_activation_name, self._ptr)

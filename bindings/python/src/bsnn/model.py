@@ -293,6 +293,21 @@ class MLP:
         lib.bsnn_model_get_weights(self._ptr, _ffi.checked_int(layer, ctypes.c_size_t, "layer"), w.ctypes.data, w.size)
         return w
 
+    def effective_weights(self, layer: int) -> np.ndarray:
+        """The weight the layer applies, float32 (outputs, inputs): W = diag(1/‖vᵢ‖)·V
+        for row-normalized layers (``weights`` returns V), the stored weight otherwise.
+        ``h = x @ W.T + bias`` is the layer's pre-activation (see docs/FORMAT.md)."""
+        w = np.empty(self.layer_shape(layer), np.float32)
+        lib.bsnn_model_get_effective_weights(
+            self._ptr, _ffi.checked_int(layer, ctypes.c_size_t, "layer"), w.ctypes.data, w.size)
+        return w
+
+    def to_torch(self) -> Any:
+        """A ``torch.nn.Module`` computing the same logits as ``predict`` (needs torch;
+        builtin activations only). See ``bsnn.export.to_torch``."""
+        from .export import to_torch
+        return to_torch(self)
+
     def set_weights(self, layer: int, values: Any) -> None:
         shape = self.layer_shape(layer)
         v = np.ascontiguousarray(values, dtype=np.float32)
