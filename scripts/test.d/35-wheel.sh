@@ -3,7 +3,8 @@
 # installed into a fresh venv outside the repository, and fit + save + load and the
 # bundled `bsnn` command run with the system's libbsnn (/usr/local/lib) and OpenBLAS,
 # libgfortran hidden (inside `unshare -m`, an empty folder/file bind-mounted over them
-# for that one command; the real files are never touched). Also: the wheel's tags and
+# for that one command; the real files are never touched), where the checkout's own
+# build must fail to import naming OpenBLAS as the cause. Also: the wheel's tags and
 # metadata, loud failures without a release build, and `pip uninstall` leaving nothing.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -131,7 +132,15 @@ hidden_roundtrip() {
         done
         [ -n "$3" ] && [ -f "$3" ] && mount --bind "$2" "$3"
         cd "$4" && env -u BSNN_LIBRARY -u LD_LIBRARY_PATH "$5/bin/python" "$6" "$4"
-    ' hide "$empty" "$emptyfile" "$gfortran" "$work/run" "$venv" "$work/roundtrip.py"
+        # The build of the checkout links the (now hidden) system OpenBLAS: importing it
+        # must name that dependency instead of advising a build.
+        out=$(BSNN_LIBRARY="$7/libbsnn.so" PYTHONPATH="$8" "$5/bin/python" -c "import bsnn" 2>&1) && exit 1
+        echo "$out" | tail -3
+        echo "$out" | grep -q "LibraryNotFound: cannot load libbsnn.so" \
+            && echo "$out" | grep -q "exists but its dependency libopenblas.so.0 cannot be found" \
+            && ! echo "$out" | tail -1 | grep -q "swift build"
+    ' hide "$empty" "$emptyfile" "$gfortran" "$work/run" "$venv" "$work/roundtrip.py" \
+        "$(swift build -c release --show-bin-path)" "$root/bindings/python/src"
 }
 if unshare -m true 2>/dev/null; then
     check fit-save-load-cli-with-system-libraries-hidden hidden_roundtrip
