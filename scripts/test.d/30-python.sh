@@ -11,6 +11,10 @@ export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore
 $PY -m pip install -q numpy pytest safetensors || { echo "python: 0 passed, 1 failed (pip deps)"; exit 1; }
 # Optional exporters (bsnn.export): without them those tests skip, naming the package (-rs).
 $PY -m pip install -q onnx onnxruntime >/dev/null 2>&1 || echo "python: onnx/onnxruntime cannot be installed; the ONNX export tests skip"
+# PyTorch only from a local CPU wheel (the index's default build pulls GBs of CUDA).
+$PY -c "import torch" 2>/dev/null || for w in /opt/wheels/torch-*+cpu-*.whl; do
+    [ -f "$w" ] && { $PY -m pip install -q "$w" >/dev/null 2>&1 || echo "python: cannot install $w; the PyTorch export tests skip"; }
+done
 # --force-reinstall --no-deps: same version number, but the bundled .so may be newer.
 $PY -m pip install -q --force-reinstall --no-deps "$root/bindings/python" \
     || { echo "python: 0 passed, 1 failed (pip install bsnn)"; exit 1; }

@@ -83,12 +83,12 @@ def to_onnx(model: MLP, path: str | os.PathLike | None = None, opset: int = 17,
     """Writes the model as an ONNX graph (``features`` float32 [N, inputs] → ``logits``
     [N, outputs]) to ``path`` and returns the ``onnx.ModelProto``. GPN is folded into
     a Mul and an Add after φ; the logits are pre-softmax, as ``MLP.predict``."""
+    net = network(model)  # an unexportable activation is refused with or without onnx
     try:
         import onnx
         from onnx import TensorProto, helper, numpy_helper
     except ImportError as error:
         raise ImportError("bsnn.export.to_onnx needs the onnx package (pip install onnx)") from error
-    net = network(model)
     nodes: list[Any] = []
     inits: list[Any] = []
     counter = [0]
@@ -169,13 +169,13 @@ def to_torch(model: MLP) -> Any:
     """A ``torch.nn.Sequential`` of ``Linear`` layers (the effective weights) and
     ``bsnn.export`` activation modules computing scale·φ+shift, float32, in eval mode;
     its output equals ``model.predict`` up to float rounding."""
+    net = network(model)  # an unexportable activation is refused with or without torch
     try:
         import torch
         from torch import nn
         import torch.nn.functional as F
     except ImportError as error:
         raise ImportError("bsnn.MLP.to_torch needs PyTorch (pip install torch)") from error
-    net = network(model)
 
     class ScaledActivation(nn.Module):
         """x ↦ scale·φ(x) + shift for one of bsnn's builtin φ."""
