@@ -17,6 +17,7 @@ from .model import MLP, History, ProbeResult, StepResult, Trainer, load
 from .scaling import FeatureScaling
 from ._progress import ProgressInfo
 from . import datasets
+from . import export  # onnx / torch are imported only when used
 
 __version__: str = _ffi.library_version
 library_path: str = _ffi.library_path
@@ -40,7 +41,7 @@ def blas_threads() -> int:
 
 __all__ = ["Activation", "Moments", "Roots", "builtin_names", "validate_foreign", "validate_plugin",
            "PluginValidation", "MLP", "Trainer", "History",
-           "ProbeResult", "StepResult", "ProgressInfo", "load", "datasets", "features",
+           "ProbeResult", "StepResult", "ProgressInfo", "load", "datasets", "export", "features",
            "FeatureScaling",
            "set_blas_threads", "blas_threads", "library_path", "__version__",
            "BSNNError", "InvalidArgument", "ShapeError", "IOError_", "BSNNIOError",
