@@ -3,12 +3,14 @@
 Order (first hit wins):
   1. ``$BSNN_LIBRARY`` — an explicit path; if set but unusable we fail rather than
      silently fall back, so a typo is not masked by some other copy.
-  2. the package directory (a copy bundled by ``pip install`` when the repository had
-     a release build),
+  2. the package directory (the copy every built package carries: the wheel's, with
+     its dependencies in ``bsnn.libs``, or an in-tree ``pip install``'s),
   3. ``<repository>/.build/release/libbsnn.so`` relative to this source file (running
      from a checkout),
   4. ``/usr/local/lib/libbsnn.so`` (``scripts/setup.sh`` installs it there),
   5. ``ctypes.util.find_library("bsnn")`` (ldconfig cache / LD_LIBRARY_PATH).
+
+A failure raises ``LibraryNotFound``, an ``ImportError`` (the error of ``import bsnn``).
 """
 from __future__ import annotations
 
