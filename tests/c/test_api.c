@@ -354,10 +354,10 @@ int main(int argc, char **argv) {
     TRUE(calls == 2);
     OK(bsnn_trainer_state_get(trainer, &ts));
     TRUE(ts.epoch == 2 && ts.step_in_epoch == 2);
-    OK(bsnn_trainer_fit_arrays(trainer, feats, N * D, labels, N, 3, NULL, NULL));
+    OK(bsnn_trainer_fit_arrays(trainer, feats, N * D, labels, N, NULL, 0, NULL, 0, 3, NULL, NULL));
     OK(bsnn_trainer_state_get(trainer, &ts));
     TRUE(ts.epoch == 3 && ts.step_in_epoch == 0);
-    EXPECT(bsnn_trainer_fit_arrays(trainer, feats, N * D, labels, 0, 1, NULL, NULL), BSNN_E_INVALID_ARGUMENT, "count");
+    EXPECT(bsnn_trainer_fit_arrays(trainer, feats, N * D, labels, 0, NULL, 0, NULL, 0, 1, NULL, NULL), BSNN_E_INVALID_ARGUMENT, "count");
     tc.optimizer = BSNN_OPTIMIZER_ADAM;
     EXPECT(bsnn_trainer_set_config(trainer, &tc), BSNN_E_WRONG_STATE, "optimizer");
     tc.optimizer = BSNN_OPTIMIZER_MOMENTUM;
