@@ -186,7 +186,7 @@ public func bsnn_trainer_fit_arrays(
             try BorrowedSamples(
                 features: try buffer(f, try size(fc, "\(prefix)features_count"), "\(prefix)features"),
                 labels: try buffer(l, try size(n, "\(prefix)count"), "\(prefix)labels"), featureCount: c.inputs,
-                classCount: c.outputs)
+                classCount: c.outputs, argumentPrefix: prefix)
         }
         let data = try samples(features, featuresCount, labels, count, "")
         let noValidation = validationFeatures == nil && validationLabels == nil

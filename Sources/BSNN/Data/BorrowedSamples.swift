@@ -19,9 +19,12 @@ public struct BorrowedSamples {
     public let targetCount: Int
 
     /// Classification samples; checks the counts and every label (the one place these
-    /// rules live: `Dataset` checks its arrays through this initializer).
+    /// rules live: `Dataset` checks its arrays through this initializer). `argumentPrefix`
+    /// goes before the argument names in errors (e.g. "validation_" for a door's
+    /// validation arrays).
     public init(
-        features: UnsafeBufferPointer<Float>, labels: UnsafeBufferPointer<Int32>, featureCount: Int, classCount: Int
+        features: UnsafeBufferPointer<Float>, labels: UnsafeBufferPointer<Int32>, featureCount: Int, classCount: Int,
+        argumentPrefix p: String = ""
     ) throws {
         guard featureCount > 0 else {
             throw BSNNError.invalidArgument("featureCount: expected > 0, got \(featureCount)")
@@ -31,17 +34,17 @@ public struct BorrowedSamples {
         }
         if labels.isEmpty, !features.isEmpty {
             throw BSNNError.invalidArgument(
-                "count: expected one label per sample, got 0 labels for \(features.count) feature values")
+                "\(p)count: expected one label per sample, got 0 labels for \(features.count) feature values")
         }
         // Overflow-checked: a huge featureCount from a caller must be an error, not a trap.
         let (expected, overflow) = labels.count.multipliedReportingOverflow(by: featureCount)
         guard !overflow, features.count == expected else {
             throw BSNNError.shapeMismatch(
-                "features: expected \(labels.count) × \(featureCount) values for \(labels.count) labels, got \(features.count)")
+                "\(p)features: expected \(labels.count) × \(featureCount) values for \(labels.count) labels, got \(features.count)")
         }
         if let bad = labels.firstIndex(where: { $0 < 0 || Int($0) >= classCount }) {
             throw BSNNError.invalidArgument(
-                "labels[\(bad)]: expected a class in 0..<\(classCount), got \(labels[bad])")
+                "\(p)labels[\(bad)]: expected a class in 0..<\(classCount), got \(labels[bad])")
         }
         self.init(
             unchecked: features, labels: labels, targets: UnsafeBufferPointer(start: nil, count: 0),
