@@ -76,8 +76,9 @@ extern "C" {
     (BSNN_VERSION_NUMBER >= ((major) * 10000 + (minor) * 100 + (patch)))
 /* Changes only when the ABI breaks; compare with bsnn_abi_version() at run time.
  * 2: the *_init_defaults functions take the caller's struct size and return a status;
- *    bsnn_trainer_fit's `epochs` is the total to reach. */
-#define BSNN_ABI_VERSION 2
+ *    bsnn_trainer_fit's `epochs` is the total to reach.
+ * 3: bsnn_trainer_fit_arrays takes optional validation arrays. */
+#define BSNN_ABI_VERSION 3
 
 /* The library's version string, e.g. "0.1.0"; static, never NULL. Since 0.1. */
 BSNN_API const char *bsnn_version(void);
@@ -461,16 +462,24 @@ BSNN_API bsnn_status bsnn_model_activation(const bsnn_model *model, bsnn_activat
 BSNN_API bsnn_status bsnn_model_set_bias(bsnn_model *model, size_t layer, const float *values, size_t count);
 /* Logits for `count` samples: `features` holds count × inputs floats (features_count),
  * `output` receives count × outputs floats (output_count). Safe from several threads
- * at once on one model while nothing trains it. Since 0.1. */
+ * at once on one model while nothing trains it; each call uses its own two buffers of
+ * min(count, 256) × max(width, outputs) floats, never a training workspace. Since 0.1. */
 BSNN_API bsnn_status bsnn_model_predict(const bsnn_model *model, const float *features, size_t features_count,
                                         size_t count, float *output, size_t output_count);
-/* Mean loss and accuracy over `data`. Errors: SHAPE_MISMATCH (feature/class counts). Since 0.1. */
+/* Mean loss and accuracy over `data`. Errors: SHAPE_MISMATCH (feature/class counts).
+ * Like predict, it needs only two chunk-sized buffers. Since 0.1. */
 BSNN_API bsnn_status bsnn_model_evaluate(const bsnn_model *model, const bsnn_dataset *data, bsnn_loss loss,
                                          bsnn_evaluation *out);
 /* The feature scaling the model records (from its config or its file), as
  * bsnn_dataset_scaling does with count = inputs. Since ABI 2. */
 BSNN_API bsnn_status bsnn_model_scaling(const bsnn_model *model, int32_t *out_method, float *offsets, float *scales,
                                         size_t count);
+/* Frees the training workspaces cached on the network (each layer's input and
+ * activation derivative for the batch size). bsnn_trainer_fit and
+ * bsnn_trainer_fit_arrays free them when they return; a loop of bsnn_trainer_step keeps
+ * them (steps then allocate nothing) until this call; the next step allocates them
+ * again. Errors: WRONG_STATE while the network is being trained. Since ABI 3. */
+BSNN_API bsnn_status bsnn_model_release_workspace(bsnn_model *model);
 /* Writes the model (safetensors + metadata) atomically to `path`. Errors: IO. Since 0.1. */
 BSNN_API bsnn_status bsnn_model_save(const bsnn_model *model, const char *path);
 /* Flags of bsnn_model_load / bsnn_checkpoint_load, OR-ed together (0: the safe default). */
@@ -581,10 +590,19 @@ BSNN_API bsnn_status bsnn_trainer_step(bsnn_trainer *trainer, const float *featu
 BSNN_API bsnn_status bsnn_trainer_fit(bsnn_trainer *trainer, const bsnn_dataset *data,
                                       const bsnn_dataset *validation, size_t epochs,
                                       bsnn_progress_fn progress, void *user_data);
-/* bsnn_trainer_fit on arrays (copied): count samples of features (features_count =
- * count × inputs) with labels in 0..outputs-1. Since 0.1. */
+/* bsnn_trainer_fit on the caller's arrays, read in place (each minibatch is gathered
+ * through the shuffled indices; nothing is copied as a whole): `count` samples of
+ * `features` (features_count = count × inputs) with `labels` in 0..outputs-1, and an
+ * optional validation set the same way (both validation pointers NULL: none). Same
+ * results, bit for bit, as bsnn_trainer_fit on a bsnn_dataset of these samples.
+ * Lifetime: every buffer is borrowed for the call only and must stay valid and
+ * unchanged until it returns (the progress callback must not write to it). Errors as
+ * bsnn_trainer_fit, and SHAPE_MISMATCH / INVALID_ARGUMENT (labels out of range) before
+ * any step. Since 0.1 (validation arrays and no copy since ABI 3). */
 BSNN_API bsnn_status bsnn_trainer_fit_arrays(bsnn_trainer *trainer, const float *features,
                                              size_t features_count, const int32_t *labels, size_t count,
+                                             const float *validation_features, size_t validation_features_count,
+                                             const int32_t *validation_labels, size_t validation_count,
                                              size_t epochs, bsnn_progress_fn progress, void *user_data);
 /* Writes model + optimizer state + position atomically to `path`. Errors: IO. Since 0.1. */
 BSNN_API bsnn_status bsnn_checkpoint_save(const bsnn_trainer *trainer, const char *path);

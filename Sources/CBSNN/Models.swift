@@ -233,3 +233,8 @@ public func bsnn_model_evaluate(
         o.pointee = bsnn_evaluation(loss: e.loss, accuracy: e.accuracy, count: e.count)
     }
 }
+
+@_cdecl("bsnn_model_release_workspace")
+public func bsnn_model_release_workspace(_ model: OpaquePointer?) -> Int32 {
+    guarded("bsnn_model_release_workspace") { try Handles.lookup(model, ModelBox.self, "model").model.releaseWorkspace() }
+}

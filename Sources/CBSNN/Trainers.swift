@@ -146,9 +146,17 @@ func progressClosure(_ fn: bsnn_progress_fn?, _ userData: UnsafeMutableRawPointe
 }
 
 func fit(_ t: Trainer, _ data: Dataset, _ validation: Dataset?, _ epochs: Int, _ fn: bsnn_progress_fn?, _ userData: UnsafeMutableRawPointer?) throws {
+    try t.fit(data, epochs: try epochCount(epochs), validation: validation, progress: progressClosure(fn, userData))
+}
+
+func fit(_ t: Trainer, _ data: BorrowedSamples, _ validation: BorrowedSamples?, _ epochs: Int, _ fn: bsnn_progress_fn?, _ userData: UnsafeMutableRawPointer?) throws {
+    try t.fit(data, epochs: try epochCount(epochs), validation: validation, progress: progressClosure(fn, userData))
+}
+
+private func epochCount(_ epochs: Int) throws -> Int {
     let n = try size(epochs, "epochs")
     guard n > 0 else { throw invalid("epochs: expected > 0, got 0") }
-    try t.fit(data, epochs: n, validation: validation, progress: progressClosure(fn, userData))
+    return n
 }
 
 @_cdecl("bsnn_trainer_fit")
@@ -167,16 +175,24 @@ public func bsnn_trainer_fit(
 @_cdecl("bsnn_trainer_fit_arrays")
 public func bsnn_trainer_fit_arrays(
     _ trainer: OpaquePointer?, _ features: UnsafePointer<Float>?, _ featuresCount: Int, _ labels: UnsafePointer<Int32>?,
-    _ count: Int, _ epochs: Int, _ progress: bsnn_progress_fn?, _ userData: UnsafeMutableRawPointer?
+    _ count: Int, _ validationFeatures: UnsafePointer<Float>?, _ validationFeaturesCount: Int,
+    _ validationLabels: UnsafePointer<Int32>?, _ validationCount: Int, _ epochs: Int, _ progress: bsnn_progress_fn?,
+    _ userData: UnsafeMutableRawPointer?
 ) -> Int32 {
     guarded("bsnn_trainer_fit_arrays") {
         let t = try Handles.lookup(trainer, TrainerBox.self, "trainer").trainer
         let c = t.model.configuration
-        let (f, l, _) = try labeledBatch(t.model, features, featuresCount, labels, count)
-        let data = try Dataset(
-            features: try MemoryBudget.array(copying: f, what: "features"), labels: try MemoryBudget.array(copying: l, what: "labels"),
-            featureCount: c.inputs, classCount: c.outputs)
-        try fit(t, data, nil, epochs, progress, userData)
+        func samples(_ f: UnsafePointer<Float>?, _ fc: Int, _ l: UnsafePointer<Int32>?, _ n: Int, _ prefix: String) throws -> BorrowedSamples {
+            try BorrowedSamples(
+                features: try buffer(f, try size(fc, "\(prefix)features_count"), "\(prefix)features"),
+                labels: try buffer(l, try size(n, "\(prefix)count"), "\(prefix)labels"), featureCount: c.inputs,
+                classCount: c.outputs, argumentPrefix: prefix)
+        }
+        let data = try samples(features, featuresCount, labels, count, "")
+        let noValidation = validationFeatures == nil && validationLabels == nil
+        let validation = noValidation
+            ? nil : try samples(validationFeatures, validationFeaturesCount, validationLabels, validationCount, "validation_")
+        try fit(t, data, validation, epochs, progress, userData)
     }
 }
 

@@ -58,7 +58,7 @@ int main(int argc, char **argv) {
     TRY(bsnn_trainer_create(model, &tc, &trainer));
     bsnn_step_result before, after;
     TRY(bsnn_trainer_step(trainer, x, N * D, y, N, &before));
-    TRY(bsnn_trainer_fit_arrays(trainer, x, N * D, y, N, 20, NULL, NULL));
+    TRY(bsnn_trainer_fit_arrays(trainer, x, N * D, y, N, NULL, 0, NULL, 0, 20, NULL, NULL));
     TRY(bsnn_trainer_step(trainer, x, N * D, y, N, &after));
     printf("softclip-GPN: loss %.4f -> %.4f, accuracy %.3f\n", before.loss, after.loss, (double)after.correct / N);
     bsnn_trainer_free(trainer);

@@ -19,6 +19,12 @@ static int cancel_after_two(const bsnn_progress *p, void *user_data) {
     return ++*calls >= 2;
 }
 
+/* Keeps the validation loss of the last epoch. */
+static int last_validation(const bsnn_progress *p, void *user_data) {
+    if (p->phase == BSNN_PHASE_EPOCH_END && p->has_validation) *(double *)user_data = p->validation_loss;
+    return 0;
+}
+
 static double square_plus(double x, void *user_data) { return x * x * 0.5 + x + *(double *)user_data; }
 static double nan_fn(double x, void *user_data) { (void)user_data; return x > 3 ? NAN : x; }
 
@@ -354,10 +360,46 @@ int main(int argc, char **argv) {
     TRUE(calls == 2);
     OK(bsnn_trainer_state_get(trainer, &ts));
     TRUE(ts.epoch == 2 && ts.step_in_epoch == 2);
-    OK(bsnn_trainer_fit_arrays(trainer, feats, N * D, labels, N, 3, NULL, NULL));
+    OK(bsnn_trainer_fit_arrays(trainer, feats, N * D, labels, N, NULL, 0, NULL, 0, 3, NULL, NULL));
     OK(bsnn_trainer_state_get(trainer, &ts));
     TRUE(ts.epoch == 3 && ts.step_in_epoch == 0);
-    EXPECT(bsnn_trainer_fit_arrays(trainer, feats, N * D, labels, 0, 1, NULL, NULL), BSNN_E_INVALID_ARGUMENT, "count");
+    EXPECT(bsnn_trainer_fit_arrays(trainer, feats, N * D, labels, 0, NULL, 0, NULL, 0, 1, NULL, NULL), BSNN_E_INVALID_ARGUMENT, "count");
+    {
+        /* fit_arrays reads the arrays in place: bit-identical to fit on a dataset copy,
+         * validation included (`small` is the first 10 samples) */
+        bsnn_model *ma = NULL, *mb = NULL;
+        bsnn_trainer *ta = NULL, *tb = NULL;
+        OK(bsnn_model_create(&mc, &ma));
+        OK(bsnn_model_create(&mc, &mb));
+        OK(bsnn_trainer_create(ma, &tc, &ta));
+        OK(bsnn_trainer_create(mb, &tc, &tb));
+        double va = NAN, vb = NAN;
+        OK(bsnn_trainer_fit(ta, data, small, 3, last_validation, &va));
+        OK(bsnn_trainer_fit_arrays(tb, feats, N * D, labels, N, feats, 10 * D, labels, 10, 3, last_validation, &vb));
+        TRUE(isfinite(va) && va == vb);
+        float wa[16 * 16], wb[16 * 16];
+        for (size_t layer = 0; layer < 5; layer++) {
+            size_t rows, cols;
+            OK(bsnn_model_layer_shape(ma, layer, &rows, &cols));
+            OK(bsnn_model_get_weights(ma, layer, wa, rows * cols));
+            OK(bsnn_model_get_weights(mb, layer, wb, rows * cols));
+            TRUE(memcmp(wa, wb, rows * cols * sizeof(float)) == 0);
+        }
+        EXPECT(bsnn_trainer_fit_arrays(tb, feats, N * D, labels, N, feats, 10 * D, NULL, 10, 4, NULL, NULL),
+               BSNN_E_INVALID_ARGUMENT, "validation_labels");
+        EXPECT(bsnn_trainer_fit_arrays(tb, feats, N * D, labels, N, feats, 9 * D, labels, 10, 4, NULL, NULL),
+               BSNN_E_SHAPE_MISMATCH, "validation_features: expected 10 × 6");
+        EXPECT(bsnn_trainer_fit_arrays(tb, feats, N * D, bad_labels, N, NULL, 0, NULL, 0, 4, NULL, NULL),
+               BSNN_E_INVALID_ARGUMENT, "labels[7]");
+        bsnn_trainer_state st;
+        OK(bsnn_trainer_state_get(tb, &st));
+        TRUE(st.epoch == 3);  /* refused before any step */
+        OK(bsnn_model_release_workspace(mb)); /* nothing cached after fit: still fine */
+        OK(bsnn_trainer_step(tb, feats, N * D, labels, N, NULL));
+        OK(bsnn_model_release_workspace(mb));
+        EXPECT(bsnn_model_release_workspace(NULL), BSNN_E_INVALID_ARGUMENT, "model");
+        bsnn_trainer_free(ta); bsnn_trainer_free(tb); bsnn_model_free(ma); bsnn_model_free(mb);
+    }
     tc.optimizer = BSNN_OPTIMIZER_ADAM;
     EXPECT(bsnn_trainer_set_config(trainer, &tc), BSNN_E_WRONG_STATE, "optimizer");
     tc.optimizer = BSNN_OPTIMIZER_MOMENTUM;

@@ -196,7 +196,7 @@ static int reenter(const bsnn_progress *p, void *user) {
     (void)p;
     reentry *r = user;
     if (r->calls++ > 0) return 0;
-    r->fit_status = bsnn_trainer_fit_arrays(r->trainer, r->features, r->count * r->inputs, r->labels, r->count, 1, NULL, NULL);
+    r->fit_status = bsnn_trainer_fit_arrays(r->trainer, r->features, r->count * r->inputs, r->labels, r->count, NULL, 0, NULL, 0, 1, NULL, NULL);
     snprintf(r->message, sizeof r->message, "%s", bsnn_last_error());
     r->step_status = bsnn_trainer_step(r->trainer, r->features, r->count * r->inputs, r->labels, r->count, NULL);
     size_t rows, cols;
@@ -219,7 +219,7 @@ static void one_change_at_a_time(bsnn_activation *act) {
     int32_t l[16];
     for (int i = 0; i < 16; i++) { l[i] = i % 2; for (int j = 0; j < 4; j++) f[i * 4 + j] = (float)(l[i] + 0.1 * j); }
     reentry r = {.trainer = t, .model = m, .features = f, .labels = l, .count = 16, .inputs = 4};
-    OK(bsnn_trainer_fit_arrays(t, f, 16 * 4, l, 16, 1, reenter, &r));
+    OK(bsnn_trainer_fit_arrays(t, f, 16 * 4, l, 16, NULL, 0, NULL, 0, 1, reenter, &r));
     TRUE(r.fit_status == BSNN_E_WRONG_STATE && strstr(r.message, "re-entrantly") != NULL);
     TRUE(r.step_status == BSNN_E_WRONG_STATE);
     TRUE(r.weights_status == BSNN_E_WRONG_STATE);
@@ -227,7 +227,7 @@ static void one_change_at_a_time(bsnn_activation *act) {
     bsnn_trainer *t2 = NULL;
     OK(bsnn_trainer_create(m, NULL, &t2));
     OK(bsnn_trainer_step(t2, f, 16 * 4, l, 16, NULL));
-    OK(bsnn_trainer_fit_arrays(t, f, 16 * 4, l, 16, 2, NULL, NULL)); /* epochs: the total to reach */
+    OK(bsnn_trainer_fit_arrays(t, f, 16 * 4, l, 16, NULL, 0, NULL, 0, 2, NULL, NULL)); /* epochs: the total to reach */
     float w[64];
     OK(bsnn_model_get_weights(m, 1, w, 64));
     OK(bsnn_model_set_weights(m, 1, w, 64));
@@ -420,7 +420,7 @@ int main(int argc, char **argv) {
     TRUE(none == NULL);
     EXPECT(bsnn_trainer_step(tr, x, 0, y, 0, &sr), BSNN_E_INVALID_ARGUMENT, "count");
     EXPECT(bsnn_model_predict(m, x, 0, 0, out, 0), BSNN_E_INVALID_ARGUMENT, "count");
-    EXPECT(bsnn_trainer_fit_arrays(tr, x, 0, y, 0, 1, NULL, NULL), BSNN_E_INVALID_ARGUMENT, "count");
+    EXPECT(bsnn_trainer_fit_arrays(tr, x, 0, y, 0, NULL, 0, NULL, 0, 1, NULL, NULL), BSNN_E_INVALID_ARGUMENT, "count");
 
     /* a NaN learning rate is refused up front rather than poisoning the weights */
     bsnn_training_config nan_tc = tc;

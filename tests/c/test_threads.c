@@ -30,7 +30,7 @@ static int train_one(job *j, bsnn_model **keep) {
     bsnn_model *m = NULL;
     bsnn_trainer *t = NULL;
     if (bsnn_model_create(&mc, &m) != BSNN_OK || bsnn_trainer_create(m, &tc, &t) != BSNN_OK ||
-        bsnn_trainer_fit_arrays(t, feats, N * D, labels, N, ROUNDS, NULL, NULL) != BSNN_OK) {
+        bsnn_trainer_fit_arrays(t, feats, N * D, labels, N, NULL, 0, NULL, 0, ROUNDS, NULL, NULL) != BSNN_OK) {
         fprintf(stderr, "train: %s\n", bsnn_last_error());
         return 1;
     }
@@ -83,7 +83,7 @@ static void *second_trainer(void *arg) {
     pthread_mutex_lock(&r->mutex);
     while (!r->inside) pthread_cond_wait(&r->cond, &r->mutex);
     pthread_mutex_unlock(&r->mutex);
-    r->fit = bsnn_trainer_fit_arrays(r->second, feats, N * D, labels, N, 1, NULL, NULL);
+    r->fit = bsnn_trainer_fit_arrays(r->second, feats, N * D, labels, N, NULL, 0, NULL, 0, 1, NULL, NULL);
     r->step = bsnn_trainer_step(r->second, feats, 32 * D, labels, 32, NULL);
     static float w[24 * 24];
     bsnn_model_get_weights(r->model, 1, w, 24 * 24);
@@ -108,14 +108,14 @@ static int two_trainers_one_model(void) {
     pthread_cond_init(&r.cond, NULL);
     pthread_t th;
     pthread_create(&th, NULL, second_trainer, &r);
-    bsnn_status first = bsnn_trainer_fit_arrays(a, feats, N * D, labels, N, 1, hold_fit, &r);
+    bsnn_status first = bsnn_trainer_fit_arrays(a, feats, N * D, labels, N, NULL, 0, NULL, 0, 1, hold_fit, &r);
     pthread_join(th, NULL);
     int bad = first != BSNN_OK || r.fit != BSNN_E_WRONG_STATE || r.step != BSNN_E_WRONG_STATE ||
               r.weights != BSNN_E_WRONG_STATE;
     if (bad) printf("FAIL: while one trainer fits: first %d, second fit %d, step %d, set_weights %d\n", first, r.fit,
                     r.step, r.weights);
     /* Once A is done, B may train the same model. */
-    if (bsnn_trainer_fit_arrays(b, feats, N * D, labels, N, 1, NULL, NULL) != BSNN_OK) bad = 1;
+    if (bsnn_trainer_fit_arrays(b, feats, N * D, labels, N, NULL, 0, NULL, 0, 1, NULL, NULL) != BSNN_OK) bad = 1;
     pthread_mutex_destroy(&r.mutex);
     pthread_cond_destroy(&r.cond);
     bsnn_trainer_free(a);

@@ -15,23 +15,12 @@ public struct Dataset: Sendable, Equatable {
     /// set must be scaled with.
     public internal(set) var scaler: FeatureScaler? = nil
 
-    /// Classification data. Validates sizes and label range.
+    /// Classification data. Validates sizes and label range (`BorrowedSamples`'s rules).
     public init(features: [Float], labels: [Int32], featureCount: Int, classCount: Int) throws {
-        guard featureCount > 0 else {
-            throw BSNNError.invalidArgument("featureCount: expected > 0, got \(featureCount)")
-        }
-        guard classCount > 0 else {
-            throw BSNNError.invalidArgument("classCount: expected > 0, got \(classCount)")
-        }
-        // Overflow-checked: a huge featureCount from a caller must be an error, not a trap.
-        let (expected, overflow) = labels.count.multipliedReportingOverflow(by: featureCount)
-        guard !overflow, features.count == expected else {
-            throw BSNNError.shapeMismatch(
-                "features: expected \(labels.count) × \(featureCount) values for \(labels.count) labels, got \(features.count)")
-        }
-        if let bad = labels.firstIndex(where: { $0 < 0 || Int($0) >= classCount }) {
-            throw BSNNError.invalidArgument(
-                "labels[\(bad)]: expected a class in 0..<\(classCount), got \(labels[bad])")
+        _ = try features.withUnsafeBufferPointer { f in
+            try labels.withUnsafeBufferPointer { l in
+                try BorrowedSamples(features: f, labels: l, featureCount: featureCount, classCount: classCount)
+            }
         }
         self.features = features
         self.labels = labels
@@ -44,19 +33,10 @@ public struct Dataset: Sendable, Equatable {
 
     /// Regression data with `targetCount` float targets per sample.
     public init(features: [Float], targets: [Float], featureCount: Int, targetCount: Int) throws {
-        guard featureCount > 0, targetCount > 0 else {
-            throw BSNNError.invalidArgument(
-                "featureCount/targetCount: expected > 0, got \(featureCount)/\(targetCount)")
-        }
-        guard features.count % featureCount == 0 else {
-            throw BSNNError.shapeMismatch(
-                "features: \(features.count) values is not a multiple of featureCount \(featureCount)")
-        }
-        let n = features.count / featureCount
-        let (expected, overflow) = n.multipliedReportingOverflow(by: targetCount)
-        guard !overflow, targets.count == expected else {
-            throw BSNNError.shapeMismatch(
-                "targets: expected \(n) × \(targetCount) values, got \(targets.count)")
+        let n = try features.withUnsafeBufferPointer { f in
+            try targets.withUnsafeBufferPointer { t in
+                try BorrowedSamples(features: f, targets: t, featureCount: featureCount, targetCount: targetCount).count
+            }
         }
         self.features = features
         self.labels = []

@@ -12,20 +12,18 @@ extension MLP {
 
     /// Writes `count × outputs` logits for `count × inputs` features into `output`.
     /// Safe to call from several threads at once while nothing trains the model: each
-    /// call allocates its own workspace.
+    /// call has its own `InferenceWorkspace` (2 × 256 rows × max(width, outputs) floats
+    /// at most), not a training workspace.
     public func predict(
         _ features: UnsafePointer<Float>, count: Int, into output: UnsafeMutablePointer<Float>
     ) throws {
         guard count > 0 else { throw BSNNError.invalidArgument("count: expected > 0 samples, got \(count)") }
         let c = configuration
-        let chunk = min(count, Self.inferenceChunk)
-        let ws = try Workspace(model: self, batch: chunk)
+        let ws = try InferenceWorkspace(model: self, rows: min(count, Self.inferenceChunk))
         var start = 0
         while start < count {
-            let n = min(chunk, count - start)
-            let w = n == chunk ? ws : try Workspace(model: self, batch: n)
-            let logits = try forward(features + start * c.inputs, workspace: w, storeDerivatives: false)
-            (output + start * c.outputs).update(from: logits, count: n * c.outputs)
+            let n = min(ws.rows, count - start)
+            try infer(features + start * c.inputs, rows: n, workspace: ws, logits: output + start * c.outputs)
             start += n
         }
     }
@@ -50,38 +48,66 @@ extension MLP {
 
     /// Mean loss and accuracy over a data set, in chunks.
     public func evaluate(_ data: Dataset, loss: LossFunction = .crossEntropy) throws -> Evaluation {
+        try data.withSamples { try evaluate($0, loss: loss) }
+    }
+
+    /// Mean loss and accuracy over samples read in place, in chunks through an
+    /// `InferenceWorkspace` (the logits land in its pre-activation buffer).
+    public func evaluate(_ data: BorrowedSamples, loss: LossFunction = .crossEntropy) throws -> Evaluation {
         try checkCompatible(data)
-        guard data.count > 0 else { throw BSNNError.invalidArgument("data set: expected samples, got none") }
+        guard data.count > 0, let fb = data.features.baseAddress else {
+            throw BSNNError.invalidArgument("data set: expected samples, got none")
+        }
         let c = configuration
-        let chunk = min(data.count, Self.inferenceChunk)
+        let ws = try InferenceWorkspace(model: self, rows: min(data.count, Self.inferenceChunk))
+        let logits = ws.preActivation.pointer
         var total = 0.0, correct = 0
-        try data.features.withUnsafeBufferPointer { f in
-            try data.labels.withUnsafeBufferPointer { lab in
-                try data.targets.withUnsafeBufferPointer { tar in
-                    guard let fb = f.baseAddress else { return }
-                    var ws = try Workspace(model: self, batch: chunk)
-                    var start = 0
-                    while start < data.count {
-                        let n = min(chunk, data.count - start)
-                        if n != ws.batch { ws = try Workspace(model: self, batch: n) }
-                        let logits = try forward(fb + start * c.inputs, workspace: ws, storeDerivatives: false)
-                        let r = try loss.evaluate(
-                            logits: logits, batch: n, outputs: c.outputs,
-                            labels: data.isClassification ? lab.baseAddress.map { $0 + start } : nil,
-                            targets: data.isClassification ? nil : tar.baseAddress.map { $0 + start * c.outputs },
-                            gradient: nil)
-                        total += r.loss * Double(n)
-                        correct += r.correct
-                        start += n
-                    }
-                }
-            }
+        var start = 0
+        while start < data.count {
+            let n = min(ws.rows, data.count - start)
+            try infer(fb + start * c.inputs, rows: n, workspace: ws, logits: logits)
+            let r = try loss.evaluate(
+                logits: logits, batch: n, outputs: c.outputs,
+                labels: data.isClassification ? data.labels.baseAddress.map { $0 + start } : nil,
+                targets: data.isClassification ? nil : data.targets.baseAddress.map { $0 + start * c.outputs },
+                gradient: nil)
+            total += r.loss * Double(n)
+            correct += r.correct
+            start += n
         }
         let accuracy = data.isClassification ? Double(correct) / Double(data.count) : 0
         return Evaluation(loss: total / Double(data.count), accuracy: accuracy, count: data.count)
     }
 
-    func checkCompatible(_ data: Dataset) throws {
+    /// The forward pass without derivatives for `rows` (≤ `ws.rows`) samples: each
+    /// layer's product goes to `ws.preActivation`, its activation to `ws.activation`
+    /// (over the input it came from, which is no longer needed), and the last layer's to
+    /// `logits` (`rows × outputs`; may be `ws.preActivation`). The same products and
+    /// kernels as the training forward pass, so the logits are the same.
+    func infer(
+        _ input: UnsafePointer<Float>, rows: Int, workspace ws: InferenceWorkspace, logits: UnsafeMutablePointer<Float>
+    ) throws {
+        guard rows > 0, rows <= ws.rows else {
+            throw BSNNError.internal("inference workspace of \(ws.rows) rows used for \(rows)")
+        }
+        let act = configuration.activation
+        var x = input
+        for (l, layer) in layers.enumerated() {
+            let isOutput = l == layers.count - 1
+            let h = isOutput ? logits : ws.preActivation.pointer
+            try BLAS.gemm(
+                transposeA: false, transposeB: true, m: rows, n: layer.outputs, k: layer.inputs,
+                a: x, lda: layer.inputs, b: layer.weight.pointer, ldb: layer.inputs, c: h, ldc: layer.outputs)
+            Self.scaleColumnsAndAddBias(
+                h, rows: rows, columns: layer.outputs, scale: layer.rowScale?.pointer, bias: layer.bias?.pointer)
+            if !isOutput {
+                act.apply(h, count: rows * layer.outputs, value: ws.activation.pointer, derivative: nil)
+                x = UnsafePointer(ws.activation.pointer)
+            }
+        }
+    }
+
+    func checkCompatible(_ data: BorrowedSamples) throws {
         let c = configuration
         guard data.featureCount == c.inputs else {
             throw BSNNError.shapeMismatch("data set: expected \(c.inputs) features per sample, got \(data.featureCount)")

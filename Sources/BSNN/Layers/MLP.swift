@@ -7,7 +7,7 @@ import Glibc
 /// reused; a training step in steady state allocates nothing.
 ///
 /// Thread safety: `predict` and `evaluate` may run from several threads at once (each
-/// call uses its own workspace) while nothing changes the model. Calls that change the
+/// call uses its own small `InferenceWorkspace`) while nothing changes the model. Calls that change the
 /// model — a trainer's `step`/`fit`, `setWeights`, `setBias` — run one at a time per
 /// model: one that starts while another is running, on any thread or re-entrantly from
 /// a progress callback, throws `.wrongState` instead (`exclusiveChange`). Several
@@ -198,9 +198,25 @@ public final class MLP: @unchecked Sendable {
         return w
     }
 
-    /// Drops the cached training workspaces (e.g. after training, to return memory).
-    /// While a change is running the buffers are in use and are kept.
-    public func releaseWorkspace() { _ = try? exclusiveChange("release the workspace") { cachedWorkspaces = [] } }
+    /// Returns the training workspaces' memory (every layer's input and activation
+    /// derivative for the batch size, ≈ 2·(depth+2)·batch·width floats). `Trainer.fit` does this
+    /// by itself when it returns; a loop of single `step`s keeps them (so steady-state
+    /// steps allocate nothing) until this is called. The next step allocates them again.
+    ///
+    /// - Throws: `.wrongState` while a change (a trainer's step or fit) is using them.
+    public func releaseWorkspace() throws {
+        try exclusiveChange("release the training workspace") { releaseWorkspaceHoldingModel() }
+    }
+
+    /// `releaseWorkspace` for a caller already inside `exclusiveChange` (the end of fit).
+    func releaseWorkspaceHoldingModel() { cachedWorkspaces = [] }
+
+    /// Floats held by cached training workspaces (0 after `releaseWorkspace`).
+    var cachedWorkspaceFloats: Int {
+        cachedWorkspaces.reduce(0) { total, w in
+            total + w.xs.reduce(0) { $0 + $1.count } + w.ds.reduce(0) { $0 + $1.count } + w.gradient.count
+        }
+    }
 }
 
 /// A flag taken with try-lock semantics (pthread, so TSan sees the ordering).

@@ -222,6 +222,20 @@ public final class Trainer: @unchecked Sendable {
         _ data: Dataset, epochs: Int, validation: Dataset? = nil,
         progress: ((TrainingProgress) -> Bool)? = nil
     ) throws -> [EpochRecord] {
+        try data.withSamples { d in
+            try validation.withSamples { v in try fit(d, epochs: epochs, validation: v, progress: progress) }
+        }
+    }
+
+    /// `fit(_:epochs:validation:progress:)` reading the samples in place: each minibatch
+    /// is gathered from `data` through the shuffled indices, so the data set is never
+    /// copied. Results are bit-identical to fitting a `Dataset` of the same samples. The
+    /// memory must stay valid and unchanged until this returns (see `BorrowedSamples`).
+    @discardableResult
+    public func fit(
+        _ data: BorrowedSamples, epochs: Int, validation: BorrowedSamples? = nil,
+        progress: ((TrainingProgress) -> Bool)? = nil
+    ) throws -> [EpochRecord] {
         try checkTrainingData(data, validation: validation)
         guard epochs > epoch else {
             throw BSNNError.wrongState(
@@ -233,10 +247,10 @@ public final class Trainer: @unchecked Sendable {
         return try fit(data, validation: validation, progress: progress)
     }
 
-    private func checkTrainingData(_ data: Dataset, validation: Dataset?) throws {
+    private func checkTrainingData(_ data: BorrowedSamples, validation: BorrowedSamples?) throws {
         try model.checkCompatible(data)
         if let v = validation { try model.checkCompatible(v) }
-        guard data.count > 0 else { throw BSNNError.invalidArgument("training data: expected samples, got none") }
+        guard data.count > 0 else { throw BSNNError.invalidArgument("training data: expected count > 0 samples, got none") }
     }
 
     /// Runs `configuration.epochs` epochs (continuing from `epoch`/`stepInEpoch` when
@@ -247,15 +261,28 @@ public final class Trainer: @unchecked Sendable {
         _ data: Dataset, validation: Dataset? = nil,
         progress: ((TrainingProgress) -> Bool)? = nil
     ) throws -> [EpochRecord] {
+        try data.withSamples { d in try validation.withSamples { v in try fit(d, validation: v, progress: progress) } }
+    }
+
+    /// `fit(_:validation:progress:)` reading the samples in place (see `BorrowedSamples`).
+    /// The model's training workspaces are released when it returns, however it ends.
+    @discardableResult
+    public func fit(
+        _ data: BorrowedSamples, validation: BorrowedSamples? = nil,
+        progress: ((TrainingProgress) -> Bool)? = nil
+    ) throws -> [EpochRecord] {
         try model.exclusiveChange("train (fit)") {
             fitting = true
-            defer { fitting = false }
+            defer {
+                fitting = false
+                model.releaseWorkspaceHoldingModel()
+            }
             return try fitHoldingModel(data, validation: validation, progress: progress)
         }
     }
 
     private func fitHoldingModel(
-        _ data: Dataset, validation: Dataset?, progress: ((TrainingProgress) -> Bool)?
+        _ data: BorrowedSamples, validation: BorrowedSamples?, progress: ((TrainingProgress) -> Bool)?
     ) throws -> [EpochRecord] {
         try checkTrainingData(data, validation: validation)
         let c = model.configuration
@@ -278,26 +305,7 @@ public final class Trainer: @unchecked Sendable {
                 let s = stepInEpoch * batch
                 let n = min(batch, data.count - s)
                 let t0 = MonotonicClock.now()
-                let result = try data.features.withUnsafeBufferPointer { f -> StepResult in
-                    guard let fb = f.baseAddress else { throw BSNNError.internal("empty features") }
-                    for i in 0..<n {
-                        (bf.pointer + i * c.inputs).update(from: fb + order[s + i] * c.inputs, count: c.inputs)
-                    }
-                    if data.isClassification {
-                        for i in 0..<n { batchLabels[i] = data.labels[order[s + i]] }
-                        return try batchLabels.withUnsafeBufferPointer { lb in
-                            try stepHoldingModel(features: bf.pointer, labels: lb.baseAddress, targets: nil, count: n)
-                        }
-                    }
-                    guard let bt = batchTargets else { throw BSNNError.internal("target buffer missing") }
-                    try data.targets.withUnsafeBufferPointer { t in
-                        guard let tb = t.baseAddress else { throw BSNNError.internal("empty targets") }
-                        for i in 0..<n {
-                            (bt.pointer + i * c.outputs).update(from: tb + order[s + i] * c.outputs, count: c.outputs)
-                        }
-                    }
-                    return try stepHoldingModel(features: bf.pointer, labels: nil, targets: bt.pointer, count: n)
-                }
+                let result = try stepOnGathered(data, order[s..<(s + n)], into: bf)
                 stepInEpoch += 1
                 lossSum += result.loss * Double(n)
                 correct += result.correct
@@ -335,5 +343,21 @@ public final class Trainer: @unchecked Sendable {
             }
         }
         return records
+    }
+
+    /// One step on the samples at `indices`, gathered from `data` into the batch buffers.
+    private func stepOnGathered(_ data: BorrowedSamples, _ indices: ArraySlice<Int>, into bf: FloatBuffer) throws -> StepResult {
+        let n = indices.count
+        if data.isClassification {
+            batchLabels.withUnsafeMutableBufferPointer { lb in
+                data.gather(indices, features: bf.pointer, labels: lb.baseAddress, targets: nil)
+            }
+            return try batchLabels.withUnsafeBufferPointer { lb in
+                try stepHoldingModel(features: bf.pointer, labels: lb.baseAddress, targets: nil, count: n)
+            }
+        }
+        guard let bt = batchTargets else { throw BSNNError.internal("target buffer missing") }
+        data.gather(indices, features: bf.pointer, labels: nil, targets: bt.pointer)
+        return try stepHoldingModel(features: bf.pointer, labels: nil, targets: bt.pointer, count: n)
     }
 }

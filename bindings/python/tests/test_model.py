@@ -187,7 +187,8 @@ def _cancel_directly():
     X = np.zeros((8, 4), np.float32)
     y = np.zeros(8, np.int32)
     stop = _ffi.PROGRESS_FN(lambda p, u: 1)
-    _ffi.lib.bsnn_trainer_fit_arrays(trainer._ptr, X.ctypes.data, X.size, y.ctypes.data, 8, 1, stop, None)
+    _ffi.lib.bsnn_trainer_fit_arrays(trainer._ptr, X.ctypes.data, X.size, y.ctypes.data, 8,
+                                     None, 0, None, 0, 1, stop, None)
 
 
 def _c_shape_mismatch():

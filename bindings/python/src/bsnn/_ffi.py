@@ -22,7 +22,7 @@ from .errors import BY_STATUS, BSNNError
 # these struct layouts.
 HEADER_VERSION = "0.1.0"
 HEADER_VERSION_NUMBER = 100
-HEADER_ABI_VERSION = 2
+HEADER_ABI_VERSION = 3
 
 # ---------------------------------------------------------------- enums
 OK = 0
@@ -268,7 +268,8 @@ _SIGNATURES: dict[str, tuple[Any, list[Any]]] = {
     "bsnn_trainer_state_get": (_STATUS, [_P, POINTER(TrainerState)]),
     "bsnn_trainer_step": (_STATUS, [_P, _P, _SZ, _P, _SZ, POINTER(StepResult)]),
     "bsnn_trainer_fit": (_STATUS, [_P, _P, _P, _SZ, PROGRESS_FN, _P]),
-    "bsnn_trainer_fit_arrays": (_STATUS, [_P, _P, _SZ, _P, _SZ, _SZ, PROGRESS_FN, _P]),
+    "bsnn_trainer_fit_arrays": (_STATUS, [_P, _P, _SZ, _P, _SZ, _P, _SZ, _P, _SZ, _SZ, PROGRESS_FN, _P]),
+    "bsnn_model_release_workspace": (_STATUS, [_P]),
     "bsnn_checkpoint_save": (_STATUS, [_P, c_char_p]),
     "bsnn_checkpoint_load": (_STATUS, [c_char_p, c_int32, _P]),
     # probe

@@ -327,6 +327,13 @@ class MLP:
             raise _shape_error(f"layer {layer} bias must have shape ({n},), got {v.shape}")
         lib.bsnn_model_set_bias(self._ptr, _ffi.checked_int(layer, ctypes.c_size_t, "layer"), v.ctypes.data, v.size)
 
+    def release_workspace(self) -> None:
+        """Frees the training buffers cached on the network (each layer's input and
+        activation derivative for the batch size). ``fit`` frees them when it returns; a
+        loop of ``Trainer.step`` keeps them until this call. Raises WrongState while the
+        network is being trained."""
+        lib.bsnn_model_release_workspace(self._ptr)
+
     # ------------------------------------------------------------ files
     def save(self, path: str | os.PathLike) -> None:
         """Writes the model (safetensors + JSON metadata) atomically."""
@@ -508,8 +515,9 @@ class Trainer:
         if total == 0:
             raise InvalidArgument(f"epochs must be positive, got {epochs}")
         reporter = Reporter(progress)
-        train = Dataset.from_arrays(X, y, m.outputs, m.inputs)
-        val = Dataset.from_arrays(validation[0], validation[1], m.outputs, m.inputs) \
+        # Passed to C in place (no copy for C-contiguous float32 X); C reads them during the call.
+        train = _arrays.samples(X, y, m.inputs, m.outputs)
+        val = _arrays.samples(validation[0], validation[1], m.inputs, m.outputs, "validation ") \
             if validation is not None else None
         history = History(loss=[], accuracy=[], samples_per_second=[])
         if val is not None:
@@ -542,8 +550,10 @@ class Trainer:
         c_progress = _ffi.PROGRESS_FN(on_progress)  # referenced until fit returns
         try:
             with interrupt:
-                lib.bsnn_trainer_fit(self._ptr, train._ptr, val._ptr if val is not None else None,
-                                     total, c_progress, None)
+                vx, vy = val if val is not None else (None, None)
+                lib.bsnn_trainer_fit_arrays(self._ptr, train[0].ctypes.data, train[0].size, train[1].ctypes.data,
+                                            train[1].size, _arrays.ptr(vx), 0 if vx is None else vx.size,
+                                            _arrays.ptr(vy), 0 if vy is None else vy.size, total, c_progress, None)
         except Cancelled:
             if interrupt.requested:
                 raise KeyboardInterrupt from None
@@ -552,9 +562,6 @@ class Trainer:
             history.stopped_early = True
         finally:
             reporter.close()
-            train.close()
-            if val is not None:
-                val.close()
         if interrupt.requested:  # arrived during the last step: training completed
             raise KeyboardInterrupt
         return history
