@@ -1,17 +1,21 @@
 import BSNN
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `--data fashion-mnist | IDX_DIR | file.csv`. IDX folders hold the MNIST-style file
 /// pairs `train-images-idx3-ubyte[.gz]`/`train-labels-idx1-ubyte[.gz]` and
-/// `t10k-…`; byte images are scaled to [0, 1] as in training. CSV files have the label
-/// in the first column and are used unscaled. `scaling` (nil: those usual ones) is fitted
+/// `t10k-…`; byte images are scaled to [0, 1] as in training. CSV files are parsed with
+/// `csv` (label column, header, delimiter; default: label first) and used unscaled. `scaling` (nil: those usual ones) is fitted
 /// on the data loaded, which is right for training data; data to be used with a trained
 /// model is mapped with `scaledLike`, the training data's (or the model file's) scaler.
 enum DataSpec {
-    enum Split: String { case train, test }
+    enum Split: String, CaseIterable { case train, test }
 
     static func load(
-        _ spec: String, split: Split, limit: Int?, scaling: FeatureScaling? = nil, scaledLike: FeatureScaler? = nil
+        _ spec: String, split: Split, limit: Int?, scaling: FeatureScaling? = nil, scaledLike: FeatureScaler? = nil,
+        csv: CSVOptions? = nil
     ) throws -> Dataset {
         if let l = limit, l <= 0 { throw CLIError.usage("--limit: expected a positive number of samples, got \(l)") }
         if spec == "fashion-mnist" {
@@ -30,7 +34,7 @@ enum DataSpec {
                 imagesPath: images, labelsPath: labels, limit: limit, scaling: scaling ?? .unitInterval, scaledLike: scaledLike)
         }
         if spec.lowercased().hasSuffix(".csv") {
-            let all = try CSVReader.read(path: spec)
+            let all = try CSVReader.read(path: spec, options: csv)
             let d = try limit.map { try all.prefix($0) } ?? all
             if let s = scaledLike { return try s.apply(to: d) }
             guard let method = scaling, method != .none else { return d }
@@ -45,6 +49,13 @@ enum DataSpec {
         }
         guard FileManager.default.isReadableFile(atPath: path) else {
             throw CLIError.missingInput("\(what) '\(path)' is not readable")
+        }
+        // A FIFO, device or socket is no input file (reading one would block or never
+        // end); EX_NOINPUT, like a missing file. Standard input is `-`.
+        var st = stat()
+        if stat(path, &st) == 0, (st.st_mode & S_IFMT) != S_IFREG, (st.st_mode & S_IFMT) != S_IFDIR {
+            let kind = (st.st_mode & S_IFMT) == S_IFIFO ? "a FIFO (named pipe)" : "not a regular file"
+            throw CLIError.missingInput("\(what) '\(path)' is \(kind); give a regular file, or - for standard input")
         }
     }
 
