@@ -4,13 +4,15 @@ import Foundation
 
 /// Flags shared by the commands that read a saved model.
 struct ModelArgument: ParsableArguments {
-    @Argument(help: "A model saved by `bsnn train` (.safetensors).") var model: String
+    @Argument(help: "A model saved by `bsnn train` (.safetensors; - reads it from standard input).") var model: String
     @Flag(help: "Allow a plugin/foreign activation recorded in the model to be loaded.") var allowPlugins = false
     @Flag(help: "Load a model file without a bsnn checksum (written by another tool or an older bsnn).") var unverified = false
 
     func load() throws -> MLP {
+        let options = ModelFile.LoadOptions(allowPlugins: allowPlugins, allowUnverified: unverified)
+        if model == "-" { return try ModelFile.load(bytes: try StandardInput.readAll(what: "model -"), name: "standard input", options: options) }
         try DataSpec.requireExisting(model, what: "model")
-        return try ModelFile.load(model, options: ModelFile.LoadOptions(allowPlugins: allowPlugins, allowUnverified: unverified))
+        return try ModelFile.load(model, options: options)
     }
 }
 
@@ -23,6 +25,8 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Split of IDX data.") var split: DataSpec.Split = .test
     @Option(help: "Use only the first N samples.") var limit: Int?
     @Flag(help: "Print {\"loss\", \"accuracy\", \"samples\"} as JSON, full precision.") var json = false
+
+    func validate() throws { try DataSpec.requireOneStandardInput([("MODEL", model.model), ("--data", data)]) }
 
     func run() throws {
         let m = try model.load()
@@ -43,13 +47,14 @@ struct PredictCommand: ParsableCommand {
         discussion: "Input: a CSV of feature rows (an extra first column is taken as a label and ignored) or an IDX image file (bytes scaled to [0, 1]).")
 
     @OptionGroup var model: ModelArgument
-    @Option(help: "CSV or IDX file of samples.") var input: String
+    @Option(help: "CSV or IDX file of samples (- reads either from standard input).") var input: String
     @Option(help: "Output CSV (- for standard output): index, predicted class, then one probability per class.") var out: String?
     @Flag(help: "Print the predictions as JSON on standard output (full-precision probabilities) instead of CSV.") var json = false
 
     func validate() throws {
         if json && out != nil { throw ValidationError("--json writes to standard output; give --json or --out, not both") }
         if !json && out == nil { throw ValidationError("missing --out FILE (or - for standard output, or --json)") }
+        try DataSpec.requireOneStandardInput([("MODEL", model.model), ("--input", input)])
     }
 
     func run() throws {

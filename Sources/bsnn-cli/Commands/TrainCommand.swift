@@ -19,7 +19,7 @@ struct TrainCommand: ParsableCommand {
     // Flags fixed for a run are optional so that a --resume can tell a given flag (checked
     // against the checkpoint) from one left at its default; the defaults are stated in
     // the help and applied in `newTrainer`.
-    @Option(help: "fashion-mnist, an IDX folder, or a .csv file.") var data: String
+    @Option(help: "fashion-mnist, an IDX folder, a .csv file, or - (CSV on standard input).") var data: String
     @OptionGroup var csv: CSVFlags
     @Option(help: "Use only the first N training samples.") var limit: Int?
     @Option(help: ArgumentHelp("Data evaluated after every epoch (a .csv file, or the test split of IDX data), mapped with the training scaling.", valueName: "FILE")) var validation: String?
@@ -56,6 +56,7 @@ struct TrainCommand: ParsableCommand {
         if checkpointEvery < 0 { throw ValidationError("--checkpoint-every: expected >= 0, got \(checkpointEvery)") }
         if let lr, !(lr > 0 && lr.isFinite) { throw ValidationError("--lr: expected a finite value > 0, got \(lr)") }
         if noTest && test != nil { throw ValidationError("give at most one of --test and --no-test") }
+        try DataSpec.requireOneStandardInput([("--data", data), ("--validation", validation), ("--test", test), ("--resume", resume)])
     }
 
     var checkpointPath: String { checkpoint ?? out + ".ckpt" }
@@ -70,7 +71,7 @@ struct TrainCommand: ParsableCommand {
     }
 
     var dataLocation: String {
-        data == "fashion-mnist" || data.hasPrefix("/") ? data : FileManager.default.currentDirectoryPath + "/" + data
+        data == "fashion-mnist" || data == "-" || data.hasPrefix("/") ? data : FileManager.default.currentDirectoryPath + "/" + data
     }
 
     func run() throws {

@@ -1,3 +1,4 @@
+import ArgumentParser
 import BSNN
 import Foundation
 #if canImport(Glibc)
@@ -18,6 +19,10 @@ enum DataSpec {
         csv: CSVOptions? = nil
     ) throws -> Dataset {
         if let l = limit, l <= 0 { throw CLIError.usage("--limit: expected a positive number of samples, got \(l)") }
+        if spec == "-" {
+            let all = try CSVReader.read(bytes: try StandardInput.readAll(what: "--data -"), name: "standard input", options: csv)
+            return try scaled(try limit.map { try all.prefix($0) } ?? all, scaling: scaling, scaledLike: scaledLike)
+        }
         if spec == "fashion-mnist" {
             try requireExisting(FashionMNIST.defaultDirectory, what: "Fashion-MNIST folder (install dataset-fashion-mnist)")
             return try FashionMNIST.load(
@@ -35,12 +40,25 @@ enum DataSpec {
         }
         if spec.lowercased().hasSuffix(".csv") {
             let all = try CSVReader.read(path: spec, options: csv)
-            let d = try limit.map { try all.prefix($0) } ?? all
-            if let s = scaledLike { return try s.apply(to: d) }
-            guard let method = scaling, method != .none else { return d }
-            return try FeatureScaler.fit(d, method: method).apply(to: d)
+            return try scaled(try limit.map { try all.prefix($0) } ?? all, scaling: scaling, scaledLike: scaledLike)
         }
-        throw CLIError.usage("--data '\(spec)': expected fashion-mnist, an IDX folder or a .csv file")
+        throw CLIError.usage("--data '\(spec)': expected fashion-mnist, an IDX folder, a .csv file or - (CSV on standard input)")
+    }
+
+    /// CSV data mapped with `scaledLike`, or fitted with `scaling` (nil, none: as read).
+    private static func scaled(_ d: Dataset, scaling: FeatureScaling?, scaledLike: FeatureScaler?) throws -> Dataset {
+        if let s = scaledLike { return try s.apply(to: d) }
+        guard let method = scaling, method != .none else { return d }
+        return try FeatureScaler.fit(d, method: method).apply(to: d)
+    }
+
+    /// At most one input of a command can be standard input (for `validate()`, whose
+    /// errors the parser reports as usage errors).
+    static func requireOneStandardInput(_ inputs: [(flag: String, path: String?)]) throws {
+        let dashes = inputs.filter { $0.path == "-" }.map(\.flag)
+        if dashes.count > 1 {
+            throw ValidationError("\(dashes.joined(separator: " and ")) are both - (standard input); at most one input can be")
+        }
     }
 
     static func requireExisting(_ path: String, what: String) throws {
@@ -80,10 +98,16 @@ enum DataSpec {
     }
 
     private static func rawFeatures(_ path: String, inputs: Int) throws -> (values: [Float], count: Int, isBytes: Bool) {
-        try requireExisting(path, what: "input")
-        if path.lowercased().hasSuffix(".csv") {
-            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-                throw CLIError.data("input '\(path)': not UTF-8 text")
+        // `-`: standard input, IDX when it starts like one (two zero bytes), else CSV.
+        let piped = path == "-" ? try StandardInput.readAll(what: "--input -") : nil
+        if piped == nil { try requireExisting(path, what: "input") }
+        let isIDX = piped.map { $0.count >= 2 && $0[0] == 0 && $0[1] == 0 } ?? !path.lowercased().hasSuffix(".csv")
+        if !isIDX {
+            let name = piped == nil ? path : "standard input"
+            let decoded: String?
+            if let b = piped { decoded = String(validating: b, as: UTF8.self) } else { decoded = try? String(contentsOfFile: path, encoding: .utf8) }
+            guard let text = decoded else {
+                throw CLIError.data("input '\(name)': not UTF-8 text")
             }
             var values: [Float] = []
             var rows = 0
@@ -97,18 +121,18 @@ enum DataSpec {
                 if rows == 0 && nums.contains(where: { $0 == nil }) && n == 0 { continue }  // header
                 if rows == 0 { skip = cells.count == inputs + 1 ? 1 : 0 }
                 guard cells.count == inputs + skip else {
-                    throw CLIError.data("input '\(path)' line \(n + 1): expected \(inputs) numbers (or a label plus \(inputs)), got \(cells.count) cells")
+                    throw CLIError.data("input '\(name)' line \(n + 1): expected \(inputs) numbers (or a label plus \(inputs)), got \(cells.count) cells")
                 }
                 for (i, v) in nums.enumerated().dropFirst(skip) {
-                    guard let x = v, x.isFinite else { throw CLIError.data("input '\(path)' line \(n + 1) column \(i + 1): '\(cells[i])' is not a finite number") }
+                    guard let x = v, x.isFinite else { throw CLIError.data("input '\(name)' line \(n + 1) column \(i + 1): '\(cells[i])' is not a finite number") }
                     values.append(x)
                 }
                 rows += 1
             }
-            guard rows > 0 else { throw CLIError.data("input '\(path)': no rows") }
+            guard rows > 0 else { throw CLIError.data("input '\(name)': no rows") }
             return (values, rows, false)
         }
-        let a = try IDXReader.read(path: path)
+        let a = try piped.map { try IDXReader.read(bytes: $0, name: "standard input") } ?? IDXReader.read(path: path)
         // Dimensions come from the file: multiply with overflow checks (a header such as
         // [0, 2³²−1, 2³²−1, 2³²−1] holds no values but its product overflows).
         var perSample: Int? = 1
