@@ -4,7 +4,8 @@ import BSNN
 /// The CSV parsing flags of `train` and `eval`, mapped onto the engine's `CSVOptions`
 /// (Data/CSVReader.swift), which owns the rules.
 struct CSVFlags: ParsableArguments {
-    @Option(help: "CSV: index of the label column, 0-based; negative counts from the end (-1: last).")
+    // .unconditional: `--label-column -1` is a value, not an unknown flag.
+    @Option(parsing: .unconditional, help: "CSV: index of the label column, 0-based; negative counts from the end (-1: last).")
     var labelColumn = 0
 
     @Option(help: "CSV: is the first row a header? auto: when none of its cells is a number.")
