@@ -246,11 +246,11 @@ def test_did_you_mean_for_subcommands_and_activations(mixed):
 
 
 def test_enum_options_are_listed_and_validated(mixed):
-    h = run("train", "--help").stdout
-    for choice in ["'none'", "'row_norm'", "'orthogonal'", "'sgd'", "'momentum'", "'nesterov'", "'adam'",
-                   "'b+'", "'b-'", "'standardize'", "'auto'"]:
-        assert choice in h.replace("\n", " ").replace("  ", " ") or choice.strip("'") in h, choice
-    assert "(default: 1;" in h  # --epochs
+    h = " ".join(run("train", "--help").stdout.split())  # unwrapped
+    for values in ["none, row_norm, orthogonal", "sgd, momentum, nesterov, adam", "b+, b-, default, paper",
+                   "none, unit, standardize", "auto, yes, no"]:
+        assert f"(values: {values}" in h, values
+    assert "--epochs <epochs> Total epochs to have completed (default: 1;" in h
     assert "'row_nrom'" in error(64, "train", "--data", mixed / "train.csv", "--constraint", "row_nrom", "--out", mixed / "x.safetensors")
     error(64, "train", "--data", mixed / "train.csv", "--optimizer", "adamw", "--out", mixed / "x.safetensors")
     error(64, "gpn", "tanh", "--root", "b")
@@ -263,6 +263,7 @@ def test_resume_checks_the_run_identity(mixed, tmp_path):
     data = tmp_path / "d.csv"
     data.write_text((mixed / "train.csv").read_text())
     common = ["--data", data, *CSV, "--scaling", "standardize", "--depth", 3, "--width", 16, "--epochs", 2, "--no-test"]
+    no_scaling = [a for a in common if a not in ("--scaling", "standardize")]
     full = jrun("train", *common, "--out", tmp_path / "full.safetensors")
     p = run("train", *common, "--out", tmp_path / "part.safetensors", "--stop-after-steps", 20, ok=False)
     assert p.returncode == 130
@@ -278,9 +279,12 @@ def test_resume_checks_the_run_identity(mixed, tmp_path):
     line = error(64, "train", *common[:2], "--data", tmp_path / "e.csv", *common[2:], "--out", tmp_path / "part.safetensors", "--resume", ckpt)
     assert "not the same run" in line and "e.csv" in line and "--force" in line
     line = error(64, "train", *common, "--limit", 1000, "--out", tmp_path / "part.safetensors", "--resume", ckpt)
-    assert "1000 samples" in line and "had 1024" in line
+    assert "1000 samples" in line and "had 1024" in line and "limit 1000 (the checkpoint's run had all)" in line
+    line = error(64, "train", *no_scaling, "--scaling", "unit", "--out", tmp_path / "part.safetensors", "--resume", ckpt)
+    assert "scaling unit (the checkpoint's run had standardize)" in line
     # The same run (flags equal to the checkpoint's are fine) continues to the same model.
-    r = jrun("train", *common, "--depth", 3, "--out", tmp_path / "part.safetensors", "--resume", ckpt)
+    # Without --scaling the checkpoint's recorded scaling is used: no difference either.
+    r = jrun("train", *no_scaling, "--depth", 3, "--out", tmp_path / "part.safetensors", "--resume", ckpt)
     assert r["resumed_from"]["global_step"] == 20 and r["global_step"] == full["global_step"] == 32
     assert (tmp_path / "part.safetensors").read_bytes() == (tmp_path / "full.safetensors").read_bytes()
     # --force resumes on other data, with a warning.

@@ -83,6 +83,7 @@ struct TrainCommand: ParsableCommand {
         var train = try DataSpec.load(data, split: .train, limit: limit, scaling: scaling?.method, csv: csvOptions)
         let trainer: Trainer
         var resumedFrom: JSONValue = .null
+        var runIdentity = identity(of: train)
         if let r = resume {
             try DataSpec.requireExisting(r, what: "checkpoint")
             let loaded = try Checkpoint.loadRun(r, options: ModelFile.LoadOptions(allowPlugins: allowPlugins, allowUnverified: unverified))
@@ -100,8 +101,12 @@ struct TrainCommand: ParsableCommand {
             if let s = trainer.model.configuration.featureScaler, train.scaler != s {
                 train = try DataSpec.load(data, split: .train, limit: limit, scaling: FeatureScaling.none, scaledLike: s, csv: csvOptions)
             }
+            runIdentity = identity(of: train)
             if let recorded = loaded.identity {
-                let differences = recorded.differences(from: identity(of: train))
+                // Without --scaling a resume uses the checkpoint's recorded scaling (above),
+                // so the flag left out is no difference.
+                if scaling == nil { runIdentity.settings["scaling"] = recorded.settings["scaling"] }
+                let differences = recorded.differences(from: runIdentity)
                 if !differences.isEmpty && !force {
                     throw CLIError.usage("--resume \(r): not the same run: " + differences.joined(separator: "; ")
                                          + " (--force resumes anyway)")
@@ -117,7 +122,6 @@ struct TrainCommand: ParsableCommand {
         }
         let c = trainer.model.configuration
         log("training \(c.activation.displayName), depth \(c.depth), width \(c.width), \(trainer.model.parameterCount) parameters, on \(train.count) samples")
-        let runIdentity = identity(of: train)
         var run = TrainingRun(checkpointPath: checkpointPath, checkpointEvery: checkpointEvery, stopAfterSteps: stopAfterSteps,
                               identity: runIdentity)
         let outcome = try run.run(trainer, data: train, validation: validationData)
