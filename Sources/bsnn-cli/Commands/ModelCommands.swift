@@ -83,7 +83,7 @@ struct PredictCommand: ParsableCommand {
         }
         let path = out ?? "-"
         try csv.write(to: path)
-        if path != "-" { log("wrote \(n) predictions to \(path)") }
+        if path != "-" { note("wrote \(n) predictions to \(path)") }
     }
 }
 

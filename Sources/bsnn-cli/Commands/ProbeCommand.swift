@@ -94,7 +94,7 @@ struct ProbeCommand: ParsableCommand {
             hc.add([Fmt.full(h.lowerBound + Double(i) * h.binWidth), Fmt.full(h.lowerBound + Double(i + 1) * h.binWidth), "\(c)"])
         }
         try hc.write(to: "\(out)/derivative-histogram.csv")
-        print("wrote \(out)/probe.csv, \(out)/probe.svg, \(out)/derivative-histogram.svg")
+        note("wrote \(out)/probe.csv, \(out)/probe.svg, \(out)/derivative-histogram.svg")
         if json {
             func column(_ a: [Double], _ l: Int) -> JSONValue { l < a.count ? .number(a[l]) : .null }
             try JSONOutput.emit([
@@ -150,7 +150,7 @@ struct ProbeCommand: ParsableCommand {
         var plot = SVGPlot(title: "\(act.displayName): gradient-norm ratio vs width, depth \(depth)", xLabel: "width", yLabel: "max/min ‖∂E/∂W‖_F")
         plot.series = [.init(label: "mean (band: min–max)", points: mean, band: band)]
         try plot.write(to: "\(out)/sweep.svg")
-        print("wrote \(out)/sweep.csv, \(out)/sweep-runs.csv, \(out)/sweep.svg")
+        note("wrote \(out)/sweep.csv, \(out)/sweep-runs.csv, \(out)/sweep.svg")
         if json {
             try JSONOutput.emit([
                 JSONMember("activation", .string(act.displayName)), JSONMember("depth", JSONOutput.int(depth)),

@@ -94,7 +94,7 @@ struct TrainCommand: ParsableCommand {
                 c.epochs = e
                 try trainer.updateConfiguration(c)
             }
-            log("resuming \(r) at epoch \(trainer.epoch + 1), step \(trainer.globalStep)")
+            note("resuming \(r) at epoch \(trainer.epoch + 1), step \(trainer.globalStep)")
             resumedFrom = JSONOutput.object([("checkpoint", .string(r)), ("epoch", JSONOutput.int(trainer.epoch)),
                                              ("global_step", JSONOutput.int(trainer.globalStep))])
             // The checkpoint's recorded scaling, so the resumed run sees the same features.
@@ -111,7 +111,7 @@ struct TrainCommand: ParsableCommand {
                     throw CLIError.usage("--resume \(r): not the same run: " + differences.joined(separator: "; ")
                                          + " (--force resumes anyway)")
                 }
-                if !differences.isEmpty { log("warning: resuming on different data (--force): " + differences.joined(separator: "; ")) }
+                if !differences.isEmpty { note("warning: resuming on different data (--force): " + differences.joined(separator: "; ")) }
             }
         } else {
             trainer = try newTrainer(train)
@@ -121,7 +121,7 @@ struct TrainCommand: ParsableCommand {
             try DataSpec.load($0, split: .test, limit: nil, scaling: FeatureScaling.none, scaledLike: scaler, csv: csvOptions)
         }
         let c = trainer.model.configuration
-        log("training \(c.activation.displayName), depth \(c.depth), width \(c.width), \(trainer.model.parameterCount) parameters, on \(train.count) samples")
+        note("training \(c.activation.displayName), depth \(c.depth), width \(c.width), \(trainer.model.parameterCount) parameters, on \(train.count) samples")
         var run = TrainingRun(checkpointPath: checkpointPath, checkpointEvery: checkpointEvery, stopAfterSteps: stopAfterSteps,
                               identity: runIdentity)
         let outcome = try run.run(trainer, data: train, validation: validationData)
@@ -131,7 +131,7 @@ struct TrainCommand: ParsableCommand {
         }
         try ModelFile.save(trainer.model, to: out)
         try run.curvePlot(title: "\(c.activation.displayName), depth \(c.depth), width \(c.width)").write(to: curvePath)
-        log("saved model to \(out), training curve to \(curvePath)")
+        note("saved model to \(out), training curve to \(curvePath)")
         var testResult: JSONValue = .null
         let testSpec = test ?? (!noTest && (data == "fashion-mnist" || !data.lowercased().hasSuffix(".csv")) ? data : nil)
         if let spec = testSpec {

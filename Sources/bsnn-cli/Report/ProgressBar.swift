@@ -41,7 +41,7 @@ final class ProgressBar {
             let every = max(totalSteps / 20, 1)
             guard step % every == 0 || step == totalSteps, step != lastPlainStep else { return }
             lastPlainStep = step
-            log(String(format: "step %d/%d epoch %d/%d loss %.4f accuracy %.4f samples/s %.0f eta %@",
+            note(String(format: "step %d/%d epoch %d/%d loss %.4f accuracy %.4f samples/s %.0f eta %@",
                 step, totalSteps, epoch + 1, epochs, loss, accuracy, smoothedRate, Fmt.secs(eta)))
         }
     }
@@ -59,7 +59,7 @@ final class ProgressBar {
         var s = String(format: "epoch %d/%d train loss %.4f accuracy %.4f", epoch + 1, epochs, trainLoss, trainAccuracy)
         if let v = validation { s += String(format: " validation loss %.4f accuracy %.4f", v.loss, v.accuracy) }
         s += " (\(Fmt.secs(seconds)))"
-        log(s)
+        note(s)
     }
 }
 

@@ -11,7 +11,6 @@ enum JSONOutput {
         try Output.write(JSONValue.object(members).serialized() + "\n", to: "-")
     }
 
-    static func number(_ v: Double) -> JSONValue { .number(v) }
     static func int(_ v: Int) -> JSONValue { .number(Double(v)) }
     static func numbers(_ a: [Double]) -> JSONValue { .array(a.map { .number($0) }) }
     static func object(_ pairs: [(String, JSONValue)]) -> JSONValue { .object(pairs.map { JSONMember($0.0, $0.1) }) }
@@ -19,7 +18,7 @@ enum JSONOutput {
 
 /// Logs, notes and warnings: standard error, so that standard output holds only results
 /// (a table, a CSV, a JSON object) and can be piped.
-func log(_ text: String) {
+func note(_ text: String) {
     fflush(stdout)
     fputs(text + "\n", stderr)
 }
