@@ -224,6 +224,10 @@ def test_dash_reads_standard_input(mixed, model):
     b = jrun("predict", path, "--input", "-", stdin=idx)["predictions"]
     assert [p["prediction"] for p in a] == [p["prediction"] for p in b]
     assert all(abs(x - y) < 1e-6 for p, q in zip(a, b) for x, y in zip(p["probabilities"], q["probabilities"]))
+    # train --data -: CSV on stdin, and no default test split to read again.
+    t = jrun("train", "--data", "-", *CSV, "--scaling", "standardize", "--depth", 2, "--width", 8,
+             "--out", mixed / "stdin.safetensors", stdin=(mixed / "val.csv").read_bytes())
+    assert t["samples"] == 256 and t["test"] is None and (mixed / "stdin.safetensors").exists()
     line = error(64, "eval", "-", "--data", "-")
     assert "standard input" in line
     assert "not a safetensors file" in error(65, "inspect", "-", stdin=b"hello, this is not a model at all\n")

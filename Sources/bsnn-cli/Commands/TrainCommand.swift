@@ -133,7 +133,9 @@ struct TrainCommand: ParsableCommand {
         try run.curvePlot(title: "\(c.activation.displayName), depth \(c.depth), width \(c.width)").write(to: curvePath)
         note("saved model to \(out), training curve to \(curvePath)")
         var testResult: JSONValue = .null
-        let testSpec = test ?? (!noTest && (data == "fashion-mnist" || !data.lowercased().hasSuffix(".csv")) ? data : nil)
+        // The default test set is the test split of IDX data; CSV (a file or `-`) has none.
+        let isIDX = data == "fashion-mnist" || (data != "-" && !data.lowercased().hasSuffix(".csv"))
+        let testSpec = test ?? (!noTest && isIDX ? data : nil)
         if let spec = testSpec {
             let t = try DataSpec.load(spec, split: .test, limit: testLimit, scaling: FeatureScaling.none, scaledLike: scaler, csv: csvOptions)
             let e = try trainer.model.evaluate(t)
