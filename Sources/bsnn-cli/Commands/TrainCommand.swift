@@ -88,7 +88,7 @@ struct TrainCommand: ParsableCommand {
             try DataSpec.requireExisting(r, what: "checkpoint")
             let loaded = try Checkpoint.loadRun(r, options: ModelFile.LoadOptions(allowPlugins: allowPlugins, allowUnverified: unverified))
             trainer = loaded.trainer
-            try rejectChangedFlags(trainer, recorded: loaded.identity, checkpoint: r)
+            try rejectChangedFlags(trainer, checkpoint: r)
             if let e = epochs, e != trainer.configuration.epochs {
                 var c = trainer.configuration
                 c.epochs = e
@@ -185,7 +185,7 @@ struct TrainCommand: ParsableCommand {
 
     /// The model and the optimizer come from the checkpoint: a flag that would change
     /// them is refused rather than ignored (a flag equal to the checkpoint's is fine).
-    func rejectChangedFlags(_ trainer: Trainer, recorded: RunIdentity?, checkpoint: String) throws {
+    func rejectChangedFlags(_ trainer: Trainer, checkpoint: String) throws {
         let m = trainer.model.configuration, t = trainer.configuration
         var changed: [String] = []
         func check<T: Equatable>(_ flag: String, _ given: T?, _ actual: T) {

@@ -30,7 +30,7 @@ enum DataSpec {
         }
         try requireExisting(spec, what: "data")
         var isDir: ObjCBool = false
-        FileManager.default.fileExists(atPath: spec, isDirectory: &isDir)
+        _ = FileManager.default.fileExists(atPath: spec, isDirectory: &isDir)
         if isDir.boolValue {
             let prefix = split == .train ? "train" : "t10k"
             let images = try locate(spec, "\(prefix)-images-idx3-ubyte")
