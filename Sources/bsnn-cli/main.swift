@@ -26,8 +26,25 @@ setvbuf(stdout, nil, _IOLBF, 0)
 // The CLI owns its process, so it may pick the thread count (the library never does).
 BLAS.useProcessDefaultThreadCount()
 
+// Before the parser: `bsnn` alone is a usage error (help on stderr, status 64, as git
+// does), and a misspelt subcommand gets a suggestion instead of "unexpected argument".
+let arguments = Array(CommandLine.arguments.dropFirst())
+if arguments.isEmpty {
+    fputs(BSNN_CLI.helpMessage(), stderr)
+    fputs("\n", stderr)
+    exit(ExitStatus.usage.rawValue)
+}
+if let first = arguments.first, !first.hasPrefix("-") {
+    let names = BSNN_CLI.configuration.subcommands.map { $0._commandName } + ["help"]
+    if !names.contains(first) {
+        let hint = NameSuggestion.closest(to: first, in: names).map { "; did you mean '\($0)'?" }
+            ?? "; expected one of: \(names.dropLast().joined(separator: ", "))"
+        reportAndExit(CLIError.usage("unknown command '\(first)'\(hint)"))
+    }
+}
+
 do {
-    var command = try BSNN_CLI.parseAsRoot()
+    var command = try BSNN_CLI.parseAsRoot(arguments)
     try command.run()
 } catch {
     reportAndExit(error)

@@ -33,8 +33,9 @@ def run(*args, ok=True, timeout=300):
 def expect_error(code, *args):
     p = run(*args, ok=False)
     assert p.returncode == code, f"{args}: expected {code}, got {p.returncode}\n{p.stdout}\n{p.stderr}"
-    lines = p.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("bsnn: error: "), p.stderr
+    # Progress and notes may precede it on stderr; the error is one line, the last.
+    lines = [l for l in p.stderr.strip().splitlines() if l.startswith("bsnn: error: ")]
+    assert len(lines) == 1 and p.stderr.strip().splitlines()[-1] == lines[0], p.stderr
     assert "Fatal error" not in p.stderr and "Stack dump" not in p.stderr
     return lines[0]
 
@@ -143,7 +144,7 @@ def accuracy(text, prefix):
 def test_train_eval_predict_inspect_agree(tmp_path):
     model = tmp_path / "m.safetensors"
     p = run("train", *TRAIN, "--activation", "relu", "--gpn", "--epochs", 2, "--test-limit", 500, "--out", model)
-    assert re.search(r"^step \d+/32 epoch \d/2 loss", p.stdout, re.M), p.stdout  # plain lines when not a tty
+    assert re.search(r"^step \d+/32 epoch \d/2 loss", p.stderr, re.M), p.stderr  # plain lines when not a tty
     train_acc = accuracy(p.stdout, "test ")
     assert train_acc > 0.4
     pl = polylines(tmp_path / "m.svg")
@@ -203,7 +204,7 @@ def test_interrupted_run_resumes_bit_identically(tmp_path):
     assert p.returncode == 130 and "checkpoint saved" in p.stderr
     assert not part.exists() and (tmp_path / "part.safetensors.ckpt").exists()
     p = run("train", *common, "--out", part, "--resume", tmp_path / "part.safetensors.ckpt")
-    assert "resuming" in p.stdout
+    assert "resuming" in p.stderr
     assert full.read_bytes() == part.read_bytes()
 
 
@@ -214,16 +215,18 @@ def test_sigint_saves_checkpoint(tmp_path):
     proc = subprocess.Popen([BSNN, *map(str, args)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         while True:
-            line = proc.stdout.readline()
+            line = proc.stderr.readline()  # progress is on stderr
             assert line, "training ended before printing progress"
             if line.startswith("step "):
                 break
         proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=60)
+        out, err = proc.communicate(timeout=60)
     finally:
         proc.kill()
     assert proc.returncode == 130, err
-    assert err.startswith("bsnn: error: interrupted at step") and len(err.strip().splitlines()) == 1
+    lines = err.strip().splitlines()
+    assert lines[-1].startswith("bsnn: error: interrupted at step"), err
+    assert not any(l.startswith("bsnn: error") for l in lines[:-1]) and out == "", (out, err)
     assert (tmp_path / "s.safetensors.ckpt").stat().st_size > 0
 
 
@@ -307,8 +310,9 @@ def run_limited(kib, *args, timeout=120):
 def expect_limited_error(code, kib, *args):
     p = run_limited(kib, *args)
     assert p.returncode == code, f"{args}: expected {code}, got {p.returncode}\n{p.stdout}\n{p.stderr}"
-    lines = p.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("bsnn: error: "), p.stderr
+    # Progress and notes may precede it on stderr; the error is one line, the last.
+    lines = [l for l in p.stderr.strip().splitlines() if l.startswith("bsnn: error: ")]
+    assert len(lines) == 1 and p.stderr.strip().splitlines()[-1] == lines[0], p.stderr
     assert "Fatal error" not in p.stderr and "Stack dump" not in p.stderr
     return lines[0]
 

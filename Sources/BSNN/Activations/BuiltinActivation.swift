@@ -33,7 +33,12 @@ public enum BuiltinActivation {
     public static func make(_ name: String, parameters: [String: Double] = [:]) throws
         -> Activation
     {
-        guard let spec = specs.first(where: { $0.name == name }) else {
+        // Names are matched case-insensitively (`Tanh`, `GELU`); the result carries the
+        // canonical lower-case name, which is what model files record.
+        guard let spec = specs.first(where: { $0.name == name.lowercased() }) else {
+            if let near = NameSuggestion.closest(to: name, in: names) {
+                throw BSNNError.invalidArgument("activation name '\(name)' is not a builtin; did you mean '\(near)'?")
+            }
             throw BSNNError.invalidArgument(
                 "activation name '\(name)' is not a builtin; expected one of: "
                     + names.joined(separator: ", "))
@@ -59,7 +64,7 @@ public enum BuiltinActivation {
         let values = resolved.map(\.value)
         let f = spec.build(values)
         return Activation(
-            name: name, parameters: resolved, breakpoints: spec.breakpoints, source: .builtin,
+            name: spec.name, parameters: resolved, breakpoints: spec.breakpoints, source: .builtin,
             function: f.function, derivative: f.derivative, batchKernel: f.kernel)
     }
 

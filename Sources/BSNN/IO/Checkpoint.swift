@@ -5,8 +5,9 @@
 /// file in the same directory, fsync, rename); resuming continues bit-identically.
 public enum Checkpoint {
     static let trainingKey = "bsnn.training"
-    /// A checkpoint's `bsnn.*` metadata keys: a model file's plus the training record.
-    static let checkpointKeys = ModelFile.modelKeys + [(trainingKey, true)]
+    /// A checkpoint's `bsnn.*` metadata keys: a model file's plus the training record and
+    /// the optional run identity (RunIdentityRecord.swift).
+    static let checkpointKeys = ModelFile.modelKeys + [(trainingKey, true), (RunIdentityRecord.key, false)]
     static let trainingFields = [
         "epoch", "step_in_epoch", "global_step", "rng_state", "epochs", "batch_size", "loss", "seed", "shuffle",
         "update_mode", "optimizer",

@@ -155,11 +155,21 @@ public struct SafeTensorsFile: Sendable {
         }
         var n64: UInt64 = 0
         for i in 0..<8 { n64 |= UInt64(bytes[i]) << (8 * UInt64(i)) }
+        // A length beyond the file or the limit, with no JSON object after it, is not a
+        // damaged safetensors file but some other file: say so rather than quote the
+        // first 8 bytes of a text file as a length.
+        let looksLikeHeader = bytes.count > 8 && bytes[8] == UInt8(ascii: "{")
         guard n64 <= UInt64(Self.maxHeaderLength) else {
+            guard looksLikeHeader else {
+                throw bad("not a safetensors file (its first 8 bytes are no header length and no JSON header follows)")
+            }
             throw bad("header length \(n64) exceeds the limit of \(Self.maxHeaderLength) bytes")
         }
         let headerLength = Int(n64)
         guard headerLength <= bytes.count - 8 else {
+            guard looksLikeHeader else {
+                throw bad("not a safetensors file (header length \(headerLength) is beyond the file's \(bytes.count) bytes and no JSON header follows)")
+            }
             throw bad("header length \(headerLength) needs \(8 + headerLength) bytes, but the file has \(bytes.count)")
         }
         guard headerLength >= 2, bytes[8] == UInt8(ascii: "{") else {

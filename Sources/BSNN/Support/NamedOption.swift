@@ -9,7 +9,8 @@ extension NamedOption {
     public static func named(_ name: String) throws -> Self {
         guard let v = Self(rawValue: name) else {
             throw BSNNError.invalidArgument(
-                "\(optionName): expected one of \(allCases.map(\.rawValue).joined(separator: ", ")), got \"\(name)\"")
+                "\(optionName): expected one of \(allCases.map(\.rawValue).joined(separator: ", ")), got \"\(name)\""
+                    + NameSuggestion.hint(for: name, in: allCases.map(\.rawValue)))
         }
         return v
     }

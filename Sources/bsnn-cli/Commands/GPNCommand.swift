@@ -29,16 +29,44 @@ struct GPNCommand: ParsableCommand {
         ("elu", 1.2234, 0.0742), ("selu", 0.9660, 0.2585), ("gelu", 1.4915, -0.9097),
     ]
 
+    @Flag(help: "Print JSON (full-precision numbers; keys in docs/CLI.md) instead of the table.")
+    var json = false
+
     func run() throws {
         var acts: [(label: String, act: Activation)] = []
         for a in activations { acts.append((a, try ActivationSpec.builtin(a))) }
         for p in plugin { acts.append((p, try ActivationSpec.plugin(p))) }
         for s in symbol { acts.append((s, try ActivationSpec.symbol(s))) }
+        if json {
+            try JSONOutput.emit([JSONMember("activations", .array(try Self.jsonRows(acts.map(\.act), root: root)))])
+            return
+        }
         if acts.isEmpty {
             print(try Self.tableOne().text(), terminator: "")
             return
         }
         print(try Self.constantsTable(acts.map(\.act), root: root).text(), terminator: "")
+    }
+
+    /// One object per activation with every constant unrounded; with no activation
+    /// given, Table 1's six with the paper's rounded (a, b) and root next to them.
+    static func jsonRows(_ given: [Activation], root: RootChoice) throws -> [JSONValue] {
+        let table = given.isEmpty
+        let acts = table ? try paperTable.map { try BuiltinActivation.make($0.name) } : given
+        return try acts.enumerated().map { i, act in
+            let c = try GPNNormalizer.constants(for: act)
+            let r = table ? GPNRoot.paper(for: act.name) : (root.root ?? GPNRoot.default(for: act.name))
+            var m: [(String, JSONValue)] = [
+                ("activation", .string(act.name)),
+                ("parameters", JSONOutput.object(act.parameters.map { ($0.name, .number($0.value)) })),
+                ("mean", .number(c.moments.mean)), ("mean_square", .number(c.moments.meanSquare)),
+                ("derivative_mean_square", .number(c.moments.derivativeMeanSquare)),
+                ("a", .number(c.a)), ("b_plus", .number(c.bPlus)), ("b_minus", .number(c.bMinus)),
+                ("root", .string(r.rawValue)), ("b", .number(c.b(r))),
+            ]
+            if table { m += [("paper_a", .number(paperTable[i].a)), ("paper_b", .number(paperTable[i].b))] }
+            return JSONOutput.object(m)
+        }
     }
 
     /// Quadrature leaves ±1e-16 where the exact value is 0; show 0.

@@ -4,13 +4,15 @@ import Foundation
 
 /// Flags shared by the commands that read a saved model.
 struct ModelArgument: ParsableArguments {
-    @Argument(help: "A model saved by `bsnn train` (.safetensors).") var model: String
+    @Argument(help: "A model saved by `bsnn train` (.safetensors; - reads it from standard input).") var model: String
     @Flag(help: "Allow a plugin/foreign activation recorded in the model to be loaded.") var allowPlugins = false
     @Flag(help: "Load a model file without a bsnn checksum (written by another tool or an older bsnn).") var unverified = false
 
     func load() throws -> MLP {
+        let options = ModelFile.LoadOptions(allowPlugins: allowPlugins, allowUnverified: unverified)
+        if model == "-" { return try ModelFile.load(bytes: try StandardInput.readAll(what: "model -"), name: "standard input", options: options) }
         try DataSpec.requireExisting(model, what: "model")
-        return try ModelFile.load(model, options: ModelFile.LoadOptions(allowPlugins: allowPlugins, allowUnverified: unverified))
+        return try ModelFile.load(model, options: options)
     }
 }
 
@@ -18,16 +20,24 @@ struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "eval", abstract: "Loss and accuracy of a saved model on a data set.")
 
     @OptionGroup var model: ModelArgument
-    @Option(help: "fashion-mnist, an IDX folder, or a .csv file (label first).") var data: String
-    @Option(help: "train or test (IDX data).") var split = "test"
+    @Option(help: "fashion-mnist, an IDX folder, or a .csv file.") var data: String
+    @OptionGroup var csv: CSVFlags
+    @Option(help: "Split of IDX data.") var split: DataSpec.Split = .test
     @Option(help: "Use only the first N samples.") var limit: Int?
+    @Flag(help: "Print {\"loss\", \"accuracy\", \"samples\"} as JSON, full precision.") var json = false
+
+    func validate() throws { try DataSpec.requireOneStandardInput([("MODEL", model.model), ("--data", data)]) }
 
     func run() throws {
-        guard let s = DataSpec.Split(rawValue: split) else { throw CLIError.usage("--split: expected train or test, got '\(split)'") }
         let m = try model.load()
-        let d = try DataSpec.load(data, split: s, limit: limit, scaledLike: m.configuration.featureScaler)
+        let d = try DataSpec.load(data, split: split, limit: limit, scaledLike: m.configuration.featureScaler, csv: try csv.options())
         let e = try m.evaluate(d)
-        print(String(format: "loss %.6f accuracy %.6f samples %d", e.loss, e.accuracy, e.count))
+        if json {
+            try JSONOutput.emit([JSONMember("loss", .number(e.loss)), JSONMember("accuracy", .number(e.accuracy)),
+                                 JSONMember("samples", JSONOutput.int(e.count))])
+        } else {
+            print(String(format: "loss %.6f accuracy %.6f samples %d", e.loss, e.accuracy, e.count))
+        }
     }
 }
 
@@ -37,8 +47,15 @@ struct PredictCommand: ParsableCommand {
         discussion: "Input: a CSV of feature rows (an extra first column is taken as a label and ignored) or an IDX image file (bytes scaled to [0, 1]).")
 
     @OptionGroup var model: ModelArgument
-    @Option(help: "CSV or IDX file of samples.") var input: String
-    @Option(help: "Output CSV (- for standard output): index, predicted class, then one probability per class.") var out: String
+    @Option(help: "CSV or IDX file of samples (- reads either from standard input).") var input: String
+    @Option(help: "Output CSV (- for standard output): index, predicted class, then one probability per class.") var out: String?
+    @Flag(help: "Print the predictions as JSON on standard output (full-precision probabilities) instead of CSV.") var json = false
+
+    func validate() throws {
+        if json && out != nil { throw ValidationError("--json writes to standard output; give --json or --out, not both") }
+        if !json && out == nil { throw ValidationError("missing --out FILE (or - for standard output, or --json)") }
+        try DataSpec.requireOneStandardInput([("MODEL", model.model), ("--input", input)])
+    }
 
     func run() throws {
         let m = try model.load()
@@ -46,16 +63,27 @@ struct PredictCommand: ParsableCommand {
         let (x, n) = try DataSpec.features(input, inputs: m.configuration.inputs, scaler: m.configuration.featureScaler)
         let logits = try m.predict(x)
         var csv = CSVTable(header: ["index", "prediction"] + (0..<k).map { "p\($0)" })
+        var rows: [JSONValue] = []
         for i in 0..<n {
             let row = logits[(i * k)..<((i + 1) * k)].map(Double.init)
             let mx = row.max() ?? 0
             let e = row.map { exp($0 - mx) }
             let z = e.reduce(0, +)
             let arg = row.indices.max(by: { row[$0] < row[$1] }) ?? 0
-            csv.add(["\(i)", "\(arg)"] + e.map { String(format: "%.6g", $0 / z) })
+            if json {
+                rows.append(JSONOutput.object([("index", JSONOutput.int(i)), ("prediction", JSONOutput.int(arg)),
+                                               ("probabilities", JSONOutput.numbers(e.map { $0 / z }))]))
+            } else {
+                csv.add(["\(i)", "\(arg)"] + e.map { String(format: "%.6g", $0 / z) })
+            }
         }
-        try csv.write(to: out)
-        if out != "-" { print("wrote \(n) predictions to \(out)") }
+        if json {
+            try JSONOutput.emit([JSONMember("predictions", .array(rows))])
+            return
+        }
+        let path = out ?? "-"
+        try csv.write(to: path)
+        if path != "-" { note("wrote \(n) predictions to \(path)") }
     }
 }
 
@@ -63,6 +91,42 @@ struct InspectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "inspect", abstract: "Architecture, activation, GPN constants and size of a saved model.")
 
     @OptionGroup var model: ModelArgument
+    @Flag(help: "Print JSON (keys in docs/CLI.md) instead of the aligned list.") var json = false
+
+    func jsonMembers(_ m: MLP) throws -> [JSONMember] {
+        let c = m.configuration
+        let a = c.activation
+        var source: [(String, JSONValue)]
+        switch a.base.source {
+        case .builtin: source = [("kind", .string("builtin"))]
+        case .plugin(let path, let plugin): source = [("kind", .string("plugin")), ("library", .string(path)), ("name", .string(plugin))]
+        case .foreign(let lib, let sym, let sig):
+            source = [("kind", .string("foreign")), ("library", .string(lib)), ("symbol", .string(sym)), ("signature", .string(sig))]
+        case .closure: source = [("kind", .string("closure"))]
+        }
+        var activation: [(String, JSONValue)] = [
+            ("name", .string(a.base.name)), ("display_name", .string(a.displayName)), ("source", JSONOutput.object(source)),
+            ("parameters", JSONOutput.object(a.base.parameters.map { ($0.name, .number($0.value)) })),
+            ("gpn", .bool(a.isGPN)), ("root", a.gpnRoot.map { .string($0) } ?? .null),
+            ("a", .number(a.scale)), ("b", .number(a.shift)),
+        ]
+        if a.isGPN, let k = try? GPNNormalizer.constants(for: a.base) {
+            activation += [("mean", .number(k.moments.mean)), ("mean_square", .number(k.moments.meanSquare)),
+                           ("derivative_mean_square", .number(k.moments.derivativeMeanSquare)),
+                           ("b_plus", .number(k.bPlus)), ("b_minus", .number(k.bMinus))]
+        }
+        return [
+            JSONMember("file", .string(model.model)),
+            JSONMember("inputs", JSONOutput.int(c.inputs)), JSONMember("width", JSONOutput.int(c.width)),
+            JSONMember("depth", JSONOutput.int(c.depth)), JSONMember("outputs", JSONOutput.int(c.outputs)),
+            JSONMember("layers", JSONOutput.int(m.layerCount)),
+            JSONMember("constraint", .string(c.constraint.rawValue)), JSONMember("bias", .bool(c.bias)),
+            JSONMember("initialization", .string(c.initialization.rawValue)),
+            JSONMember("activation", JSONOutput.object(activation)),
+            JSONMember("feature_scaling", c.featureScaler.map { .string($0.method.rawValue) } ?? .null),
+            JSONMember("parameter_count", JSONOutput.int(m.parameterCount)),
+        ]
+    }
 
     func run() throws {
         let m = try model.load()
@@ -95,6 +159,10 @@ struct InspectCommand: ParsableCommand {
         }
         lines.append(("feature scaling", c.featureScaler.map { "\($0.method.rawValue) (recorded from the training data)" } ?? "none recorded"))
         lines.append(("parameters count", "\(m.parameterCount)"))
+        if json {
+            try JSONOutput.emit(try jsonMembers(m))
+            return
+        }
         let w = lines.map(\.0.count).max() ?? 0
         for (k, v) in lines { print(k.padding(toLength: w, withPad: " ", startingAt: 0) + "  " + v) }
     }

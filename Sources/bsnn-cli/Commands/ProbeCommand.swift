@@ -19,12 +19,13 @@ struct ProbeCommand: ParsableCommand {
     @Option(help: "Layer width.") var width = 500
     @Option(help: "Number of activated square layers.") var depth = 200
     @Option(help: "Gaussian input samples.") var samples = 500
-    @Option(help: "Hidden-layer constraint: none, row_norm, orthogonal.") var constraint = "none"
+    @Option(help: "Hidden-layer constraint.") var constraint: WeightConstraint = .none
     @Option(help: "Seed of the weights, inputs and upstream gradient.") var seed: UInt64 = 42
     @Option(help: "Output folder.") var out: String
     @Option(help: "Layers shown in the terminal table (first and last halves).") var rows = 12
     @Option(help: ArgumentHelp("Comma-separated widths for the Fig. 3 sweep.", valueName: "W1,W2,…")) var sweepWidth: String?
     @Option(help: "Seeds per width in the sweep.") var seeds = 3
+    @Flag(help: "Print JSON (full-precision numbers; keys in docs/CLI.md) on standard output instead of the table; the files are written as usual.") var json = false
 
     func validate() throws {
         for (n, v) in [("width", width), ("depth", depth), ("samples", samples), ("seeds", seeds)] where v < 1 {
@@ -34,7 +35,7 @@ struct ProbeCommand: ParsableCommand {
 
     func run() throws {
         let layerAct = try act.layerActivation()
-        let c = try WeightConstraint.named(constraint)
+        let c = constraint
         try Output.makeDirectory(out)
         if let sw = sweepWidth {
             try sweep(widths: try parseWidths(sw), act: layerAct, constraint: c)
@@ -42,7 +43,7 @@ struct ProbeCommand: ParsableCommand {
         }
         let probe = SyntheticProbe(width: width, depth: depth, samples: samples, constraint: c, seed: seed)
         let r = try probe.run(layerAct, weights: try probe.haarWeights())
-        try Self.writeOutputs(r, name: layerAct.displayName, depth: depth, width: width, out: out, rows: rows)
+        try Self.writeOutputs(r, name: layerAct.displayName, depth: depth, width: width, out: out, rows: rows, json: json)
     }
 
     func parseWidths(_ s: String) throws -> [Int] {
@@ -53,7 +54,9 @@ struct ProbeCommand: ParsableCommand {
         return ws.map { $0! }
     }
 
-    static func writeOutputs(_ r: SignalProbeResult, name: String, depth: Int, width: Int, out: String, rows: Int) throws {
+    static func writeOutputs(_ r: SignalProbeResult, name: String, depth: Int, width: Int, out: String, rows: Int, json: Bool = false) throws {
+        // With --json the table and notes are not printed: standard output is the object.
+        func print(_ text: String, terminator: String = "\n") { if !json { Swift.print(text, terminator: terminator) } }
         var csv = CSVTable(header: ["layer", "forward_norm", "backward_norm", "weight_grad_norm", "batch_weight_grad_norm"])
         let n = r.forwardNorms.count
         for l in 0..<n {
@@ -91,10 +94,28 @@ struct ProbeCommand: ParsableCommand {
             hc.add([Fmt.full(h.lowerBound + Double(i) * h.binWidth), Fmt.full(h.lowerBound + Double(i + 1) * h.binWidth), "\(c)"])
         }
         try hc.write(to: "\(out)/derivative-histogram.csv")
-        print("wrote \(out)/probe.csv, \(out)/probe.svg, \(out)/derivative-histogram.svg")
+        note("wrote \(out)/probe.csv, \(out)/probe.svg, \(out)/derivative-histogram.svg")
+        if json {
+            func column(_ a: [Double], _ l: Int) -> JSONValue { l < a.count ? .number(a[l]) : .null }
+            try JSONOutput.emit([
+                JSONMember("activation", .string(name)), JSONMember("width", JSONOutput.int(width)), JSONMember("depth", JSONOutput.int(depth)),
+                JSONMember("final_forward_norm", .number(v.finalForward)), JSONMember("backward_ratio", .number(v.backwardRatio)),
+                JSONMember("gradient_norm_ratio", .number(v.gradientRatio)),
+                JSONMember("batch_gradient_norm_ratio", .number(r.batchGradientNormRatio)),
+                JSONMember("verdict", .string(v.verdict)),
+                JSONMember("layers", .array((0..<n).map { l in
+                    JSONOutput.object([("layer", JSONOutput.int(l)), ("forward_norm", column(r.forwardNorms, l)),
+                                       ("backward_norm", column(r.backwardNorms, l)), ("weight_gradient_norm", column(r.weightGradientNorms, l)),
+                                       ("batch_weight_gradient_norm", column(r.batchWeightGradientNorms, l))])
+                })),
+                JSONMember("files", .array(["probe.csv", "probe.svg", "derivative-histogram.svg", "derivative-histogram.csv"].map { .string("\(out)/\($0)") })),
+            ])
+        }
     }
 
     func sweep(widths: [Int], act: LayerActivation, constraint: WeightConstraint) throws {
+        func print(_ text: String, terminator: String = "\n") { if !json { Swift.print(text, terminator: terminator) } }
+        var rowsJSON: [JSONValue] = []
         var raw = CSVTable(header: ["width", "seed", "gradient_norm_ratio", "batch_gradient_norm_ratio"])
         var summary = CSVTable(header: ["width", "mean", "min", "max", "std", "batch_mean", "batch_min", "batch_max", "batch_std"])
         var t = TextTable(["width", "mean ratio", "min", "max", "std", "batch mean", "batch std"])
@@ -113,6 +134,12 @@ struct ProbeCommand: ParsableCommand {
                          Fmt.full(b.mean), Fmt.full(b.minimum), Fmt.full(b.maximum), Fmt.full(b.standardDeviation)])
             t.add(["\(w)", Fmt.num(s.mean), Fmt.num(s.minimum), Fmt.num(s.maximum), Fmt.num(s.standardDeviation),
                    Fmt.num(b.mean), Fmt.num(b.standardDeviation)])
+            rowsJSON.append(JSONOutput.object([
+                ("width", JSONOutput.int(w)), ("ratios", JSONOutput.numbers(ratios)), ("mean", .number(s.mean)),
+                ("min", .number(s.minimum)), ("max", .number(s.maximum)), ("std", .number(s.standardDeviation)),
+                ("batch_ratios", JSONOutput.numbers(batchRatios)), ("batch_mean", .number(b.mean)), ("batch_min", .number(b.minimum)),
+                ("batch_max", .number(b.maximum)), ("batch_std", .number(b.standardDeviation)),
+            ]))
             mean.append((Double(w), s.mean))
             band.append((Double(w), s.minimum, s.maximum))
         }
@@ -123,6 +150,13 @@ struct ProbeCommand: ParsableCommand {
         var plot = SVGPlot(title: "\(act.displayName): gradient-norm ratio vs width, depth \(depth)", xLabel: "width", yLabel: "max/min ‖∂E/∂W‖_F")
         plot.series = [.init(label: "mean (band: min–max)", points: mean, band: band)]
         try plot.write(to: "\(out)/sweep.svg")
-        print("wrote \(out)/sweep.csv, \(out)/sweep-runs.csv, \(out)/sweep.svg")
+        note("wrote \(out)/sweep.csv, \(out)/sweep-runs.csv, \(out)/sweep.svg")
+        if json {
+            try JSONOutput.emit([
+                JSONMember("activation", .string(act.displayName)), JSONMember("depth", JSONOutput.int(depth)),
+                JSONMember("seeds", JSONOutput.int(seeds)), JSONMember("widths", .array(rowsJSON)),
+                JSONMember("files", .array(["sweep.csv", "sweep-runs.csv", "sweep.svg"].map { .string("\(out)/\($0)") })),
+            ])
+        }
     }
 }

@@ -8,105 +8,206 @@ struct TrainCommand: ParsableCommand {
         abstract: "Train a deep self-normalizing MLP and save it as safetensors.",
         discussion: """
             Ctrl-C stops after the current step, saves a checkpoint (--checkpoint) and exits with \
-            status 130; --resume continues from it bit-identically. After training, the model is \
-            evaluated on the test split of IDX data (fashion-mnist or an IDX folder) unless --no-test.
+            status 130; --resume continues from it bit-identically. The checkpoint records the data \
+            (path, sample count, a fingerprint of the first and last samples) and the run's flags: \
+            resuming on other data is an error unless --force, and the architecture and optimizer \
+            flags cannot change on --resume. After training, the model is evaluated on --test, or on \
+            the test split of IDX data (fashion-mnist or an IDX folder) unless --no-test. Progress \
+            and notes go to standard error; results (test line, --json summary) to standard output.
             """)
 
-    @Option(help: "fashion-mnist, an IDX folder, or a .csv file (label first).") var data: String
+    // Flags fixed for a run are optional so that a --resume can tell a given flag (checked
+    // against the checkpoint) from one left at its default; the defaults are stated in
+    // the help and applied in `newTrainer`.
+    @Option(help: "fashion-mnist, an IDX folder, a .csv file, or - (CSV on standard input).") var data: String
+    @OptionGroup var csv: CSVFlags
     @Option(help: "Use only the first N training samples.") var limit: Int?
+    @Option(help: ArgumentHelp("Data evaluated after every epoch (a .csv file, or the test split of IDX data), mapped with the training scaling.", valueName: "FILE")) var validation: String?
+    @Option(help: ArgumentHelp("Data evaluated after training (default: the test split of IDX data; none for CSV).", valueName: "FILE")) var test: String?
     @Option(help: "Test samples to evaluate after training (all if omitted).") var testLimit: Int?
-    @Flag(help: "Skip the evaluation on the test split.") var noTest = false
-    @Option(help: "Square hidden layers (the paper: 200).") var depth = 50
-    @Option(help: "Hidden width (the paper: 500).") var width = 256
+    @Flag(help: "Skip the evaluation after training.") var noTest = false
+    @Option(help: "Square hidden layers (default: 50; the paper: 200).") var depth: Int?
+    @Option(help: "Hidden width (default: 256; the paper: 500).") var width: Int?
     @OptionGroup var act: ActivationOptions
-    @Option(help: "Hidden-layer constraint: row_norm (the paper's), orthogonal, none.") var constraint = "row_norm"
-    @Option(help: "sgd, momentum, nesterov, adam.") var optimizer = "momentum"
-    @Option(help: "Learning rate (the paper: 1e-4 over 50 epochs).") var lr = 0.01
-    @Option(help: "Momentum (the paper: 0.5).") var momentum = 0.9
-    @Option(help: "Minibatch size.") var batch = 64
-    @Option(help: "Total epochs to have completed (on --resume the checkpoint's count; default 1, or the checkpoint's).") var epochs: Int?
-    @Option(help: "Seed of the initial weights and the shuffling.") var seed: UInt64 = 0
-    @Option(help: ArgumentHelp("Feature scaling fitted on the training data: none, unit or standardize (default: bytes / 255 for IDX, none for CSV). The test split and later eval/predict use the training statistics, recorded in the model file.", valueName: "METHOD")) var scaling: String?
+    @Option(help: "Hidden-layer constraint (default: row_norm, the paper's).") var constraint: WeightConstraint?
+    @Option(help: "Optimizer (default: momentum).") var optimizer: OptimizerKind?
+    @Option(help: "Learning rate (default: 0.01; the paper: 1e-4 over 50 epochs).") var lr: Double?
+    @Option(help: "Momentum (default: 0.9; the paper: 0.5).") var momentum: Double?
+    @Option(help: "Minibatch size (default: 64).") var batch: Int?
+    @Option(help: "Total epochs to have completed (default: 1; on --resume: the checkpoint's).") var epochs: Int?
+    @Option(help: "Seed of the initial weights and the shuffling (default: 0).") var seed: UInt64?
+    @Option(help: ArgumentHelp("Feature scaling fitted on the training data (default: bytes / 255 for IDX, none for CSV). The test and validation data and later eval/predict use the training statistics, recorded in the model file.", valueName: "METHOD")) var scaling: ScalingChoice?
     @Option(help: "OpenBLAS threads.") var threads: Int?
     @Option(help: "Where to save the trained model.") var out: String
     @Option(help: "Checkpoint file (default: OUT.ckpt).") var checkpoint: String?
     @Option(help: "Also save a checkpoint every N steps (0: only on Ctrl-C).") var checkpointEvery = 0
     @Option(help: "Continue from this checkpoint (architecture and optimizer come from it).") var resume: String?
+    @Flag(help: "Resume even if the data differ from the checkpoint's run.") var force = false
     @Option(help: "Training-curve SVG (default: OUT with .svg).") var curve: String?
     @Flag(help: "Allow plugin/foreign activations recorded in --resume to be loaded.") var allowPlugins = false
     @Flag(help: "Resume from a checkpoint without a bsnn checksum (written by an older bsnn).") var unverified = false
+    @Flag(help: "Print a JSON summary of the run on standard output (keys in docs/CLI.md).") var json = false
     @Option(help: ArgumentHelp("Debug: stop after N global steps as if interrupted.", visibility: .hidden)) var stopAfterSteps: Int?
 
     func validate() throws {
-        for (n, v) in [("depth", depth), ("width", width), ("batch", batch)] where v < (n == "depth" ? 0 : 1) {
-            throw ValidationError("--\(n): expected >= \(n == "depth" ? 0 : 1), got \(v)")
+        for (n, v, low) in [("depth", depth, 0), ("width", width, 1), ("batch", batch, 1), ("epochs", epochs, 1)] {
+            if let v, v < low { throw ValidationError("--\(n): expected >= \(low), got \(v)") }
         }
-        if let e = epochs, e < 1 { throw ValidationError("--epochs: expected >= 1, got \(e)") }
         if checkpointEvery < 0 { throw ValidationError("--checkpoint-every: expected >= 0, got \(checkpointEvery)") }
-        if !(lr > 0 && lr.isFinite) { throw ValidationError("--lr: expected a finite value > 0, got \(lr)") }
-    }
-
-    static func scalingMethod(_ name: String) throws -> FeatureScaling {
-        switch name {
-        case "none": return FeatureScaling.none
-        case "unit": return .unitInterval
-        case "standardize": return .standardize
-        default: throw CLIError.usage("--scaling: expected none, unit or standardize, got '\(name)'")
-        }
+        if let lr, !(lr > 0 && lr.isFinite) { throw ValidationError("--lr: expected a finite value > 0, got \(lr)") }
+        if noTest && test != nil { throw ValidationError("give at most one of --test and --no-test") }
+        try DataSpec.requireOneStandardInput([("--data", data), ("--validation", validation), ("--test", test), ("--resume", resume)])
     }
 
     var checkpointPath: String { checkpoint ?? out + ".ckpt" }
     var curvePath: String { curve ?? (out.hasSuffix(".safetensors") ? String(out.dropLast(12)) : out) + ".svg" }
+
+    /// What identifies the training data: its absolute path and the flags that shape it.
+    var dataSettings: [String: String] {
+        var s = csv.settings
+        s["limit"] = limit.map { "\($0)" } ?? "all"
+        s["scaling"] = scaling?.rawValue ?? "default"
+        return s
+    }
+
+    var dataLocation: String {
+        data == "fashion-mnist" || data == "-" || data.hasPrefix("/") ? data : FileManager.default.currentDirectoryPath + "/" + data
+    }
 
     func run() throws {
         if let t = threads { try BLAS.setThreadCount(t) }
         try OutputPath.requireWritable(out, what: "--out")
         try OutputPath.requireWritable(checkpointPath, what: "--checkpoint")
         try OutputPath.requireWritable(curvePath, what: "--curve")
-        let method = try scaling.map { try Self.scalingMethod($0) }
-        var train = try DataSpec.load(data, split: .train, limit: limit, scaling: method)
+        let csvOptions = try csv.options()
+        var train = try DataSpec.load(data, split: .train, limit: limit, scaling: scaling?.method, csv: csvOptions)
         let trainer: Trainer
+        var resumedFrom: JSONValue = .null
+        var runIdentity = identity(of: train)
         if let r = resume {
             try DataSpec.requireExisting(r, what: "checkpoint")
-            trainer = try Checkpoint.load(r, options: ModelFile.LoadOptions(allowPlugins: allowPlugins, allowUnverified: unverified))
+            let loaded = try Checkpoint.loadRun(r, options: ModelFile.LoadOptions(allowPlugins: allowPlugins, allowUnverified: unverified))
+            trainer = loaded.trainer
+            try rejectChangedFlags(trainer, checkpoint: r)
             if let e = epochs, e != trainer.configuration.epochs {
                 var c = trainer.configuration
                 c.epochs = e
                 try trainer.updateConfiguration(c)
             }
-            print("resuming \(r) at epoch \(trainer.epoch + 1), step \(trainer.globalStep)")
+            note("resuming \(r) at epoch \(trainer.epoch + 1), step \(trainer.globalStep)")
+            resumedFrom = JSONOutput.object([("checkpoint", .string(r)), ("epoch", JSONOutput.int(trainer.epoch)),
+                                             ("global_step", JSONOutput.int(trainer.globalStep))])
             // The checkpoint's recorded scaling, so the resumed run sees the same features.
             if let s = trainer.model.configuration.featureScaler, train.scaler != s {
-                train = try DataSpec.load(data, split: .train, limit: limit, scaling: FeatureScaling.none, scaledLike: s)
+                train = try DataSpec.load(data, split: .train, limit: limit, scaling: FeatureScaling.none, scaledLike: s, csv: csvOptions)
+            }
+            runIdentity = identity(of: train)
+            if let recorded = loaded.identity {
+                // Without --scaling a resume uses the checkpoint's recorded scaling (above),
+                // so the flag left out is no difference.
+                if scaling == nil { runIdentity.settings["scaling"] = recorded.settings["scaling"] }
+                let differences = recorded.differences(from: runIdentity)
+                if !differences.isEmpty && !force {
+                    throw CLIError.usage("--resume \(r): not the same run: " + differences.joined(separator: "; ")
+                                         + " (--force resumes anyway)")
+                }
+                if !differences.isEmpty { note("warning: resuming on different data (--force): " + differences.joined(separator: "; ")) }
             }
         } else {
-            let config = MLPConfiguration(
-                inputs: train.featureCount, width: width, depth: depth,
-                outputs: train.isClassification ? train.classCount : train.targetCount,
-                activation: try act.layerActivation(), constraint: try WeightConstraint.named(constraint), seed: seed,
-                featureScaler: train.scaler)
-            let model = try MLP(config)
-            let opt = OptimizerConfiguration(kind: try OptimizerKind.named(optimizer), learningRate: lr, momentum: momentum)
-            trainer = try Trainer(model: model, configuration: TrainingConfiguration(
-                epochs: epochs ?? 1, batchSize: batch, loss: train.isClassification ? .crossEntropy : .meanSquaredError,
-                optimizer: opt, seed: seed))
+            trainer = try newTrainer(train)
+        }
+        let scaler = trainer.model.configuration.featureScaler
+        let validationData = try validation.map {
+            try DataSpec.load($0, split: .test, limit: nil, scaling: FeatureScaling.none, scaledLike: scaler, csv: csvOptions)
         }
         let c = trainer.model.configuration
-        print("training \(c.activation.displayName), depth \(c.depth), width \(c.width), \(trainer.model.parameterCount) parameters, on \(train.count) samples")
-        var run = TrainingRun(checkpointPath: checkpointPath, checkpointEvery: checkpointEvery, stopAfterSteps: stopAfterSteps)
-        let outcome = try run.run(trainer, data: train)
+        note("training \(c.activation.displayName), depth \(c.depth), width \(c.width), \(trainer.model.parameterCount) parameters, on \(train.count) samples")
+        var run = TrainingRun(checkpointPath: checkpointPath, checkpointEvery: checkpointEvery, stopAfterSteps: stopAfterSteps,
+                              identity: runIdentity)
+        let outcome = try run.run(trainer, data: train, validation: validationData)
         if case .stopped(let reason) = outcome {
-            try Checkpoint.save(trainer, to: checkpointPath)
+            try Checkpoint.save(trainer, identity: runIdentity, to: checkpointPath)
             throw CLIError.interrupted("\(reason) at step \(trainer.globalStep); checkpoint saved to \(checkpointPath) (continue with --resume \(checkpointPath))")
         }
         try ModelFile.save(trainer.model, to: out)
         try run.curvePlot(title: "\(c.activation.displayName), depth \(c.depth), width \(c.width)").write(to: curvePath)
-        print("saved model to \(out), training curve to \(curvePath)")
-        if !noTest, data == "fashion-mnist" || !data.lowercased().hasSuffix(".csv") {
-            let test = try DataSpec.load(
-                data, split: .test, limit: testLimit, scaling: FeatureScaling.none, scaledLike: trainer.model.configuration.featureScaler)
-            let e = try trainer.model.evaluate(test)
-            print(String(format: "test loss %.6f accuracy %.6f samples %d", e.loss, e.accuracy, e.count))
+        note("saved model to \(out), training curve to \(curvePath)")
+        var testResult: JSONValue = .null
+        // The default test set is the test split of IDX data; CSV (a file or `-`) has none.
+        let isIDX = data == "fashion-mnist" || (data != "-" && !data.lowercased().hasSuffix(".csv"))
+        let testSpec = test ?? (!noTest && isIDX ? data : nil)
+        if let spec = testSpec {
+            let t = try DataSpec.load(spec, split: .test, limit: testLimit, scaling: FeatureScaling.none, scaledLike: scaler, csv: csvOptions)
+            let e = try trainer.model.evaluate(t)
+            testResult = JSONOutput.object([("loss", .number(e.loss)), ("accuracy", .number(e.accuracy)), ("samples", JSONOutput.int(e.count))])
+            if !json { print(String(format: "test loss %.6f accuracy %.6f samples %d", e.loss, e.accuracy, e.count)) }
+        }
+        if json {
+            try JSONOutput.emit([
+                JSONMember("model", .string(out)), JSONMember("curve", .string(curvePath)),
+                JSONMember("activation", .string(c.activation.displayName)),
+                JSONMember("depth", JSONOutput.int(c.depth)), JSONMember("width", JSONOutput.int(c.width)),
+                JSONMember("parameters", JSONOutput.int(trainer.model.parameterCount)),
+                JSONMember("samples", JSONOutput.int(train.count)),
+                JSONMember("epochs", JSONOutput.int(trainer.epoch)), JSONMember("global_step", JSONOutput.int(trainer.globalStep)),
+                JSONMember("resumed_from", resumedFrom),
+                JSONMember("epoch_results", .array(run.epochs.map { e in
+                    JSONOutput.object([
+                        ("epoch", JSONOutput.int(e.epoch + 1)), ("train_loss", .number(e.trainLoss)),
+                        ("train_accuracy", .number(e.trainAccuracy)),
+                        ("validation", e.validation.map { v in
+                            JSONOutput.object([("loss", .number(v.loss)), ("accuracy", .number(v.accuracy)), ("samples", JSONOutput.int(v.count))])
+                        } ?? .null),
+                        ("seconds", .number(e.seconds)),
+                    ])
+                })),
+                JSONMember("test", testResult),
+            ])
+        }
+    }
+
+    func identity(of train: Dataset) -> RunIdentity {
+        RunIdentity(data: dataLocation, dataset: train, settings: dataSettings)
+    }
+
+    func newTrainer(_ train: Dataset) throws -> Trainer {
+        let config = MLPConfiguration(
+            inputs: train.featureCount, width: width ?? 256, depth: depth ?? 50,
+            outputs: train.isClassification ? train.classCount : train.targetCount,
+            activation: try act.layerActivation(), constraint: constraint ?? .rowNormalized, seed: seed ?? 0,
+            featureScaler: train.scaler)
+        let model = try MLP(config)
+        let opt = OptimizerConfiguration(kind: optimizer ?? .momentum, learningRate: lr ?? 0.01, momentum: momentum ?? 0.9)
+        return try Trainer(model: model, configuration: TrainingConfiguration(
+            epochs: epochs ?? 1, batchSize: batch ?? 64, loss: train.isClassification ? .crossEntropy : .meanSquaredError,
+            optimizer: opt, seed: seed ?? 0))
+    }
+
+    /// The model and the optimizer come from the checkpoint: a flag that would change
+    /// them is refused rather than ignored (a flag equal to the checkpoint's is fine).
+    func rejectChangedFlags(_ trainer: Trainer, checkpoint: String) throws {
+        let m = trainer.model.configuration, t = trainer.configuration
+        var changed: [String] = []
+        func check<T: Equatable>(_ flag: String, _ given: T?, _ actual: T) {
+            if let g = given, g != actual { changed.append("--\(flag) \(g) (the checkpoint's is \(actual))") }
+        }
+        check("depth", depth, m.depth)
+        check("width", width, m.width)
+        check("constraint", constraint?.rawValue, m.constraint.rawValue)
+        check("optimizer", optimizer?.rawValue, t.optimizer.kind.rawValue)
+        check("lr", lr, t.optimizer.learningRate)
+        check("momentum", momentum, t.optimizer.momentum)
+        check("batch", batch, t.batchSize)
+        check("seed", seed, t.seed)
+        if act.isGiven {
+            func describe(_ a: LayerActivation) -> String {
+                ([a.displayName] + a.base.parameters.map { "\($0.name)=\($0.value)" } + [a.gpnRoot.map { "root \($0)" } ?? ""])
+                    .joined(separator: " ").trimmingCharacters(in: .whitespaces)
+            }
+            check("activation", describe(try act.layerActivation()), describe(m.activation))
+        }
+        guard changed.isEmpty else {
+            throw CLIError.usage("--resume \(checkpoint): \(changed.joined(separator: ", ")) cannot change on resume; drop the flag or start a new run")
         }
     }
 }

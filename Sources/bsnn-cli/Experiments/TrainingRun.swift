@@ -10,6 +10,8 @@ struct TrainingRun {
     var checkpointPath: String?
     var checkpointEvery: Int = 0
     var stopAfterSteps: Int?
+    /// Recorded in every checkpoint written, for `train --resume` to compare.
+    var identity: RunIdentity?
     var showProgress = true
 
     private(set) var curve: [CurvePoint] = []
@@ -25,7 +27,7 @@ struct TrainingRun {
         var stopReason: String?
         var saveError: Error?
         var points: [CurvePoint] = []
-        let every = checkpointEvery, ckpt = checkpointPath, stopAt = stopAfterSteps
+        let every = checkpointEvery, ckpt = checkpointPath, stopAt = stopAfterSteps, id = identity
         Interrupt.requested = 0
         Interrupt.install()
         defer { Interrupt.uninstall() }
@@ -37,7 +39,7 @@ struct TrainingRun {
                     bar?.update(step: p.globalStep, epoch: p.epoch, epochs: p.epochs, loss: p.loss,
                                 accuracy: p.accuracy, samplesPerSecond: p.samplesPerSecond)
                     if every > 0, let path = ckpt, p.globalStep % every == 0 {
-                        do { try Checkpoint.save(trainer, to: path) } catch { saveError = error; return false }
+                        do { try Checkpoint.save(trainer, identity: id, to: path) } catch { saveError = error; return false }
                     }
                 case .epochEnd:
                     bar?.epochDone(epoch: p.epoch, epochs: p.epochs, trainLoss: p.loss, trainAccuracy: p.accuracy,

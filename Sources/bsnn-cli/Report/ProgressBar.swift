@@ -4,9 +4,9 @@ import Glibc
 import Foundation
 import BSNN
 
-/// Training progress on stdout: one self-overwriting line on a terminal, plain lines
-/// (at most ~20 per epoch, plus one per epoch end) when stdout is a pipe or file, so
-/// logs stay readable and tests can parse them.
+/// Training progress on stderr (stdout is for results): one self-overwriting line when
+/// stderr is a terminal, plain lines (at most ~20 per run, plus one per epoch end) when
+/// it is a pipe or file, so logs stay readable and tests can parse them.
 final class ProgressBar {
     let interactive: Bool
     let totalSteps: Int
@@ -20,7 +20,7 @@ final class ProgressBar {
     init(totalSteps: Int, startStep: Int, forceInteractive: Bool? = nil) {
         self.totalSteps = max(totalSteps, 1)
         self.startStep = startStep
-        interactive = forceInteractive ?? (isatty(STDOUT_FILENO) == 1)
+        interactive = forceInteractive ?? (isatty(STDERR_FILENO) == 1)
     }
 
     func update(step: Int, epoch: Int, epochs: Int, loss: Double, accuracy: Double, samplesPerSecond: Double) {
@@ -36,21 +36,19 @@ final class ProgressBar {
             let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: cells - filled)
             let line = String(format: "\r[%@] %d/%d ep %d/%d loss %.4f acc %5.1f%% %.0f samples/s ETA %@\u{1B}[K",
                 bar, step, totalSteps, epoch + 1, epochs, loss, accuracy * 100, smoothedRate, Fmt.secs(eta))
-            fputs(line, stdout)
-            fflush(stdout)
+            fputs(line, stderr)
         } else {
             let every = max(totalSteps / 20, 1)
             guard step % every == 0 || step == totalSteps, step != lastPlainStep else { return }
             lastPlainStep = step
-            print(String(format: "step %d/%d epoch %d/%d loss %.4f accuracy %.4f samples/s %.0f eta %@",
+            note(String(format: "step %d/%d epoch %d/%d loss %.4f accuracy %.4f samples/s %.0f eta %@",
                 step, totalSteps, epoch + 1, epochs, loss, accuracy, smoothedRate, Fmt.secs(eta)))
-            fflush(stdout)
         }
     }
 
     /// Ends the live line before anything else is printed.
     func finishLine() {
-        if interactive && lastDraw > 0 { fputs("\n", stdout); fflush(stdout); lastDraw = 0 }
+        if interactive && lastDraw > 0 { fputs("\n", stderr); lastDraw = 0 }
     }
 
     func epochDone(epoch: Int, epochs: Int, trainLoss: Double, trainAccuracy: Double, validation: (loss: Double, accuracy: Double)?) {
@@ -61,8 +59,7 @@ final class ProgressBar {
         var s = String(format: "epoch %d/%d train loss %.4f accuracy %.4f", epoch + 1, epochs, trainLoss, trainAccuracy)
         if let v = validation { s += String(format: " validation loss %.4f accuracy %.4f", v.loss, v.accuracy) }
         s += " (\(Fmt.secs(seconds)))"
-        print(s)
-        fflush(stdout)
+        note(s)
     }
 }
 

@@ -88,8 +88,17 @@ enum Output {
             guard isDir.boolValue else { throw CLIError.io("output folder '\(path)' exists and is not a folder") }
             return
         }
-        do { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) } catch {
-            throw CLIError.io("cannot create output folder '\(path)': \(error.localizedDescription)")
+        // mkdir -p by hand: Foundation's error text would be "The operation could not be
+        // completed"; errno names the reason (permission, a file in the way, …).
+        var prefix = path.hasPrefix("/") ? "" : "."
+        for part in path.split(separator: "/") {
+            prefix += "/" + part
+            if mkdir(prefix, 0o777) != 0 && errno != EEXIST {
+                throw CLIError.io("cannot create output folder '\(path)': \(String(cString: strerror(errno)))")
+            }
+        }
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue else {
+            throw CLIError.io("cannot create output folder '\(path)': a part of it is not a folder")
         }
     }
 }

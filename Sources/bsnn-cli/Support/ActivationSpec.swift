@@ -26,9 +26,8 @@ enum ActivationSpec {
     static func builtin(_ spec: String) throws -> Activation {
         let parts = spec.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
         let params = try parameters(parts.dropFirst().joined(separator: ","), context: "activation '\(spec)'")
-        guard BuiltinActivation.names.contains(parts[0]) else {
-            throw CLIError.usage("unknown activation '\(parts[0])'; expected one of: \(BuiltinActivation.names.joined(separator: ", ")) (or use --plugin / --symbol)")
-        }
+        // The engine owns the names: it matches them case-insensitively and suggests the
+        // closest one for a typo.
         return try BuiltinActivation.make(parts[0], parameters: params)
     }
 
@@ -74,7 +73,7 @@ enum ActivationSpec {
 
 /// The activation flags shared by `probe` and `train`.
 struct ActivationOptions: ParsableArguments {
-    @Option(name: .long, help: "Builtin activation NAME[:k=v,…] (\(BuiltinActivation.names.joined(separator: ", "))).")
+    @Option(name: .long, help: "Builtin activation NAME[:k=v,…], any case (\(BuiltinActivation.names.joined(separator: ", "))).")
     var activation: String = "tanh"
 
     @Option(name: .long, help: ArgumentHelp("Plugin activation from a shared library (overrides --activation).", valueName: "PATH:NAME[:k=v…]"))
@@ -89,6 +88,12 @@ struct ActivationOptions: ParsableArguments {
 
     @Option(name: .long, help: "GPN root: b+ (non-negative mean), b- or default (b- for gelu, b+ otherwise, as the paper's Table 1).")
     var root: RootChoice = .default
+
+    /// Whether any activation flag differs from its default (`train --resume` refuses
+    /// one that disagrees with the checkpoint).
+    var isGiven: Bool {
+        activation != "tanh" || plugin != nil || symbol != nil || gpn != MLPConfiguration.defaultGPN || root != .default
+    }
 
     func base() throws -> Activation {
         if plugin != nil && symbol != nil { throw CLIError.usage("give at most one of --plugin and --symbol") }

@@ -1,19 +1,28 @@
+import ArgumentParser
 import BSNN
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `--data fashion-mnist | IDX_DIR | file.csv`. IDX folders hold the MNIST-style file
 /// pairs `train-images-idx3-ubyte[.gz]`/`train-labels-idx1-ubyte[.gz]` and
-/// `t10k-…`; byte images are scaled to [0, 1] as in training. CSV files have the label
-/// in the first column and are used unscaled. `scaling` (nil: those usual ones) is fitted
+/// `t10k-…`; byte images are scaled to [0, 1] as in training. CSV files are parsed with
+/// `csv` (label column, header, delimiter; default: label first) and used unscaled. `scaling` (nil: those usual ones) is fitted
 /// on the data loaded, which is right for training data; data to be used with a trained
 /// model is mapped with `scaledLike`, the training data's (or the model file's) scaler.
 enum DataSpec {
-    enum Split: String { case train, test }
+    enum Split: String, CaseIterable { case train, test }
 
     static func load(
-        _ spec: String, split: Split, limit: Int?, scaling: FeatureScaling? = nil, scaledLike: FeatureScaler? = nil
+        _ spec: String, split: Split, limit: Int?, scaling: FeatureScaling? = nil, scaledLike: FeatureScaler? = nil,
+        csv: CSVOptions? = nil
     ) throws -> Dataset {
         if let l = limit, l <= 0 { throw CLIError.usage("--limit: expected a positive number of samples, got \(l)") }
+        if spec == "-" {
+            let all = try CSVReader.read(bytes: try StandardInput.readAll(what: "--data -"), name: "standard input", options: csv)
+            return try scaled(try limit.map { try all.prefix($0) } ?? all, scaling: scaling, scaledLike: scaledLike)
+        }
         if spec == "fashion-mnist" {
             try requireExisting(FashionMNIST.defaultDirectory, what: "Fashion-MNIST folder (install dataset-fashion-mnist)")
             return try FashionMNIST.load(
@@ -21,7 +30,7 @@ enum DataSpec {
         }
         try requireExisting(spec, what: "data")
         var isDir: ObjCBool = false
-        FileManager.default.fileExists(atPath: spec, isDirectory: &isDir)
+        _ = FileManager.default.fileExists(atPath: spec, isDirectory: &isDir)
         if isDir.boolValue {
             let prefix = split == .train ? "train" : "t10k"
             let images = try locate(spec, "\(prefix)-images-idx3-ubyte")
@@ -30,13 +39,26 @@ enum DataSpec {
                 imagesPath: images, labelsPath: labels, limit: limit, scaling: scaling ?? .unitInterval, scaledLike: scaledLike)
         }
         if spec.lowercased().hasSuffix(".csv") {
-            let all = try CSVReader.read(path: spec)
-            let d = try limit.map { try all.prefix($0) } ?? all
-            if let s = scaledLike { return try s.apply(to: d) }
-            guard let method = scaling, method != .none else { return d }
-            return try FeatureScaler.fit(d, method: method).apply(to: d)
+            let all = try CSVReader.read(path: spec, options: csv)
+            return try scaled(try limit.map { try all.prefix($0) } ?? all, scaling: scaling, scaledLike: scaledLike)
         }
-        throw CLIError.usage("--data '\(spec)': expected fashion-mnist, an IDX folder or a .csv file")
+        throw CLIError.usage("--data '\(spec)': expected fashion-mnist, an IDX folder, a .csv file or - (CSV on standard input)")
+    }
+
+    /// CSV data mapped with `scaledLike`, or fitted with `scaling` (nil, none: as read).
+    private static func scaled(_ d: Dataset, scaling: FeatureScaling?, scaledLike: FeatureScaler?) throws -> Dataset {
+        if let s = scaledLike { return try s.apply(to: d) }
+        guard let method = scaling, method != .none else { return d }
+        return try FeatureScaler.fit(d, method: method).apply(to: d)
+    }
+
+    /// At most one input of a command can be standard input (for `validate()`, whose
+    /// errors the parser reports as usage errors).
+    static func requireOneStandardInput(_ inputs: [(flag: String, path: String?)]) throws {
+        let dashes = inputs.filter { $0.path == "-" }.map(\.flag)
+        if dashes.count > 1 {
+            throw ValidationError("\(dashes.joined(separator: " and ")) are both - (standard input); at most one input can be")
+        }
     }
 
     static func requireExisting(_ path: String, what: String) throws {
@@ -45,6 +67,13 @@ enum DataSpec {
         }
         guard FileManager.default.isReadableFile(atPath: path) else {
             throw CLIError.missingInput("\(what) '\(path)' is not readable")
+        }
+        // A FIFO, device or socket is no input file (reading one would block or never
+        // end); EX_NOINPUT, like a missing file. Standard input is `-`.
+        var st = stat()
+        if stat(path, &st) == 0, (st.st_mode & S_IFMT) != S_IFREG, (st.st_mode & S_IFMT) != S_IFDIR {
+            let kind = (st.st_mode & S_IFMT) == S_IFIFO ? "a FIFO (named pipe)" : "not a regular file"
+            throw CLIError.missingInput("\(what) '\(path)' is \(kind); give a regular file, or - for standard input")
         }
     }
 
@@ -69,10 +98,16 @@ enum DataSpec {
     }
 
     private static func rawFeatures(_ path: String, inputs: Int) throws -> (values: [Float], count: Int, isBytes: Bool) {
-        try requireExisting(path, what: "input")
-        if path.lowercased().hasSuffix(".csv") {
-            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-                throw CLIError.data("input '\(path)': not UTF-8 text")
+        // `-`: standard input, IDX when it starts like one (two zero bytes), else CSV.
+        let piped = path == "-" ? try StandardInput.readAll(what: "--input -") : nil
+        if piped == nil { try requireExisting(path, what: "input") }
+        let isIDX = piped.map { $0.count >= 2 && $0[0] == 0 && $0[1] == 0 } ?? !path.lowercased().hasSuffix(".csv")
+        if !isIDX {
+            let name = piped == nil ? path : "standard input"
+            let decoded: String?
+            if let b = piped { decoded = String(validating: b, as: UTF8.self) } else { decoded = try? String(contentsOfFile: path, encoding: .utf8) }
+            guard let text = decoded else {
+                throw CLIError.data("input '\(name)': not UTF-8 text")
             }
             var values: [Float] = []
             var rows = 0
@@ -86,18 +121,18 @@ enum DataSpec {
                 if rows == 0 && nums.contains(where: { $0 == nil }) && n == 0 { continue }  // header
                 if rows == 0 { skip = cells.count == inputs + 1 ? 1 : 0 }
                 guard cells.count == inputs + skip else {
-                    throw CLIError.data("input '\(path)' line \(n + 1): expected \(inputs) numbers (or a label plus \(inputs)), got \(cells.count) cells")
+                    throw CLIError.data("input '\(name)' line \(n + 1): expected \(inputs) numbers (or a label plus \(inputs)), got \(cells.count) cells")
                 }
                 for (i, v) in nums.enumerated().dropFirst(skip) {
-                    guard let x = v, x.isFinite else { throw CLIError.data("input '\(path)' line \(n + 1) column \(i + 1): '\(cells[i])' is not a finite number") }
+                    guard let x = v, x.isFinite else { throw CLIError.data("input '\(name)' line \(n + 1) column \(i + 1): '\(cells[i])' is not a finite number") }
                     values.append(x)
                 }
                 rows += 1
             }
-            guard rows > 0 else { throw CLIError.data("input '\(path)': no rows") }
+            guard rows > 0 else { throw CLIError.data("input '\(name)': no rows") }
             return (values, rows, false)
         }
-        let a = try IDXReader.read(path: path)
+        let a = try piped.map { try IDXReader.read(bytes: $0, name: "standard input") } ?? IDXReader.read(path: path)
         // Dimensions come from the file: multiply with overflow checks (a header such as
         // [0, 2³²−1, 2³²−1, 2³²−1] holds no values but its product overflows).
         var perSample: Int? = 1

@@ -1,5 +1,6 @@
 import ArgumentParser
 import BSNN
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -76,6 +77,12 @@ func reportAndExit(_ error: Error) -> Never {
     case let e as BSNNError:
         status = e.exitStatus
         line = "\(e.kind): \(e.message)"
+    case let e as CocoaError:
+        // Foundation's own wording ("The operation could not be completed") says
+        // nothing; name the file and the system's reason instead.
+        status = .io
+        let reason = (e.userInfo[NSUnderlyingErrorKey] as? NSError).map { String(cString: strerror(Int32($0.code))) } ?? "error \(e.code.rawValue)"
+        line = "I/O error: \(e.filePath.map { "'\($0)': " } ?? "")\(reason)"
     default:
         let code = BSNN_CLI.exitCode(for: error)
         if code == .success {
