@@ -14,7 +14,6 @@ struct Options {
     var plugin: String? = nil  // PATH:NAME
     var symbol: String? = nil  // LIB:SYMBOL:SIGNATURE
     var throughput = false
-    var overlap: Bool? = nil
     var forceFFI = false
     var normalizeTiming = false
 }
@@ -44,8 +43,6 @@ func parse() -> Options {
         case "--activation-throughput": o.throughput = true
         case "--ffi": o.forceFFI = true
         case "--normalize-timing": o.normalizeTiming = true
-        case "--parallel-updates": o.overlap = true
-        case "--serial-updates": o.overlap = false
         case "--symbol":
             guard !args.isEmpty else { fail("--symbol needs LIB:SYMBOL:SIGNATURE") }
             o.symbol = args.removeFirst()
@@ -174,7 +171,6 @@ do {
         optimizer: OptimizerConfiguration(kind: .momentum, learningRate: 1e-4, momentum: 0.5),
         seed: 1, updateMode: o.mode)
     let trainer = try Trainer(model: model, configuration: training)
-    if let p = o.overlap { trainer.parallelUpdates = p }
     let flopsPerSample = 6.0 * Double(784 * o.width + o.depth * o.width * o.width + o.width * 10)
     let peak = sgemmPeak(width: o.width, batch: o.batch)
     if o.epoch {
@@ -214,7 +210,7 @@ do {
     let activations = Double(2 * (o.depth + 1) * o.batch * o.width + o.batch * 784)
     let minimumMiB = (2 * params + activations) * 4 / 1_048_576
     print("""
-        {"peer": "bsnn", "update_mode": "\(o.mode.rawValue)\(trainer.parallelUpdates ? "+parallel" : "")", "activation": "\(base.name)\(o.plugin != nil ? "(plugin)" : "")", "depth": \(o.depth), "width": \(o.width), "threads": \(o.threads), "batch": \(o.batch), "steps": \(o.steps), "median_ms": \(median), "min_ms": \(times.min()!), "max_ms": \(times.max()!), "p10_ms": \(percentile(times, 0.1)), "p90_ms": \(percentile(times, 0.9)), "samples_per_s": \(Double(o.batch) / (median / 1000)), "gflops": \(gflops), "sgemm_peak_gflops": \(peak), "fraction_of_peak": \(gflops / peak), "mallocs_per_step": \(mallocs), "peak_rss_mib": \(peakRSSMiB()), "minimum_mib": \(minimumMiB)}
+        {"peer": "bsnn", "update_mode": "\(o.mode.rawValue)", "activation": "\(base.name)\(o.plugin != nil ? "(plugin)" : "")", "depth": \(o.depth), "width": \(o.width), "threads": \(o.threads), "batch": \(o.batch), "steps": \(o.steps), "median_ms": \(median), "min_ms": \(times.min()!), "max_ms": \(times.max()!), "p10_ms": \(percentile(times, 0.1)), "p90_ms": \(percentile(times, 0.9)), "samples_per_s": \(Double(o.batch) / (median / 1000)), "gflops": \(gflops), "sgemm_peak_gflops": \(peak), "fraction_of_peak": \(gflops / peak), "mallocs_per_step": \(mallocs), "peak_rss_mib": \(peakRSSMiB()), "minimum_mib": \(minimumMiB)}
         """)
 } catch {
     fail("\(error)")

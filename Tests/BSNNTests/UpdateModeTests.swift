@@ -78,4 +78,41 @@ final class UpdateModeTests: XCTestCase {
         }
         print("checkpoint CRCs (\(BLAS.coreName)): " + crcs.map(CRC32.hex).joined(separator: " "))
     }
+
+    /// A fused step that meets a non-finite gradient stops with an error naming the mode.
+    func testFusedDivergenceIsReported() throws {
+        let model = try MLP(MLPConfiguration(inputs: 6, width: 16, depth: 4, outputs: 3, activation: try .builtin("tanh")))
+        let trainer = try Trainer(model: model, configuration: TrainingConfiguration(
+            batchSize: 8, loss: .meanSquaredError, optimizer: OptimizerConfiguration(kind: .sgd, learningRate: 1e12), updateMode: .fused))
+        XCTAssertThrowsError(try (0..<50).forEach { s in
+            try trainer.step(features: gaussianArray(8 * 6, seed: UInt64(s), std: 3), labels: (0..<8).map { Int32($0 % 3) })
+        }) { error in
+            guard case BSNNError.numeric(let m) = error else { return XCTFail("\(error)") }
+            XCTAssertTrue(m.contains("divergence"), m)
+        }
+    }
+
+    /// The optimizer slots belong to the trainer: a second trainer on the same model
+    /// starts from zero velocity, i.e. exactly like a fresh trainer on a copy of the model.
+    func testOptimizerStateBelongsToTheTrainer() throws {
+        func model() throws -> MLP {
+            try MLP(MLPConfiguration(inputs: 6, width: 12, depth: 3, outputs: 3, activation: try .builtin("tanh"), seed: 8))
+        }
+        let config = TrainingConfiguration(batchSize: 8, optimizer: OptimizerConfiguration(kind: .momentum, learningRate: 0.05, momentum: 0.9))
+        let x = gaussianArray(8 * 6, seed: 3), y: [Int32] = (0..<8).map { Int32($0 % 3) }
+        let shared = try model()
+        let first = try Trainer(model: shared, configuration: config)
+        for _ in 0..<5 { try first.step(features: x, labels: y) }
+        let reference = try model()
+        for l in 0..<shared.layerCount {
+            try reference.setWeights(layer: l, try shared.weights(layer: l))
+            if let b = try shared.bias(layer: l) { try reference.setBias(layer: l, b) }
+        }
+        let second = try Trainer(model: shared, configuration: config)
+        try second.step(features: x, labels: y)
+        try Trainer(model: reference, configuration: config).step(features: x, labels: y)
+        for l in 0..<shared.layerCount {
+            XCTAssertEqual(try shared.weights(layer: l), try reference.weights(layer: l), "layer \(l)")
+        }
+    }
 }

@@ -87,11 +87,12 @@ extension MLP {
     /// gradient is formed, so the visitor may update the layer in place.
     /// `topGradient`: start instead from a given ∂E/∂x⁽ᵈᵉᵖᵗʰ⁺¹⁾ (B × width, the input of
     /// the output layer), skipping the output layer — the paper's synthetic probe.
-    /// `gradientStorage`: where to write layer l's weight and bias gradients (default: one
-    /// shared scratch, reused layer after layer — only valid during the visit).
+    /// `gradientStore`: where to write every layer's weight and bias gradients so they
+    /// outlive the visit (default: one shared scratch, reused layer after layer — only
+    /// valid during the visit).
     func backward(
         workspace ws: Workspace, topGradient: UnsafePointer<Float>? = nil,
-        gradientStorage: ((Int) -> (weights: UnsafeMutablePointer<Float>, bias: UnsafeMutablePointer<Float>, projection: UnsafeMutablePointer<Float>))? = nil,
+        gradientStore: GradientStore? = nil,
         preciseNorms: Bool = false,
         visit: (LayerGradient) throws -> Void
     ) throws {
@@ -106,7 +107,8 @@ extension MLP {
         }
         for l in stride(from: top, through: 0, by: -1) {
             let layer = layers[l]
-            let (g, bg, proj) = gradientStorage?(l) ?? (ws.gradient.pointer, ws.biasGradient.pointer, ws.projection.pointer)
+            let (g, bg, proj) = gradientStore.map { ($0.weights[l].pointer, $0.biases[l].pointer, $0.projections[l].pointer) }
+                ?? (ws.gradient.pointer, ws.biasGradient.pointer, ws.projection.pointer)
             let out = layer.outputs, inp = layer.inputs
             if l < layers.count - 1 {
                 // ∂E/∂h = ∂E/∂x⁽ˡ⁺¹⁾ ⊙ a·φ'(h), into the derivative buffer; the bias

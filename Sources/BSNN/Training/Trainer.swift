@@ -20,47 +20,26 @@
 public final class Trainer: @unchecked Sendable {
     public let model: MLP
     public private(set) var configuration: TrainingConfiguration
+    /// Position, shuffling generator and optimizer slots: what a checkpoint saves.
+    let state: TrainingState
     /// Optimizer steps taken (drives Adam's bias correction and the schedule).
-    public internal(set) var globalStep: Int = 0
+    public var globalStep: Int { state.globalStep }
     /// Next epoch to run and how many of its steps are already done (for resuming).
-    public internal(set) var epoch: Int = 0
-    public internal(set) var stepInEpoch: Int = 0
-    /// Shuffling generator state at the start of `epoch` (the permutation is re-derived
-    /// from it, so a resumed epoch visits batches in the same order).
-    var epochStartRNG: RandomGenerator
+    public var epoch: Int { state.epoch }
+    public var stepInEpoch: Int { state.stepInEpoch }
     private var batchFeatures: FloatBuffer?
     private var batchLabels: [Int32] = []
     private var batchTargets: FloatBuffer?
+    /// The checked mode's gradient buffers, made on its first step.
     private var gradientStore: GradientStore?
-    /// Reused across steps so a checked step allocates nothing in steady state.
-    private var pendingGradients: [LayerGradient] = []
-    /// Apply layer updates on a second thread as well: in `.fused` mode overlapped with
-    /// the backward GEMMs of the layers below, in `.checked` mode every other layer of the
-    /// update phase. Results are bit-identical either way (layers are independent).
-    /// Default off: measured on the shared 2-core machines, with the other core busy, it
-    /// gained 0–2 % with 1 BLAS thread and lost 5–13 % with 2 (benchmarks/RESULTS.md);
-    /// it pays only when a core is otherwise idle during the backward pass.
-    public var parallelUpdates = false
     /// True while `fit` runs, so its own progress callback cannot reconfigure it.
     private var fitting = false
-    private var worker: UpdateWorker?
-    private var gradientRing: GradientRing?
-    static let ringSlots = 3
-
-    private func updateWorker() throws -> UpdateWorker {
-        if let w = worker { return w }
-        let w = try UpdateWorker()
-        worker = w
-        return w
-    }
-
-    deinit { worker?.shutdown() }
 
     public init(model: MLP, configuration: TrainingConfiguration) throws {
         try configuration.validate()
         self.model = model
         self.configuration = configuration
-        self.epochStartRNG = RandomGenerator(seed: configuration.seed)
+        self.state = TrainingState(seed: configuration.seed)
     }
 
     /// Replaces hyper-parameters between calls (e.g. a new learning rate); the optimizer
@@ -117,79 +96,24 @@ public final class Trainer: @unchecked Sendable {
                 "divergence at step \(globalStep): loss is \(r.loss); the model keeps the weights of the last good step")
         }
         let update = ParameterUpdate(configuration.optimizer, step: globalStep)
-        let step = globalStep
+        try state.optimizer.prepare(for: model, kind: configuration.optimizer.kind)
         switch configuration.updateMode {
-        case .fused where parallelUpdates:
-            // Layer l's update runs on the worker while the backward pass computes layer
-            // l−1; a ring of gradient buffers bounds how far the worker may lag.
-            let worker = try updateWorker()
-            if gradientRing == nil { gradientRing = try GradientRing(model: model, slots: Self.ringSlots) }
-            guard let ring = gradientRing else { throw BSNNError.internal("gradient ring missing") }
-            worker.begin(update)
-            do {
-                ring.worker = worker
-                // One captured reference: the closure's context needs no heap box.
-                try model.backward(workspace: ws, gradientStorage: { ring.slot(for: $0) }) { g in
-                    guard g.effectiveWeightGradientNormSquared.isFinite else {
-                        throw BSNNError.numeric(
-                            "divergence at step \(step): the gradient of layer \(g.index) is NaN/Inf (fused update mode: layers above it were already updated in this step)")
-                    }
-                    worker.submit(g)
-                }
-            } catch {
-                try? worker.drain()
-                throw error
-            }
-            try worker.drain()
         case .fused:
-            try model.backward(workspace: ws) { g in
-                guard g.effectiveWeightGradientNormSquared.isFinite else {
-                    throw BSNNError.numeric(
-                        "divergence at step \(step): the gradient of layer \(g.index) is NaN/Inf (fused update mode: layers above it were already updated in this step)")
-                }
-                try update.apply(to: g)
-            }
+            var sink = ApplyNow(update: update, optimizer: state.optimizer, step: globalStep)
+            try backpropagate(into: &sink, workspace: ws)
         case .checked:
             if gradientStore == nil { gradientStore = try GradientStore(model: model) }
             guard let store = gradientStore else { throw BSNNError.internal("gradient store missing") }
-            pendingGradients.removeAll(keepingCapacity: true)
-            var bad: Int? = nil
-            try model.backward(
-                workspace: ws, gradientStorage: { (store.weights[$0].pointer, store.biases[$0].pointer, store.projections[$0].pointer) }
-            ) { g in
-                if !g.effectiveWeightGradientNormSquared.isFinite
-                    || (g.biasGradient.map { !BLAS.allFinite($0, count: g.layer.outputs) } ?? false)
-                {
-                    bad = bad ?? g.index
-                }
-                pendingGradients.append(g)
-            }
-            if let l = bad {
-                throw BSNNError.numeric(
-                    "divergence at step \(step): the gradient of layer \(l) is NaN/Inf; no weight was changed, the model keeps the weights of the last good step")
-            }
-            if parallelUpdates {
-                // Every other layer on the worker, the rest here: the update phase is
-                // memory-bound, and two cores stream more than one.
-                let worker = try updateWorker()
-                worker.begin(update)
-                var failure: Error?
-                for (i, g) in pendingGradients.enumerated() {
-                    if i % 2 == 0 {
-                        worker.submit(g)
-                    } else if failure == nil {
-                        do { try update.apply(to: g) } catch { failure = error }
-                    }
-                }
-                try worker.drain()
-                if let e = failure { throw e }
-            } else {
-                for g in pendingGradients { try update.apply(to: g) }
-            }
-            pendingGradients.removeAll(keepingCapacity: true)
+            var sink = StoreThenApply(update: update, optimizer: state.optimizer, step: globalStep, buffers: store)
+            try backpropagate(into: &sink, workspace: ws)
         }
-        globalStep += 1
+        state.globalStep += 1
         return StepResult(loss: r.loss, correct: r.correct, count: count)
+    }
+
+    private func backpropagate<Sink: GradientSink>(into sink: inout Sink, workspace ws: MLP.Workspace) throws {
+        try model.backward(workspace: ws, gradientStore: sink.store) { try sink.receive($0) }
+        try sink.finish()
     }
 
     /// One step on arrays.
@@ -269,7 +193,7 @@ public final class Trainer: @unchecked Sendable {
         guard let bf = batchFeatures else { throw BSNNError.internal("batch buffer missing") }
         var records: [EpochRecord] = []
         while epoch < configuration.epochs {
-            var rng = epochStartRNG
+            var rng = state.epochStartRNG
             var order = Array(0..<data.count)
             if configuration.shuffle { rng.shuffle(&order) }
             let started = MonotonicClock.now()
@@ -298,7 +222,7 @@ public final class Trainer: @unchecked Sendable {
                     }
                     return try stepHoldingModel(features: bf.pointer, labels: nil, targets: bt.pointer, count: n)
                 }
-                stepInEpoch += 1
+                state.stepInEpoch += 1
                 lossSum += result.loss * Double(n)
                 correct += result.correct
                 seen += n
@@ -320,9 +244,9 @@ public final class Trainer: @unchecked Sendable {
                 epoch: epoch, trainLoss: seen > 0 ? lossSum / Double(seen) : .nan,
                 trainAccuracy: seen > 0 ? Double(correct) / Double(seen) : 0, validation: val, seconds: seconds)
             records.append(record)
-            epoch += 1
-            stepInEpoch = 0
-            epochStartRNG = rng
+            state.epoch += 1
+            state.stepInEpoch = 0
+            state.epochStartRNG = rng
             if let p = progress {
                 let info = TrainingProgress(
                     phase: .epochEnd, epoch: record.epoch, epochs: configuration.epochs, stepInEpoch: stepsPerEpoch,
