@@ -116,9 +116,11 @@ public func bsnn_trainer_step(
 ) -> Int32 {
     guarded("bsnn_trainer_step") {
         let t = try Handles.lookup(trainer, TrainerBox.self, "trainer").trainer
-        let (f, l, n) = try labeledBatch(t.model, features, featuresCount, labels, count)
-        guard let fb = f.baseAddress, let lb = l.baseAddress else { throw BSNNError.internal("empty buffers") }
-        let r = try t.step(features: fb, labels: lb, targets: nil, count: n)
+        let batch = try Batch(
+            features: try buffer(features, try size(featuresCount, "features_count"), "features"),
+            labels: try buffer(labels, try size(count, "count"), "labels"), for: t.model.configuration,
+            featuresName: "features_count")
+        let r = try t.step(batch)
         out?.pointee = bsnn_step_result(loss: r.loss, correct: r.correct, count: r.count)
     }
 }

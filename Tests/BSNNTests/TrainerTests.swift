@@ -91,8 +91,27 @@ final class TrainerTests: XCTestCase {
     func testShapeAndSizeErrors() throws {
         let model = try makeModel()
         let trainer = try Trainer(model: model, configuration: TrainingConfiguration())
-        XCTAssertThrowsError(try trainer.step(features: [1, 2, 3], labels: [0]))
-        XCTAssertThrowsError(try trainer.step(features: gaussianArray(6, seed: 1), labels: [7]))
+        XCTAssertThrowsError(try trainer.step(features: [1, 2, 3], labels: [0])) {
+            guard case BSNNError.shapeMismatch(let m) = $0 else { return XCTFail("\($0)") }
+            XCTAssertEqual(m, "features: expected count × inputs = 1 × 6 = 6 values, got 3")
+        }
+        XCTAssertThrowsError(try trainer.step(features: gaussianArray(6, seed: 1), labels: [7])) {
+            guard case BSNNError.invalidArgument(let m) = $0 else { return XCTFail("\($0)") }
+            XCTAssertEqual(m, "labels[0]: expected a class in 0..<3, got 7")
+        }
+        XCTAssertThrowsError(try trainer.step(features: [], labels: [])) {
+            guard case BSNNError.invalidArgument(let m) = $0 else { return XCTFail("\($0)") }
+            XCTAssertEqual(m, "count: expected > 0 samples, got 0")
+        }
+        // Regression batches: the target count is checked too.
+        let mse = try Trainer(model: model, configuration: TrainingConfiguration(loss: .meanSquaredError))
+        let x = gaussianArray(12, seed: 2), t: [Float] = [0, 1, 0, 1, 0]
+        XCTAssertThrowsError(try x.withUnsafeBufferPointer { xp in
+            try t.withUnsafeBufferPointer { tp in try mse.step(Batch(features: xp, targets: tp, count: 2, for: model.configuration)) }
+        }) {
+            guard case BSNNError.shapeMismatch(let m) = $0 else { return XCTFail("\($0)") }
+            XCTAssertEqual(m, "targets: expected 2 × 3 values, got 5")
+        }
         XCTAssertThrowsError(try trainer.fit(try Dataset(features: [1, 2], labels: [0, 1], featureCount: 1, classCount: 2)))
         XCTAssertThrowsError(try MLP(MLPConfiguration(inputs: 0, width: 4, depth: 1, outputs: 2, activation: LayerActivation(closureTanh))))
         XCTAssertThrowsError(try MLP(MLPConfiguration(inputs: 4, width: 1_000_000_000, depth: 1, outputs: 2, activation: LayerActivation(closureTanh)))) {

@@ -58,38 +58,42 @@ public final class Trainer: @unchecked Sendable {
 
     // MARK: One step
 
+    /// One optimizer step on a validated batch.
+    @discardableResult
+    public func step(_ batch: Batch) throws -> StepResult {
+        try model.exclusiveChange("train (step)") { try stepHoldingModel(batch) }
+    }
+
     /// One optimizer step on `count` samples given by pointer (features count × inputs;
-    /// labels count, or targets count × outputs).
+    /// labels count, or targets count × outputs); the pointers must cover those counts.
     @discardableResult
     public func step(
         features: UnsafePointer<Float>, labels: UnsafePointer<Int32>?, targets: UnsafePointer<Float>?, count: Int
     ) throws -> StepResult {
-        try model.exclusiveChange("train (step)") {
-            try stepHoldingModel(features: features, labels: labels, targets: targets, count: count)
+        let c = model.configuration
+        let (n, overflow) = max(count, 0).multipliedReportingOverflow(by: c.inputs)
+        guard !overflow else { throw BSNNError.invalidArgument("count: \(count) samples × \(c.inputs) inputs overflows") }
+        let f = UnsafeBufferPointer(start: features, count: n)
+        if let l = labels {
+            return try step(Batch(features: f, labels: UnsafeBufferPointer(start: l, count: max(count, 0)), for: c))
         }
+        guard let t = targets else { throw BSNNError.invalidArgument("batch: expected labels or targets, got neither") }
+        let (m, overflowT) = max(count, 0).multipliedReportingOverflow(by: c.outputs)
+        guard !overflowT else { throw BSNNError.invalidArgument("count: \(count) samples × \(c.outputs) outputs overflows") }
+        return try step(Batch(features: f, targets: UnsafeBufferPointer(start: t, count: m), count: count, for: c))
     }
 
-    private func stepHoldingModel(
-        features: UnsafePointer<Float>, labels: UnsafePointer<Int32>?, targets: UnsafePointer<Float>?, count: Int
-    ) throws -> StepResult {
+    private func stepHoldingModel(_ batch: Batch) throws -> StepResult {
         let c = model.configuration
-        guard count > 0 else { throw BSNNError.invalidArgument("batch: expected > 0 samples, got \(count)") }
-        if !BLAS.allFinite(features, count: count * c.inputs) {
-            throw BSNNError.numeric("features: the batch contains NaN or Inf; training stopped before any update")
-        }
-        if let l = labels {
-            for i in 0..<count where l[i] < 0 || Int(l[i]) >= c.outputs {
-                throw BSNNError.invalidArgument("labels[\(i)]: expected a class in 0..<\(c.outputs), got \(l[i])")
-            }
-        }
+        let count = batch.count
         let ws = try model.workspace(batch: count)
-        let logits = try model.forward(features, workspace: ws)
+        let logits = try model.forward(batch.features, workspace: ws)
         if !BLAS.allFinite(logits, count: count * c.outputs) {
             throw BSNNError.numeric(
                 "divergence at step \(globalStep): the logits are NaN/Inf; the model keeps the weights of the last good step")
         }
         let r = try configuration.loss.evaluate(
-            logits: logits, batch: count, outputs: c.outputs, labels: labels, targets: targets,
+            logits: logits, batch: count, outputs: c.outputs, labels: batch.labels, targets: batch.targets,
             gradient: ws.dLogits.pointer)
         guard r.loss.isFinite else {
             throw BSNNError.numeric(
@@ -119,18 +123,38 @@ public final class Trainer: @unchecked Sendable {
     /// One step on arrays.
     @discardableResult
     public func step(features: [Float], labels: [Int32]) throws -> StepResult {
-        let c = model.configuration
-        guard features.count == labels.count * c.inputs else {
-            throw BSNNError.shapeMismatch(
-                "features: expected \(labels.count) × \(c.inputs) = \(labels.count * c.inputs) values, got \(features.count)")
+        try features.withUnsafeBufferPointer { f in
+            try labels.withUnsafeBufferPointer { l in try step(Batch(features: f, labels: l, for: model.configuration)) }
         }
-        return try features.withUnsafeBufferPointer { f in
-            try labels.withUnsafeBufferPointer { l in
-                guard let fb = f.baseAddress, let lb = l.baseAddress else {
-                    throw BSNNError.invalidArgument("batch: expected > 0 samples, got 0")
-                }
-                return try step(features: fb, labels: lb, targets: nil, count: labels.count)
+    }
+
+    /// Copies the samples `indices` of `data` into the trainer's batch buffers and hands
+    /// them to `body` as a checked `Batch` (valid only during the call).
+    private func withGatheredBatch<R>(_ data: Dataset, _ indices: ArraySlice<Int>, _ body: (Batch) throws -> R) throws -> R {
+        let c = model.configuration
+        let n = indices.count
+        guard let bf = batchFeatures else { throw BSNNError.internal("batch buffer missing") }
+        return try data.features.withUnsafeBufferPointer { f in
+            guard let fb = f.baseAddress else { throw BSNNError.internal("empty features") }
+            for (i, k) in indices.enumerated() {
+                (bf.pointer + i * c.inputs).update(from: fb + k * c.inputs, count: c.inputs)
             }
+            let features = UnsafeBufferPointer(start: bf.pointer, count: n * c.inputs)
+            if data.isClassification {
+                for (i, k) in indices.enumerated() { batchLabels[i] = data.labels[k] }
+                return try batchLabels.withUnsafeBufferPointer { lb in
+                    try body(Batch(features: features, labels: UnsafeBufferPointer(rebasing: lb[0..<n]), for: c))
+                }
+            }
+            guard let bt = batchTargets else { throw BSNNError.internal("target buffer missing") }
+            try data.targets.withUnsafeBufferPointer { t in
+                guard let tb = t.baseAddress else { throw BSNNError.internal("empty targets") }
+                for (i, k) in indices.enumerated() {
+                    (bt.pointer + i * c.outputs).update(from: tb + k * c.outputs, count: c.outputs)
+                }
+            }
+            return try body(Batch(
+                features: features, targets: UnsafeBufferPointer(start: bt.pointer, count: n * c.outputs), count: n, for: c))
         }
     }
 
@@ -190,7 +214,6 @@ public final class Trainer: @unchecked Sendable {
             batchTargets = try FloatBuffer(count: batch * c.outputs)
         }
         if batchLabels.count != batch { batchLabels = [Int32](repeating: 0, count: batch) }
-        guard let bf = batchFeatures else { throw BSNNError.internal("batch buffer missing") }
         var records: [EpochRecord] = []
         while epoch < configuration.epochs {
             var rng = state.epochStartRNG
@@ -202,26 +225,7 @@ public final class Trainer: @unchecked Sendable {
                 let s = stepInEpoch * batch
                 let n = min(batch, data.count - s)
                 let t0 = MonotonicClock.now()
-                let result = try data.features.withUnsafeBufferPointer { f -> StepResult in
-                    guard let fb = f.baseAddress else { throw BSNNError.internal("empty features") }
-                    for i in 0..<n {
-                        (bf.pointer + i * c.inputs).update(from: fb + order[s + i] * c.inputs, count: c.inputs)
-                    }
-                    if data.isClassification {
-                        for i in 0..<n { batchLabels[i] = data.labels[order[s + i]] }
-                        return try batchLabels.withUnsafeBufferPointer { lb in
-                            try stepHoldingModel(features: bf.pointer, labels: lb.baseAddress, targets: nil, count: n)
-                        }
-                    }
-                    guard let bt = batchTargets else { throw BSNNError.internal("target buffer missing") }
-                    try data.targets.withUnsafeBufferPointer { t in
-                        guard let tb = t.baseAddress else { throw BSNNError.internal("empty targets") }
-                        for i in 0..<n {
-                            (bt.pointer + i * c.outputs).update(from: tb + order[s + i] * c.outputs, count: c.outputs)
-                        }
-                    }
-                    return try stepHoldingModel(features: bf.pointer, labels: nil, targets: bt.pointer, count: n)
-                }
+                let result = try withGatheredBatch(data, order[s..<(s + n)]) { try stepHoldingModel($0) }
                 state.stepInEpoch += 1
                 lossSum += result.loss * Double(n)
                 correct += result.correct
