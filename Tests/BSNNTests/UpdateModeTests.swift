@@ -115,4 +115,40 @@ final class UpdateModeTests: XCTestCase {
             XCTAssertEqual(try shared.weights(layer: l), try reference.weights(layer: l), "layer \(l)")
         }
     }
+
+    /// The checked step decides "some layer's gradient is not finite" from its first pass
+    /// (a bound, and the full gradient only past the bound); it must name the same first
+    /// layer as forming every gradient and checking it the way the old store-then-check
+    /// step did. Huge loss gradients put layers on both sides of the bound.
+    func testCheckedVerdictMatchesFormingEveryGradient() throws {
+        for bias in [true, false] {
+            for constraint in [WeightConstraint.none, .rowNormalized] {
+                let model = try MLP(MLPConfiguration(
+                    inputs: 6, width: 16, depth: 4, outputs: 3, activation: try .builtin("tanh"), constraint: constraint,
+                    bias: bias, seed: 6))
+                let ws = try model.workspace(batch: 8)
+                let x = gaussianArray(8 * 6, seed: 2)
+                var verdicts: [String] = []
+                for scale: Float in [1, 1e30, 1e36, 1e37, 3e37, 1e38, 3e38] {
+                    func prepare() throws {
+                        try x.withUnsafeBufferPointer { _ = try model.forward($0.baseAddress!, workspace: ws) }
+                        let g = gaussianArray(8 * 3, seed: 9)
+                        for i in 0..<g.count { ws.dLogits.pointer[i] = g[i] * scale }
+                    }
+                    try prepare()
+                    var expected: Int? = nil
+                    try model.backward(workspace: ws) { g in
+                        let biasFinite = g.biasGradient.map { BLAS.allFinite($0, count: g.layer.outputs) } ?? true
+                        if expected == nil && (!g.effectiveWeightGradientNormSquared.isFinite || !biasFinite) { expected = g.index }
+                    }
+                    try prepare()
+                    let got = try model.backwardSignals(workspace: ws)
+                    XCTAssertEqual(got, expected, "bias \(bias), \(constraint), scale \(scale)")
+                    verdicts.append("\(scale):\(got.map(String.init) ?? "-")")
+                }
+                // Both outcomes must occur, or the test would not test the decision.
+                XCTAssertTrue(verdicts.contains { $0.hasSuffix(":-") } && verdicts.contains { !$0.hasSuffix(":-") }, "\(verdicts)")
+            }
+        }
+    }
 }

@@ -1,16 +1,12 @@
-/// Where the backward pass hands each layer's gradient, and when the optimizer applies
-/// it: the one place the two `UpdateMode`s differ. Both apply the same `ParameterUpdate`
-/// to the same gradients in the same layer order, so without divergence they give
-/// bit-identical models; they differ in what a non-finite gradient leaves behind.
+/// How a step's backward pass hands each layer's gradient to the optimizer: the one
+/// place the two `UpdateMode`s differ. Both apply the same `ParameterUpdate` to
+/// bit-identical gradients, layer by layer from the output layer down, so without
+/// divergence they give bit-identical models; they differ in what a non-finite gradient
+/// leaves behind.
 protocol GradientSink {
-    /// Storage that keeps every layer's gradient past its visit; nil: the workspace's
-    /// scratch, overwritten by the next layer.
-    var store: GradientStore? { get }
-    /// Called once per layer, from the output layer down, right after the layer's input
-    /// gradient is formed (so its weights may change now).
-    mutating func receive(_ gradient: LayerGradient) throws
-    /// Called after the backward pass reached the input layer.
-    mutating func finish() throws
+    /// Runs the backward pass of the batch whose forward pass and loss gradient are in
+    /// `ws`, applying the update to every layer.
+    func backpropagate(through model: MLP, workspace ws: MLP.Workspace) throws
 }
 
 /// `.fused`: each layer is updated the moment its gradient is formed, while gradient and
@@ -20,69 +16,33 @@ struct ApplyNow: GradientSink {
     let update: ParameterUpdate
     let optimizer: OptimizerState
     let step: Int
-    var store: GradientStore? { nil }
 
-    func receive(_ g: LayerGradient) throws {
-        guard g.effectiveWeightGradientNormSquared.isFinite else {
-            throw BSNNError.numeric(
-                "divergence at step \(step): the gradient of layer \(g.index) is NaN/Inf (fused update mode: layers above it were already updated in this step)")
+    func backpropagate(through model: MLP, workspace ws: MLP.Workspace) throws {
+        try model.backward(workspace: ws) { g in
+            guard g.effectiveWeightGradientNormSquared.isFinite else {
+                throw BSNNError.numeric(
+                    "divergence at step \(step): the gradient of layer \(g.index) is NaN/Inf (fused update mode: layers above it were already updated in this step)")
+            }
+            try update.apply(to: g, slots: optimizer.layers[g.index])
         }
-        try update.apply(to: g, slots: optimizer.layers[g.index])
     }
-
-    func finish() throws {}
 }
 
-/// `.checked`: every layer's gradient is stored and checked; only when all are finite
-/// are they applied, so a diverging step changes no weight.
-struct StoreThenApply: GradientSink {
+/// `.checked`: the backward signals of all layers are stored first (they fit in the
+/// workspace, B × width per layer) and every layer's gradient is shown to be finite;
+/// only then are the gradients formed again layer by layer from the stored signals and
+/// applied, each while it is in cache. A diverging step changes no weight, and no
+/// layer's full gradient is ever kept (a store of them would cost the size of the model).
+struct CheckThenApply: GradientSink {
     let update: ParameterUpdate
     let optimizer: OptimizerState
     let step: Int
-    let buffers: GradientStore
-    private var firstBadLayer: Int? = nil
 
-    init(update: ParameterUpdate, optimizer: OptimizerState, step: Int, buffers: GradientStore) {
-        self.update = update
-        self.optimizer = optimizer
-        self.step = step
-        self.buffers = buffers
-        buffers.pending.removeAll(keepingCapacity: true)
-    }
-
-    var store: GradientStore? { buffers }
-
-    mutating func receive(_ g: LayerGradient) throws {
-        if !g.effectiveWeightGradientNormSquared.isFinite
-            || (g.biasGradient.map { !BLAS.allFinite($0, count: g.layer.outputs) } ?? false)
-        {
-            firstBadLayer = firstBadLayer ?? g.index
-        }
-        buffers.pending.append(g)
-    }
-
-    func finish() throws {
-        defer { buffers.pending.removeAll(keepingCapacity: true) }
-        if let l = firstBadLayer {
+    func backpropagate(through model: MLP, workspace ws: MLP.Workspace) throws {
+        if let l = try model.backwardSignals(workspace: ws) {
             throw BSNNError.numeric(
                 "divergence at step \(step): the gradient of layer \(l) is NaN/Inf; no weight was changed, the model keeps the weights of the last good step")
         }
-        for g in buffers.pending { try update.apply(to: g, slots: optimizer.layers[g.index]) }
-    }
-}
-
-/// Per-layer gradient buffers for `.checked` steps, allocated once per trainer; the
-/// pending list keeps its capacity, so a checked step allocates nothing in steady state.
-final class GradientStore {
-    let weights: [FloatBuffer]
-    let biases: [FloatBuffer]
-    let projections: [FloatBuffer]
-    var pending: [LayerGradient] = []
-
-    init(model: MLP) throws {
-        weights = try model.layers.map { try FloatBuffer(count: $0.weight.count) }
-        biases = try model.layers.map { try FloatBuffer(count: $0.outputs) }
-        projections = try model.layers.map { try FloatBuffer(count: $0.outputs) }
-        pending.reserveCapacity(model.layers.count)
+        try model.backwardGradients(workspace: ws) { g in try update.apply(to: g, slots: optimizer.layers[g.index]) }
     }
 }

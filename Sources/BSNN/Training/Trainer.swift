@@ -30,8 +30,6 @@ public final class Trainer: @unchecked Sendable {
     private var batchFeatures: FloatBuffer?
     private var batchLabels: [Int32] = []
     private var batchTargets: FloatBuffer?
-    /// The checked mode's gradient buffers, made on its first step.
-    private var gradientStore: GradientStore?
     /// True while `fit` runs, so its own progress callback cannot reconfigure it.
     private var fitting = false
 
@@ -101,23 +99,15 @@ public final class Trainer: @unchecked Sendable {
         }
         let update = ParameterUpdate(configuration.optimizer, step: globalStep)
         try state.optimizer.prepare(for: model, kind: configuration.optimizer.kind)
+        // Concrete sinks, not an existential: a boxed sink would allocate every step.
         switch configuration.updateMode {
         case .fused:
-            var sink = ApplyNow(update: update, optimizer: state.optimizer, step: globalStep)
-            try backpropagate(into: &sink, workspace: ws)
+            try ApplyNow(update: update, optimizer: state.optimizer, step: globalStep).backpropagate(through: model, workspace: ws)
         case .checked:
-            if gradientStore == nil { gradientStore = try GradientStore(model: model) }
-            guard let store = gradientStore else { throw BSNNError.internal("gradient store missing") }
-            var sink = StoreThenApply(update: update, optimizer: state.optimizer, step: globalStep, buffers: store)
-            try backpropagate(into: &sink, workspace: ws)
+            try CheckThenApply(update: update, optimizer: state.optimizer, step: globalStep).backpropagate(through: model, workspace: ws)
         }
         state.globalStep += 1
         return StepResult(loss: r.loss, correct: r.correct, count: count)
-    }
-
-    private func backpropagate<Sink: GradientSink>(into sink: inout Sink, workspace ws: MLP.Workspace) throws {
-        try model.backward(workspace: ws, gradientStore: sink.store) { try sink.receive($0) }
-        try sink.finish()
     }
 
     /// One step on arrays.
