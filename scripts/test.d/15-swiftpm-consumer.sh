@@ -28,6 +28,7 @@ let package = Package(
 SWIFT
 cat >"$work/consumer/Sources/consumer/main.swift" <<'SWIFT'
 import BSNN
+import Glibc
 
 // Three separable classes in 4 dimensions; the loss after 20 epochs must fall well below
 // its start, and a second identical run must give bit-identical weights.
