@@ -132,8 +132,8 @@ extension MLP {
     /// every hidden layer (∂E/∂logits stays in `ws.dLogits`), which is all that
     /// `backwardGradients` needs; no layer's weight gradient is kept.
     /// Returns the first layer (from the top) whose bias or weight gradient is not
-    /// finite, or nil. A weight gradient sᵀx is finite when B·max|s|·max|x| is well
-    /// below the float range; only a layer past that bound has its gradient formed (in
+    /// finite, or nil. A weight gradient sᵀx is finite when ‖s‖_F·‖x‖_F is well below
+    /// the float range; only a layer past that bound has its gradient formed (in
     /// scratch) and checked as the fused step checks it.
     func backwardSignals(workspace ws: Workspace) throws -> Int? {
         let batch = ws.batch
@@ -229,16 +229,18 @@ extension MLP {
     }
 
     /// Whether layer l's weight gradient (as `weightGradient` forms it) has a finite norm,
-    /// decided from a bound where the bound suffices: every entry of sᵀx is a sum of B
-    /// products, so |entry| ≤ B·max|s|·max|x|. A zero row scale makes the norm 0/0, as in
-    /// the fused check. Past the bound the gradient is formed in scratch and its norm taken.
+    /// decided from a bound where the bound suffices: by Cauchy–Schwarz every entry of
+    /// sᵀx is at most ‖s‖_F·‖x‖_F. A zero row scale makes the norm 0/0, as in the fused
+    /// check. Past the bound (or with a non-finite sum) the gradient is formed in scratch
+    /// and its norm taken.
     private func weightGradientIsFinite(of l: Int, through: UnsafePointer<Float>, workspace ws: Workspace) throws -> Bool {
         let layer = layers[l]
         if let rs = layer.rowScale, (0..<layer.outputs).contains(where: { rs.pointer[$0] == 0 }) { return false }
-        let s = RowKernels.maxMagnitude(through, count: ws.batch * layer.outputs)
-        let x = RowKernels.maxMagnitude(ws.xs[l].pointer, count: ws.batch * layer.inputs)
-        // A quarter of the float range leaves room for rounding in the GEMM's sums.
-        if s.isFinite && x.isFinite && Double(ws.batch) * Double(s) * Double(x) < Double(Float.greatestFiniteMagnitude) / 4 {
+        let s2 = RowKernels.dot(through, through, count: ws.batch * layer.outputs)
+        let x = ws.xs[l].pointer
+        let x2 = RowKernels.dot(x, x, count: ws.batch * layer.inputs)
+        // A quarter of the float range leaves room for rounding in the sums.
+        if s2.isFinite && x2.isFinite && (Double(s2) * Double(x2)).squareRoot() < Double(Float.greatestFiniteMagnitude) / 4 {
             return true
         }
         let norm = try weightGradient(

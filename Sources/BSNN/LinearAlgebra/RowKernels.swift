@@ -40,24 +40,4 @@ enum RowKernels {
         while i < n { dt += g[i] * v[i]; qt += g[i] * g[i]; i += 1 }
         return ((d0 + d1).sum() + dt, (q0 + q1).sum() + qt)
     }
-
-    /// max |xᵢ|, or NaN when any element is NaN or ±Inf (x·0 marks those, as in
-    /// `BLAS.allFinite`), in one branch-free pass.
-    @inline(__always)
-    static func maxMagnitude(_ x: UnsafePointer<Float>, count n: Int) -> Float {
-        var m0 = SIMD8<Float>(), m1 = SIMD8<Float>(), z0 = SIMD8<Float>(), z1 = SIMD8<Float>()
-        var i = 0
-        while i + 16 <= n {
-            let a = load(x, i), b = load(x, i + 8)
-            m0 = pointwiseMax(m0, pointwiseMax(a, -a))
-            m1 = pointwiseMax(m1, pointwiseMax(b, -b))
-            z0 += a * 0
-            z1 += b * 0
-            i += 16
-        }
-        var mt: Float = 0, zt: Float = 0
-        while i < n { mt = Swift.max(mt, Swift.abs(x[i])); zt += x[i] * 0; i += 1 }
-        guard (z0 + z1).sum() + zt == 0 else { return .nan }
-        return Swift.max(pointwiseMax(m0, m1).max(), mt)
-    }
 }
