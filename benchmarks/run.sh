@@ -46,7 +46,10 @@ record() {
     local name=$1; shift
     echo "== $name: $*" >&2
     local out rc
-    out=$(timeout "${PEER_TIMEOUT:-900}" "$@" 2>>"$LOG"); rc=$?
+    # Every library runs with OpenBLAS choosing its kernel for this CPU: some machines
+    # set OPENBLAS_CORETYPE=Haswell, which halves sgemm on AVX-512 cores. Tests keep
+    # the environment; benchmarks compare libraries at their best.
+    out=$(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE timeout "${PEER_TIMEOUT:-900}" "$@" 2>>"$LOG"); rc=$?
     printf '%s\n' "$out" | grep '^{' >> "$OUT" || true
     printf '%s\n' "$out" | grep '^{' | cut -c1-160 >&2 || true
     if [ $rc -ne 0 ]; then

@@ -88,11 +88,11 @@ int main(int argc, char **argv) {
         }
         double hb = 3 / (1 / best[0] + 1 / best[1] + 1 / best[2]);
         double hm = 3 / (1 / med[0] + 1 / med[1] + 1 / med[2]);
-        printf("{\"peer\": \"sgemm_peak\", \"threads\": %d, \"openblas\": \"%s\", "
+        printf("{\"peer\": \"sgemm_peak\", \"threads\": %d, \"openblas\": \"%s\", \"blas_core\": \"%s\", "
                "\"best_gflops\": {\"%s\": %.2f, \"%s\": %.2f, \"%s\": %.2f}, "
                "\"median_gflops\": {\"%s\": %.2f, \"%s\": %.2f, \"%s\": %.2f}, "
                "\"hmean_best_gflops\": %.2f, \"hmean_median_gflops\": %.2f}\n",
-               threads, openblas_get_config(),
+               threads, openblas_get_config(), openblas_get_corename(),
                shapes[0].name, best[0], shapes[1].name, best[1], shapes[2].name, best[2],
                shapes[0].name, med[0], shapes[1].name, med[1], shapes[2].name, med[2], hb, hm);
         fflush(stdout);

@@ -7,20 +7,20 @@ func trainingDefaults() -> bsnn_training_config {
     var c = bsnn_training_config()
     c.size = MemoryLayout<bsnn_training_config>.size
     c.batch_size = t.batchSize
-    c.loss = 0
-    c.optimizer = 1
+    c.loss = BSNN_LOSS_CROSS_ENTROPY.code
+    c.optimizer = BSNN_OPTIMIZER_MOMENTUM.code
     c.learning_rate = o.learningRate
     c.momentum = o.momentum
     c.beta1 = o.beta1
     c.beta2 = o.beta2
     c.epsilon = o.epsilon
     c.weight_decay = o.weightDecay
-    c.schedule = 0
+    c.schedule = BSNN_SCHEDULE_CONSTANT.code
     c.schedule_steps = 0
     c.schedule_factor = 1
     c.seed = t.seed
     c.shuffle = t.shuffle ? 1 : 0
-    c.update_mode = 0
+    c.update_mode = BSNN_UPDATE_CHECKED.code
     return c
 }
 
@@ -33,24 +33,24 @@ func trainingConfiguration(_ p: UnsafePointer<bsnn_training_config>?, epochs: In
         p, defaults: trainingDefaults(), minimum: trainingConfigSize01, structName: "bsnn_training_config", argument: "config")
     let kind: OptimizerKind
     switch c.optimizer {
-    case 0: kind = .sgd
-    case 1: kind = .momentum
-    case 2: kind = .nesterov
-    case 3: kind = .adam
+    case BSNN_OPTIMIZER_SGD.code: kind = .sgd
+    case BSNN_OPTIMIZER_MOMENTUM.code: kind = .momentum
+    case BSNN_OPTIMIZER_NESTEROV.code: kind = .nesterov
+    case BSNN_OPTIMIZER_ADAM.code: kind = .adam
     default: throw invalid("config->optimizer: expected a bsnn_optimizer (0...3), got \(c.optimizer)")
     }
     let schedule: LearningRateSchedule
     let steps = try size(c.schedule_steps, "config->schedule_steps")
     switch c.schedule {
-    case 0: schedule = .constant
-    case 1: schedule = .step(every: steps, factor: c.schedule_factor)
-    case 2: schedule = .cosine(totalSteps: steps, minimumFactor: c.schedule_factor)
+    case BSNN_SCHEDULE_CONSTANT.code: schedule = .constant
+    case BSNN_SCHEDULE_STEP.code: schedule = .step(every: steps, factor: c.schedule_factor)
+    case BSNN_SCHEDULE_COSINE.code: schedule = .cosine(totalSteps: steps, minimumFactor: c.schedule_factor)
     default: throw invalid("config->schedule: expected a bsnn_schedule (0...2), got \(c.schedule)")
     }
     let mode: UpdateMode
     switch c.update_mode {
-    case 0: mode = .checked
-    case 1: mode = .fused
+    case BSNN_UPDATE_CHECKED.code: mode = .checked
+    case BSNN_UPDATE_FUSED.code: mode = .fused
     default: throw invalid("config->update_mode: expected BSNN_UPDATE_CHECKED (0) or FUSED (1), got \(c.update_mode)")
     }
     let optimizer = OptimizerConfiguration(
@@ -116,9 +116,11 @@ public func bsnn_trainer_step(
 ) -> Int32 {
     guarded("bsnn_trainer_step") {
         let t = try Handles.lookup(trainer, TrainerBox.self, "trainer").trainer
-        let (f, l, n) = try labeledBatch(t.model, features, featuresCount, labels, count)
-        guard let fb = f.baseAddress, let lb = l.baseAddress else { throw BSNNError.internal("empty buffers") }
-        let r = try t.step(features: fb, labels: lb, targets: nil, count: n)
+        let batch = try Batch(
+            features: try buffer(features, try size(featuresCount, "features_count"), "features"),
+            labels: try buffer(labels, try size(count, "count"), "labels"), for: t.model.configuration,
+            featuresName: "features_count")
+        let r = try t.step(batch)
         out?.pointee = bsnn_step_result(loss: r.loss, correct: r.correct, count: r.count)
     }
 }
@@ -129,7 +131,7 @@ func progressClosure(_ fn: bsnn_progress_fn?, _ userData: UnsafeMutableRawPointe
     return { p in
         var info = bsnn_progress()
         info.size = MemoryLayout<bsnn_progress>.size
-        info.phase = p.phase == .step ? 0 : 1
+        info.phase = p.phase == .step ? BSNN_PHASE_STEP.code : BSNN_PHASE_EPOCH_END.code
         info.epoch = p.epoch
         info.epochs = p.epochs
         info.step_in_epoch = p.stepInEpoch

@@ -14,7 +14,6 @@ struct Options {
     var plugin: String? = nil  // PATH:NAME
     var symbol: String? = nil  // LIB:SYMBOL:SIGNATURE
     var throughput = false
-    var overlap: Bool? = nil
     var forceFFI = false
     var normalizeTiming = false
 }
@@ -44,8 +43,6 @@ func parse() -> Options {
         case "--activation-throughput": o.throughput = true
         case "--ffi": o.forceFFI = true
         case "--normalize-timing": o.normalizeTiming = true
-        case "--parallel-updates": o.overlap = true
-        case "--serial-updates": o.overlap = false
         case "--symbol":
             guard !args.isEmpty else { fail("--symbol needs LIB:SYMBOL:SIGNATURE") }
             o.symbol = args.removeFirst()
@@ -94,6 +91,14 @@ func sgemmPeak(width: Int, batch: Int) -> Double {
     a[0] = c[0]
     w[0] = a[0]
     return 3 / (tf / flops + tx / flops + tw / flops) / 1e9
+}
+
+/// CPU seconds of all this process's threads: on a shared machine a step's CPU time
+/// leaves out the time it waited for a core, which its wall time does not.
+func processCPUSeconds() -> Double {
+    var t = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
+    return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
 }
 
 func percentile(_ s: [Double], _ p: Double) -> Double {
@@ -174,7 +179,6 @@ do {
         optimizer: OptimizerConfiguration(kind: .momentum, learningRate: 1e-4, momentum: 0.5),
         seed: 1, updateMode: o.mode)
     let trainer = try Trainer(model: model, configuration: training)
-    if let p = o.overlap { trainer.parallelUpdates = p }
     let flopsPerSample = 6.0 * Double(784 * o.width + o.depth * o.width * o.width + o.width * 10)
     let peak = sgemmPeak(width: o.width, batch: o.batch)
     if o.epoch {
@@ -194,14 +198,16 @@ do {
     let y = (0..<o.batch).map { Int32($0 % 10) }
     for _ in 0..<o.warmup { try trainer.step(features: x, labels: y) }
     let before = mallocCalls()
-    var times: [Double] = []
+    var times: [Double] = [], cpuTimes: [Double] = []
     times.reserveCapacity(o.steps)
+    cpuTimes.reserveCapacity(o.steps)
     try x.withUnsafeBufferPointer { xp in
         try y.withUnsafeBufferPointer { yp in
             for _ in 0..<o.steps {
-                let t0 = MonotonicClock.now()
+                let t0 = MonotonicClock.now(), c0 = processCPUSeconds()
                 try trainer.step(features: xp.baseAddress!, labels: yp.baseAddress!, targets: nil, count: o.batch)
                 times.append((MonotonicClock.now() - t0) * 1000)
+                cpuTimes.append((processCPUSeconds() - c0) * 1000)
             }
         }
     }
@@ -214,7 +220,7 @@ do {
     let activations = Double(2 * (o.depth + 1) * o.batch * o.width + o.batch * 784)
     let minimumMiB = (2 * params + activations) * 4 / 1_048_576
     print("""
-        {"peer": "bsnn", "update_mode": "\(o.mode.rawValue)\(trainer.parallelUpdates ? "+parallel" : "")", "activation": "\(base.name)\(o.plugin != nil ? "(plugin)" : "")", "depth": \(o.depth), "width": \(o.width), "threads": \(o.threads), "batch": \(o.batch), "steps": \(o.steps), "median_ms": \(median), "min_ms": \(times.min()!), "max_ms": \(times.max()!), "p10_ms": \(percentile(times, 0.1)), "p90_ms": \(percentile(times, 0.9)), "samples_per_s": \(Double(o.batch) / (median / 1000)), "gflops": \(gflops), "sgemm_peak_gflops": \(peak), "fraction_of_peak": \(gflops / peak), "mallocs_per_step": \(mallocs), "peak_rss_mib": \(peakRSSMiB()), "minimum_mib": \(minimumMiB)}
+        {"peer": "bsnn", "update_mode": "\(o.mode.rawValue)", "activation": "\(base.name)\(o.plugin != nil ? "(plugin)" : "")", "depth": \(o.depth), "width": \(o.width), "threads": \(o.threads), "batch": \(o.batch), "steps": \(o.steps), "median_ms": \(median), "min_ms": \(times.min()!), "max_ms": \(times.max()!), "p10_ms": \(percentile(times, 0.1)), "p90_ms": \(percentile(times, 0.9)), "samples_per_s": \(Double(o.batch) / (median / 1000)), "gflops": \(gflops), "sgemm_peak_gflops": \(peak), "fraction_of_peak": \(gflops / peak), "mallocs_per_step": \(mallocs), "peak_rss_mib": \(peakRSSMiB()), "minimum_mib": \(minimumMiB), "cpu_median_ms": \(percentile(cpuTimes, 0.5)), "blas_core": "\(BLAS.coreName)"}
         """)
 } catch {
     fail("\(error)")

@@ -59,9 +59,13 @@ final class LossTests: XCTestCase {
     }
 
     func testLabelOutOfRangeAndMissingLabelsRejected() throws {
-        XCTAssertThrowsError(try run(.crossEntropy, [0, 0], labels: [2], outputs: 2)) {
+        // Labels are checked once, where a batch enters the engine.
+        let config = MLPConfiguration(inputs: 1, width: 4, depth: 1, outputs: 2, activation: LayerActivation(closureTanh))
+        XCTAssertThrowsError(try [Float(0), 0].withUnsafeBufferPointer { f in
+            try [Int32(1), 2].withUnsafeBufferPointer { l in _ = try Batch(features: f, labels: l, for: config) }
+        }) {
             guard case BSNNError.invalidArgument(let m) = $0 else { return XCTFail("\($0)") }
-            XCTAssertTrue(m.contains("labels[0]"))
+            XCTAssertTrue(m.contains("labels[1]: expected a class in 0..<2, got 2"), m)
         }
         XCTAssertThrowsError(try run(.crossEntropy, [0, 0], targets: [0, 1], outputs: 2))
     }

@@ -91,8 +91,27 @@ final class TrainerTests: XCTestCase {
     func testShapeAndSizeErrors() throws {
         let model = try makeModel()
         let trainer = try Trainer(model: model, configuration: TrainingConfiguration())
-        XCTAssertThrowsError(try trainer.step(features: [1, 2, 3], labels: [0]))
-        XCTAssertThrowsError(try trainer.step(features: gaussianArray(6, seed: 1), labels: [7]))
+        XCTAssertThrowsError(try trainer.step(features: [1, 2, 3], labels: [0])) {
+            guard case BSNNError.shapeMismatch(let m) = $0 else { return XCTFail("\($0)") }
+            XCTAssertEqual(m, "features: expected count × inputs = 1 × 6 = 6 values, got 3")
+        }
+        XCTAssertThrowsError(try trainer.step(features: gaussianArray(6, seed: 1), labels: [7])) {
+            guard case BSNNError.invalidArgument(let m) = $0 else { return XCTFail("\($0)") }
+            XCTAssertEqual(m, "labels[0]: expected a class in 0..<3, got 7")
+        }
+        XCTAssertThrowsError(try trainer.step(features: [], labels: [])) {
+            guard case BSNNError.invalidArgument(let m) = $0 else { return XCTFail("\($0)") }
+            XCTAssertEqual(m, "count: expected > 0 samples, got 0")
+        }
+        // Regression batches: the target count is checked too.
+        let mse = try Trainer(model: model, configuration: TrainingConfiguration(loss: .meanSquaredError))
+        let x = gaussianArray(12, seed: 2), t: [Float] = [0, 1, 0, 1, 0]
+        XCTAssertThrowsError(try x.withUnsafeBufferPointer { xp in
+            try t.withUnsafeBufferPointer { tp in try mse.step(Batch(features: xp, targets: tp, count: 2, for: model.configuration)) }
+        }) {
+            guard case BSNNError.shapeMismatch(let m) = $0 else { return XCTFail("\($0)") }
+            XCTAssertEqual(m, "targets: expected 2 × 3 values, got 5")
+        }
         XCTAssertThrowsError(try trainer.fit(try Dataset(features: [1, 2], labels: [0, 1], featureCount: 1, classCount: 2)))
         XCTAssertThrowsError(try MLP(MLPConfiguration(inputs: 0, width: 4, depth: 1, outputs: 2, activation: LayerActivation(closureTanh))))
         XCTAssertThrowsError(try MLP(MLPConfiguration(inputs: 4, width: 1_000_000_000, depth: 1, outputs: 2, activation: LayerActivation(closureTanh)))) {
@@ -102,42 +121,5 @@ final class TrainerTests: XCTestCase {
             guard case BSNNError.outOfMemory = $0 else { return XCTFail("\($0)") }
         }
         XCTAssertThrowsError(try TrainingConfiguration(batchSize: 0).validate())
-    }
-}
-
-final class OverlappedUpdateTests: XCTestCase {
-    /// Updates applied on the worker thread, overlapped with the backward pass, must give
-    /// exactly the weights of the sequential fused step (and of the checked step).
-    func testOverlappedFusedAndCheckedStepsAreBitIdentical() throws {
-        var results: [[Float]] = []
-        for (mode, overlap) in [(UpdateMode.fused, false), (.fused, true), (.checked, false), (.checked, true)] {
-            for kind in [OptimizerKind.momentum, .adam] {
-                let model = try MLP(MLPConfiguration(
-                    inputs: 6, width: 20, depth: 7, outputs: 3, activation: try .builtin("tanh"), seed: 4))
-                let trainer = try Trainer(model: model, configuration: TrainingConfiguration(
-                    batchSize: 12, optimizer: OptimizerConfiguration(kind: kind, learningRate: 0.01), updateMode: mode))
-                trainer.parallelUpdates = overlap
-                for s in 0..<25 {
-                    try trainer.step(features: gaussianArray(12 * 6, seed: UInt64(s)), labels: (0..<12).map { Int32(($0 + s) % 3) })
-                }
-                results.append(try (0..<model.layerCount).flatMap { try model.weights(layer: $0) + (model.bias(layer: $0) ?? []) })
-            }
-        }
-        for k in 0..<2 {
-            let runs = stride(from: k, to: results.count, by: 2).map { results[$0] }
-            XCTAssertTrue(runs.allSatisfy { $0 == runs[0] }, "\(k == 0 ? "momentum" : "adam"): serial/parallel, fused/checked differ")
-        }
-    }
-
-    func testOverlappedDivergenceIsReported() throws {
-        let model = try MLP(MLPConfiguration(inputs: 6, width: 16, depth: 4, outputs: 3, activation: try .builtin("tanh")))
-        let trainer = try Trainer(model: model, configuration: TrainingConfiguration(
-            batchSize: 8, loss: .meanSquaredError, optimizer: OptimizerConfiguration(kind: .sgd, learningRate: 1e12), updateMode: .fused))
-        trainer.parallelUpdates = true
-        XCTAssertThrowsError(try (0..<50).forEach { s in
-            try trainer.step(features: gaussianArray(8 * 6, seed: UInt64(s), std: 3), labels: (0..<8).map { Int32($0 % 3) })
-        }) { error in
-            guard case BSNNError.numeric = error else { return XCTFail("\(error)") }
-        }
     }
 }

@@ -92,7 +92,8 @@ public enum SignalProbe {
                 throw BSNNError.shapeMismatch("probe labels: expected \(batch), got \(labels.count)")
             }
             _ = try labels.withUnsafeBufferPointer { lb in
-                try loss.evaluate(
+                try Batch.checkLabels(lb, classes: c.outputs)
+                return try loss.evaluate(
                     logits: ws.logits.pointer, batch: batch, outputs: c.outputs, labels: lb.baseAddress,
                     targets: nil, gradient: ws.dLogits.pointer)
             }

@@ -1,7 +1,8 @@
-/// Training checkpoints: a model file (see `ModelFile`) plus the optimizer state tensors
-/// `optimizer.layers.{l}.weight.{k}` / `optimizer.layers.{l}.bias.{k}` and the trainer's
-/// position (epoch, step within the epoch, global step), its configuration and the
-/// shuffling generator's state in metadata `bsnn.training`. Written atomically (temp
+/// Training checkpoints: a model file (see `ModelFile`) plus the trainer's
+/// `TrainingState` — the optimizer slots as tensors `optimizer.layers.{l}.weight.{k}` /
+/// `optimizer.layers.{l}.bias.{k}`, the position (epoch, step within the epoch, global
+/// step) and the shuffling generator's state — and its configuration, in metadata
+/// `bsnn.training`. Written atomically (temp
 /// file in the same directory, fsync, rename); resuming continues bit-identically.
 public enum Checkpoint {
     static let trainingKey = "bsnn.training"
@@ -30,11 +31,12 @@ public enum Checkpoint {
         case .cosine(let total, let minimum):
             schedule = [JSONMember("kind", .string("cosine")), JSONMember("total_steps", .number(Double(total))), JSONMember("minimum_factor", .string(String(minimum)))]
         }
-        let s = trainer.epochStartRNG.state
+        let state = trainer.state
+        let s = state.epochStartRNG.state
         let training: JSONValue = .object([
-            JSONMember("epoch", .number(Double(trainer.epoch))),
-            JSONMember("step_in_epoch", .number(Double(trainer.stepInEpoch))),
-            JSONMember("global_step", .number(Double(trainer.globalStep))),
+            JSONMember("epoch", .number(Double(state.epoch))),
+            JSONMember("step_in_epoch", .number(Double(state.stepInEpoch))),
+            JSONMember("global_step", .number(Double(state.globalStep))),
             JSONMember("rng_state", .array([s.0, s.1, s.2, s.3].map { .string(String($0)) })),
             JSONMember("epochs", .number(Double(c.epochs))),
             JSONMember("batch_size", .number(Double(c.batchSize))),
@@ -54,11 +56,11 @@ public enum Checkpoint {
             ])),
         ])
         file.metadata[trainingKey] = training.serialized()
-        for (l, layer) in trainer.model.layers.enumerated() {
-            for (k, st) in layer.weightState.enumerated() {
+        for (l, (layer, slots)) in zip(trainer.model.layers, state.optimizer.layers).enumerated() {
+            for (k, st) in slots.weight.enumerated() {
                 try file.append(name: "optimizer.layers.\(l).weight.\(k)", shape: [layer.outputs, layer.inputs], values: try st.checkedArray(what: "optimizer state of layer \(l)"))
             }
-            for (k, st) in layer.biasState.enumerated() {
+            for (k, st) in slots.bias.enumerated() {
                 try file.append(name: "optimizer.layers.\(l).bias.\(k)", shape: [layer.outputs], values: try st.checkedArray(what: "optimizer state of layer \(l)"))
             }
         }
@@ -132,42 +134,46 @@ public enum Checkpoint {
         for tensor in file.tensors where tensor.name.hasPrefix("optimizer.") && !expected.contains(tensor.name) {
             throw fail("unexpected tensor \"\(tensor.name.prefix(80))\" (a \(optimizer.kind.rawValue) optimizer keeps \(slots) state tensor(s) per parameter)")
         }
-        var weightStates = [[FloatBuffer]](), biasStates = [[FloatBuffer]]()
+        var restored = [OptimizerState.Layer?]()
         for (l, layer) in model.layers.enumerated() {
             let hasState = file["optimizer.layers.\(l).weight.0"] != nil
             guard hasState || globalStep == 0 || slots == 0 else {
                 throw fail("optimizer state for layer \(l) missing (tensor optimizer.layers.\(l).weight.0)")
             }
             guard hasState else {
-                weightStates.append(layer.weightState)
-                biasStates.append(layer.biasState)
+                restored.append(nil)
                 continue
             }
-            weightStates.append(try (0..<slots).map { k in
-                let n = "optimizer.layers.\(l).weight.\(k)"
-                guard let st = file[n] else { throw fail("tensor \(n) missing") }
-                guard st.shape == [layer.outputs, layer.inputs] else {
-                    throw fail("tensor \(n): expected shape [\(layer.outputs), \(layer.inputs)], got \(st.shape)")
-                }
-                return try FloatBuffer(st.values)
-            })
-            biasStates.append(try (0..<(layer.bias != nil ? slots : 0)).map { k in
-                let n = "optimizer.layers.\(l).bias.\(k)"
-                guard let st = file[n] else { throw fail("tensor \(n) missing") }
-                guard st.shape == [layer.outputs] else { throw fail("tensor \(n): expected shape [\(layer.outputs)], got \(st.shape)") }
-                return try FloatBuffer(st.values)
-            })
+            restored.append(OptimizerState.Layer(
+                weight: try (0..<slots).map { k in
+                    let n = "optimizer.layers.\(l).weight.\(k)"
+                    guard let st = file[n] else { throw fail("tensor \(n) missing") }
+                    guard st.shape == [layer.outputs, layer.inputs] else {
+                        throw fail("tensor \(n): expected shape [\(layer.outputs), \(layer.inputs)], got \(st.shape)")
+                    }
+                    return try FloatBuffer(st.values)
+                },
+                bias: try (0..<(layer.bias != nil ? slots : 0)).map { k in
+                    let n = "optimizer.layers.\(l).bias.\(k)"
+                    guard let st = file[n] else { throw fail("tensor \(n) missing") }
+                    guard st.shape == [layer.outputs] else { throw fail("tensor \(n): expected shape [\(layer.outputs)], got \(st.shape)") }
+                    return try FloatBuffer(st.values)
+                }))
+        }
+        // Before the first step a fused step that diverged part-way may have left slots
+        // on the upper layers only; the others start from zero, as they would have.
+        let anyState = restored.contains { $0 != nil }
+        let slotsPerLayer = try zip(model.layers, restored).map { layer, r in
+            try r ?? OptimizerState.Layer(zeroFor: layer, slots: slots)
         }
         // Everything is validated; only now is the trainer built and its state committed.
         let trainer = try t.validated("") { try Trainer(model: model, configuration: config) }
-        trainer.epochStartRNG = rng
-        trainer.epoch = epoch
-        trainer.stepInEpoch = stepInEpoch
-        trainer.globalStep = globalStep
-        for (l, layer) in model.layers.enumerated() {
-            layer.weightState = weightStates[l]
-            layer.biasState = biasStates[l]
-        }
+        let position = trainer.state
+        position.epochStartRNG = rng
+        position.epoch = epoch
+        position.stepInEpoch = stepInEpoch
+        position.globalStep = globalStep
+        if anyState { position.optimizer.restore(slotsPerLayer, slots: slots) }
         return trainer
     }
 }

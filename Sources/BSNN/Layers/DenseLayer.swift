@@ -6,7 +6,6 @@ import Glibc
 /// For `.rowNormalized` the stored parameter is V and the effective weight is
 /// W = diag(rowScale)·V with rowScale[i] = 1/‖vᵢ‖, kept current after every update, so
 /// W itself is never materialised (it would cost a 200 MB pass per step at depth 200).
-/// Optimizer state (velocity, Adam moments) lives here, next to what it updates.
 final class DenseLayer {
     let inputs: Int
     let outputs: Int
@@ -14,9 +13,6 @@ final class DenseLayer {
     let weight: FloatBuffer
     let bias: FloatBuffer?
     let rowScale: FloatBuffer?
-    /// Optimizer slots, created lazily by the optimizer that needs them.
-    var weightState: [FloatBuffer] = []
-    var biasState: [FloatBuffer] = []
 
     init(inputs: Int, outputs: Int, constraint: WeightConstraint, bias: Bool) throws {
         self.inputs = inputs

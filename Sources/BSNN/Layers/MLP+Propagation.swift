@@ -84,15 +84,12 @@ extension MLP {
 
     /// Backpropagates `ws.dLogits` (∂E/∂logits, B × outputs) through the network, from the
     /// output layer down, calling `visit` once per layer right after that layer's input
-    /// gradient is formed, so the visitor may update the layer in place.
+    /// gradient is formed, so the visitor may update the layer in place. The gradients
+    /// live in one shared scratch, valid only during the visit.
     /// `topGradient`: start instead from a given ∂E/∂x⁽ᵈᵉᵖᵗʰ⁺¹⁾ (B × width, the input of
     /// the output layer), skipping the output layer — the paper's synthetic probe.
-    /// `gradientStorage`: where to write layer l's weight and bias gradients (default: one
-    /// shared scratch, reused layer after layer — only valid during the visit).
     func backward(
-        workspace ws: Workspace, topGradient: UnsafePointer<Float>? = nil,
-        gradientStorage: ((Int) -> (weights: UnsafeMutablePointer<Float>, bias: UnsafeMutablePointer<Float>, projection: UnsafeMutablePointer<Float>))? = nil,
-        preciseNorms: Bool = false,
+        workspace ws: Workspace, topGradient: UnsafePointer<Float>? = nil, preciseNorms: Bool = false,
         visit: (LayerGradient) throws -> Void
     ) throws {
         let batch = ws.batch
@@ -104,47 +101,19 @@ extension MLP {
             upstream = ws.dxB.pointer
             top -= 1
         }
+        let g = ws.gradient.pointer, bg = ws.biasGradient.pointer, proj = ws.projection.pointer
         for l in stride(from: top, through: 0, by: -1) {
             let layer = layers[l]
-            let (g, bg, proj) = gradientStorage?(l) ?? (ws.gradient.pointer, ws.biasGradient.pointer, ws.projection.pointer)
-            let out = layer.outputs, inp = layer.inputs
-            if l < layers.count - 1 {
-                // ∂E/∂h = ∂E/∂x⁽ˡ⁺¹⁾ ⊙ a·φ'(h), into the derivative buffer; the bias
-                // gradient and the row-norm column scaling ride along in the same pass.
-                let d = ws.ds[l].pointer
-                Self.gateBackwardSignal(
-                    upstream, derivative: d, rows: batch, columns: out,
-                    biasGradient: layer.bias == nil ? nil : bg)
-                upstream = d
-            } else if layer.bias != nil {
-                Self.columnSums(upstream, rows: batch, columns: out, into: bg)
-            }
-            // For row-normalized layers, s = ∂E/∂h·diag(r) is the signal through V.
-            var through: UnsafePointer<Float> = UnsafePointer(upstream)
-            if let rs = layer.rowScale {
-                Self.scaleColumns(upstream, rows: batch, columns: out, scale: rs.pointer, into: ws.scaledSignal.pointer)
-                through = UnsafePointer(ws.scaledSignal.pointer)
-            }
+            upstream = signal(of: l, upstream: upstream, workspace: ws, biasGradient: bg)
+            let through = throughSignal(of: l, upstream: upstream, workspace: ws)
             let dx = dxFree.pointer
             if l > 0 {
                 // ∂E/∂x⁽ˡ⁾ = s · V   (B×out · out×in), uses the weights before any update.
                 try BLAS.gemm(
-                    transposeA: false, transposeB: false, m: batch, n: inp, k: out,
-                    a: through, lda: out, b: layer.weight.pointer, ldb: inp, c: dx, ldc: inp)
+                    transposeA: false, transposeB: false, m: batch, n: layer.inputs, k: layer.outputs,
+                    a: through, lda: layer.outputs, b: layer.weight.pointer, ldb: layer.inputs, c: dx, ldc: layer.inputs)
             }
-            // ∂E/∂V (unprojected) = sᵀ · x⁽ˡ⁾   (out×B · B×in).
-            try BLAS.gemm(
-                transposeA: true, transposeB: false, m: out, n: inp, k: batch,
-                a: through, lda: out, b: ws.xs[l].pointer, ldb: inp, c: g, ldc: inp)
-            let normSquared: Double
-            if let rs = layer.rowScale {
-                normSquared = Self.rowProjection(
-                    g, weight: layer.weight.pointer, rowScale: rs.pointer, rows: out, columns: inp,
-                    precise: preciseNorms, into: proj)
-            } else {
-                let fast = preciseNorms ? Double.nan : BLAS.sumOfSquaresFast(g, count: out * inp)
-                normSquared = fast.isFinite ? fast : BLAS.sumOfSquares(g, count: out * inp)
-            }
+            let normSquared = try weightGradient(of: l, through: through, workspace: ws, into: g, projection: proj, precise: preciseNorms)
             try visit(
                 LayerGradient(
                     index: l, layer: layer, weightGradient: g, rowProjection: layer.rowScale == nil ? nil : UnsafePointer(proj),
@@ -156,6 +125,127 @@ extension MLP {
                 dxFree = dxFree === ws.dxA ? ws.dxB : ws.dxA
             }
         }
+    }
+
+    /// The first pass of a checked step: the backward signal of every layer, from the
+    /// output layer down, with nothing updated. Afterwards ∂E/∂h⁽ˡ⁾ is in `ws.ds[l]` for
+    /// every hidden layer (∂E/∂logits stays in `ws.dLogits`), which is all that
+    /// `backwardGradients` needs; no layer's weight gradient is kept.
+    /// Returns the first layer (from the top) whose bias or weight gradient is not
+    /// finite, or nil. A weight gradient sᵀx is finite when ‖s‖_F·‖x‖_F is well below
+    /// the float range; only a layer past that bound has its gradient formed (in
+    /// scratch) and checked as the fused step checks it.
+    func backwardSignals(workspace ws: Workspace) throws -> Int? {
+        let batch = ws.batch
+        var upstream = ws.dLogits.pointer
+        var dxFree = ws.dxA
+        for l in stride(from: layers.count - 1, through: 0, by: -1) {
+            let layer = layers[l]
+            upstream = signal(of: l, upstream: upstream, workspace: ws, biasGradient: ws.biasGradient.pointer)
+            if layer.bias != nil && !BLAS.allFinite(ws.biasGradient.pointer, count: layer.outputs) { return l }
+            let through = throughSignal(of: l, upstream: upstream, workspace: ws)
+            let dx = dxFree.pointer
+            if l > 0 {
+                try BLAS.gemm(
+                    transposeA: false, transposeB: false, m: batch, n: layer.inputs, k: layer.outputs,
+                    a: through, lda: layer.outputs, b: layer.weight.pointer, ldb: layer.inputs, c: dx, ldc: layer.inputs)
+            }
+            if try !weightGradientIsFinite(of: l, through: through, workspace: ws) { return l }
+            if l > 0 {
+                upstream = dx
+                dxFree = dxFree === ws.dxA ? ws.dxB : ws.dxA
+            }
+        }
+        return nil
+    }
+
+    /// The second pass of a checked step: forms each layer's gradient from the signals
+    /// `backwardSignals` left in `ws` and visits it, from the output layer down, so the
+    /// visitor may update the layer in place (its input gradient is no longer needed).
+    /// The arithmetic is the one `backward` does, so the gradients are bit-identical.
+    func backwardGradients(workspace ws: Workspace, visit: (LayerGradient) throws -> Void) throws {
+        for l in stride(from: layers.count - 1, through: 0, by: -1) {
+            let upstream = l == layers.count - 1 ? ws.dLogits.pointer : ws.ds[l].pointer
+            let layer = layers[l]
+            let bg = ws.biasGradient.pointer
+            if layer.bias != nil { Self.columnSums(upstream, rows: ws.batch, columns: layer.outputs, into: bg) }
+            let through = throughSignal(of: l, upstream: upstream, workspace: ws)
+            let g = ws.gradient.pointer, proj = ws.projection.pointer
+            let normSquared = try weightGradient(of: l, through: through, workspace: ws, into: g, projection: proj, precise: false)
+            try visit(
+                LayerGradient(
+                    index: l, layer: layer, weightGradient: g, rowProjection: layer.rowScale == nil ? nil : UnsafePointer(proj),
+                    biasGradient: layer.bias == nil ? nil : bg,
+                    effectiveWeightGradientNormSquared: normSquared, outputGradient: UnsafePointer(upstream),
+                    input: UnsafePointer(ws.xs[l].pointer), batch: ws.batch))
+        }
+    }
+
+    /// ∂E/∂h of layer l from the signal above it: for a hidden layer ∂E/∂x⁽ˡ⁺¹⁾ ⊙ a·φ'(h),
+    /// in place in `ws.ds[l]`; for the output layer ∂E/∂logits itself. The bias
+    /// gradient rides along in the same pass.
+    @inline(__always)
+    private func signal(
+        of l: Int, upstream: UnsafeMutablePointer<Float>, workspace ws: Workspace, biasGradient bg: UnsafeMutablePointer<Float>
+    ) -> UnsafeMutablePointer<Float> {
+        let layer = layers[l]
+        if l < layers.count - 1 {
+            let d = ws.ds[l].pointer
+            Self.gateBackwardSignal(
+                upstream, derivative: d, rows: ws.batch, columns: layer.outputs, biasGradient: layer.bias == nil ? nil : bg)
+            return d
+        }
+        if layer.bias != nil { Self.columnSums(upstream, rows: ws.batch, columns: layer.outputs, into: bg) }
+        return upstream
+    }
+
+    /// The signal through the stored parameter: ∂E/∂h·diag(r) for row-normalized layers
+    /// (into `ws.scaledSignal`), ∂E/∂h itself otherwise.
+    @inline(__always)
+    private func throughSignal(of l: Int, upstream: UnsafeMutablePointer<Float>, workspace ws: Workspace) -> UnsafePointer<Float> {
+        guard let rs = layers[l].rowScale else { return UnsafePointer(upstream) }
+        Self.scaleColumns(upstream, rows: ws.batch, columns: layers[l].outputs, scale: rs.pointer, into: ws.scaledSignal.pointer)
+        return UnsafePointer(ws.scaledSignal.pointer)
+    }
+
+    /// ∂E/∂V (unprojected) = sᵀ·x⁽ˡ⁾ into `g`, the row-projection coefficients into
+    /// `proj` for row-normalized layers; returns ‖∂E/∂W‖²_F.
+    @inline(__always)
+    private func weightGradient(
+        of l: Int, through: UnsafePointer<Float>, workspace ws: Workspace, into g: UnsafeMutablePointer<Float>,
+        projection proj: UnsafeMutablePointer<Float>, precise: Bool
+    ) throws -> Double {
+        let layer = layers[l]
+        let out = layer.outputs, inp = layer.inputs
+        try BLAS.gemm(
+            transposeA: true, transposeB: false, m: out, n: inp, k: ws.batch,
+            a: through, lda: out, b: ws.xs[l].pointer, ldb: inp, c: g, ldc: inp)
+        if let rs = layer.rowScale {
+            return Self.rowProjection(
+                g, weight: layer.weight.pointer, rowScale: rs.pointer, rows: out, columns: inp, precise: precise, into: proj)
+        }
+        let fast = precise ? Double.nan : BLAS.sumOfSquaresFast(g, count: out * inp)
+        return fast.isFinite ? fast : BLAS.sumOfSquares(g, count: out * inp)
+    }
+
+    /// Whether layer l's weight gradient (as `weightGradient` forms it) has a finite norm,
+    /// decided from a bound where the bound suffices: by Cauchy–Schwarz every entry of
+    /// sᵀx is at most ‖s‖_F·‖x‖_F. A zero row scale makes the norm 0/0, as in the fused
+    /// check. Past the bound (or with a non-finite sum) the gradient is formed in scratch
+    /// and its norm taken.
+    private func weightGradientIsFinite(of l: Int, through: UnsafePointer<Float>, workspace ws: Workspace) throws -> Bool {
+        let layer = layers[l]
+        if let rs = layer.rowScale, (0..<layer.outputs).contains(where: { rs.pointer[$0] == 0 }) { return false }
+        let s2 = RowKernels.dot(through, through, count: ws.batch * layer.outputs)
+        let x = ws.xs[l].pointer
+        let x2 = RowKernels.dot(x, x, count: ws.batch * layer.inputs)
+        // A quarter of the float range leaves room for rounding in the sums.
+        if s2.isFinite && x2.isFinite && (Double(s2) * Double(x2)).squareRoot() < Double(Float.greatestFiniteMagnitude) / 4 {
+            return true
+        }
+        let norm = try weightGradient(
+            of: l, through: through, workspace: ws, into: ws.gradient.pointer, projection: ws.projection.pointer, precise: false)
+        return norm.isFinite
     }
 
     /// d[r,j] = up[r,j]·d[r,j]; optionally biasGradient[j] = Σ_r d[r,j].

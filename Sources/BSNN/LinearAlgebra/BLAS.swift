@@ -89,6 +89,10 @@ public enum BLAS {
     /// OpenMP), as OpenBLAS itself reports it.
     public static var isThreaded: Bool { openblas_get_parallel() != 0 }
 
+    /// The kernel family OpenBLAS picked at load (e.g. "Cooperlake", "Haswell"). Different
+    /// kernels round the same product differently, so benchmarks and pinned values name it.
+    public static var coreName: String { openblas_get_corename().map { String(cString: $0) } ?? "unknown" }
+
     /// Σ xᵢ² accumulated in double precision: the per-layer norms of a 200-layer net span
     /// 1e-40…1e30, and a float product would underflow exactly where the diagnostics
     /// matter. Not `cblas_dsdot`: OpenBLAS's Haswell kernel forms its products in float,

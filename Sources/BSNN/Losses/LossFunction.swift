@@ -18,7 +18,9 @@ public enum LossFunction: String, Sendable, NamedOption {
 
     /// Mean loss over `batch` rows of `outputs` logits and the number of rows whose arg-max
     /// equals the label (0 without labels). Writes ∂(mean loss)/∂logits into `gradient`
-    /// when given. Supply `labels` (classes in 0..<outputs) or `targets` (batch × outputs).
+    /// when given. Supply `labels` or `targets` (batch × outputs). Labels must already be
+    /// classes in 0..<outputs: checked where the data entered the engine (`Batch`,
+    /// `Dataset`), not per loss evaluation.
     func evaluate(
         logits: UnsafePointer<Float>, batch: Int, outputs: Int,
         labels: UnsafePointer<Int32>?, targets: UnsafePointer<Float>?,
@@ -36,9 +38,6 @@ public enum LossFunction: String, Sendable, NamedOption {
         for r in 0..<batch {
             let z = logits + r * outputs
             let label: Int? = labels.map { Int($0[r]) }
-            if let c = label, c < 0 || c >= outputs {
-                throw BSNNError.invalidArgument("labels[\(r)]: expected a class in 0..<\(outputs), got \(c)")
-            }
             var best = 0
             for j in 1..<max(outputs, 1) where z[j] > z[best] { best = j }
             if let c = label, best == c { correct += 1 }

@@ -1,6 +1,6 @@
 /// One optimizer step's constants, resolved once per step so the per-element loops see
-/// only floats. Applied layer by layer during the backward pass, while each layer's
-/// gradient is still in cache (the fused update that keeps a step near GEMM speed).
+/// only floats. A `GradientSink` decides when it is applied to each layer; the slots it
+/// reads and writes belong to the trainer's `OptimizerState`.
 struct ParameterUpdate {
     let kind: OptimizerKind
     let learningRate: Float
@@ -76,23 +76,16 @@ struct ParameterUpdate {
         }
     }
 
-    /// Applies the step to one layer: bias, then weights (row by row for row-normalized
-    /// layers so each row's new norm is taken while the row is in L1), then the
-    /// constraint (row scales or orthogonal retraction).
-    func apply(to gradient: LayerGradient) throws {
+    /// Applies the step to one layer with its optimizer slots: bias, then weights (row by
+    /// row for row-normalized layers so each row's new norm is taken while the row is in
+    /// L1), then the constraint (row scales or orthogonal retraction).
+    func apply(to gradient: LayerGradient, slots: OptimizerState.Layer) throws {
         let layer = gradient.layer
-        let slots = kind.stateSlots
-        if layer.weightState.count != slots {
-            layer.weightState = try (0..<slots).map { _ in try FloatBuffer(count: layer.weight.count) }
-            if let b = layer.bias {
-                layer.biasState = try (0..<slots).map { _ in try FloatBuffer(count: b.count) }
-            }
-        }
         if let b = layer.bias, let bg = gradient.biasGradient {
-            apply(b.pointer, bg, slot(layer.biasState, 0), slot(layer.biasState, 1), count: b.count)
+            apply(b.pointer, bg, slots.biasSlot(0), slots.biasSlot(1), count: b.count)
         }
         let w = layer.weight.pointer, g = gradient.weightGradient
-        let s1 = slot(layer.weightState, 0), s2 = slot(layer.weightState, 1)
+        let s1 = slots.weightSlot(0), s2 = slots.weightSlot(1)
         let cols = layer.inputs
         if let rs = layer.rowScale, let c = gradient.rowProjection {
             for i in 0..<layer.outputs {
@@ -104,10 +97,5 @@ struct ParameterUpdate {
             apply(w, g, s1, s2, count: layer.weight.count)
             if layer.constraint == .orthogonal { try layer.retractToOrthogonal() }
         }
-    }
-
-    @inline(__always)
-    private func slot(_ s: [FloatBuffer], _ i: Int) -> UnsafeMutablePointer<Float>? {
-        i < s.count ? s[i].pointer : nil
     }
 }

@@ -20,47 +20,24 @@
 public final class Trainer: @unchecked Sendable {
     public let model: MLP
     public private(set) var configuration: TrainingConfiguration
+    /// Position, shuffling generator and optimizer slots: what a checkpoint saves.
+    let state: TrainingState
     /// Optimizer steps taken (drives Adam's bias correction and the schedule).
-    public internal(set) var globalStep: Int = 0
+    public var globalStep: Int { state.globalStep }
     /// Next epoch to run and how many of its steps are already done (for resuming).
-    public internal(set) var epoch: Int = 0
-    public internal(set) var stepInEpoch: Int = 0
-    /// Shuffling generator state at the start of `epoch` (the permutation is re-derived
-    /// from it, so a resumed epoch visits batches in the same order).
-    var epochStartRNG: RandomGenerator
+    public var epoch: Int { state.epoch }
+    public var stepInEpoch: Int { state.stepInEpoch }
     private var batchFeatures: FloatBuffer?
     private var batchLabels: [Int32] = []
     private var batchTargets: FloatBuffer?
-    private var gradientStore: GradientStore?
-    /// Reused across steps so a checked step allocates nothing in steady state.
-    private var pendingGradients: [LayerGradient] = []
-    /// Apply layer updates on a second thread as well: in `.fused` mode overlapped with
-    /// the backward GEMMs of the layers below, in `.checked` mode every other layer of the
-    /// update phase. Results are bit-identical either way (layers are independent).
-    /// Default off: measured on the shared 2-core machines, with the other core busy, it
-    /// gained 0–2 % with 1 BLAS thread and lost 5–13 % with 2 (benchmarks/RESULTS.md);
-    /// it pays only when a core is otherwise idle during the backward pass.
-    public var parallelUpdates = false
     /// True while `fit` runs, so its own progress callback cannot reconfigure it.
     private var fitting = false
-    private var worker: UpdateWorker?
-    private var gradientRing: GradientRing?
-    static let ringSlots = 3
-
-    private func updateWorker() throws -> UpdateWorker {
-        if let w = worker { return w }
-        let w = try UpdateWorker()
-        worker = w
-        return w
-    }
-
-    deinit { worker?.shutdown() }
 
     public init(model: MLP, configuration: TrainingConfiguration) throws {
         try configuration.validate()
         self.model = model
         self.configuration = configuration
-        self.epochStartRNG = RandomGenerator(seed: configuration.seed)
+        self.state = TrainingState(seed: configuration.seed)
     }
 
     /// Replaces hyper-parameters between calls (e.g. a new learning rate); the optimizer
@@ -79,134 +56,65 @@ public final class Trainer: @unchecked Sendable {
 
     // MARK: One step
 
+    /// One optimizer step on a validated batch.
+    @discardableResult
+    public func step(_ batch: Batch) throws -> StepResult {
+        try model.exclusiveChange("train (step)") { try stepHoldingModel(batch) }
+    }
+
     /// One optimizer step on `count` samples given by pointer (features count × inputs;
-    /// labels count, or targets count × outputs).
+    /// labels count, or targets count × outputs); the pointers must cover those counts.
     @discardableResult
     public func step(
         features: UnsafePointer<Float>, labels: UnsafePointer<Int32>?, targets: UnsafePointer<Float>?, count: Int
     ) throws -> StepResult {
-        try model.exclusiveChange("train (step)") {
-            try stepHoldingModel(features: features, labels: labels, targets: targets, count: count)
+        let c = model.configuration
+        let (n, overflow) = max(count, 0).multipliedReportingOverflow(by: c.inputs)
+        guard !overflow else { throw BSNNError.invalidArgument("count: \(count) samples × \(c.inputs) inputs overflows") }
+        let f = UnsafeBufferPointer(start: features, count: n)
+        if let l = labels {
+            return try step(Batch(features: f, labels: UnsafeBufferPointer(start: l, count: max(count, 0)), for: c))
         }
+        guard let t = targets else { throw BSNNError.invalidArgument("batch: expected labels or targets, got neither") }
+        let (m, overflowT) = max(count, 0).multipliedReportingOverflow(by: c.outputs)
+        guard !overflowT else { throw BSNNError.invalidArgument("count: \(count) samples × \(c.outputs) outputs overflows") }
+        return try step(Batch(features: f, targets: UnsafeBufferPointer(start: t, count: m), count: count, for: c))
     }
 
-    private func stepHoldingModel(
-        features: UnsafePointer<Float>, labels: UnsafePointer<Int32>?, targets: UnsafePointer<Float>?, count: Int
-    ) throws -> StepResult {
+    private func stepHoldingModel(_ batch: Batch) throws -> StepResult {
         let c = model.configuration
-        guard count > 0 else { throw BSNNError.invalidArgument("batch: expected > 0 samples, got \(count)") }
-        if !BLAS.allFinite(features, count: count * c.inputs) {
-            throw BSNNError.numeric("features: the batch contains NaN or Inf; training stopped before any update")
-        }
-        if let l = labels {
-            for i in 0..<count where l[i] < 0 || Int(l[i]) >= c.outputs {
-                throw BSNNError.invalidArgument("labels[\(i)]: expected a class in 0..<\(c.outputs), got \(l[i])")
-            }
-        }
+        let count = batch.count
         let ws = try model.workspace(batch: count)
-        let logits = try model.forward(features, workspace: ws)
+        let logits = try model.forward(batch.features, workspace: ws)
         if !BLAS.allFinite(logits, count: count * c.outputs) {
             throw BSNNError.numeric(
                 "divergence at step \(globalStep): the logits are NaN/Inf; the model keeps the weights of the last good step")
         }
         let r = try configuration.loss.evaluate(
-            logits: logits, batch: count, outputs: c.outputs, labels: labels, targets: targets,
+            logits: logits, batch: count, outputs: c.outputs, labels: batch.labels, targets: batch.targets,
             gradient: ws.dLogits.pointer)
         guard r.loss.isFinite else {
             throw BSNNError.numeric(
                 "divergence at step \(globalStep): loss is \(r.loss); the model keeps the weights of the last good step")
         }
         let update = ParameterUpdate(configuration.optimizer, step: globalStep)
-        let step = globalStep
+        try state.optimizer.prepare(for: model, kind: configuration.optimizer.kind)
+        // Concrete sinks, not an existential: a boxed sink would allocate every step.
         switch configuration.updateMode {
-        case .fused where parallelUpdates:
-            // Layer l's update runs on the worker while the backward pass computes layer
-            // l−1; a ring of gradient buffers bounds how far the worker may lag.
-            let worker = try updateWorker()
-            if gradientRing == nil { gradientRing = try GradientRing(model: model, slots: Self.ringSlots) }
-            guard let ring = gradientRing else { throw BSNNError.internal("gradient ring missing") }
-            worker.begin(update)
-            do {
-                ring.worker = worker
-                // One captured reference: the closure's context needs no heap box.
-                try model.backward(workspace: ws, gradientStorage: { ring.slot(for: $0) }) { g in
-                    guard g.effectiveWeightGradientNormSquared.isFinite else {
-                        throw BSNNError.numeric(
-                            "divergence at step \(step): the gradient of layer \(g.index) is NaN/Inf (fused update mode: layers above it were already updated in this step)")
-                    }
-                    worker.submit(g)
-                }
-            } catch {
-                try? worker.drain()
-                throw error
-            }
-            try worker.drain()
         case .fused:
-            try model.backward(workspace: ws) { g in
-                guard g.effectiveWeightGradientNormSquared.isFinite else {
-                    throw BSNNError.numeric(
-                        "divergence at step \(step): the gradient of layer \(g.index) is NaN/Inf (fused update mode: layers above it were already updated in this step)")
-                }
-                try update.apply(to: g)
-            }
+            try ApplyNow(update: update, optimizer: state.optimizer, step: globalStep).backpropagate(through: model, workspace: ws)
         case .checked:
-            if gradientStore == nil { gradientStore = try GradientStore(model: model) }
-            guard let store = gradientStore else { throw BSNNError.internal("gradient store missing") }
-            pendingGradients.removeAll(keepingCapacity: true)
-            var bad: Int? = nil
-            try model.backward(
-                workspace: ws, gradientStorage: { (store.weights[$0].pointer, store.biases[$0].pointer, store.projections[$0].pointer) }
-            ) { g in
-                if !g.effectiveWeightGradientNormSquared.isFinite
-                    || (g.biasGradient.map { !BLAS.allFinite($0, count: g.layer.outputs) } ?? false)
-                {
-                    bad = bad ?? g.index
-                }
-                pendingGradients.append(g)
-            }
-            if let l = bad {
-                throw BSNNError.numeric(
-                    "divergence at step \(step): the gradient of layer \(l) is NaN/Inf; no weight was changed, the model keeps the weights of the last good step")
-            }
-            if parallelUpdates {
-                // Every other layer on the worker, the rest here: the update phase is
-                // memory-bound, and two cores stream more than one.
-                let worker = try updateWorker()
-                worker.begin(update)
-                var failure: Error?
-                for (i, g) in pendingGradients.enumerated() {
-                    if i % 2 == 0 {
-                        worker.submit(g)
-                    } else if failure == nil {
-                        do { try update.apply(to: g) } catch { failure = error }
-                    }
-                }
-                try worker.drain()
-                if let e = failure { throw e }
-            } else {
-                for g in pendingGradients { try update.apply(to: g) }
-            }
-            pendingGradients.removeAll(keepingCapacity: true)
+            try CheckThenApply(update: update, optimizer: state.optimizer, step: globalStep).backpropagate(through: model, workspace: ws)
         }
-        globalStep += 1
+        state.globalStep += 1
         return StepResult(loss: r.loss, correct: r.correct, count: count)
     }
 
     /// One step on arrays.
     @discardableResult
     public func step(features: [Float], labels: [Int32]) throws -> StepResult {
-        let c = model.configuration
-        guard features.count == labels.count * c.inputs else {
-            throw BSNNError.shapeMismatch(
-                "features: expected \(labels.count) × \(c.inputs) = \(labels.count * c.inputs) values, got \(features.count)")
-        }
-        return try features.withUnsafeBufferPointer { f in
-            try labels.withUnsafeBufferPointer { l in
-                guard let fb = f.baseAddress, let lb = l.baseAddress else {
-                    throw BSNNError.invalidArgument("batch: expected > 0 samples, got 0")
-                }
-                return try step(features: fb, labels: lb, targets: nil, count: labels.count)
-            }
+        try features.withUnsafeBufferPointer { f in
+            try labels.withUnsafeBufferPointer { l in try step(Batch(features: f, labels: l, for: model.configuration)) }
         }
     }
 
@@ -293,10 +201,9 @@ public final class Trainer: @unchecked Sendable {
             batchTargets = try FloatBuffer(count: batch * c.outputs)
         }
         if batchLabels.count != batch { batchLabels = [Int32](repeating: 0, count: batch) }
-        guard let bf = batchFeatures else { throw BSNNError.internal("batch buffer missing") }
         var records: [EpochRecord] = []
         while epoch < configuration.epochs {
-            var rng = epochStartRNG
+            var rng = state.epochStartRNG
             var order = Array(0..<data.count)
             if configuration.shuffle { rng.shuffle(&order) }
             let started = MonotonicClock.now()
@@ -305,8 +212,8 @@ public final class Trainer: @unchecked Sendable {
                 let s = stepInEpoch * batch
                 let n = min(batch, data.count - s)
                 let t0 = MonotonicClock.now()
-                let result = try stepOnGathered(data, order[s..<(s + n)], into: bf)
-                stepInEpoch += 1
+                let result = try stepOnGathered(data, order[s..<(s + n)])
+                state.stepInEpoch += 1
                 lossSum += result.loss * Double(n)
                 correct += result.correct
                 seen += n
@@ -328,9 +235,9 @@ public final class Trainer: @unchecked Sendable {
                 epoch: epoch, trainLoss: seen > 0 ? lossSum / Double(seen) : .nan,
                 trainAccuracy: seen > 0 ? Double(correct) / Double(seen) : 0, validation: val, seconds: seconds)
             records.append(record)
-            epoch += 1
-            stepInEpoch = 0
-            epochStartRNG = rng
+            state.epoch += 1
+            state.stepInEpoch = 0
+            state.epochStartRNG = rng
             if let p = progress {
                 let info = TrainingProgress(
                     phase: .epochEnd, epoch: record.epoch, epochs: configuration.epochs, stepInEpoch: stepsPerEpoch,
@@ -345,19 +252,24 @@ public final class Trainer: @unchecked Sendable {
         return records
     }
 
-    /// One step on the samples at `indices`, gathered from `data` into the batch buffers.
-    private func stepOnGathered(_ data: BorrowedSamples, _ indices: ArraySlice<Int>, into bf: FloatBuffer) throws -> StepResult {
+    /// One step on the samples at `indices`, gathered from `data` into the batch buffers
+    /// and checked as a `Batch` like any other door's data.
+    private func stepOnGathered(_ data: BorrowedSamples, _ indices: ArraySlice<Int>) throws -> StepResult {
+        let c = model.configuration
         let n = indices.count
+        guard let bf = batchFeatures else { throw BSNNError.internal("batch buffer missing") }
+        let features = UnsafeBufferPointer(start: bf.pointer, count: n * c.inputs)
         if data.isClassification {
             batchLabels.withUnsafeMutableBufferPointer { lb in
                 data.gather(indices, features: bf.pointer, labels: lb.baseAddress, targets: nil)
             }
             return try batchLabels.withUnsafeBufferPointer { lb in
-                try stepHoldingModel(features: bf.pointer, labels: lb.baseAddress, targets: nil, count: n)
+                try stepHoldingModel(Batch(features: features, labels: UnsafeBufferPointer(rebasing: lb[0..<n]), for: c))
             }
         }
         guard let bt = batchTargets else { throw BSNNError.internal("target buffer missing") }
         data.gather(indices, features: bf.pointer, labels: nil, targets: bt.pointer)
-        return try stepHoldingModel(features: bf.pointer, labels: nil, targets: bt.pointer, count: n)
+        return try stepHoldingModel(Batch(
+            features: features, targets: UnsafeBufferPointer(start: bt.pointer, count: n * c.outputs), count: n, for: c))
     }
 }

@@ -1,0 +1,51 @@
+/// The optimizer's per-parameter slots (SGD: none; momentum and Nesterov: the velocity;
+/// Adam: the first and second moments), one set per layer, in the layer order of the
+/// model they were made for. Owned by the trainer's `TrainingState`, not by the model:
+/// a model trained by two trainers one after the other does not carry one's velocity
+/// into the other, and a checkpoint saves exactly what its trainer holds.
+final class OptimizerState {
+    struct Layer {
+        /// `slots` buffers of the layer's weight count.
+        let weight: [FloatBuffer]
+        /// `slots` buffers of the layer's bias count; empty without biases.
+        let bias: [FloatBuffer]
+
+        /// Zeroed slots for one layer.
+        init(zeroFor layer: DenseLayer, slots: Int) throws {
+            weight = try (0..<slots).map { _ in try FloatBuffer(count: layer.weight.count) }
+            bias = try (0..<(layer.bias == nil ? 0 : slots)).map { _ in try FloatBuffer(count: layer.outputs) }
+        }
+
+        init(weight: [FloatBuffer], bias: [FloatBuffer]) {
+            self.weight = weight
+            self.bias = bias
+        }
+
+        @inline(__always)
+        func weightSlot(_ k: Int) -> UnsafeMutablePointer<Float>? { k < weight.count ? weight[k].pointer : nil }
+        @inline(__always)
+        func biasSlot(_ k: Int) -> UnsafeMutablePointer<Float>? { k < bias.count ? bias[k].pointer : nil }
+    }
+
+    /// Empty until the first step (so a checkpoint taken before it has no optimizer
+    /// tensors, as the file format allows), then one entry per layer.
+    private(set) var layers: [Layer] = []
+    private(set) var slotCount = 0
+
+    var isEmpty: Bool { layers.isEmpty }
+
+    /// Zeroed slots for `kind` on every layer of `model`, unless they already exist for
+    /// a kind with the same slot count (created once, before the first update).
+    func prepare(for model: MLP, kind: OptimizerKind) throws {
+        let slots = kind.stateSlots
+        if !layers.isEmpty && slotCount == slots { return }
+        layers = try model.layers.map { try Layer(zeroFor: $0, slots: slots) }
+        slotCount = slots
+    }
+
+    /// Installs slots read from a checkpoint (already shape-checked by the reader).
+    func restore(_ restored: [Layer], slots: Int) {
+        layers = restored
+        slotCount = slots
+    }
+}
