@@ -1,12 +1,14 @@
 """Networks (MLP), trainers, checkpoints and data sets made from numpy arrays."""
 from __future__ import annotations
 
+import contextlib
 import ctypes
+import json
 import os
 import signal
 import threading
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import numpy as np
 
@@ -14,7 +16,7 @@ from . import _arrays, _ffi
 from ._ffi import lib
 from ._progress import ProgressInfo, Reporter
 from .activation import Activation, root_code
-from .errors import Cancelled, InvalidArgument
+from .errors import Cancelled, InvalidArgument, PluginError
 from .scaling import FeatureScaling, read as _read_scaling
 
 
@@ -181,16 +183,21 @@ class MLP:
             c.scaling = feature_scaling.code
             c.scaling_offsets = feature_scaling.offsets.ctypes.data
             c.scaling_scales = feature_scaling.scales.ctypes.data
+        names = (act.name, _CONSTRAINT_NAMES.get(c.constraint, str(c.constraint)))
         out = _ffi.out_handle()
         try:
             lib.bsnn_model_create(ctypes.byref(c), ctypes.byref(out))
         finally:
             if isinstance(activation, str):
                 act.close()  # the model keeps its own copy; nothing calls back into Python
-        self._setup(_ffi.Handle("model", out), None if isinstance(activation, str) else act)
+        self._setup(_ffi.Handle("model", out), None if isinstance(activation, str) else act, names)
 
-    def _setup(self, handle: _ffi.Handle, activation: Activation | None) -> None:
+    def _setup(self, handle: _ffi.Handle, activation: Activation | None,
+               names: tuple[str, str] | None = None) -> None:
         self._handle = handle
+        # (activation name, constraint) for repr; None when unknown.
+        self._names = names
+        self.stop_training = False
         # Python-callback activations must outlive the model that calls them.
         self._activation = activation
         self._trainer: Trainer | None = None
@@ -200,9 +207,10 @@ class MLP:
         self.layer_count = info.layer_count
 
     @classmethod
-    def _wrap(cls, out: ctypes.c_void_p, activation: Activation | None = None) -> "MLP":
+    def _wrap(cls, out: ctypes.c_void_p, activation: Activation | None = None,
+              names: tuple[str, str] | None = None) -> "MLP":
         self = cls.__new__(cls)
-        self._setup(_ffi.Handle("model", out), activation)
+        self._setup(_ffi.Handle("model", out), activation, names)
         return self
 
     @property
@@ -348,6 +356,66 @@ class MLP:
         return self._trainer.fit(X, y, epochs, validation=validation, callback=callback,
                                  progress=progress)
 
+    # ------------------------------------------------------------ copies
+    def to_bytes(self) -> bytes:
+        """The model file's bytes (exactly what `save` writes), made in memory.
+
+        Returns
+        -------
+        bytes
+            A complete, checksummed bsnn model file.
+
+        Raises
+        ------
+        WrongState
+            The activation is a Python callback (``Activation.from_python``), which no
+            file can hold.
+        """
+        return _ffi.save_buffer(lib.bsnn_model_save_buffer, self._ptr)
+
+    @classmethod
+    def from_bytes(cls, data: bytes, allow_plugins: bool = False, unverified: bool = False) -> "MLP":
+        """A new model from a model file's bytes (see `to_bytes`), validated exactly as
+        `bsnn.load` validates a file.
+
+        Parameters
+        ----------
+        data : bytes
+            The bytes of a bsnn model file.
+        allow_plugins, unverified : bool
+            As in `bsnn.load`.
+
+        Returns
+        -------
+        MLP
+
+        Raises
+        ------
+        FormatError
+            The bytes are not an intact bsnn model file.
+        PluginError
+            The activation is a plugin/foreign one and `allow_plugins` is False.
+        """
+        data = bytes(data)
+        out = _ffi.out_handle()
+        lib.bsnn_model_load_buffer(data, len(data), _load_flags(allow_plugins, unverified), ctypes.byref(out))
+        return cls._wrap(out, names=_names_from_file_bytes(data))
+
+    def __reduce__(self) -> tuple:
+        # A pickle carries the network, and with it the trainer `fit` keeps (optimizer
+        # state and position), so the copy continues training exactly as the original.
+        if self._trainer is not None and not self._trainer._handle.closed:
+            return (_unpickle_model, (self._trainer.to_bytes(), True, self._trainer._optimizer))
+        return (_unpickle_model, (self.to_bytes(), False, None))
+
+    def __copy__(self) -> "MLP":
+        # A copy shares nothing with the original: aliasing the C handle would make
+        # training the "copy" train the original.
+        return _copy_of(self)
+
+    def __deepcopy__(self, memo: dict) -> "MLP":
+        return _copy_of(self)
+
     # ------------------------------------------------------------ lifetime
     def close(self) -> None:
         """Frees this handle (idempotent); a trainer using the network keeps it alive."""
@@ -365,8 +433,116 @@ class MLP:
     def __repr__(self) -> str:
         if self._handle.closed:
             return "<bsnn.MLP (closed)>"
-        return (f"<bsnn.MLP {self.inputs}→{self.width}×{self.depth}→{self.outputs}, "
-                f"{self.parameter_count} parameters>")
+        info = self.info
+        described = ""
+        if self._names is not None:
+            activation, constraint = self._names
+            root = _ROOT_NAMES.get(info.gpn_root)
+            described = f" {activation}-GPN({root})" if root else f" {activation}"
+            described += f" {constraint}"
+        return (f"<bsnn.MLP {self.inputs}→{self.width}×{self.depth}→{self.outputs}{described}, "
+                f"{'bias' if info.bias else 'no bias'}, {info.parameter_count} parameters>")
+
+
+_unpickle_policy = threading.local()
+
+
+@contextlib.contextmanager
+def allow_plugins_on_unpickle() -> Iterator[None]:
+    """Lets ``pickle.load`` (in this thread, inside the ``with``) re-load the plugin or
+    foreign activations that pickled models name.
+
+    A pickled model with a plugin activation records the plugin's path, not its code;
+    unpickling it loads that library, which runs its code. Like ``bsnn.load(...,
+    allow_plugins=True)``, that needs an explicit opt-in; without it unpickling such a
+    model raises `PluginError`. ``copy.copy``/``copy.deepcopy`` in the process that
+    already runs the plugin need no opt-in.
+
+    Examples
+    --------
+    >>> with bsnn.allow_plugins_on_unpickle():          # doctest: +SKIP
+    ...     model = pickle.loads(blob)
+    """
+    previous = getattr(_unpickle_policy, "allow", False)
+    _unpickle_policy.allow = True
+    try:
+        yield
+    finally:
+        _unpickle_policy.allow = previous
+
+
+def _restore(data: bytes, checkpoint: bool, allow_plugins: bool) -> Any:
+    try:
+        if checkpoint:
+            return Trainer.from_bytes(data, allow_plugins=allow_plugins)
+        return MLP.from_bytes(data, allow_plugins=allow_plugins)
+    except PluginError as error:
+        if allow_plugins:
+            raise
+        raise PluginError(f"{error} — the pickled model's activation is a plugin or foreign "
+                          "function; unpickle it inside `with bsnn.allow_plugins_on_unpickle():` "
+                          "if you trust the library it names", error.status) from None
+
+
+def _unpickle_model(data: bytes, checkpoint: bool, optimizer: int | None) -> "MLP":
+    allow = getattr(_unpickle_policy, "allow", False)
+    if not checkpoint:
+        return _restore(data, False, allow)
+    trainer = _restore(data, True, allow)
+    model = trainer.model
+    trainer._optimizer = optimizer if optimizer is not None else -1
+    model._trainer = trainer
+    return model
+
+
+def _unpickle_trainer(data: bytes, optimizer: int) -> "Trainer":
+    trainer = _restore(data, True, getattr(_unpickle_policy, "allow", False))
+    trainer._optimizer = optimizer
+    return trainer
+
+
+def _copy_of(obj: Any) -> Any:
+    """A pickle round trip in memory; the plugin (if any) is loaded in this process
+    already, by the caller's own choice."""
+    previous = getattr(_unpickle_policy, "allow", False)
+    _unpickle_policy.allow = True
+    try:
+        function, arguments = obj.__reduce__()
+        return function(*arguments)
+    finally:
+        _unpickle_policy.allow = previous
+
+
+_OPTIMIZER_NAMES = {code: name for name, code in _ffi.OPTIMIZER.items()}
+_CONSTRAINT_NAMES = {code: name for name, code in _ffi.CONSTRAINT.items()}
+_ROOT_NAMES = {_ffi.GPN_B_PLUS: "b+", _ffi.GPN_B_MINUS: "b-"}
+
+
+def _names_from_header(header: bytes) -> tuple[str, str] | None:
+    """(activation name, constraint) from a model file's safetensors header, for repr
+    only: the library has validated the file already, so anything odd just means
+    "not shown"."""
+    try:
+        meta = json.loads(header)["__metadata__"]
+        name = json.loads(meta["bsnn.activation"])["name"]
+        constraint = json.loads(meta["bsnn.architecture"])["constraint"]
+        return str(name), str(constraint)
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def _names_from_file_bytes(data: bytes) -> tuple[str, str] | None:
+    length = int.from_bytes(data[:8], "little")
+    return _names_from_header(data[8:8 + length]) if len(data) >= 8 + length else None
+
+
+def _names_from_path(path: str | os.PathLike) -> tuple[str, str] | None:
+    try:
+        with open(path, "rb") as f:
+            length = int.from_bytes(f.read(8), "little")
+            return _names_from_header(f.read(length)) if length <= 100_000_000 else None
+    except OSError:
+        return None
 
 
 def _shape_error(message: str) -> Exception:
@@ -386,7 +562,7 @@ def load(path: str | os.PathLike, allow_plugins: bool = False, unverified: bool 
     loads only with `unverified=True`; any damaged file raises `bsnn.FormatError`."""
     out = _ffi.out_handle()
     lib.bsnn_model_load(_path(path), _load_flags(allow_plugins, unverified), ctypes.byref(out))
-    return MLP._wrap(out)
+    return MLP._wrap(out, names=_names_from_path(path))
 
 
 @dataclass(frozen=True)
@@ -448,6 +624,7 @@ class Trainer:
         lib.bsnn_trainer_create(model._ptr, ctypes.byref(config), ctypes.byref(out))
         self._handle = _ffi.Handle("trainer", out)
         self._model: MLP | None = model
+        self._names = model._names
         self._optimizer = config.optimizer
 
     def _set_config(self, config: _ffi.TrainingConfig) -> None:
@@ -463,7 +640,7 @@ class Trainer:
         if self._model is None:
             out = _ffi.out_handle()
             lib.bsnn_trainer_model(self._ptr, ctypes.byref(out))
-            self._model = MLP._wrap(out)
+            self._model = MLP._wrap(out, names=self._names)
         return self._model
 
     @property
@@ -555,12 +732,81 @@ class Trainer:
         `allow_plugins` and `unverified` as in `bsnn.load`."""
         out = _ffi.out_handle()
         lib.bsnn_checkpoint_load(_path(path), _load_flags(allow_plugins, unverified), ctypes.byref(out))
+        return cls._wrap(out, _names_from_path(path))
+
+    @classmethod
+    def _wrap(cls, out: ctypes.c_void_p, names: tuple[str, str] | None) -> "Trainer":
         self = cls.__new__(cls)
         self._handle = _ffi.Handle("trainer", out)
         self._model = None
+        self._names = names
         cfg_unknown = -1
         self._optimizer = cfg_unknown
         return self
+
+    def to_bytes(self) -> bytes:
+        """The checkpoint's bytes (exactly what `save_checkpoint` writes: model,
+        optimizer state, position), made in memory.
+
+        Returns
+        -------
+        bytes
+
+        Raises
+        ------
+        WrongState
+            The model's activation is a Python callback.
+        """
+        return _ffi.save_buffer(lib.bsnn_checkpoint_save_buffer, self._ptr)
+
+    @classmethod
+    def from_bytes(cls, data: bytes, allow_plugins: bool = False, unverified: bool = False) -> "Trainer":
+        """A trainer (with its own model) from a checkpoint's bytes (see `to_bytes`),
+        validated exactly as `load_checkpoint` validates a file.
+
+        Parameters
+        ----------
+        data : bytes
+            The bytes of a bsnn checkpoint.
+        allow_plugins, unverified : bool
+            As in `bsnn.load`.
+
+        Returns
+        -------
+        Trainer
+
+        Raises
+        ------
+        FormatError
+            Not an intact bsnn checkpoint.
+        PluginError
+            Plugin/foreign activation without `allow_plugins`.
+        """
+        data = bytes(data)
+        out = _ffi.out_handle()
+        lib.bsnn_checkpoint_load_buffer(data, len(data), _load_flags(allow_plugins, unverified),
+                                        ctypes.byref(out))
+        return cls._wrap(out, _names_from_file_bytes(data))
+
+    def __reduce__(self) -> tuple:
+        # The checkpoint carries model, optimizer state and position: the copy resumes
+        # bit-identically to the original.
+        return (_unpickle_trainer, (self.to_bytes(), self._optimizer))
+
+    def __copy__(self) -> "Trainer":
+        return _copy_of(self)
+
+    def __deepcopy__(self, memo: dict) -> "Trainer":
+        return _copy_of(self)
+
+    def __repr__(self) -> str:
+        if self._handle.closed:
+            return "<bsnn.Trainer (closed)>"
+        st = self.state
+        optimizer = _OPTIMIZER_NAMES.get(self._optimizer, "restored")
+        model = repr(self.model)[len("<bsnn.MLP "):-1]
+        return (f"<bsnn.Trainer {optimizer} epoch {st['epoch']} step {st['global_step']} "
+                f"of {model}>")
 
     def close(self) -> None:
         """Frees the trainer (idempotent); the model stays usable."""
