@@ -13,7 +13,8 @@ from .activation import (Activation, Moments, PluginValidation, Roots, builtin_n
 from .errors import (BSNNError, BSNNIOError, Cancelled, FormatError, InternalError,
                      InvalidArgument, IOError_, NumericError, OutOfMemory, PluginError,
                      ShapeError, WrongState)
-from .model import MLP, History, ProbeResult, StepResult, Trainer, load
+from .model import (MLP, History, ProbeResult, StepResult, Trainer, allow_plugins_on_unpickle,
+                    load)
 from .scaling import FeatureScaling
 from ._progress import ProgressInfo
 from . import datasets
@@ -40,7 +41,7 @@ def blas_threads() -> int:
 
 __all__ = ["Activation", "Moments", "Roots", "builtin_names", "validate_foreign", "validate_plugin",
            "PluginValidation", "MLP", "Trainer", "History",
-           "ProbeResult", "StepResult", "ProgressInfo", "load", "datasets", "features",
+           "ProbeResult", "StepResult", "ProgressInfo", "load", "allow_plugins_on_unpickle", "datasets", "features",
            "FeatureScaling",
            "set_blas_threads", "blas_threads", "library_path", "__version__",
            "BSNNError", "InvalidArgument", "ShapeError", "IOError_", "BSNNIOError",
