@@ -76,7 +76,7 @@ class Reporter:
             if p.has_validation:
                 line += f"  val loss {p.validation_loss:.4f}  val acc {p.validation_accuracy:.3f}"
             line += f"  {p.samples_per_second:.0f} samples/s"
-            print(line, file=sys.stdout, flush=True)
+            print(line, file=sys.stderr, flush=True)
 
     def close(self) -> None:
         if self.bar is not None:

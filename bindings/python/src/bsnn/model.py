@@ -8,16 +8,22 @@ import os
 import signal
 import threading
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Literal, Sequence
+
+from numpy.typing import ArrayLike, NDArray
 
 import numpy as np
 
 from . import _arrays, _ffi
 from ._ffi import lib
 from ._progress import ProgressInfo, Reporter
+from .callbacks import Callback, CallbackList
 from .activation import Activation, root_code
 from .errors import Cancelled, InvalidArgument, PluginError
 from .scaling import FeatureScaling, read as _read_scaling
+
+ProgressKind = Literal["auto", "tqdm", "text"]
+OptimizerName = Literal["sgd", "momentum", "nesterov", "adam"]
 
 
 def _path(path: str | os.PathLike) -> bytes:
@@ -44,6 +50,26 @@ class Dataset:
         out = _ffi.out_handle()
         lib.bsnn_dataset_create(x.ctypes.data, labels.ctypes.data, x.shape[0], x.shape[1],
                                 classes, ctypes.byref(out))
+        return cls(_ffi.Handle("dataset", out))
+
+    @classmethod
+    def from_targets(cls, X: ArrayLike, targets: ArrayLike, inputs: int | None = None) -> "Dataset":
+        """A regression data set: features (count, inputs) and float targets (count, k).
+
+        Raises
+        ------
+        ShapeError
+            Targets not of shape (count, k).
+        NumericError
+            NaN or infinity in the targets.
+        """
+        x = _arrays.features(X, inputs if inputs is not None else np.asarray(X).shape[-1])
+        t = _arrays.features(targets, np.asarray(targets).shape[-1], what="targets")
+        if t.shape[0] != x.shape[0]:
+            raise _shape_error(f"targets must have {x.shape[0]} rows like X, got {t.shape[0]}")
+        out = _ffi.out_handle()
+        lib.bsnn_dataset_create_regression(x.ctypes.data, t.ctypes.data, x.shape[0], x.shape[1],
+                                           t.shape[1], ctypes.byref(out))
         return cls(_ffi.Handle("dataset", out))
 
     @property
@@ -86,10 +112,40 @@ class ProbeResult:
 
 
 class History(dict):
-    """Per-epoch metrics of a fit: keys loss, accuracy, samples_per_second and, with a
-    validation set, val_loss, val_accuracy. ``stopped_early`` is True when the callback
-    asked to stop."""
+    """Per-epoch metrics of one fit, a dict of lists (as before) with Keras' attributes.
+
+    Keys: loss, accuracy, samples_per_second and, with validation data, val_loss,
+    val_accuracy; one value per epoch the fit ran.
+
+    Attributes
+    ----------
+    history : dict
+        The metrics (this very dict, as Keras' ``History.history``).
+    epoch : list of int
+        The epochs the values belong to, counting from 0 over the trainer's life.
+    params : dict
+        ``epochs`` (the total asked for), ``initial_epoch``, ``samples``,
+        ``validation_samples``, ``steps`` (per epoch), ``metrics``.
+    stopped_early : bool
+        True when a callback (or ``callback=`` returning True) stopped the fit.
+    """
+
     stopped_early: bool = False
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.epoch: list[int] = []
+        self.params: dict[str, Any] = {}
+
+    @property
+    def history(self) -> "History":
+        return self
+
+    def __repr__(self) -> str:
+        last = ", ".join(f"{k} {v[-1]:.4g}" for k, v in self.items()
+                         if v and k != "samples_per_second")
+        stopped = ", stopped early" if self.stopped_early else ""
+        return f"<bsnn.History {len(self.epoch)} epoch(s){': ' + last if last else ''}{stopped}>"
 
 
 def _training_config(batch_size: int | None, optimizer: str | None, lr: float | None,
@@ -326,25 +382,57 @@ class MLP:
         lib.bsnn_model_save(self._ptr, _path(path))
 
     # ------------------------------------------------------------ training
-    def fit(self, X: Any, y: Any, epochs: int = 1, batch_size: int | None = None,
-            optimizer: str | None = None, lr: float | None = None, momentum: float | None = None,
-            validation: tuple[Any, Any] | None = None,
+    def fit(self, X: ArrayLike, y: ArrayLike, epochs: int = 1, batch_size: int | None = None,
+            optimizer: OptimizerName | None = None, lr: float | None = None,
+            momentum: float | None = None,
+            validation: tuple[ArrayLike, ArrayLike] | None = None,
             callback: Callable[[ProgressInfo], Any] | None = None,
-            progress: str | None = "auto", seed: int | None = None, **options: Any) -> History:
-        """Trains on (X, y) until `epochs` epochs are completed in total and returns the
-        History of the epochs this call ran.
+            progress: ProgressKind | None = "auto", seed: int | None = None, *,
+            validation_data: tuple[ArrayLike, ArrayLike] | None = None,
+            validation_split: float = 0.0, callbacks: Sequence[Callback] | None = None,
+            **options: Any) -> History:
+        """Trains on (X, y) until `epochs` epochs are completed in total.
 
         `epochs` is the total, as in C and the CLI, not a number of further epochs: the
         trainer (and its optimizer state) is kept between calls, so ``fit(epochs=1)``
         then ``fit(epochs=3)`` trains three epochs in all, and asking for no more than
         are completed raises WrongState; changing `optimizer` starts a fresh trainer
         (its count starts at 0). Ctrl-C stops after the current step and raises
-        KeyboardInterrupt; the model keeps the weights of that step. `callback(info)` runs after
-        every step and epoch; returning True stops training early. Other keyword
-        options: loss, weight_decay, update_mode ("checked"/"fused"), shuffle, beta1,
-        beta2, epsilon, schedule, schedule_steps, schedule_factor. Every option left as
-        None takes the library's default (batch 64, "momentum", lr 0.01, momentum 0.9,
-        seed 0), the same as C's bsnn_training_config_init_defaults and the CLI's.
+        KeyboardInterrupt; the model keeps the weights of that step.
+
+        Parameters
+        ----------
+        X, y, epochs, validation, validation_data, validation_split, callback, callbacks, progress
+            As in `Trainer.fit`.
+        batch_size : int, optional
+            Samples per step (library default 64).
+        optimizer : {"sgd", "momentum", "nesterov", "adam"}, optional
+            Library default "momentum".
+        lr, momentum : float, optional
+            Learning rate (default 0.01) and momentum (default 0.9).
+        seed : int, optional
+            Shuffling seed (default 0).
+        **options
+            loss ("cross_entropy", "mse", "binary_logistic", "huber"), weight_decay,
+            update_mode ("checked"/"fused"), shuffle, beta1, beta2, epsilon, schedule
+            ("constant", "step", "cosine"), schedule_steps, schedule_factor.
+
+        Returns
+        -------
+        History
+            The metrics of the epochs this call ran.
+
+        Raises
+        ------
+        InvalidArgument
+            An unknown option or name, a value out of range.
+        WrongState
+            `epochs` not more than the epochs completed.
+
+        Notes
+        -----
+        Every option left as None takes the library's default, the same as C's
+        bsnn_training_config_init_defaults and the CLI's.
         """
         config = _training_config(batch_size, optimizer, lr, momentum, seed, **options)
         if self._trainer is None or self._trainer._optimizer != config.optimizer:
@@ -354,7 +442,8 @@ class MLP:
         else:
             self._trainer._set_config(config)
         return self._trainer.fit(X, y, epochs, validation=validation, callback=callback,
-                                 progress=progress)
+                                 progress=progress, validation_data=validation_data,
+                                 validation_split=validation_split, callbacks=callbacks)
 
     # ------------------------------------------------------------ copies
     def to_bytes(self) -> bytes:
@@ -513,6 +602,36 @@ def _copy_of(obj: Any) -> Any:
         _unpickle_policy.allow = previous
 
 
+def _split_validation(X: Any, y: Any, validation: Any, split: float) -> tuple[Any, Any, Any]:
+    """(X, y, validation) with the last `split` fraction of (X, y) held out, as Keras'
+    validation_split (before shuffling, so the same samples every call)."""
+    if not split:
+        return X, y, validation
+    if validation is not None:
+        raise InvalidArgument("give validation data or validation_split, not both")
+    if not 0.0 < float(split) < 1.0:
+        raise InvalidArgument(f"validation_split must lie in (0, 1), got {split}")
+    X, y = np.asarray(X), np.asarray(y)
+    n = X.shape[0] if X.ndim else 0
+    held = int(n * float(split))
+    if held < 1 or held >= n:
+        raise InvalidArgument(f"validation_split={split} of {n} samples leaves "
+                              f"{n - held} to train on and {held} to validate")
+    if y.shape[:1] != (n,):
+        raise _shape_error(f"y must have {n} rows like X, got shape {y.shape}")
+    return X[:n - held], y[:n - held], (X[n - held:], y[n - held:])
+
+
+def _regression_targets(y: Any, outputs: int) -> np.ndarray | None:
+    """Float targets of shape (count, outputs) mean regression; anything else is class
+    labels. (A float (count, 1) column is labels only for outputs > 1; with one output
+    there is a single class, so it can only be a target.)"""
+    a = np.asarray(y)
+    if a.dtype.kind == "f" and a.ndim == 2 and a.shape[1] == outputs:
+        return a
+    return None
+
+
 _OPTIMIZER_NAMES = {code: name for name, code in _ffi.OPTIMIZER.items()}
 _CONSTRAINT_NAMES = {code: name for name, code in _ffi.CONSTRAINT.items()}
 _ROOT_NAMES = {_ffi.GPN_B_PLUS: "b+", _ffi.GPN_B_MINUS: "b-"}
@@ -660,22 +779,79 @@ class Trainer:
                               labels.size, ctypes.byref(r))
         return StepResult(r.loss, r.correct, r.count)
 
-    def fit(self, X: Any, y: Any, epochs: int = 1, validation: tuple[Any, Any] | None = None,
+    def fit(self, X: ArrayLike, y: ArrayLike, epochs: int = 1,
+            validation: tuple[ArrayLike, ArrayLike] | None = None,
             callback: Callable[[ProgressInfo], Any] | None = None,
-            progress: str | None = "auto") -> History:
+            progress: ProgressKind | None = "auto", *,
+            validation_data: tuple[ArrayLike, ArrayLike] | None = None,
+            validation_split: float = 0.0,
+            callbacks: Sequence[Callback] | None = None) -> History:
         """Trains until `epochs` epochs are completed in total (counting those done
-        before, also by a restored checkpoint); see ``MLP.fit``."""
+        before, also by a restored checkpoint).
+
+        Parameters
+        ----------
+        X : array_like, shape (count, inputs)
+            Features (float32 C-contiguous arrays are used without a copy).
+        y : array_like
+            Class labels in 0..outputs-1, shape (count,); or, for regression (loss "mse"
+            or "huber"), float targets of shape (count, outputs).
+        epochs : int
+            The total number of epochs to have completed, not a number of further ones.
+        validation, validation_data : (X, y), optional
+            Held-out data evaluated after every epoch (val_loss, val_accuracy);
+            `validation_data` is the Keras name of the same argument.
+        validation_split : float
+            In (0, 1): hold out this fraction of (X, y), the last samples as given
+            (before shuffling), as the validation data.
+        callback : callable, optional
+            ``callback(ProgressInfo)`` after every step and epoch; True stops training.
+        callbacks : sequence of bsnn.callbacks.Callback, optional
+            Keras-style callbacks (EarlyStopping, ModelCheckpoint, CSVLogger, ...).
+        progress : {"auto", "tqdm", "text", None}
+            Progress on stderr: a tqdm bar, one line per epoch, or nothing.
+
+        Returns
+        -------
+        History
+            The metrics of the epochs this call ran.
+
+        Raises
+        ------
+        InvalidArgument
+            Bad sizes or options, `validation` given twice, a split leaving no samples.
+        WrongState
+            `epochs` is not more than the epochs already completed.
+        KeyboardInterrupt
+            Ctrl-C: training stops after the current step, the model keeps its weights.
+        """
         m = self.model
         total = _ffi.checked_int(epochs, ctypes.c_size_t, "epochs")
         if total == 0:
             raise InvalidArgument(f"epochs must be positive, got {epochs}")
+        if validation is not None and validation_data is not None:
+            raise InvalidArgument("give validation= or validation_data= (the same argument), not both")
+        validation = validation if validation is not None else validation_data
+        X, y, validation = _split_validation(X, y, validation, validation_split)
         reporter = Reporter(progress)
-        train = Dataset.from_arrays(X, y, m.outputs, m.inputs)
-        val = Dataset.from_arrays(validation[0], validation[1], m.outputs, m.inputs) \
-            if validation is not None else None
+        targets = _regression_targets(y, m.outputs)
+        train = Dataset.from_arrays(X, y, m.outputs, m.inputs) if targets is None \
+            else Dataset.from_targets(X, targets, m.inputs)
+        if validation is None:
+            val = None
+        else:
+            val_targets = _regression_targets(validation[1], m.outputs)
+            val = Dataset.from_arrays(validation[0], validation[1], m.outputs, m.inputs) \
+                if val_targets is None else Dataset.from_targets(validation[0], val_targets, m.inputs)
         history = History(loss=[], accuracy=[], samples_per_second=[])
         if val is not None:
             history["val_loss"], history["val_accuracy"] = [], []
+        start = self.state["epoch"]
+        history.params = {"epochs": total, "initial_epoch": start, "samples": train.info().count,
+                          "validation_samples": val.info().count if val is not None else 0,
+                          "metrics": [k for k in history if k != "samples_per_second"]}
+        m.stop_training = False
+        hooks = CallbackList(callbacks, m, self, history.params)
         stop = [False]
         interrupt = _Interrupt()
 
@@ -692,8 +868,17 @@ class Trainer:
                     if p.has_validation:
                         history["val_loss"].append(p.validation_loss)
                         history["val_accuracy"].append(p.validation_accuracy)
+                    history.epoch.append(p.epoch)
+                    history.params["steps"] = p.steps_per_epoch
+                    hooks.epoch_end(p.epoch, {k: v[-1] for k, v in history.items()})
+                else:
+                    hooks.step(p.epoch, max(p.step_in_epoch - 1, 0),
+                               {"loss": p.loss, "accuracy": p.accuracy})
                 reporter.update(p)
                 if callback is not None and callback(ProgressInfo.from_c(p)):
+                    stop[0] = True
+                    return 1
+                if m.stop_training:
                     stop[0] = True
                     return 1
                 return 1 if interrupt.requested else 0
@@ -703,6 +888,7 @@ class Trainer:
 
         c_progress = _ffi.PROGRESS_FN(on_progress)  # referenced until fit returns
         try:
+            hooks.train_begin()
             with interrupt:
                 lib.bsnn_trainer_fit(self._ptr, train._ptr, val._ptr if val is not None else None,
                                      total, c_progress, None)
@@ -719,6 +905,7 @@ class Trainer:
                 val.close()
         if interrupt.requested:  # arrived during the last step: training completed
             raise KeyboardInterrupt
+        hooks.train_end({k: v[-1] for k, v in history.items() if v})
         return history
 
     def save_checkpoint(self, path: str | os.PathLike) -> None:
