@@ -22,8 +22,8 @@ from .activation import Activation, root_code
 from .errors import Cancelled, InvalidArgument, PluginError
 from .scaling import FeatureScaling, read as _read_scaling
 
-ProgressKind = Literal["auto", "tqdm", "text"]
-OptimizerName = Literal["sgd", "momentum", "nesterov", "adam"]
+from .types import (ActivationName, ConstraintName, InitName, LossName, OptimizerName,
+                    ProgressKind, RootName, ScheduleName, UpdateModeName)
 
 
 def _path(path: str | os.PathLike) -> bytes:
