@@ -127,10 +127,14 @@ class _BSNNEstimator(BaseEstimator):
         return tags
 
     def _expected_failed_checks(self) -> dict[str, str]:
-        """The `check_estimator` checks this estimator is known to fail, check name →
-        reason, for ``check_estimator(est, expected_failed_checks=...)``. None with
-        scikit-learn 1.9 (the sample-weight checks do not apply: fit takes none)."""
-        return {}
+        """The `check_estimator` checks this estimator may fail by design, check name →
+        reason, for ``check_estimator(est, expected_failed_checks=...)``."""
+        why = ("the network computes in float32 with batched OpenBLAS products, so a "
+               "sample's outputs can differ by rounding (about 1e-7 relative, e.g. with "
+               "OPENBLAS_CORETYPE=Haswell) with its position in the batch; the check "
+               "demands rtol 1e-7 and atol 1e-9, and the predicted labels do not change")
+        return {"check_methods_sample_order_invariance": why,
+                "check_methods_subset_invariance": why}
 
 
 class BSNNClassifier(ClassifierMixin, _BSNNEstimator):
