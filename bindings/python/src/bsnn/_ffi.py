@@ -330,7 +330,7 @@ def save_buffer(fn: Callable[..., int], handle: int) -> bytes:
     data, size = c_void_p(), c_size_t()
     fn(handle, ctypes.byref(data), ctypes.byref(size))
     try:
-        return ctypes.string_at(data.value, size.value) if size.value else b""
+        return ctypes.string_at(data.value or 0, size.value) if size.value else b""
     finally:
         lib.bsnn_buffer_free(data)
 

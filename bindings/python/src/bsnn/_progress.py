@@ -36,7 +36,7 @@ class ProgressInfo:
 
 def _tqdm() -> Any:
     try:
-        from tqdm.auto import tqdm  # type: ignore[import-not-found]
+        from tqdm.auto import tqdm  # type: ignore[import-not-found, import-untyped, unused-ignore]
     except ImportError:
         return None
     return tqdm
@@ -50,7 +50,7 @@ class Reporter:
         if kind not in ("auto", "tqdm", "text", None):
             from .errors import InvalidArgument
             raise InvalidArgument(f"progress must be 'auto', 'tqdm', 'text' or None, got {kind!r}")
-        self.tqdm = _tqdm() if kind in ("auto", "tqdm") else None
+        self.tqdm: Any = _tqdm() if kind in ("auto", "tqdm") else None
         if kind == "tqdm" and self.tqdm is None:
             from .errors import InvalidArgument
             raise InvalidArgument("progress='tqdm' needs the tqdm package (pip install tqdm)")

@@ -184,7 +184,7 @@ class Activation:
         c_fn = trampoline(fn)
         # A NULL function pointer (ctypes rejects None for a CFUNCTYPE argument).
         c_dfn = trampoline(dfn) if dfn is not None else _ffi.SCALAR_FN()
-        label = name or getattr(fn, "__name__", "python")
+        label = str(name or getattr(fn, "__name__", "python"))
         out = _ffi.out_handle()
         lib.bsnn_activation_create_callback(label.encode(), c_fn, c_dfn, None,
                                             ctypes.byref(out))

@@ -38,13 +38,40 @@ def _enum(table: dict[str, int], value: str, what: str) -> int:
 
 
 class Dataset:
-    """A classification data set owned by the library (copied from arrays, or loaded)."""
+    """A data set owned by the library: copied from arrays (`from_arrays` for class
+    labels, `from_targets` for regression) or loaded (``bsnn.datasets``). ``fit`` makes
+    these itself; use them directly to hand the same data to several calls.
+    """
 
     def __init__(self, handle: _ffi.Handle) -> None:
         self._handle = handle
 
     @classmethod
-    def from_arrays(cls, X: Any, y: Any, classes: int, inputs: int | None = None) -> "Dataset":
+    def from_arrays(cls, X: ArrayLike, y: ArrayLike, classes: int, inputs: int | None = None) -> "Dataset":
+        """A classification data set (copied).
+
+        Parameters
+        ----------
+        X : array_like, shape (count, inputs)
+            Features (must be finite).
+        y : array_like, shape (count,)
+            Class labels in 0..classes-1.
+        classes : int
+            Number of classes.
+        inputs : int, optional
+            Features per sample (default: X's last dimension).
+
+        Returns
+        -------
+        Dataset
+
+        Raises
+        ------
+        ShapeError
+            X or y of the wrong shape.
+        InvalidArgument
+            Labels outside 0..classes-1; NumericError: NaN or infinity in X.
+        """
         x = _arrays.features(X, inputs if inputs is not None else np.asarray(X).shape[-1])
         labels = _arrays.labels(y, x.shape[0], classes)
         out = _ffi.out_handle()
@@ -77,12 +104,19 @@ class Dataset:
         return self._handle.address
 
     def info(self) -> _ffi.DatasetInfo:
+        """Sizes: count, feature_count, class_count (0 for regression), target_count."""
         info = _ffi.DatasetInfo()
         lib.bsnn_dataset_info_get(self._ptr, ctypes.byref(info))
         return info
 
-    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
-        """(features float32 (count, features), labels int32 (count,))."""
+    def arrays(self) -> tuple[NDArray[np.float32], NDArray[np.int32]]:
+        """Copies of the data.
+
+        Returns
+        -------
+        (ndarray of float32, shape (count, features), ndarray of int32, shape (count,))
+            Features and class labels.
+        """
         info = self.info()
         x = np.empty((info.count, info.feature_count), np.float32)
         y = np.empty(info.count, np.int32)
@@ -91,7 +125,15 @@ class Dataset:
         return x, y
 
     def close(self) -> None:
+        """Frees the library's copy (idempotent)."""
         self._handle.close()
+
+    def __repr__(self) -> str:
+        if self._handle.closed:
+            return "<bsnn.Dataset (closed)>"
+        i = self.info()
+        kind = f"{i.class_count} classes" if i.class_count else f"{i.target_count} targets"
+        return f"<bsnn.Dataset {i.count} samples × {i.feature_count} features, {kind}>"
 
     def __enter__(self) -> "Dataset":
         return self
@@ -102,7 +144,21 @@ class Dataset:
 
 @dataclass
 class ProbeResult:
-    """Per-layer signal norms of one forward + backward pass (see bsnn_probe_array)."""
+    """Per-layer signal norms of one forward + backward pass (see bsnn_probe_array).
+
+    Attributes
+    ----------
+    forward_norms : ndarray
+        depth + 2 values ‖x⁽ˡ⁾‖/√d.
+    backward_norms : ndarray
+        depth + 1 values ‖∂E/∂h⁽ˡ⁾‖.
+    weight_gradient_norms, batch_weight_gradient_norms : ndarray
+        depth + 1 values: per-sample mean and minibatch gradient norms.
+    derivative_histogram : ndarray
+        Counts of a·φ'(h) over `histogram_range`.
+    histogram_range : (float, float)
+        The histogram's [lower, upper).
+    """
     forward_norms: np.ndarray            # depth + 2 values ‖x⁽ˡ⁾‖/√d
     backward_norms: np.ndarray           # depth + 1 values ‖∂E/∂h⁽ˡ⁾‖
     weight_gradient_norms: np.ndarray    # depth + 1, per-sample mean
@@ -191,19 +247,51 @@ class MLP:
     """A bidirectionally self-normalizing multilayer perceptron.
 
     ``MLP(784, 128, 8, 10, "tanh")`` builds inputs → width (depth square hidden layers)
-    → outputs with the GPN-normalized activation (``gpn=True``, the default, takes the
-    library's default root: b− for "gelu", b+ for every other function, as the paper's
-    Table 1; ``gpn="b+"``/``"b-"`` picks one, ``gpn=False`` trains the plain function),
-    row-normalized weights and orthogonal init. ``constraint``, ``init``, ``bias`` and
-    ``seed`` left as None take the library's defaults (row_norm, orthogonal, True, 0).
-    ``feature_scaling`` (the training data's, from the loaders' ``return_scaling=True``)
-    is recorded in the saved file and read back as ``model.feature_scaling``, so raw
-    features can be mapped the same way: ``model.predict(model.feature_scaling.apply(X))``.
+    → outputs with the GPN-normalized activation, row-normalized weights and orthogonal
+    initialization. Copies (``pickle``, ``copy.copy``, ``copy.deepcopy``) copy the
+    network; they share nothing with the original.
+
+    Parameters
+    ----------
+    inputs, width, depth, outputs : int
+        Features in; units of every hidden layer; hidden width × width layers between
+        the input layer (inputs → width) and the output layer (width → outputs); outputs.
+    activation : str or Activation
+        A builtin name (see ``bsnn.types.ActivationName``) or an `Activation` (plugin,
+        foreign symbol, Python function, or one already GPN-normalized).
+    gpn : bool or {"b+", "b-"}
+        Gaussian-Poincaré normalization a·φ+b: True (default) takes the library's
+        default root (b− for "gelu", b+ otherwise, the paper's Table 1); False trains
+        the plain function.
+    constraint : {"none", "row_norm", "orthogonal"}, optional
+        None: the library's default (row_norm).
+    init : {"orthogonal", "xavier", "he"}, optional
+        None: the library's default (orthogonal).
+    bias : bool, optional
+        None: the library's default (True).
+    seed : int, optional
+        Initialization seed; None: the library's default (0).
+    feature_scaling : FeatureScaling, optional
+        The training data's scaling (from the loaders' ``return_scaling=True``),
+        recorded in the saved file and read back as `feature_scaling`, so raw features
+        can be mapped the same way: ``model.predict(model.feature_scaling.apply(X))``.
+
+    Raises
+    ------
+    InvalidArgument
+        A size of 0, an unknown name, an activation that is not an `Activation`.
+    ShapeError
+        `feature_scaling` for another number of inputs.
+
+    Attributes
+    ----------
+    inputs, width, depth, outputs, layer_count : int
+        The architecture (layer_count = depth + 2).
     """
 
     def __init__(self, inputs: int, width: int, depth: int, outputs: int,
-                 activation: str | Activation = "tanh", gpn: bool | str = True,
-                 constraint: str | None = None, init: str | None = None,
+                 activation: ActivationName | Activation = "tanh", gpn: bool | RootName = True,
+                 constraint: ConstraintName | None = None, init: InitName | None = None,
                  bias: bool | None = None, seed: int | None = None,
                  feature_scaling: FeatureScaling | None = None) -> None:
         act = Activation(activation) if isinstance(activation, str) else activation
@@ -275,12 +363,14 @@ class MLP:
 
     @property
     def info(self) -> _ffi.ModelInfo:
+        """The library's bsnn_model_info: sizes, parameter_count, bias, gpn_root."""
         info = _ffi.ModelInfo()
         lib.bsnn_model_info_get(self._ptr, ctypes.byref(info))
         return info
 
     @property
     def parameter_count(self) -> int:
+        """Weights and biases in all layers."""
         return int(self.info.parameter_count)
 
     @property
@@ -290,27 +380,71 @@ class MLP:
         return _read_scaling(lib.bsnn_model_scaling, self._ptr, self.inputs)
 
     # ------------------------------------------------------------ inference
-    def predict(self, X: Any, check_finite: bool = False) -> np.ndarray:
-        """Logits, float32 (count, outputs). X (count, inputs) float32 C-contiguous is
-        passed without a copy. NaN inputs give NaN logits unless `check_finite`."""
+    def predict(self, X: ArrayLike, check_finite: bool = False) -> NDArray[np.float32]:
+        """The network's outputs (logits).
+
+        Parameters
+        ----------
+        X : array_like, shape (count, inputs) or (inputs,)
+            Features; float32 C-contiguous arrays are passed without a copy.
+        check_finite : bool
+            Raise NumericError on NaN or infinity in X (else they give NaN outputs).
+
+        Returns
+        -------
+        ndarray of float32, shape (count, outputs)
+
+        Raises
+        ------
+        ShapeError
+            X of the wrong shape.
+        """
         x = _arrays.features(X, self.inputs, check_finite=check_finite)
         out = np.empty((x.shape[0], self.outputs), np.float32)
         lib.bsnn_model_predict(self._ptr, x.ctypes.data, x.size, x.shape[0],
                                out.ctypes.data, out.size)
         return out
 
-    def evaluate(self, X: Any, y: Any, loss: str = "cross_entropy") -> tuple[float, float]:
-        """(mean loss, accuracy) over (X, y)."""
+    def evaluate(self, X: ArrayLike, y: ArrayLike, loss: LossName = "cross_entropy") -> tuple[float, float]:
+        """Mean loss and accuracy over labelled data.
+
+        Parameters
+        ----------
+        X : array_like, shape (count, inputs)
+        y : array_like, shape (count,)
+            Class labels in 0..outputs-1.
+        loss : {"cross_entropy", "mse", "binary_logistic", "huber"}
+
+        Returns
+        -------
+        (float, float)
+            (mean loss, accuracy).
+        """
         with Dataset.from_arrays(X, y, self.outputs, self.inputs) as data:
             ev = _ffi.Evaluation()
             lib.bsnn_model_evaluate(self._ptr, data._ptr, _enum(_ffi.LOSS, loss, "loss"),
                                     ctypes.byref(ev))
         return ev.loss, ev.accuracy
 
-    def probe(self, X: Any, seed: int = 0, labels: Any = None, loss: str = "cross_entropy",
-              histogram_bins: int = 60) -> ProbeResult:
-        """Forward/backward signal norms per layer without changing weights. Upstream
-        gradient: N(0,1) with `seed`, or the loss gradient at `labels` if given."""
+    def probe(self, X: ArrayLike, seed: int = 0, labels: ArrayLike | None = None,
+              loss: LossName = "cross_entropy", histogram_bins: int = 60) -> ProbeResult:
+        """Forward/backward signal norms per layer, without changing weights.
+
+        Parameters
+        ----------
+        X : array_like, shape (count, inputs)
+        seed : int
+            Seed of the N(0, 1) upstream gradient (when `labels` is None).
+        labels : array_like, optional
+            Use the gradient of `loss` at these labels instead.
+        loss : {"cross_entropy", "mse", "binary_logistic", "huber"}
+        histogram_bins : int
+            Bins of the a·φ'(h) histogram.
+
+        Returns
+        -------
+        ProbeResult
+        """
         x = _arrays.features(X, self.inputs)
         c = _ffi.init_struct(_ffi.ProbeConfig)
         c.seed = _ffi.checked_int(seed, ctypes.c_uint64, "seed")
@@ -344,32 +478,64 @@ class MLP:
 
     # ------------------------------------------------------------ parameters
     def layer_shape(self, layer: int) -> tuple[int, int]:
-        """(outputs, inputs) of layer `layer` (0 = input layer … depth+1 = output)."""
+        """(outputs, inputs) of layer `layer` (0 = input layer … depth+1 = output).
+
+        Raises
+        ------
+        InvalidArgument
+            `layer` outside 0..depth+1.
+        """
         o, i = ctypes.c_size_t(), ctypes.c_size_t()
         lib.bsnn_model_layer_shape(self._ptr, _ffi.checked_int(layer, ctypes.c_size_t, "layer"), ctypes.byref(o), ctypes.byref(i))
         return o.value, i.value
 
-    def weights(self, layer: int) -> np.ndarray:
-        """A copy of the layer's stored weights (V for row-normalized layers), float32
-        (outputs, inputs) — the tensor ``layers.{layer}.weight`` of a saved file."""
+    def weights(self, layer: int) -> NDArray[np.float32]:
+        """A copy of the layer's stored weights (V for row-normalized layers, whose
+        applied weight is V with unit rows), shape (outputs, inputs): the tensor
+        ``layers.{layer}.weight`` of a saved file."""
         shape = self.layer_shape(layer)
         w = np.empty(shape, np.float32)
         lib.bsnn_model_get_weights(self._ptr, _ffi.checked_int(layer, ctypes.c_size_t, "layer"), w.ctypes.data, w.size)
         return w
 
-    def set_weights(self, layer: int, values: Any) -> None:
+    def set_weights(self, layer: int, values: ArrayLike) -> None:
+        """Replaces the stored weights of `layer` (shape (outputs, inputs)).
+
+        Raises
+        ------
+        ShapeError
+            `values` of another shape.
+        WrongState
+            While the network is being trained.
+        """
         shape = self.layer_shape(layer)
         v = np.ascontiguousarray(values, dtype=np.float32)
         if v.shape != shape:
             raise _shape_error(f"layer {layer} weights must have shape {shape}, got {v.shape}")
         lib.bsnn_model_set_weights(self._ptr, _ffi.checked_int(layer, ctypes.c_size_t, "layer"), v.ctypes.data, v.size)
 
-    def bias(self, layer: int) -> np.ndarray:
+    def bias(self, layer: int) -> NDArray[np.float32]:
+        """A copy of the bias of `layer`, shape (outputs,).
+
+        Raises
+        ------
+        WrongState
+            The model has no biases (``bias=False``).
+        """
         b = np.empty(self.layer_shape(layer)[0], np.float32)
         lib.bsnn_model_get_bias(self._ptr, _ffi.checked_int(layer, ctypes.c_size_t, "layer"), b.ctypes.data, b.size)
         return b
 
-    def set_bias(self, layer: int, values: Any) -> None:
+    def set_bias(self, layer: int, values: ArrayLike) -> None:
+        """Replaces the bias of `layer` (shape (outputs,)).
+
+        Raises
+        ------
+        ShapeError
+            `values` of another shape.
+        WrongState
+            No biases, or while the network is being trained.
+        """
         n = self.layer_shape(layer)[0]
         v = np.ascontiguousarray(values, dtype=np.float32)
         if v.shape != (n,):
@@ -378,7 +544,15 @@ class MLP:
 
     # ------------------------------------------------------------ files
     def save(self, path: str | os.PathLike) -> None:
-        """Writes the model (safetensors + JSON metadata) atomically."""
+        """Writes the model file (safetensors with bsnn metadata and checksum) atomically.
+
+        Raises
+        ------
+        BSNNIOError
+            The file cannot be written.
+        WrongState
+            The activation is a Python callback, which no file can hold.
+        """
         lib.bsnn_model_save(self._ptr, _path(path))
 
     # ------------------------------------------------------------ training
@@ -390,7 +564,7 @@ class MLP:
             progress: ProgressKind | None = "auto", seed: int | None = None, *,
             validation_data: tuple[ArrayLike, ArrayLike] | None = None,
             validation_split: float = 0.0, callbacks: Sequence[Callback] | None = None,
-            **options: Any) -> History:
+            loss: LossName | None = None, **options: Any) -> History:
         """Trains on (X, y) until `epochs` epochs are completed in total.
 
         `epochs` is the total, as in C and the CLI, not a number of further epochs: the
@@ -412,10 +586,13 @@ class MLP:
             Learning rate (default 0.01) and momentum (default 0.9).
         seed : int, optional
             Shuffling seed (default 0).
+        loss : {"cross_entropy", "mse", "binary_logistic", "huber"}, optional
+            Library default "cross_entropy"; "mse"/"huber" with float targets train
+            regression.
         **options
-            loss ("cross_entropy", "mse", "binary_logistic", "huber"), weight_decay,
-            update_mode ("checked"/"fused"), shuffle, beta1, beta2, epsilon, schedule
-            ("constant", "step", "cosine"), schedule_steps, schedule_factor.
+            weight_decay, update_mode ("checked"/"fused"), shuffle, beta1, beta2,
+            epsilon, schedule ("constant", "step", "cosine"), schedule_steps,
+            schedule_factor.
 
         Returns
         -------
@@ -434,7 +611,7 @@ class MLP:
         Every option left as None takes the library's default, the same as C's
         bsnn_training_config_init_defaults and the CLI's.
         """
-        config = _training_config(batch_size, optimizer, lr, momentum, seed, **options)
+        config = _training_config(batch_size, optimizer, lr, momentum, seed, loss=loss, **options)
         if self._trainer is None or self._trainer._optimizer != config.optimizer:
             if self._trainer is not None:
                 self._trainer.close()
@@ -675,10 +852,30 @@ def _load_flags(allow_plugins: bool, unverified: bool) -> int:
 
 
 def load(path: str | os.PathLike, allow_plugins: bool = False, unverified: bool = False) -> MLP:
-    """Loads a model file. Plugin/foreign activations are re-loaded only with
-    `allow_plugins=True`, since that runs code from the paths the file names. A file
-    without bsnn's checksum (written by another tool from scratch, or by bsnn 0.1)
-    loads only with `unverified=True`; any damaged file raises `bsnn.FormatError`."""
+    """Loads a model file.
+
+    Parameters
+    ----------
+    path : str or PathLike
+    allow_plugins : bool
+        Re-load plugin/foreign activations, which runs code from the paths the file names.
+    unverified : bool
+        Accept a file without bsnn's checksum (written by another tool from scratch, or
+        by bsnn 0.1).
+
+    Returns
+    -------
+    MLP
+
+    Raises
+    ------
+    FormatError
+        A damaged file, or no checksum without `unverified`.
+    PluginError
+        A plugin/foreign activation without `allow_plugins`.
+    BSNNIOError
+        The file cannot be read.
+    """
     out = _ffi.out_handle()
     lib.bsnn_model_load(_path(path), _load_flags(allow_plugins, unverified), ctypes.byref(out))
     return MLP._wrap(out, names=_names_from_path(path))
@@ -686,6 +883,7 @@ def load(path: str | os.PathLike, allow_plugins: bool = False, unverified: bool 
 
 @dataclass(frozen=True)
 class StepResult:
+    """One optimizer step: the batch's mean loss, correct predictions and samples."""
     loss: float
     correct: int
     count: int
@@ -721,15 +919,30 @@ class _Interrupt:
 class Trainer:
     """Trains an MLP: single steps, whole fits, checkpoints that resume exactly.
 
-    ``Trainer(model, batch_size=…, optimizer=…, lr=…, momentum=…, seed=…, **options)``
-    with the options of ``MLP.fit``; any left as None takes the library's default
-    (batch 64, "momentum" with lr 0.01 and momentum 0.9, seed 0).
+    Copies (``pickle``, ``copy.copy``, ``copy.deepcopy``) carry the model, the optimizer
+    state and the position, and resume bit-identically to the original.
+
+    Parameters
+    ----------
+    model : MLP
+        The network to train (shared: training changes it).
+    batch_size, optimizer, lr, momentum, seed, loss
+        As in ``MLP.fit``; any left as None takes the library's default (batch 64,
+        "momentum" with lr 0.01 and momentum 0.9, seed 0, cross-entropy).
+    **options
+        The other options of ``MLP.fit``.
+
+    Raises
+    ------
+    InvalidArgument
+        An unknown option or name, a value out of range.
     """
 
-    def __init__(self, model: MLP, batch_size: int | None = None, optimizer: str | None = None,
-                 lr: float | None = None, momentum: float | None = None, seed: int | None = None,
-                 **options: Any) -> None:
-        config = _training_config(batch_size, optimizer, lr, momentum, seed, **options)
+    def __init__(self, model: MLP, batch_size: int | None = None,
+                 optimizer: OptimizerName | None = None, lr: float | None = None,
+                 momentum: float | None = None, seed: int | None = None,
+                 loss: LossName | None = None, **options: Any) -> None:
+        config = _training_config(batch_size, optimizer, lr, momentum, seed, loss=loss, **options)
         self._create(model, config)
 
     @classmethod
@@ -764,13 +977,18 @@ class Trainer:
 
     @property
     def state(self) -> dict[str, int]:
-        """epoch (completed), step_in_epoch, global_step."""
+        """The position: epoch (completed), step_in_epoch, global_step."""
         s = _ffi.TrainerState()
         lib.bsnn_trainer_state_get(self._ptr, ctypes.byref(s))
         return {"epoch": s.epoch, "step_in_epoch": s.step_in_epoch, "global_step": s.global_step}
 
-    def step(self, X: Any, y: Any) -> StepResult:
-        """One optimizer step on the batch (X, y)."""
+    def step(self, X: ArrayLike, y: ArrayLike) -> StepResult:
+        """One optimizer step on the batch (X, y) (labels in 0..outputs-1).
+
+        Returns
+        -------
+        StepResult
+        """
         m = self.model
         x = _arrays.features(X, m.inputs)
         labels = _arrays.labels(y, x.shape[0], m.outputs)
@@ -909,14 +1127,35 @@ class Trainer:
         return history
 
     def save_checkpoint(self, path: str | os.PathLike) -> None:
-        """Writes model + optimizer state + position atomically."""
+        """Writes model + optimizer state + position atomically.
+
+        Raises
+        ------
+        BSNNIOError
+            The file cannot be written.
+        """
         lib.bsnn_checkpoint_save(self._ptr, _path(path))
 
     @classmethod
     def load_checkpoint(cls, path: str | os.PathLike, allow_plugins: bool = False,
                         unverified: bool = False) -> "Trainer":
         """Resumes from a checkpoint: a trainer with its own model (``.model``).
-        `allow_plugins` and `unverified` as in `bsnn.load`."""
+
+        Parameters
+        ----------
+        path : str or PathLike
+        allow_plugins, unverified : bool
+            As in `bsnn.load`.
+
+        Returns
+        -------
+        Trainer
+
+        Raises
+        ------
+        FormatError, PluginError, BSNNIOError
+            As `bsnn.load`.
+        """
         out = _ffi.out_handle()
         lib.bsnn_checkpoint_load(_path(path), _load_flags(allow_plugins, unverified), ctypes.byref(out))
         return cls._wrap(out, _names_from_path(path))

@@ -24,9 +24,10 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 try:
-    from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
-    from sklearn.utils.multiclass import check_classification_targets
-    from sklearn.utils.validation import check_is_fitted, check_random_state, validate_data
+    from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin  # type: ignore[import-untyped, unused-ignore]
+    from sklearn.utils.multiclass import check_classification_targets  # type: ignore[import-untyped, unused-ignore]
+    from sklearn.utils.validation import (  # type: ignore[import-untyped, unused-ignore]
+        check_is_fitted, check_random_state, validate_data)
 except ImportError as error:  # pragma: no cover - exercised only without scikit-learn
     raise ImportError("bsnn.sklearn needs scikit-learn >= 1.6 (pip install scikit-learn)") from error
 
@@ -36,8 +37,12 @@ from .types import ActivationName, ConstraintName, InitName, OptimizerName
 __all__ = ["BSNNClassifier", "BSNNRegressor"]
 
 
-class _BSNNEstimator(BaseEstimator):
+class _BSNNEstimator(BaseEstimator):  # type: ignore[misc, unused-ignore]
     """What both estimators share: the network's and the training's hyper-parameters."""
+
+    model_: MLP
+    n_epochs_: int
+    history_: History
 
     def __init__(self, width: int = 64, depth: int = 2, activation: ActivationName = "tanh",
                  gpn: bool | Literal["b+", "b-"] = True, constraint: ConstraintName | None = None,
@@ -79,7 +84,7 @@ class _BSNNEstimator(BaseEstimator):
         # None keeps the library's seed (0), so an estimator is reproducible by default.
         if self.random_state is None:
             return 0
-        if isinstance(self.random_state, numbers.Integral) and self.random_state >= 0:
+        if isinstance(self.random_state, numbers.Integral) and int(self.random_state) >= 0:
             return int(self.random_state)
         return int(check_random_state(self.random_state).randint(2 ** 31))
 
@@ -137,7 +142,7 @@ class _BSNNEstimator(BaseEstimator):
                 "check_methods_subset_invariance": why}
 
 
-class BSNNClassifier(ClassifierMixin, _BSNNEstimator):
+class BSNNClassifier(ClassifierMixin, _BSNNEstimator):  # type: ignore[misc, unused-ignore]
     """A bidirectionally self-normalizing MLP classifier (softmax outputs, cross-entropy).
 
     Parameters
@@ -267,7 +272,7 @@ class BSNNClassifier(ClassifierMixin, _BSNNEstimator):
         return self.classes_[np.argmax(logits, axis=1)]
 
 
-class BSNNRegressor(RegressorMixin, _BSNNEstimator):
+class BSNNRegressor(RegressorMixin, _BSNNEstimator):  # type: ignore[misc, unused-ignore]
     """A bidirectionally self-normalizing MLP regressor (linear outputs).
 
     The targets are standardized for training (mean 0, variance 1 per column, undone by
