@@ -24,18 +24,36 @@ library_path: str = _ffi.library_path
 
 
 def features() -> dict[str, bool]:
-    """What the loaded library was built with."""
+    """What the loaded library was built with.
+
+    Returns
+    -------
+    dict
+        ``plugins``, ``ffi`` (foreign symbols), ``threaded_blas``: bool each.
+    """
     f = _ffi.lib.bsnn_features()
     return {"plugins": bool(f & _ffi.FEATURE_PLUGINS), "ffi": bool(f & _ffi.FEATURE_FFI),
             "threaded_blas": bool(f & _ffi.FEATURE_THREADED_BLAS)}
 
 
 def set_blas_threads(threads: int) -> None:
-    """Process-wide number of threads per matrix product (>= 1)."""
+    """Sets the process-wide number of threads per matrix product.
+
+    Parameters
+    ----------
+    threads : int
+        1...4096.
+
+    Raises
+    ------
+    InvalidArgument
+        Out of range.
+    """
     _ffi.lib.bsnn_blas_set_threads(_ffi.checked_int(threads, _ffi.c_size_t, "threads"))
 
 
 def blas_threads() -> int:
+    """The current number of BLAS threads, as OpenBLAS reports it."""
     return int(_ffi.lib.bsnn_blas_threads())
 
 

@@ -26,6 +26,12 @@ class ProgressInfo:
 
     @classmethod
     def from_c(cls, p: _ffi.Progress) -> "ProgressInfo":
+        """A copy of the C struct (which is valid only during the callback).
+
+        Parameters
+        ----------
+        p : bsnn._ffi.Progress
+        """
         has_val = bool(p.has_validation)
         return cls("epoch_end" if p.phase == _ffi.PHASE_EPOCH_END else "step", p.epoch,
                    p.epochs, p.step_in_epoch, p.steps_per_epoch, p.global_step, p.loss,

@@ -49,12 +49,24 @@ class Callback:
     params: dict[str, Any]
 
     def set_model(self, model: "MLP", trainer: "Trainer") -> None:
-        """Called by fit before training starts."""
+        """Called by fit before training starts.
+
+        Parameters
+        ----------
+        model : MLP
+        trainer : Trainer
+        """
         self.model = model
         self.trainer = trainer
 
     def set_params(self, params: dict[str, Any]) -> None:
-        """Called by fit before training starts."""
+        """Called by fit before training starts.
+
+        Parameters
+        ----------
+        params : dict
+            See the class's `params`.
+        """
         self.params = params
 
     def on_train_begin(self, logs: Logs | None = None) -> None:
@@ -64,13 +76,37 @@ class Callback:
         """After the library returned (training completed or stopped)."""
 
     def on_epoch_begin(self, epoch: int, logs: Logs | None = None) -> None:
-        """Before the first step of epoch `epoch` (counting from 0)."""
+        """Before the first step of an epoch.
+
+        Parameters
+        ----------
+        epoch : int
+            Counting from 0 over the trainer's life.
+        logs : dict, optional
+        """
 
     def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
-        """After epoch `epoch` (counting from 0) with its metrics."""
+        """After an epoch.
+
+        Parameters
+        ----------
+        epoch : int
+            Counting from 0 over the trainer's life.
+        logs : dict
+            loss, accuracy, samples_per_second and (with validation data) val_loss,
+            val_accuracy of this epoch.
+        """
 
     def on_train_batch_end(self, batch: int, logs: Logs | None = None) -> None:
-        """After step `batch` (counting from 0 within the epoch): loss, accuracy."""
+        """After every optimizer step.
+
+        Parameters
+        ----------
+        batch : int
+            The step, counting from 0 within the epoch.
+        logs : dict
+            loss and accuracy of the batch.
+        """
 
 
 def _mode_of(monitor: str, mode: str) -> str:

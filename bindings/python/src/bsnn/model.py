@@ -81,7 +81,19 @@ class Dataset:
 
     @classmethod
     def from_targets(cls, X: ArrayLike, targets: ArrayLike, inputs: int | None = None) -> "Dataset":
-        """A regression data set: features (count, inputs) and float targets (count, k).
+        """A regression data set (copied).
+
+        Parameters
+        ----------
+        X : array_like, shape (count, inputs)
+        targets : array_like, shape (count, k)
+            Float targets.
+        inputs : int, optional
+            Features per sample (default: X's last dimension).
+
+        Returns
+        -------
+        Dataset
 
         Raises
         ------
@@ -195,6 +207,7 @@ class History(dict):
 
     @property
     def history(self) -> "History":
+        """This dict of metric lists (Keras' ``History.history``)."""
         return self
 
     def __repr__(self) -> str:
@@ -478,7 +491,12 @@ class MLP:
 
     # ------------------------------------------------------------ parameters
     def layer_shape(self, layer: int) -> tuple[int, int]:
-        """(outputs, inputs) of layer `layer` (0 = input layer … depth+1 = output).
+        """(outputs, inputs) of layer `layer`.
+
+        Parameters
+        ----------
+        layer : int
+            0 = input layer … depth+1 = output layer.
 
         Raises
         ------
@@ -492,14 +510,30 @@ class MLP:
     def weights(self, layer: int) -> NDArray[np.float32]:
         """A copy of the layer's stored weights (V for row-normalized layers, whose
         applied weight is V with unit rows), shape (outputs, inputs): the tensor
-        ``layers.{layer}.weight`` of a saved file."""
+        ``layers.{layer}.weight`` of a saved file.
+
+        Parameters
+        ----------
+        layer : int
+            0 = input layer … depth+1 = output layer.
+
+        Returns
+        -------
+        ndarray of float32, shape (outputs, inputs)
+        """
         shape = self.layer_shape(layer)
         w = np.empty(shape, np.float32)
         lib.bsnn_model_get_weights(self._ptr, _ffi.checked_int(layer, ctypes.c_size_t, "layer"), w.ctypes.data, w.size)
         return w
 
     def set_weights(self, layer: int, values: ArrayLike) -> None:
-        """Replaces the stored weights of `layer` (shape (outputs, inputs)).
+        """Replaces the stored weights of `layer`.
+
+        Parameters
+        ----------
+        layer : int
+            0 = input layer … depth+1 = output layer.
+        values : array_like, shape (outputs, inputs)
 
         Raises
         ------
@@ -517,6 +551,11 @@ class MLP:
     def bias(self, layer: int) -> NDArray[np.float32]:
         """A copy of the bias of `layer`, shape (outputs,).
 
+        Parameters
+        ----------
+        layer : int
+            0 = input layer … depth+1 = output layer.
+
         Raises
         ------
         WrongState
@@ -527,7 +566,13 @@ class MLP:
         return b
 
     def set_bias(self, layer: int, values: ArrayLike) -> None:
-        """Replaces the bias of `layer` (shape (outputs,)).
+        """Replaces the bias of `layer`.
+
+        Parameters
+        ----------
+        layer : int
+            0 = input layer … depth+1 = output layer.
+        values : array_like, shape (outputs,)
 
         Raises
         ------
@@ -545,6 +590,10 @@ class MLP:
     # ------------------------------------------------------------ files
     def save(self, path: str | os.PathLike) -> None:
         """Writes the model file (safetensors with bsnn metadata and checksum) atomically.
+
+        Parameters
+        ----------
+        path : str or PathLike
 
         Raises
         ------
@@ -983,7 +1032,13 @@ class Trainer:
         return {"epoch": s.epoch, "step_in_epoch": s.step_in_epoch, "global_step": s.global_step}
 
     def step(self, X: ArrayLike, y: ArrayLike) -> StepResult:
-        """One optimizer step on the batch (X, y) (labels in 0..outputs-1).
+        """One optimizer step on a batch.
+
+        Parameters
+        ----------
+        X : array_like, shape (count, inputs)
+        y : array_like, shape (count,)
+            Class labels in 0..outputs-1.
 
         Returns
         -------
@@ -1128,6 +1183,10 @@ class Trainer:
 
     def save_checkpoint(self, path: str | os.PathLike) -> None:
         """Writes model + optimizer state + position atomically.
+
+        Parameters
+        ----------
+        path : str or PathLike
 
         Raises
         ------

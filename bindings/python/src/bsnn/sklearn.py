@@ -249,25 +249,58 @@ class BSNNClassifier(ClassifierMixin, _BSNNEstimator):  # type: ignore[misc, unu
 
     def decision_function(self, X: ArrayLike) -> NDArray[np.float64]:
         """The logits, shape (n_samples, n_classes); for 2 classes, the margin of class 1
-        (shape (n_samples,)) as scikit-learn expects."""
+        (shape (n_samples,)) as scikit-learn expects.
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_features)
+        """
         z = self._logits(X).astype(np.float64)
         return z[:, 1] - z[:, 0] if len(self.classes_) == 2 else z
 
     def predict_proba(self, X: ArrayLike) -> NDArray[np.float64]:
-        """Softmax probabilities, shape (n_samples, n_classes), columns in `classes_` order."""
+        """Softmax probabilities, columns in `classes_` order.
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+        """
         z = self._logits(X).astype(np.float64)
         z -= z.max(axis=1, keepdims=True)
         e = np.exp(z)
         return e / e.sum(axis=1, keepdims=True)
 
     def predict_log_proba(self, X: ArrayLike) -> NDArray[np.float64]:
-        """Log of `predict_proba`, computed stably."""
+        """Log of `predict_proba`, computed stably.
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_features)
+        """
         z = self._logits(X).astype(np.float64)
         z -= z.max(axis=1, keepdims=True)
         return z - np.log(np.exp(z).sum(axis=1, keepdims=True))
 
     def predict(self, X: ArrayLike) -> NDArray[Any]:
-        """The most probable label per sample (from `classes_`)."""
+        """The most probable label per sample (from `classes_`).
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+
+        Raises
+        ------
+        NotFittedError
+            Before fit.
+        """
         logits = self._logits(X)
         return self.classes_[np.argmax(logits, axis=1)]
 
@@ -360,6 +393,11 @@ class BSNNRegressor(RegressorMixin, _BSNNEstimator):  # type: ignore[misc, unuse
         """Trains one more epoch on (X, y), continuing the optimizer state (the target
         standardization is the first call's).
 
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_features)
+        y : array_like of shape (n_samples,) or (n_samples, n_outputs)
+
         Returns
         -------
         self
@@ -369,7 +407,12 @@ class BSNNRegressor(RegressorMixin, _BSNNEstimator):  # type: ignore[misc, unuse
 
     def predict(self, X: ArrayLike) -> NDArray[np.float64]:
         """Predicted targets, shape (n_samples,) for a 1-D training y, else
-        (n_samples, n_outputs)."""
+        (n_samples, n_outputs).
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_features)
+        """
         out = self._logits(X).astype(np.float64) * self._y_scale + self._y_mean
         return out[:, 0] if self._one_d else out
 
