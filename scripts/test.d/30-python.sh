@@ -9,9 +9,13 @@ swift build -c release >/dev/null 2>&1 || { echo "python: 0 passed, 1 failed (sw
 PY=${PYTHON:-python3}
 export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore
 $PY -m pip install -q numpy pytest safetensors || { echo "python: 0 passed, 1 failed (pip deps)"; exit 1; }
+# Optional dependencies whose tests belong to the suite (bsnn.sklearn's check_estimator
+# run, the mypy checks); without them those tests skip, and -rs prints why.
+$PY -m pip install -q scikit-learn mypy \
+    || echo "python: scikit-learn/mypy could not be installed: their tests will be skipped"
 # --force-reinstall --no-deps: same version number, but the bundled .so may be newer.
 $PY -m pip install -q --force-reinstall --no-deps "$root/bindings/python" \
     || { echo "python: 0 passed, 1 failed (pip install bsnn)"; exit 1; }
 # The cross-door test (test_doors.py) drives the CLI of the same build.
 export BSNN=${BSNN:-$root/.build/release/bsnn-cli}
-cd /tmp && exec $PY -m pytest -q -p no:cacheprovider "$root/bindings/python/tests"
+cd /tmp && exec $PY -m pytest -q -rs -p no:cacheprovider "$root/bindings/python/tests"
