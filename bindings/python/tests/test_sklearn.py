@@ -102,6 +102,15 @@ def test_partial_fit_continues_like_one_fit():
         parts.partial_fit(X[:, :3], k)
 
 
+def test_random_state_instance_draws_once_per_fit():
+    X, k = blobs()
+    a = BSNNClassifier(width=8, epochs=2, random_state=np.random.RandomState(7))
+    for _ in range(3):
+        a.partial_fit(X, k, classes=[0, 1, 2])
+    b = BSNNClassifier(width=8, epochs=3, random_state=a._fit_seed).fit(X, k)
+    assert np.array_equal(a.predict_proba(X), b.predict_proba(X))
+
+
 def test_fitted_estimator_pickles():
     X, k = blobs()
     clf = BSNNClassifier(width=16, epochs=5, validation_split=0.2).fit(X, k)

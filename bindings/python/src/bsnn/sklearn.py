@@ -43,6 +43,7 @@ class _BSNNEstimator(BaseEstimator):  # type: ignore[misc, unused-ignore]
     model_: MLP
     n_epochs_: int
     history_: History
+    _fit_seed: int
 
     def __init__(self, width: int = 64, depth: int = 2, activation: ActivationName = "tanh",
                  gpn: bool | Literal["b+", "b-"] = True, constraint: ConstraintName | None = None,
@@ -91,9 +92,11 @@ class _BSNNEstimator(BaseEstimator):  # type: ignore[misc, unused-ignore]
     def _new_model(self, inputs: int) -> None:
         if not isinstance(self.epochs, numbers.Integral) or self.epochs < 1:
             raise ValueError(f"epochs must be a positive integer, got {self.epochs!r}")
+        # One draw per fit: a RandomState must not reseed the shuffling at every partial_fit.
+        self._fit_seed = self._seed()
         self.model_ = MLP(inputs, self.width, self.depth, self._outputs(), self.activation,
                           gpn=self.gpn, constraint=self.constraint, init=self.init,
-                          bias=self.bias, seed=self._seed())
+                          bias=self.bias, seed=self._fit_seed)
         self.n_epochs_ = 0
 
     def _train(self, X: NDArray[np.float32], targets: Any, epochs: int) -> History:
@@ -104,7 +107,7 @@ class _BSNNEstimator(BaseEstimator):  # type: ignore[misc, unused-ignore]
             options["loss"] = self._loss()
         history = self.model_.fit(
             X, targets, epochs=self.n_epochs_ + epochs, batch_size=self.batch_size,
-            optimizer=self.optimizer, lr=self.lr, momentum=self.momentum, seed=self._seed(),
+            optimizer=self.optimizer, lr=self.lr, momentum=self.momentum, seed=self._fit_seed,
             validation_split=self.validation_split, progress="text" if self.verbose else None,
             **options)
         self.n_epochs_ += epochs
