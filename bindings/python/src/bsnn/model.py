@@ -8,22 +8,20 @@ import os
 import signal
 import threading
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, Literal, Sequence
-
-from numpy.typing import ArrayLike, NDArray
+from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from . import _arrays, _ffi
 from ._ffi import lib
 from ._progress import ProgressInfo, Reporter
-from .callbacks import Callback, CallbackList
 from .activation import Activation, root_code
+from .callbacks import Callback, CallbackList
 from .errors import Cancelled, InvalidArgument, PluginError
 from .scaling import FeatureScaling, read as _read_scaling
-
 from .types import (ActivationName, ConstraintName, InitName, LossName, OptimizerName,
-                    ProgressKind, RootName, ScheduleName, UpdateModeName)
+                    ProgressKind, RootName)
 
 
 def _path(path: str | os.PathLike) -> bytes:
