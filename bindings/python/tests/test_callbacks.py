@@ -132,6 +132,7 @@ def test_a_callback_can_stop_training_after_a_step():
     m = bsnn.MLP(10, 8, 1, 2)
     h = m.fit(X, y, epochs=5, batch_size=10, callbacks=[StopAtThird()], progress=None)
     assert h.stopped_early and h["loss"] == [] and m._trainer.state["global_step"] == 3
+    assert h.params["steps"] == 30 and h.epoch == []
     assert seen == [("begin", 5), ("epoch", 0), ("end", 3)]
 
 

@@ -1132,6 +1132,7 @@ class Trainer:
                 if interrupt.requested:
                     return 1
                 p = p_ptr.contents
+                history.params["steps"] = p.steps_per_epoch
                 if p.phase == _ffi.PHASE_EPOCH_END:
                     history["loss"].append(p.loss)
                     history["accuracy"].append(p.accuracy)
@@ -1140,7 +1141,6 @@ class Trainer:
                         history["val_loss"].append(p.validation_loss)
                         history["val_accuracy"].append(p.validation_accuracy)
                     history.epoch.append(p.epoch)
-                    history.params["steps"] = p.steps_per_epoch
                     hooks.epoch_end(p.epoch, {k: v[-1] for k, v in history.items()})
                 else:
                     hooks.step(p.epoch, max(p.step_in_epoch - 1, 0),
