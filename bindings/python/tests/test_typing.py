@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import os
+import site
 import subprocess
 import sys
 from pathlib import Path
@@ -66,7 +67,10 @@ def test_every_public_function_and_class_is_documented():
 def _mypy(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
     pytest.importorskip("mypy", reason="mypy is not installed (pip install mypy)")
     package_root = str(Path(bsnn.__file__).resolve().parent.parent)
-    env = dict(os.environ, MYPYPATH=package_root)
+    installed = {str(Path(p).resolve()) for p in site.getsitepackages() + [site.getusersitepackages()]}
+    env = dict(os.environ)
+    if package_root not in installed:  # a checkout on PYTHONPATH; mypy refuses site-packages here
+        env["MYPYPATH"] = package_root
     return subprocess.run([sys.executable, "-m", "mypy", "--cache-dir", str(tmp_path / "cache"),
                            "--no-color-output", *args], capture_output=True, text=True,
                           cwd=package_root, env=env)
