@@ -610,6 +610,24 @@ BSNN_API bsnn_status bsnn_checkpoint_save(const bsnn_trainer *trainer, const cha
  * bsnn_trainer_model). `flags` and errors as in bsnn_model_load. Since 0.1. */
 BSNN_API bsnn_status bsnn_checkpoint_load(const char *path, int32_t flags, bsnn_trainer **out);
 
+/* ---------------------------------------------------------------- in-memory files */
+
+/* The exact bytes bsnn_model_save would write, in a new buffer the caller owns and
+ * releases with bsnn_buffer_free; *out_size is its length. Errors: WRONG_STATE
+ * (closure activation), OUT_OF_MEMORY. Thread-safe while nothing trains the model. Since ABI 2. */
+BSNN_API bsnn_status bsnn_model_save_buffer(const bsnn_model *model, void **out_data, size_t *out_size);
+/* bsnn_model_load from `size` bytes at `data` (copied; the caller keeps them): the same
+ * checksum, validation, `flags` and errors. Since ABI 2. */
+BSNN_API bsnn_status bsnn_model_load_buffer(const void *data, size_t size, int32_t flags, bsnn_model **out);
+/* The exact bytes bsnn_checkpoint_save would write (model, optimizer state, position),
+ * in a new buffer released with bsnn_buffer_free. Not while the trainer trains. Since ABI 2. */
+BSNN_API bsnn_status bsnn_checkpoint_save_buffer(const bsnn_trainer *trainer, void **out_data, size_t *out_size);
+/* bsnn_checkpoint_load from `size` bytes at `data` (copied): a new trainer with its own
+ * model; `flags` and errors as in bsnn_model_load. Since ABI 2. */
+BSNN_API bsnn_status bsnn_checkpoint_load_buffer(const void *data, size_t size, int32_t flags, bsnn_trainer **out);
+/* Releases a buffer returned by a *_save_buffer call; NULL: no-op. Since ABI 2. */
+BSNN_API void bsnn_buffer_free(void *data);
+
 /* ---------------------------------------------------------------- signal probe */
 
 typedef enum bsnn_upstream {

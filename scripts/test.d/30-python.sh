@@ -9,6 +9,10 @@ swift build -c release >/dev/null 2>&1 || { echo "python: 0 passed, 1 failed (sw
 PY=${PYTHON:-python3}
 export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore
 $PY -m pip install -q numpy pytest safetensors || { echo "python: 0 passed, 1 failed (pip deps)"; exit 1; }
+# Optional dependencies whose tests belong to the suite (bsnn.sklearn's check_estimator
+# run, the mypy checks); without them those tests skip, and -rs prints why.
+$PY -m pip install -q scikit-learn mypy \
+    || echo "python: scikit-learn/mypy could not be installed: their tests will be skipped"
 # Optional exporters (bsnn.export): without them those tests skip, naming the package (-rs).
 $PY -m pip install -q onnx onnxruntime >/dev/null 2>&1 || echo "python: onnx/onnxruntime cannot be installed; the ONNX export tests skip"
 # PyTorch only from a local CPU wheel (the index's default build pulls GBs of CUDA).

@@ -16,7 +16,20 @@ public enum Checkpoint {
     static let optimizerFields = ["kind", "learning_rate", "momentum", "beta1", "beta2", "epsilon", "weight_decay", "schedule"]
 
     public static func save(_ trainer: Trainer, to path: String) throws {
-        try AtomicFile.write(try serialize(trainer).serialized(), to: path)
+        try AtomicFile.write(try encode(trainer), to: path)
+    }
+
+    /// The exact bytes `save` writes, for copies made in memory (pickling in the bindings).
+    public static func encode(_ trainer: Trainer) throws -> [UInt8] {
+        try serialize(trainer).serialized()
+    }
+
+    /// `load` from bytes: the same checksum, validation and `options`; `name` stands for
+    /// the path in error messages.
+    public static func decode(
+        _ bytes: [UInt8], name: String = "checkpoint buffer", options: ModelFile.LoadOptions = ModelFile.LoadOptions()
+    ) throws -> Trainer {
+        try trainer(from: try SafeTensorsFile(bytes: bytes, name: name), name: name, options: options)
     }
 
     static func serialize(_ trainer: Trainer) throws -> SafeTensorsFile {

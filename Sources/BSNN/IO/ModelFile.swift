@@ -39,12 +39,23 @@ public enum ModelFile {
     }
 
     public static func save(_ model: MLP, to path: String) throws {
-        try AtomicFile.write(try serialize(model, kind: "model").serialized(), to: path)
+        try AtomicFile.write(try encode(model), to: path)
     }
 
     public static func load(_ path: String, options: LoadOptions = LoadOptions()) throws -> MLP {
         let file = try SafeTensorsFile.read(path: path)
         return try model(from: file, name: path, expectedKind: "model", options: options)
+    }
+
+    /// The exact bytes `save` writes, for copies made in memory (pickling in the bindings).
+    public static func encode(_ model: MLP) throws -> [UInt8] {
+        try serialize(model, kind: "model").serialized()
+    }
+
+    /// `load` from bytes: the same checksum, validation and `options`; `name` stands for
+    /// the path in error messages.
+    public static func decode(_ bytes: [UInt8], name: String = "model buffer", options: LoadOptions = LoadOptions()) throws -> MLP {
+        try model(from: try SafeTensorsFile(bytes: bytes, name: name), name: name, expectedKind: "model", options: options)
     }
 
     static func serialize(_ model: MLP, kind: String) throws -> SafeTensorsFile {

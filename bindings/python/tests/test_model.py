@@ -135,11 +135,13 @@ def test_progress_text_and_history(capsys, fashion_small):
     X, y = fashion_small
     model = bsnn.MLP(784, 16, 1, 10, "tanh")
     h = model.fit(X, y, epochs=2, validation=(X[:200], y[:200]), progress="text")
-    lines = [l for l in capsys.readouterr().out.splitlines() if l.startswith("epoch")]
+    captured = capsys.readouterr()
+    lines = [l for l in captured.err.splitlines() if l.startswith("epoch")]
+    assert captured.out == ""  # progress goes to stderr
     assert len(lines) == 2 and "val acc" in lines[0]
     assert len(h["loss"]) == 2 and len(h["val_accuracy"]) == 2 and not h.stopped_early
     h = model.fit(X, y, epochs=3, progress=None)  # the total: one more epoch
-    assert capsys.readouterr().out == "" and len(h["loss"]) == 1
+    assert capsys.readouterr().err == "" and len(h["loss"]) == 1
 
 
 def test_progress_tqdm(monkeypatch, fashion_small):

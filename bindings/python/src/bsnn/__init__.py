@@ -13,7 +13,8 @@ from .activation import (Activation, Moments, PluginValidation, Roots, builtin_n
 from .errors import (BSNNError, BSNNIOError, Cancelled, FormatError, InternalError,
                      InvalidArgument, IOError_, NumericError, OutOfMemory, PluginError,
                      ShapeError, WrongState)
-from .model import MLP, History, ProbeResult, StepResult, Trainer, load
+from .model import (MLP, History, ProbeResult, StepResult, Trainer, allow_plugins_on_unpickle,
+                    load)
 from .scaling import FeatureScaling
 from ._progress import ProgressInfo
 from . import datasets
@@ -24,24 +25,42 @@ library_path: str = _ffi.library_path
 
 
 def features() -> dict[str, bool]:
-    """What the loaded library was built with."""
+    """What the loaded library was built with.
+
+    Returns
+    -------
+    dict
+        ``plugins``, ``ffi`` (foreign symbols), ``threaded_blas``: bool each.
+    """
     f = _ffi.lib.bsnn_features()
     return {"plugins": bool(f & _ffi.FEATURE_PLUGINS), "ffi": bool(f & _ffi.FEATURE_FFI),
             "threaded_blas": bool(f & _ffi.FEATURE_THREADED_BLAS)}
 
 
 def set_blas_threads(threads: int) -> None:
-    """Process-wide number of threads per matrix product (>= 1)."""
+    """Sets the process-wide number of threads per matrix product.
+
+    Parameters
+    ----------
+    threads : int
+        1...4096.
+
+    Raises
+    ------
+    InvalidArgument
+        Out of range.
+    """
     _ffi.lib.bsnn_blas_set_threads(_ffi.checked_int(threads, _ffi.c_size_t, "threads"))
 
 
 def blas_threads() -> int:
+    """The current number of BLAS threads, as OpenBLAS reports it."""
     return int(_ffi.lib.bsnn_blas_threads())
 
 
 __all__ = ["Activation", "Moments", "Roots", "builtin_names", "validate_foreign", "validate_plugin",
            "PluginValidation", "MLP", "Trainer", "History",
-           "ProbeResult", "StepResult", "ProgressInfo", "load", "datasets", "export", "features",
+           "ProbeResult", "StepResult", "ProgressInfo", "load", "allow_plugins_on_unpickle", "datasets", "export", "features",
            "FeatureScaling",
            "set_blas_threads", "blas_threads", "library_path", "__version__",
            "BSNNError", "InvalidArgument", "ShapeError", "IOError_", "BSNNIOError",

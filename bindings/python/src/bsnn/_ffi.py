@@ -272,6 +272,12 @@ _SIGNATURES: dict[str, tuple[Any, list[Any]]] = {
     "bsnn_model_release_workspace": (_STATUS, [_P]),
     "bsnn_checkpoint_save": (_STATUS, [_P, c_char_p]),
     "bsnn_checkpoint_load": (_STATUS, [c_char_p, c_int32, _P]),
+    # in-memory files (copies, pickling)
+    "bsnn_model_save_buffer": (_STATUS, [_P, POINTER(c_void_p), _PSZ]),
+    "bsnn_model_load_buffer": (_STATUS, [_P, _SZ, c_int32, _P]),
+    "bsnn_checkpoint_save_buffer": (_STATUS, [_P, POINTER(c_void_p), _PSZ]),
+    "bsnn_checkpoint_load_buffer": (_STATUS, [_P, _SZ, c_int32, _P]),
+    "bsnn_buffer_free": (None, [_P]),
     # probe
     "bsnn_probe_config_init_defaults": (_STATUS, [POINTER(ProbeConfig), _SZ]),
     "bsnn_probe_run": (_STATUS, [_P, _P, _SZ, _SZ, POINTER(ProbeConfig), _P]),
@@ -322,6 +328,16 @@ _INIT = {CSVOptions: lib.bsnn_csv_options_init_defaults,
 def out_handle() -> c_void_p:
     """An out-parameter for a handle: pass ``ctypes.byref(h)``."""
     return c_void_p()
+
+
+def save_buffer(fn: Callable[..., int], handle: int) -> bytes:
+    """Calls a *_save_buffer function and returns its bytes, freeing the C buffer."""
+    data, size = c_void_p(), c_size_t()
+    fn(handle, ctypes.byref(data), ctypes.byref(size))
+    try:
+        return ctypes.string_at(data.value or 0, size.value) if size.value else b""
+    finally:
+        lib.bsnn_buffer_free(data)
 
 
 def read_string(fn: Callable[..., int], *args: Any) -> str:

@@ -26,6 +26,12 @@ class ProgressInfo:
 
     @classmethod
     def from_c(cls, p: _ffi.Progress) -> "ProgressInfo":
+        """A copy of the C struct (which is valid only during the callback).
+
+        Parameters
+        ----------
+        p : bsnn._ffi.Progress
+        """
         has_val = bool(p.has_validation)
         return cls("epoch_end" if p.phase == _ffi.PHASE_EPOCH_END else "step", p.epoch,
                    p.epochs, p.step_in_epoch, p.steps_per_epoch, p.global_step, p.loss,
@@ -36,7 +42,7 @@ class ProgressInfo:
 
 def _tqdm() -> Any:
     try:
-        from tqdm.auto import tqdm  # type: ignore[import-not-found]
+        from tqdm.auto import tqdm  # type: ignore[import-not-found, import-untyped, unused-ignore]
     except ImportError:
         return None
     return tqdm
@@ -50,7 +56,7 @@ class Reporter:
         if kind not in ("auto", "tqdm", "text", None):
             from .errors import InvalidArgument
             raise InvalidArgument(f"progress must be 'auto', 'tqdm', 'text' or None, got {kind!r}")
-        self.tqdm = _tqdm() if kind in ("auto", "tqdm") else None
+        self.tqdm: Any = _tqdm() if kind in ("auto", "tqdm") else None
         if kind == "tqdm" and self.tqdm is None:
             from .errors import InvalidArgument
             raise InvalidArgument("progress='tqdm' needs the tqdm package (pip install tqdm)")
@@ -76,7 +82,7 @@ class Reporter:
             if p.has_validation:
                 line += f"  val loss {p.validation_loss:.4f}  val acc {p.validation_accuracy:.3f}"
             line += f"  {p.samples_per_second:.0f} samples/s"
-            print(line, file=sys.stdout, flush=True)
+            print(line, file=sys.stderr, flush=True)
 
     def close(self) -> None:
         if self.bar is not None:

@@ -5,13 +5,15 @@ from __future__ import annotations
 import ctypes
 import math
 from collections import namedtuple
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Literal
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from . import _ffi
 from ._ffi import lib
 from .errors import InvalidArgument
+from .types import ActivationName, RootName
 
 Moments = namedtuple("Moments", ["mean", "mean_square", "derivative_mean_square"])
 Moments.__doc__ = "Gaussian moments of the base φ over x ~ N(0,1): E[φ], E[φ²], E[φ'²]."
@@ -55,7 +57,25 @@ def validate_foreign(library: str, symbol: str, signature: str = "double(double)
     """``validate_plugin`` for ``Activation.from_symbol``: creates and evaluates the C
     function in a forked child, so a symbol that is not such a function (a data symbol
     such as ``libc.so.6:environ``) raises :class:`PluginError` instead of crashing the
-    interpreter."""
+    interpreter.
+
+    Parameters
+    ----------
+    library, symbol, signature, bound
+        As in ``Activation.from_symbol``.
+    timeout : float
+        Seconds the child may take.
+
+    Returns
+    -------
+    PluginValidation
+        (a, roots, moments) computed in the child.
+
+    Raises
+    ------
+    PluginError
+        The child crashed (the signal is named), timed out, or the symbol is invalid.
+    """
     ms = _timeout_ms(timeout)
     values = [float(b) for b in bound]
     array = (ctypes.c_double * len(values))(*values) if values else None
@@ -76,6 +96,27 @@ def validate_plugin(path: str, name: str, timeout: float = 10.0,
     the child dies (also when SIGCHLD is ignored), or "timed out after N s" when it runs
     longer than `timeout` seconds (it and what it forked are killed); an invalid plugin
     raises what ``Activation.from_plugin`` would.
+
+    Parameters
+    ----------
+    path : str
+        The plugin shared object.
+    name : str
+        The activation's name in the plugin.
+    timeout : float
+        Seconds the child may take.
+    **params : float
+        The activation's parameters.
+
+    Returns
+    -------
+    PluginValidation
+        (a, roots, moments) computed in the child.
+
+    Raises
+    ------
+    PluginError
+        Crash, timeout or invalid plugin.
     """
     ms = _timeout_ms(timeout)
     names, values, count, keep = _ffi.name_array(params)
@@ -87,7 +128,12 @@ def validate_plugin(path: str, name: str, timeout: float = 10.0,
 
 
 def builtin_names() -> list[str]:
-    """Names accepted by ``Activation(name)``."""
+    """Names accepted by ``Activation(name)`` (``bsnn.types.ActivationName``).
+
+    Returns
+    -------
+    list of str
+    """
     return [lib.bsnn_builtin_name(i).decode() for i in range(lib.bsnn_builtin_count())]
 
 
@@ -98,9 +144,21 @@ class Activation:
     ``.gpn(root="b+")`` returns the normalized copy. Calling it on an array evaluates it
     elementwise in float32. Free the C handle with ``close()`` or a ``with`` block;
     models made from it keep their own copy.
+
+    Parameters
+    ----------
+    name : str
+        A builtin function (see `builtin_names`; ``bsnn.types.ActivationName``).
+    **params : float
+        Its named parameters (e.g. ``alpha`` of "elu", "leaky_relu").
+
+    Raises
+    ------
+    InvalidArgument
+        An unknown name or parameter.
     """
 
-    def __init__(self, name: str, **params: float) -> None:
+    def __init__(self, name: ActivationName, **params: float) -> None:
         names, values, count, keep = _ffi.name_array(params)
         out = _ffi.out_handle()
         lib.bsnn_activation_create_builtin(str(name).encode(), names, values, count,
@@ -132,6 +190,28 @@ class Activation:
         raises :class:`PluginError` instead of killing Python. Only that first contact
         is protected; a plugin that passes and crashes later, in training, still takes
         the process down.
+
+        Parameters
+        ----------
+        path : str
+            The plugin shared object.
+        name : str
+            The activation's name in the plugin.
+        isolated : bool
+            Validate in a child process first.
+        timeout : float
+            Seconds the isolated validation may take.
+        **params : float
+            The activation's parameters.
+
+        Returns
+        -------
+        Activation
+
+        Raises
+        ------
+        PluginError
+            The plugin cannot be loaded, lacks `name`, or fails validation.
         """
         if isolated:
             validate_plugin(path, name, timeout=timeout, **params)
@@ -146,8 +226,29 @@ class Activation:
     def from_symbol(cls, library: str, symbol: str, signature: str = "double(double)",
                     bound: Iterable[float] = ()) -> "Activation":
         """A plain C function called through libffi, e.g.
-        ``from_symbol("libm.so.6", "erf", "double(double)")``; `bound` holds the values
-        of the arguments after x."""
+        ``from_symbol("libm.so.6", "erf", "double(double)")``.
+
+        Parameters
+        ----------
+        library : str
+            The shared library (a path or a soname).
+        symbol : str
+            The function's symbol.
+        signature : str
+            Its C signature, x first: "double(double)", "float(float)",
+            "double(double, double)", ...
+        bound : iterable of float
+            The values of the arguments after x.
+
+        Returns
+        -------
+        Activation
+
+        Raises
+        ------
+        PluginError
+            The library or symbol cannot be loaded, or the signature is not supported.
+        """
         bound = [float(b) for b in bound]
         array = (ctypes.c_double * len(bound))(*bound) if bound else None
         out = _ffi.out_handle()
@@ -167,7 +268,24 @@ class Activation:
         Each evaluation is one C→Python call (~0.5–1 µs, see the README): fine for GPN
         constants and experiments, ~100× slower than a builtin in training. An exception
         raised by `fn` makes the callback return NaN to C and re-raises from the bsnn
-        call that evaluated it. Models made from it cannot be saved.
+        call that evaluated it. Models made from it cannot be saved (nor pickled).
+
+        Parameters
+        ----------
+        fn : callable float -> float
+        dfn : callable float -> float, optional
+            The derivative.
+        name : str, optional
+            Default: ``fn.__name__``.
+
+        Returns
+        -------
+        Activation
+
+        Raises
+        ------
+        InvalidArgument
+            `fn` or `dfn` not callable; what `fn` raises during validation.
         """
         if not callable(fn) or (dfn is not None and not callable(dfn)):
             raise InvalidArgument("from_python needs callables fn and dfn")
@@ -184,16 +302,27 @@ class Activation:
         c_fn = trampoline(fn)
         # A NULL function pointer (ctypes rejects None for a CFUNCTYPE argument).
         c_dfn = trampoline(dfn) if dfn is not None else _ffi.SCALAR_FN()
-        label = name or getattr(fn, "__name__", "python")
+        label = str(name or getattr(fn, "__name__", "python"))
         out = _ffi.out_handle()
         lib.bsnn_activation_create_callback(label.encode(), c_fn, c_dfn, None,
                                             ctypes.byref(out))
         return cls._wrap(out, keepalive=(c_fn, c_dfn, fn, dfn))
 
     # ------------------------------------------------------------ normalization
-    def gpn(self, root: str = "default") -> "Activation":
-        """The GPN-normalized activation a·φ+b with offset root 'b+', 'b-' or 'default'
-        (the library's default: b- for gelu, b+ otherwise, as the paper's Table 1)."""
+    def gpn(self, root: RootName | Literal["default"] = "default") -> "Activation":
+        """The GPN-normalized activation a·φ+b.
+
+        Parameters
+        ----------
+        root : {"default", "b+", "b-"}
+            The offset root; "default" is the library's (b- for gelu, b+ otherwise, as
+            the paper's Table 1).
+
+        Returns
+        -------
+        Activation
+            A new handle; this one is unchanged.
+        """
         code = root_code(root)
         out = _ffi.out_handle()
         lib.bsnn_activation_normalize(self._ptr, code, ctypes.byref(out))
@@ -230,11 +359,13 @@ class Activation:
 
     @property
     def roots(self) -> Roots:
+        """Both GPN offset roots (b_plus, b_minus)."""
         c = self._get_constants()
         return Roots(c.b_plus, c.b_minus)
 
     @property
     def moments(self) -> Moments:
+        """Gaussian moments of φ: E[φ], E[φ²], E[φ'²] under N(0, 1)."""
         c = self._get_constants()
         return Moments(c.mean, c.mean_square, c.derivative_mean_square)
 
@@ -279,12 +410,22 @@ class Activation:
                                      deriv.ctypes.data if deriv is not None else None)
         return value.reshape(a.shape), (deriv.reshape(a.shape) if deriv is not None else None)
 
-    def __call__(self, x: Any) -> np.ndarray:
-        """ψ(x) elementwise (float32), ψ = a·φ+b when normalized."""
+    def __call__(self, x: ArrayLike) -> NDArray[np.float32]:
+        """ψ(x) elementwise (float32, x's shape), ψ = a·φ+b when normalized.
+
+        Parameters
+        ----------
+        x : array_like
+        """
         return self._evaluate(x, False)[0]
 
-    def derivative(self, x: Any) -> np.ndarray:
-        """ψ'(x) elementwise (float32)."""
+    def derivative(self, x: ArrayLike) -> NDArray[np.float32]:
+        """ψ'(x) elementwise (float32, x's shape).
+
+        Parameters
+        ----------
+        x : array_like
+        """
         return self._evaluate(x, True)[1]  # type: ignore[return-value]
 
     # ------------------------------------------------------------ lifetime

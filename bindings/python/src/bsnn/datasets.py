@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ctypes
 import os
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -18,6 +18,7 @@ from ._ffi import lib
 from .errors import InvalidArgument
 from .model import Dataset
 from .scaling import METHODS as _SCALING, FeatureScaling, read as _read_scaling
+from .types import ScalingName
 
 FASHION_MNIST_DIR = "/usr/share/datasets/fashion-mnist"
 
@@ -52,14 +53,41 @@ def _check(scaling: str, limit: int | None, scaled_like: FeatureScaling | None) 
     return _ffi.SCALING_NONE if scaled_like is not None else _SCALING[scaling]
 
 
-def fashion_mnist(split: str = "train", limit: int | None = None, scaling: str = "unit",
+def fashion_mnist(split: Literal["train", "test"] = "train", limit: int | None = None,
+                  scaling: ScalingName = "unit",
                   directory: str | bytes | os.PathLike | None = None,
                   scaled_like: FeatureScaling | None = None, return_scaling: bool = False) -> Any:
     """Fashion-MNIST from the IDX files (default /usr/share/datasets/fashion-mnist):
     (X float32 (n, 784), y int32 (n,)), plus the FeatureScaling applied (None for
     "none") with ``return_scaling=True``. `scaling` "unit" divides bytes by 255 (what the
     C examples use), "standardize" (the whole training split's statistics) or "none";
-    ``scaled_like`` maps the split with a given FeatureScaling instead."""
+    ``scaled_like`` maps the split with a given FeatureScaling instead.
+
+    Parameters
+    ----------
+    split : {"train", "test"}
+    limit : int, optional
+        Keep the first `limit` samples (None: all).
+    scaling : {"unit", "standardize", "none"}
+    directory : str or PathLike, optional
+        Where the IDX files are (default /usr/share/datasets/fashion-mnist).
+    scaled_like : FeatureScaling, optional
+        Map with these statistics instead of fitting them.
+    return_scaling : bool
+        Also return the FeatureScaling applied.
+
+    Returns
+    -------
+    (X, y) or (X, y, FeatureScaling or None)
+        X float32 (n, 784), y int32 (n,).
+
+    Raises
+    ------
+    BSNNIOError
+        The files are missing; FormatError: they are damaged.
+    InvalidArgument
+        An unknown split or scaling, ``limit=0``.
+    """
     if split not in ("train", "test"):
         raise InvalidArgument(f"split must be 'train' or 'test', got {split!r}")
     code = _check(scaling, limit, scaled_like)
@@ -72,11 +100,28 @@ def fashion_mnist(split: str = "train", limit: int | None = None, scaling: str =
 
 
 def load_idx(images: str | bytes | os.PathLike, labels: str | bytes | os.PathLike,
-             limit: int | None = None, scaling: str = "unit",
+             limit: int | None = None, scaling: ScalingName = "unit",
              scaled_like: FeatureScaling | None = None, return_scaling: bool = False) -> Any:
     """An IDX image file (N × …, optionally .gz) and its IDX label file: (X, y) as for
     fashion_mnist. The scaling is fitted on these images (a training set); load a test
-    set with ``scaled_like=`` the training set's FeatureScaling."""
+    set with ``scaled_like=`` the training set's FeatureScaling.
+
+    Parameters
+    ----------
+    images, labels : str or PathLike
+        The IDX files.
+    limit, scaling, scaled_like, return_scaling
+        As in `fashion_mnist`.
+
+    Returns
+    -------
+    (X, y) or (X, y, FeatureScaling or None)
+
+    Raises
+    ------
+    BSNNIOError, FormatError, InvalidArgument
+        As in `fashion_mnist`.
+    """
     code = _check(scaling, limit, scaled_like)
     out = _ffi.out_handle()
     lib.bsnn_dataset_load_idx(_path(images), _path(labels),

@@ -1,21 +1,27 @@
 """Networks (MLP), trainers, checkpoints and data sets made from numpy arrays."""
 from __future__ import annotations
 
+import contextlib
 import ctypes
+import json
 import os
 import signal
 import threading
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from . import _arrays, _ffi
 from ._ffi import lib
 from ._progress import ProgressInfo, Reporter
 from .activation import Activation, root_code
-from .errors import Cancelled, InvalidArgument
+from .callbacks import Callback, CallbackList
+from .errors import Cancelled, InvalidArgument, PluginError
 from .scaling import FeatureScaling, read as _read_scaling
+from .types import (ActivationName, ConstraintName, InitName, LossName, OptimizerName,
+                    ProgressKind, RootName)
 
 
 def _path(path: str | os.PathLike) -> bytes:
@@ -30,13 +36,40 @@ def _enum(table: dict[str, int], value: str, what: str) -> int:
 
 
 class Dataset:
-    """A classification data set owned by the library (copied from arrays, or loaded)."""
+    """A data set owned by the library: copied from arrays (`from_arrays` for class
+    labels, `from_targets` for regression) or loaded (``bsnn.datasets``). ``fit`` makes
+    these itself; use them directly to hand the same data to several calls.
+    """
 
     def __init__(self, handle: _ffi.Handle) -> None:
         self._handle = handle
 
     @classmethod
-    def from_arrays(cls, X: Any, y: Any, classes: int, inputs: int | None = None) -> "Dataset":
+    def from_arrays(cls, X: ArrayLike, y: ArrayLike, classes: int, inputs: int | None = None) -> "Dataset":
+        """A classification data set (copied).
+
+        Parameters
+        ----------
+        X : array_like, shape (count, inputs)
+            Features (must be finite).
+        y : array_like, shape (count,)
+            Class labels in 0..classes-1.
+        classes : int
+            Number of classes.
+        inputs : int, optional
+            Features per sample (default: X's last dimension).
+
+        Returns
+        -------
+        Dataset
+
+        Raises
+        ------
+        ShapeError
+            X or y of the wrong shape.
+        InvalidArgument
+            Labels outside 0..classes-1; NumericError: NaN or infinity in X.
+        """
         x = _arrays.features(X, inputs if inputs is not None else np.asarray(X).shape[-1])
         labels = _arrays.labels(y, x.shape[0], classes)
         out = _ffi.out_handle()
@@ -44,17 +77,56 @@ class Dataset:
                                 classes, ctypes.byref(out))
         return cls(_ffi.Handle("dataset", out))
 
+    @classmethod
+    def from_targets(cls, X: ArrayLike, targets: ArrayLike, inputs: int | None = None) -> "Dataset":
+        """A regression data set (copied).
+
+        Parameters
+        ----------
+        X : array_like, shape (count, inputs)
+        targets : array_like, shape (count, k)
+            Float targets.
+        inputs : int, optional
+            Features per sample (default: X's last dimension).
+
+        Returns
+        -------
+        Dataset
+
+        Raises
+        ------
+        ShapeError
+            Targets not of shape (count, k).
+        NumericError
+            NaN or infinity in the targets.
+        """
+        x = _arrays.features(X, inputs if inputs is not None else np.asarray(X).shape[-1])
+        t = _arrays.features(targets, np.asarray(targets).shape[-1], what="targets")
+        if t.shape[0] != x.shape[0]:
+            raise _shape_error(f"targets must have {x.shape[0]} rows like X, got {t.shape[0]}")
+        out = _ffi.out_handle()
+        lib.bsnn_dataset_create_regression(x.ctypes.data, t.ctypes.data, x.shape[0], x.shape[1],
+                                           t.shape[1], ctypes.byref(out))
+        return cls(_ffi.Handle("dataset", out))
+
     @property
     def _ptr(self) -> int:
         return self._handle.address
 
     def info(self) -> _ffi.DatasetInfo:
+        """Sizes: count, feature_count, class_count (0 for regression), target_count."""
         info = _ffi.DatasetInfo()
         lib.bsnn_dataset_info_get(self._ptr, ctypes.byref(info))
         return info
 
-    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
-        """(features float32 (count, features), labels int32 (count,))."""
+    def arrays(self) -> tuple[NDArray[np.float32], NDArray[np.int32]]:
+        """Copies of the data.
+
+        Returns
+        -------
+        (ndarray of float32, shape (count, features), ndarray of int32, shape (count,))
+            Features and class labels.
+        """
         info = self.info()
         x = np.empty((info.count, info.feature_count), np.float32)
         y = np.empty(info.count, np.int32)
@@ -63,7 +135,15 @@ class Dataset:
         return x, y
 
     def close(self) -> None:
+        """Frees the library's copy (idempotent)."""
         self._handle.close()
+
+    def __repr__(self) -> str:
+        if self._handle.closed:
+            return "<bsnn.Dataset (closed)>"
+        i = self.info()
+        kind = f"{i.class_count} classes" if i.class_count else f"{i.target_count} targets"
+        return f"<bsnn.Dataset {i.count} samples × {i.feature_count} features, {kind}>"
 
     def __enter__(self) -> "Dataset":
         return self
@@ -74,7 +154,21 @@ class Dataset:
 
 @dataclass
 class ProbeResult:
-    """Per-layer signal norms of one forward + backward pass (see bsnn_probe_array)."""
+    """Per-layer signal norms of one forward + backward pass (see bsnn_probe_array).
+
+    Attributes
+    ----------
+    forward_norms : ndarray
+        depth + 2 values ‖x⁽ˡ⁾‖/√d.
+    backward_norms : ndarray
+        depth + 1 values ‖∂E/∂h⁽ˡ⁾‖.
+    weight_gradient_norms, batch_weight_gradient_norms : ndarray
+        depth + 1 values: per-sample mean and minibatch gradient norms.
+    derivative_histogram : ndarray
+        Counts of a·φ'(h) over `histogram_range`.
+    histogram_range : (float, float)
+        The histogram's [lower, upper).
+    """
     forward_norms: np.ndarray            # depth + 2 values ‖x⁽ˡ⁾‖/√d
     backward_norms: np.ndarray           # depth + 1 values ‖∂E/∂h⁽ˡ⁾‖
     weight_gradient_norms: np.ndarray    # depth + 1, per-sample mean
@@ -84,10 +178,41 @@ class ProbeResult:
 
 
 class History(dict):
-    """Per-epoch metrics of a fit: keys loss, accuracy, samples_per_second and, with a
-    validation set, val_loss, val_accuracy. ``stopped_early`` is True when the callback
-    asked to stop."""
+    """Per-epoch metrics of one fit, a dict of lists (as before) with Keras' attributes.
+
+    Keys: loss, accuracy, samples_per_second and, with validation data, val_loss,
+    val_accuracy; one value per epoch the fit ran.
+
+    Attributes
+    ----------
+    history : dict
+        The metrics (this very dict, as Keras' ``History.history``).
+    epoch : list of int
+        The epochs the values belong to, counting from 0 over the trainer's life.
+    params : dict
+        ``epochs`` (the total asked for), ``initial_epoch``, ``samples``,
+        ``validation_samples``, ``steps`` (per epoch), ``metrics``.
+    stopped_early : bool
+        True when a callback (or ``callback=`` returning True) stopped the fit.
+    """
+
     stopped_early: bool = False
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.epoch: list[int] = []
+        self.params: dict[str, Any] = {}
+
+    @property
+    def history(self) -> "History":
+        """This dict of metric lists (Keras' ``History.history``)."""
+        return self
+
+    def __repr__(self) -> str:
+        last = ", ".join(f"{k} {v[-1]:.4g}" for k, v in self.items()
+                         if v and k != "samples_per_second")
+        stopped = ", stopped early" if self.stopped_early else ""
+        return f"<bsnn.History {len(self.epoch)} epoch(s){': ' + last if last else ''}{stopped}>"
 
 
 def _training_config(batch_size: int | None, optimizer: str | None, lr: float | None,
@@ -133,19 +258,51 @@ class MLP:
     """A bidirectionally self-normalizing multilayer perceptron.
 
     ``MLP(784, 128, 8, 10, "tanh")`` builds inputs → width (depth square hidden layers)
-    → outputs with the GPN-normalized activation (``gpn=True``, the default, takes the
-    library's default root: b− for "gelu", b+ for every other function, as the paper's
-    Table 1; ``gpn="b+"``/``"b-"`` picks one, ``gpn=False`` trains the plain function),
-    row-normalized weights and orthogonal init. ``constraint``, ``init``, ``bias`` and
-    ``seed`` left as None take the library's defaults (row_norm, orthogonal, True, 0).
-    ``feature_scaling`` (the training data's, from the loaders' ``return_scaling=True``)
-    is recorded in the saved file and read back as ``model.feature_scaling``, so raw
-    features can be mapped the same way: ``model.predict(model.feature_scaling.apply(X))``.
+    → outputs with the GPN-normalized activation, row-normalized weights and orthogonal
+    initialization. Copies (``pickle``, ``copy.copy``, ``copy.deepcopy``) copy the
+    network; they share nothing with the original.
+
+    Parameters
+    ----------
+    inputs, width, depth, outputs : int
+        Features in; units of every hidden layer; hidden width × width layers between
+        the input layer (inputs → width) and the output layer (width → outputs); outputs.
+    activation : str or Activation
+        A builtin name (see ``bsnn.types.ActivationName``) or an `Activation` (plugin,
+        foreign symbol, Python function, or one already GPN-normalized).
+    gpn : bool or {"b+", "b-"}
+        Gaussian-Poincaré normalization a·φ+b: True (default) takes the library's
+        default root (b− for "gelu", b+ otherwise, the paper's Table 1); False trains
+        the plain function.
+    constraint : {"none", "row_norm", "orthogonal"}, optional
+        None: the library's default (row_norm).
+    init : {"orthogonal", "xavier", "he"}, optional
+        None: the library's default (orthogonal).
+    bias : bool, optional
+        None: the library's default (True).
+    seed : int, optional
+        Initialization seed; None: the library's default (0).
+    feature_scaling : FeatureScaling, optional
+        The training data's scaling (from the loaders' ``return_scaling=True``),
+        recorded in the saved file and read back as `feature_scaling`, so raw features
+        can be mapped the same way: ``model.predict(model.feature_scaling.apply(X))``.
+
+    Raises
+    ------
+    InvalidArgument
+        A size of 0, an unknown name, an activation that is not an `Activation`.
+    ShapeError
+        `feature_scaling` for another number of inputs.
+
+    Attributes
+    ----------
+    inputs, width, depth, outputs, layer_count : int
+        The architecture (layer_count = depth + 2).
     """
 
     def __init__(self, inputs: int, width: int, depth: int, outputs: int,
-                 activation: str | Activation = "tanh", gpn: bool | str = True,
-                 constraint: str | None = None, init: str | None = None,
+                 activation: ActivationName | Activation = "tanh", gpn: bool | RootName = True,
+                 constraint: ConstraintName | None = None, init: InitName | None = None,
                  bias: bool | None = None, seed: int | None = None,
                  feature_scaling: FeatureScaling | None = None) -> None:
         act = Activation(activation) if isinstance(activation, str) else activation
@@ -181,16 +338,21 @@ class MLP:
             c.scaling = feature_scaling.code
             c.scaling_offsets = feature_scaling.offsets.ctypes.data
             c.scaling_scales = feature_scaling.scales.ctypes.data
+        names = (act.name, _CONSTRAINT_NAMES.get(c.constraint, str(c.constraint)))
         out = _ffi.out_handle()
         try:
             lib.bsnn_model_create(ctypes.byref(c), ctypes.byref(out))
         finally:
             if isinstance(activation, str):
                 act.close()  # the model keeps its own copy; nothing calls back into Python
-        self._setup(_ffi.Handle("model", out), None if isinstance(activation, str) else act)
+        self._setup(_ffi.Handle("model", out), None if isinstance(activation, str) else act, names)
 
-    def _setup(self, handle: _ffi.Handle, activation: Activation | None) -> None:
+    def _setup(self, handle: _ffi.Handle, activation: Activation | None,
+               names: tuple[str, str] | None = None) -> None:
         self._handle = handle
+        # (activation name, constraint) for repr; None when unknown.
+        self._names = names
+        self.stop_training = False
         # Python-callback activations must outlive the model that calls them.
         self._activation = activation
         self._trainer: Trainer | None = None
@@ -200,9 +362,10 @@ class MLP:
         self.layer_count = info.layer_count
 
     @classmethod
-    def _wrap(cls, out: ctypes.c_void_p, activation: Activation | None = None) -> "MLP":
+    def _wrap(cls, out: ctypes.c_void_p, activation: Activation | None = None,
+              names: tuple[str, str] | None = None) -> "MLP":
         self = cls.__new__(cls)
-        self._setup(_ffi.Handle("model", out), activation)
+        self._setup(_ffi.Handle("model", out), activation, names)
         return self
 
     @property
@@ -211,12 +374,14 @@ class MLP:
 
     @property
     def info(self) -> _ffi.ModelInfo:
+        """The library's bsnn_model_info: sizes, parameter_count, bias, gpn_root."""
         info = _ffi.ModelInfo()
         lib.bsnn_model_info_get(self._ptr, ctypes.byref(info))
         return info
 
     @property
     def parameter_count(self) -> int:
+        """Weights and biases in all layers."""
         return int(self.info.parameter_count)
 
     @property
@@ -226,27 +391,71 @@ class MLP:
         return _read_scaling(lib.bsnn_model_scaling, self._ptr, self.inputs)
 
     # ------------------------------------------------------------ inference
-    def predict(self, X: Any, check_finite: bool = False) -> np.ndarray:
-        """Logits, float32 (count, outputs). X (count, inputs) float32 C-contiguous is
-        passed without a copy. NaN inputs give NaN logits unless `check_finite`."""
+    def predict(self, X: ArrayLike, check_finite: bool = False) -> NDArray[np.float32]:
+        """The network's outputs (logits).
+
+        Parameters
+        ----------
+        X : array_like, shape (count, inputs) or (inputs,)
+            Features; float32 C-contiguous arrays are passed without a copy.
+        check_finite : bool
+            Raise NumericError on NaN or infinity in X (else they give NaN outputs).
+
+        Returns
+        -------
+        ndarray of float32, shape (count, outputs)
+
+        Raises
+        ------
+        ShapeError
+            X of the wrong shape.
+        """
         x = _arrays.features(X, self.inputs, check_finite=check_finite)
         out = np.empty((x.shape[0], self.outputs), np.float32)
         lib.bsnn_model_predict(self._ptr, x.ctypes.data, x.size, x.shape[0],
                                out.ctypes.data, out.size)
         return out
 
-    def evaluate(self, X: Any, y: Any, loss: str = "cross_entropy") -> tuple[float, float]:
-        """(mean loss, accuracy) over (X, y)."""
+    def evaluate(self, X: ArrayLike, y: ArrayLike, loss: LossName = "cross_entropy") -> tuple[float, float]:
+        """Mean loss and accuracy over labelled data.
+
+        Parameters
+        ----------
+        X : array_like, shape (count, inputs)
+        y : array_like, shape (count,)
+            Class labels in 0..outputs-1.
+        loss : {"cross_entropy", "mse", "binary_logistic", "huber"}
+
+        Returns
+        -------
+        (float, float)
+            (mean loss, accuracy).
+        """
         with Dataset.from_arrays(X, y, self.outputs, self.inputs) as data:
             ev = _ffi.Evaluation()
             lib.bsnn_model_evaluate(self._ptr, data._ptr, _enum(_ffi.LOSS, loss, "loss"),
                                     ctypes.byref(ev))
         return ev.loss, ev.accuracy
 
-    def probe(self, X: Any, seed: int = 0, labels: Any = None, loss: str = "cross_entropy",
-              histogram_bins: int = 60) -> ProbeResult:
-        """Forward/backward signal norms per layer without changing weights. Upstream
-        gradient: N(0,1) with `seed`, or the loss gradient at `labels` if given."""
+    def probe(self, X: ArrayLike, seed: int = 0, labels: ArrayLike | None = None,
+              loss: LossName = "cross_entropy", histogram_bins: int = 60) -> ProbeResult:
+        """Forward/backward signal norms per layer, without changing weights.
+
+        Parameters
+        ----------
+        X : array_like, shape (count, inputs)
+        seed : int
+            Seed of the N(0, 1) upstream gradient (when `labels` is None).
+        labels : array_like, optional
+            Use the gradient of `loss` at these labels instead.
+        loss : {"cross_entropy", "mse", "binary_logistic", "huber"}
+        histogram_bins : int
+            Bins of the a·φ'(h) histogram.
+
+        Returns
+        -------
+        ProbeResult
+        """
         x = _arrays.features(X, self.inputs)
         c = _ffi.init_struct(_ffi.ProbeConfig)
         c.seed = _ffi.checked_int(seed, ctypes.c_uint64, "seed")
@@ -280,14 +489,36 @@ class MLP:
 
     # ------------------------------------------------------------ parameters
     def layer_shape(self, layer: int) -> tuple[int, int]:
-        """(outputs, inputs) of layer `layer` (0 = input layer … depth+1 = output)."""
+        """(outputs, inputs) of layer `layer`.
+
+        Parameters
+        ----------
+        layer : int
+            0 = input layer … depth+1 = output layer.
+
+        Raises
+        ------
+        InvalidArgument
+            `layer` outside 0..depth+1.
+        """
         o, i = ctypes.c_size_t(), ctypes.c_size_t()
         lib.bsnn_model_layer_shape(self._ptr, _ffi.checked_int(layer, ctypes.c_size_t, "layer"), ctypes.byref(o), ctypes.byref(i))
         return o.value, i.value
 
-    def weights(self, layer: int) -> np.ndarray:
-        """A copy of the layer's stored weights (V for row-normalized layers), float32
-        (outputs, inputs) — the tensor ``layers.{layer}.weight`` of a saved file."""
+    def weights(self, layer: int) -> NDArray[np.float32]:
+        """A copy of the layer's stored weights (V for row-normalized layers, whose
+        applied weight is V with unit rows), shape (outputs, inputs): the tensor
+        ``layers.{layer}.weight`` of a saved file.
+
+        Parameters
+        ----------
+        layer : int
+            0 = input layer … depth+1 = output layer.
+
+        Returns
+        -------
+        ndarray of float32, shape (outputs, inputs)
+        """
         shape = self.layer_shape(layer)
         w = np.empty(shape, np.float32)
         lib.bsnn_model_get_weights(self._ptr, _ffi.checked_int(layer, ctypes.c_size_t, "layer"), w.ctypes.data, w.size)
@@ -308,19 +539,61 @@ class MLP:
         from .export import to_torch
         return to_torch(self)
 
-    def set_weights(self, layer: int, values: Any) -> None:
+    def set_weights(self, layer: int, values: ArrayLike) -> None:
+        """Replaces the stored weights of `layer`.
+
+        Parameters
+        ----------
+        layer : int
+            0 = input layer … depth+1 = output layer.
+        values : array_like, shape (outputs, inputs)
+
+        Raises
+        ------
+        ShapeError
+            `values` of another shape.
+        WrongState
+            While the network is being trained.
+        """
         shape = self.layer_shape(layer)
         v = np.ascontiguousarray(values, dtype=np.float32)
         if v.shape != shape:
             raise _shape_error(f"layer {layer} weights must have shape {shape}, got {v.shape}")
         lib.bsnn_model_set_weights(self._ptr, _ffi.checked_int(layer, ctypes.c_size_t, "layer"), v.ctypes.data, v.size)
 
-    def bias(self, layer: int) -> np.ndarray:
+    def bias(self, layer: int) -> NDArray[np.float32]:
+        """A copy of the bias of `layer`, shape (outputs,).
+
+        Parameters
+        ----------
+        layer : int
+            0 = input layer … depth+1 = output layer.
+
+        Raises
+        ------
+        WrongState
+            The model has no biases (``bias=False``).
+        """
         b = np.empty(self.layer_shape(layer)[0], np.float32)
         lib.bsnn_model_get_bias(self._ptr, _ffi.checked_int(layer, ctypes.c_size_t, "layer"), b.ctypes.data, b.size)
         return b
 
-    def set_bias(self, layer: int, values: Any) -> None:
+    def set_bias(self, layer: int, values: ArrayLike) -> None:
+        """Replaces the bias of `layer`.
+
+        Parameters
+        ----------
+        layer : int
+            0 = input layer … depth+1 = output layer.
+        values : array_like, shape (outputs,)
+
+        Raises
+        ------
+        ShapeError
+            `values` of another shape.
+        WrongState
+            No biases, or while the network is being trained.
+        """
         n = self.layer_shape(layer)[0]
         v = np.ascontiguousarray(values, dtype=np.float32)
         if v.shape != (n,):
@@ -336,31 +609,78 @@ class MLP:
 
     # ------------------------------------------------------------ files
     def save(self, path: str | os.PathLike) -> None:
-        """Writes the model (safetensors + JSON metadata) atomically."""
+        """Writes the model file (safetensors with bsnn metadata and checksum) atomically.
+
+        Parameters
+        ----------
+        path : str or PathLike
+
+        Raises
+        ------
+        BSNNIOError
+            The file cannot be written.
+        WrongState
+            The activation is a Python callback, which no file can hold.
+        """
         lib.bsnn_model_save(self._ptr, _path(path))
 
     # ------------------------------------------------------------ training
-    def fit(self, X: Any, y: Any, epochs: int = 1, batch_size: int | None = None,
-            optimizer: str | None = None, lr: float | None = None, momentum: float | None = None,
-            validation: tuple[Any, Any] | None = None,
+    def fit(self, X: ArrayLike, y: ArrayLike, epochs: int = 1, batch_size: int | None = None,
+            optimizer: OptimizerName | None = None, lr: float | None = None,
+            momentum: float | None = None,
+            validation: tuple[ArrayLike, ArrayLike] | None = None,
             callback: Callable[[ProgressInfo], Any] | None = None,
-            progress: str | None = "auto", seed: int | None = None, **options: Any) -> History:
-        """Trains on (X, y) until `epochs` epochs are completed in total and returns the
-        History of the epochs this call ran.
+            progress: ProgressKind | None = "auto", seed: int | None = None, *,
+            validation_data: tuple[ArrayLike, ArrayLike] | None = None,
+            validation_split: float = 0.0, callbacks: Sequence[Callback] | None = None,
+            loss: LossName | None = None, **options: Any) -> History:
+        """Trains on (X, y) until `epochs` epochs are completed in total.
 
         `epochs` is the total, as in C and the CLI, not a number of further epochs: the
         trainer (and its optimizer state) is kept between calls, so ``fit(epochs=1)``
         then ``fit(epochs=3)`` trains three epochs in all, and asking for no more than
         are completed raises WrongState; changing `optimizer` starts a fresh trainer
         (its count starts at 0). Ctrl-C stops after the current step and raises
-        KeyboardInterrupt; the model keeps the weights of that step. `callback(info)` runs after
-        every step and epoch; returning True stops training early. Other keyword
-        options: loss, weight_decay, update_mode ("checked"/"fused"), shuffle, beta1,
-        beta2, epsilon, schedule, schedule_steps, schedule_factor. Every option left as
-        None takes the library's default (batch 64, "momentum", lr 0.01, momentum 0.9,
-        seed 0), the same as C's bsnn_training_config_init_defaults and the CLI's.
+        KeyboardInterrupt; the model keeps the weights of that step.
+
+        Parameters
+        ----------
+        X, y, epochs, validation, validation_data, validation_split, callback, callbacks, progress
+            As in `Trainer.fit`.
+        batch_size : int, optional
+            Samples per step (library default 64).
+        optimizer : {"sgd", "momentum", "nesterov", "adam"}, optional
+            Library default "momentum".
+        lr, momentum : float, optional
+            Learning rate (default 0.01) and momentum (default 0.9).
+        seed : int, optional
+            Shuffling seed (default 0).
+        loss : {"cross_entropy", "mse", "binary_logistic", "huber"}, optional
+            Library default "cross_entropy"; "mse"/"huber" with float targets train
+            regression.
+        **options
+            weight_decay, update_mode ("checked"/"fused"), shuffle, beta1, beta2,
+            epsilon, schedule ("constant", "step", "cosine"), schedule_steps,
+            schedule_factor.
+
+        Returns
+        -------
+        History
+            The metrics of the epochs this call ran.
+
+        Raises
+        ------
+        InvalidArgument
+            An unknown option or name, a value out of range.
+        WrongState
+            `epochs` not more than the epochs completed.
+
+        Notes
+        -----
+        Every option left as None takes the library's default, the same as C's
+        bsnn_training_config_init_defaults and the CLI's.
         """
-        config = _training_config(batch_size, optimizer, lr, momentum, seed, **options)
+        config = _training_config(batch_size, optimizer, lr, momentum, seed, loss=loss, **options)
         if self._trainer is None or self._trainer._optimizer != config.optimizer:
             if self._trainer is not None:
                 self._trainer.close()
@@ -368,7 +688,68 @@ class MLP:
         else:
             self._trainer._set_config(config)
         return self._trainer.fit(X, y, epochs, validation=validation, callback=callback,
-                                 progress=progress)
+                                 progress=progress, validation_data=validation_data,
+                                 validation_split=validation_split, callbacks=callbacks)
+
+    # ------------------------------------------------------------ copies
+    def to_bytes(self) -> bytes:
+        """The model file's bytes (exactly what `save` writes), made in memory.
+
+        Returns
+        -------
+        bytes
+            A complete, checksummed bsnn model file.
+
+        Raises
+        ------
+        WrongState
+            The activation is a Python callback (``Activation.from_python``), which no
+            file can hold.
+        """
+        return _ffi.save_buffer(lib.bsnn_model_save_buffer, self._ptr)
+
+    @classmethod
+    def from_bytes(cls, data: bytes, allow_plugins: bool = False, unverified: bool = False) -> "MLP":
+        """A new model from a model file's bytes (see `to_bytes`), validated exactly as
+        `bsnn.load` validates a file.
+
+        Parameters
+        ----------
+        data : bytes
+            The bytes of a bsnn model file.
+        allow_plugins, unverified : bool
+            As in `bsnn.load`.
+
+        Returns
+        -------
+        MLP
+
+        Raises
+        ------
+        FormatError
+            The bytes are not an intact bsnn model file.
+        PluginError
+            The activation is a plugin/foreign one and `allow_plugins` is False.
+        """
+        data = bytes(data)
+        out = _ffi.out_handle()
+        lib.bsnn_model_load_buffer(data, len(data), _load_flags(allow_plugins, unverified), ctypes.byref(out))
+        return cls._wrap(out, names=_names_from_file_bytes(data))
+
+    def __reduce__(self) -> tuple:
+        # A pickle carries the network, and with it the trainer `fit` keeps (optimizer
+        # state and position), so the copy continues training exactly as the original.
+        if self._trainer is not None and not self._trainer._handle.closed:
+            return (_unpickle_model, (self._trainer.to_bytes(), True, self._trainer._optimizer))
+        return (_unpickle_model, (self.to_bytes(), False, None))
+
+    def __copy__(self) -> "MLP":
+        # A copy shares nothing with the original: aliasing the C handle would make
+        # training the "copy" train the original.
+        return _copy_of(self)
+
+    def __deepcopy__(self, memo: dict) -> "MLP":
+        return _copy_of(self)
 
     # ------------------------------------------------------------ lifetime
     def close(self) -> None:
@@ -387,8 +768,146 @@ class MLP:
     def __repr__(self) -> str:
         if self._handle.closed:
             return "<bsnn.MLP (closed)>"
-        return (f"<bsnn.MLP {self.inputs}→{self.width}×{self.depth}→{self.outputs}, "
-                f"{self.parameter_count} parameters>")
+        info = self.info
+        described = ""
+        if self._names is not None:
+            activation, constraint = self._names
+            root = _ROOT_NAMES.get(info.gpn_root)
+            described = f" {activation}-GPN({root})" if root else f" {activation}"
+            described += f" {constraint}"
+        return (f"<bsnn.MLP {self.inputs}→{self.width}×{self.depth}→{self.outputs}{described}, "
+                f"{'bias' if info.bias else 'no bias'}, {info.parameter_count} parameters>")
+
+
+_unpickle_policy = threading.local()
+
+
+@contextlib.contextmanager
+def allow_plugins_on_unpickle() -> Iterator[None]:
+    """Lets ``pickle.load`` (in this thread, inside the ``with``) re-load the plugin or
+    foreign activations that pickled models name.
+
+    A pickled model with a plugin activation records the plugin's path, not its code;
+    unpickling it loads that library, which runs its code. Like ``bsnn.load(...,
+    allow_plugins=True)``, that needs an explicit opt-in; without it unpickling such a
+    model raises `PluginError`. ``copy.copy``/``copy.deepcopy`` in the process that
+    already runs the plugin need no opt-in.
+
+    Examples
+    --------
+    >>> with bsnn.allow_plugins_on_unpickle():          # doctest: +SKIP
+    ...     model = pickle.loads(blob)
+    """
+    previous = getattr(_unpickle_policy, "allow", False)
+    _unpickle_policy.allow = True
+    try:
+        yield
+    finally:
+        _unpickle_policy.allow = previous
+
+
+def _restore(data: bytes, checkpoint: bool, allow_plugins: bool) -> Any:
+    try:
+        if checkpoint:
+            return Trainer.from_bytes(data, allow_plugins=allow_plugins)
+        return MLP.from_bytes(data, allow_plugins=allow_plugins)
+    except PluginError as error:
+        if allow_plugins:
+            raise
+        raise PluginError(f"{error} — the pickled model's activation is a plugin or foreign "
+                          "function; unpickle it inside `with bsnn.allow_plugins_on_unpickle():` "
+                          "if you trust the library it names", error.status) from None
+
+
+def _unpickle_model(data: bytes, checkpoint: bool, optimizer: int | None) -> "MLP":
+    allow = getattr(_unpickle_policy, "allow", False)
+    if not checkpoint:
+        return _restore(data, False, allow)
+    trainer = _restore(data, True, allow)
+    model = trainer.model
+    trainer._optimizer = optimizer if optimizer is not None else -1
+    model._trainer = trainer
+    return model
+
+
+def _unpickle_trainer(data: bytes, optimizer: int) -> "Trainer":
+    trainer = _restore(data, True, getattr(_unpickle_policy, "allow", False))
+    trainer._optimizer = optimizer
+    return trainer
+
+
+def _copy_of(obj: Any) -> Any:
+    """A pickle round trip in memory; the plugin (if any) is loaded in this process
+    already, by the caller's own choice."""
+    previous = getattr(_unpickle_policy, "allow", False)
+    _unpickle_policy.allow = True
+    try:
+        function, arguments = obj.__reduce__()
+        return function(*arguments)
+    finally:
+        _unpickle_policy.allow = previous
+
+
+def _split_validation(X: Any, y: Any, validation: Any, split: float) -> tuple[Any, Any, Any]:
+    """(X, y, validation) with the last `split` fraction of (X, y) held out, as Keras'
+    validation_split (before shuffling, so the same samples every call)."""
+    if not split:
+        return X, y, validation
+    if validation is not None:
+        raise InvalidArgument("give validation data or validation_split, not both")
+    if not 0.0 < float(split) < 1.0:
+        raise InvalidArgument(f"validation_split must lie in (0, 1), got {split}")
+    X, y = np.asarray(X), np.asarray(y)
+    n = X.shape[0] if X.ndim else 0
+    held = int(n * float(split))
+    if held < 1 or held >= n:
+        raise InvalidArgument(f"validation_split={split} of {n} samples leaves "
+                              f"{n - held} to train on and {held} to validate")
+    if y.shape[:1] != (n,):
+        raise _shape_error(f"y must have {n} rows like X, got shape {y.shape}")
+    return X[:n - held], y[:n - held], (X[n - held:], y[n - held:])
+
+
+def _regression_targets(y: Any, outputs: int) -> np.ndarray | None:
+    """Float targets of shape (count, outputs) mean regression; anything else is class
+    labels. (A float (count, 1) column is labels only for outputs > 1; with one output
+    there is a single class, so it can only be a target.)"""
+    a = np.asarray(y)
+    if a.dtype.kind == "f" and a.ndim == 2 and a.shape[1] == outputs:
+        return a
+    return None
+
+
+_OPTIMIZER_NAMES = {code: name for name, code in _ffi.OPTIMIZER.items()}
+_CONSTRAINT_NAMES = {code: name for name, code in _ffi.CONSTRAINT.items()}
+_ROOT_NAMES = {_ffi.GPN_B_PLUS: "b+", _ffi.GPN_B_MINUS: "b-"}
+
+
+def _names_from_header(header: bytes) -> tuple[str, str] | None:
+    """(activation name, constraint) from a model file's safetensors header, for repr
+    only: the library has validated the file already, so anything odd just means
+    "not shown"."""
+    try:
+        meta = json.loads(header)["__metadata__"]
+        name = json.loads(meta["bsnn.activation"])["name"]
+        constraint = json.loads(meta["bsnn.architecture"])["constraint"]
+        return str(name), str(constraint)
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def _names_from_file_bytes(data: bytes) -> tuple[str, str] | None:
+    length = int.from_bytes(data[:8], "little")
+    return _names_from_header(data[8:8 + length]) if len(data) >= 8 + length else None
+
+
+def _names_from_path(path: str | os.PathLike) -> tuple[str, str] | None:
+    try:
+        with open(path, "rb") as f:
+            length = int.from_bytes(f.read(8), "little")
+            return _names_from_header(f.read(length)) if length <= 100_000_000 else None
+    except OSError:
+        return None
 
 
 def _shape_error(message: str) -> Exception:
@@ -402,17 +921,38 @@ def _load_flags(allow_plugins: bool, unverified: bool) -> int:
 
 
 def load(path: str | os.PathLike, allow_plugins: bool = False, unverified: bool = False) -> MLP:
-    """Loads a model file. Plugin/foreign activations are re-loaded only with
-    `allow_plugins=True`, since that runs code from the paths the file names. A file
-    without bsnn's checksum (written by another tool from scratch, or by bsnn 0.1)
-    loads only with `unverified=True`; any damaged file raises `bsnn.FormatError`."""
+    """Loads a model file.
+
+    Parameters
+    ----------
+    path : str or PathLike
+    allow_plugins : bool
+        Re-load plugin/foreign activations, which runs code from the paths the file names.
+    unverified : bool
+        Accept a file without bsnn's checksum (written by another tool from scratch, or
+        by bsnn 0.1).
+
+    Returns
+    -------
+    MLP
+
+    Raises
+    ------
+    FormatError
+        A damaged file, or no checksum without `unverified`.
+    PluginError
+        A plugin/foreign activation without `allow_plugins`.
+    BSNNIOError
+        The file cannot be read.
+    """
     out = _ffi.out_handle()
     lib.bsnn_model_load(_path(path), _load_flags(allow_plugins, unverified), ctypes.byref(out))
-    return MLP._wrap(out)
+    return MLP._wrap(out, names=_names_from_path(path))
 
 
 @dataclass(frozen=True)
 class StepResult:
+    """One optimizer step: the batch's mean loss, correct predictions and samples."""
     loss: float
     correct: int
     count: int
@@ -448,15 +988,30 @@ class _Interrupt:
 class Trainer:
     """Trains an MLP: single steps, whole fits, checkpoints that resume exactly.
 
-    ``Trainer(model, batch_size=…, optimizer=…, lr=…, momentum=…, seed=…, **options)``
-    with the options of ``MLP.fit``; any left as None takes the library's default
-    (batch 64, "momentum" with lr 0.01 and momentum 0.9, seed 0).
+    Copies (``pickle``, ``copy.copy``, ``copy.deepcopy``) carry the model, the optimizer
+    state and the position, and resume bit-identically to the original.
+
+    Parameters
+    ----------
+    model : MLP
+        The network to train (shared: training changes it).
+    batch_size, optimizer, lr, momentum, seed, loss
+        As in ``MLP.fit``; any left as None takes the library's default (batch 64,
+        "momentum" with lr 0.01 and momentum 0.9, seed 0, cross-entropy).
+    **options
+        The other options of ``MLP.fit``.
+
+    Raises
+    ------
+    InvalidArgument
+        An unknown option or name, a value out of range.
     """
 
-    def __init__(self, model: MLP, batch_size: int | None = None, optimizer: str | None = None,
-                 lr: float | None = None, momentum: float | None = None, seed: int | None = None,
-                 **options: Any) -> None:
-        config = _training_config(batch_size, optimizer, lr, momentum, seed, **options)
+    def __init__(self, model: MLP, batch_size: int | None = None,
+                 optimizer: OptimizerName | None = None, lr: float | None = None,
+                 momentum: float | None = None, seed: int | None = None,
+                 loss: LossName | None = None, **options: Any) -> None:
+        config = _training_config(batch_size, optimizer, lr, momentum, seed, loss=loss, **options)
         self._create(model, config)
 
     @classmethod
@@ -470,6 +1025,7 @@ class Trainer:
         lib.bsnn_trainer_create(model._ptr, ctypes.byref(config), ctypes.byref(out))
         self._handle = _ffi.Handle("trainer", out)
         self._model: MLP | None = model
+        self._names = model._names
         self._optimizer = config.optimizer
 
     def _set_config(self, config: _ffi.TrainingConfig) -> None:
@@ -485,18 +1041,29 @@ class Trainer:
         if self._model is None:
             out = _ffi.out_handle()
             lib.bsnn_trainer_model(self._ptr, ctypes.byref(out))
-            self._model = MLP._wrap(out)
+            self._model = MLP._wrap(out, names=self._names)
         return self._model
 
     @property
     def state(self) -> dict[str, int]:
-        """epoch (completed), step_in_epoch, global_step."""
+        """The position: epoch (completed), step_in_epoch, global_step."""
         s = _ffi.TrainerState()
         lib.bsnn_trainer_state_get(self._ptr, ctypes.byref(s))
         return {"epoch": s.epoch, "step_in_epoch": s.step_in_epoch, "global_step": s.global_step}
 
-    def step(self, X: Any, y: Any) -> StepResult:
-        """One optimizer step on the batch (X, y)."""
+    def step(self, X: ArrayLike, y: ArrayLike) -> StepResult:
+        """One optimizer step on a batch.
+
+        Parameters
+        ----------
+        X : array_like, shape (count, inputs)
+        y : array_like, shape (count,)
+            Class labels in 0..outputs-1.
+
+        Returns
+        -------
+        StepResult
+        """
         m = self.model
         x = _arrays.features(X, m.inputs)
         labels = _arrays.labels(y, x.shape[0], m.outputs)
@@ -505,23 +1072,87 @@ class Trainer:
                               labels.size, ctypes.byref(r))
         return StepResult(r.loss, r.correct, r.count)
 
-    def fit(self, X: Any, y: Any, epochs: int = 1, validation: tuple[Any, Any] | None = None,
+    def fit(self, X: ArrayLike, y: ArrayLike, epochs: int = 1,
+            validation: tuple[ArrayLike, ArrayLike] | None = None,
             callback: Callable[[ProgressInfo], Any] | None = None,
-            progress: str | None = "auto") -> History:
+            progress: ProgressKind | None = "auto", *,
+            validation_data: tuple[ArrayLike, ArrayLike] | None = None,
+            validation_split: float = 0.0,
+            callbacks: Sequence[Callback] | None = None) -> History:
         """Trains until `epochs` epochs are completed in total (counting those done
-        before, also by a restored checkpoint); see ``MLP.fit``."""
+        before, also by a restored checkpoint).
+
+        Parameters
+        ----------
+        X : array_like, shape (count, inputs)
+            Features (float32 C-contiguous arrays are used without a copy).
+        y : array_like
+            Class labels in 0..outputs-1, shape (count,); or, for regression (loss "mse"
+            or "huber"), float targets of shape (count, outputs).
+        epochs : int
+            The total number of epochs to have completed, not a number of further ones.
+        validation, validation_data : (X, y), optional
+            Held-out data evaluated after every epoch (val_loss, val_accuracy);
+            `validation_data` is the Keras name of the same argument.
+        validation_split : float
+            In (0, 1): hold out this fraction of (X, y), the last samples as given
+            (before shuffling), as the validation data.
+        callback : callable, optional
+            ``callback(ProgressInfo)`` after every step and epoch; True stops training.
+        callbacks : sequence of bsnn.callbacks.Callback, optional
+            Keras-style callbacks (EarlyStopping, ModelCheckpoint, CSVLogger, ...).
+        progress : {"auto", "tqdm", "text", None}
+            Progress on stderr: a tqdm bar, one line per epoch, or nothing.
+
+        Returns
+        -------
+        History
+            The metrics of the epochs this call ran.
+
+        Raises
+        ------
+        InvalidArgument
+            Bad sizes or options, `validation` given twice, a split leaving no samples.
+        WrongState
+            `epochs` is not more than the epochs already completed.
+        KeyboardInterrupt
+            Ctrl-C: training stops after the current step, the model keeps its weights.
+        """
         m = self.model
         total = _ffi.checked_int(epochs, ctypes.c_size_t, "epochs")
         if total == 0:
             raise InvalidArgument(f"epochs must be positive, got {epochs}")
+        if validation is not None and validation_data is not None:
+            raise InvalidArgument("give validation= or validation_data= (the same argument), not both")
+        validation = validation if validation is not None else validation_data
+        X, y, validation = _split_validation(X, y, validation, validation_split)
         reporter = Reporter(progress)
-        # Passed to C in place (no copy for C-contiguous float32 X); C reads them during the call.
-        train = _arrays.samples(X, y, m.inputs, m.outputs)
-        val = _arrays.samples(validation[0], validation[1], m.inputs, m.outputs, "validation ") \
-            if validation is not None else None
+        targets = _regression_targets(y, m.outputs)
+        if validation is not None and (targets is None) != (_regression_targets(validation[1], m.outputs) is None):
+            raise InvalidArgument("validation: labels and targets mixed (the training data and the validation data must both be class labels or both float targets)")
+        owned: list[Dataset] = []
+        if targets is None:
+            # Passed to C in place (no copy for C-contiguous float32 X); C reads them during the call.
+            train = _arrays.samples(X, y, m.inputs, m.outputs)
+            val = _arrays.samples(validation[0], validation[1], m.inputs, m.outputs, "validation ") \
+                if validation is not None else None
+            counts = (train[0].shape[0], val[0].shape[0] if val is not None else 0)
+        else:
+            # Float targets: bsnn_trainer_fit_arrays takes class labels only, so regression
+            # data goes through Datasets (one copy).
+            owned.append(Dataset.from_targets(X, targets, m.inputs))
+            if validation is not None:
+                owned.append(Dataset.from_targets(validation[0], _regression_targets(validation[1], m.outputs), m.inputs))
+            counts = tuple(d.info().count for d in owned) + (0,) * (2 - len(owned))
         history = History(loss=[], accuracy=[], samples_per_second=[])
-        if val is not None:
+        if validation is not None:
             history["val_loss"], history["val_accuracy"] = [], []
+        start = self.state["epoch"]
+        history.params = {"epochs": total, "initial_epoch": start, "samples": counts[0],
+                          "validation_samples": counts[1],
+                          "metrics": [k for k in history if k != "samples_per_second"]}
+        m.stop_training = False
+        hooks = CallbackList(callbacks, m, self, history.params)
         stop = [False]
         interrupt = _Interrupt()
 
@@ -531,6 +1162,7 @@ class Trainer:
                 if interrupt.requested:
                     return 1
                 p = p_ptr.contents
+                history.params["steps"] = p.steps_per_epoch
                 if p.phase == _ffi.PHASE_EPOCH_END:
                     history["loss"].append(p.loss)
                     history["accuracy"].append(p.accuracy)
@@ -538,8 +1170,16 @@ class Trainer:
                     if p.has_validation:
                         history["val_loss"].append(p.validation_loss)
                         history["val_accuracy"].append(p.validation_accuracy)
+                    history.epoch.append(p.epoch)
+                    hooks.epoch_end(p.epoch, {k: v[-1] for k, v in history.items()})
+                else:
+                    hooks.step(p.epoch, max(p.step_in_epoch - 1, 0),
+                               {"loss": p.loss, "accuracy": p.accuracy})
                 reporter.update(p)
                 if callback is not None and callback(ProgressInfo.from_c(p)):
+                    stop[0] = True
+                    return 1
+                if m.stop_training:
                     stop[0] = True
                     return 1
                 return 1 if interrupt.requested else 0
@@ -549,11 +1189,16 @@ class Trainer:
 
         c_progress = _ffi.PROGRESS_FN(on_progress)  # referenced until fit returns
         try:
+            hooks.train_begin()
             with interrupt:
-                vx, vy = val if val is not None else (None, None)
-                lib.bsnn_trainer_fit_arrays(self._ptr, train[0].ctypes.data, train[0].size, train[1].ctypes.data,
-                                            train[1].size, _arrays.ptr(vx), 0 if vx is None else vx.size,
-                                            _arrays.ptr(vy), 0 if vy is None else vy.size, total, c_progress, None)
+                if targets is None:
+                    vx, vy = val if val is not None else (None, None)
+                    lib.bsnn_trainer_fit_arrays(self._ptr, train[0].ctypes.data, train[0].size, train[1].ctypes.data,
+                                                train[1].size, _arrays.ptr(vx), 0 if vx is None else vx.size,
+                                                _arrays.ptr(vy), 0 if vy is None else vy.size, total, c_progress, None)
+                else:
+                    lib.bsnn_trainer_fit(self._ptr, owned[0]._ptr, owned[1]._ptr if len(owned) > 1 else None,
+                                         total, c_progress, None)
         except Cancelled:
             if interrupt.requested:
                 raise KeyboardInterrupt from None
@@ -562,27 +1207,124 @@ class Trainer:
             history.stopped_early = True
         finally:
             reporter.close()
+            for d in owned:
+                d.close()
         if interrupt.requested:  # arrived during the last step: training completed
             raise KeyboardInterrupt
+        hooks.train_end({k: v[-1] for k, v in history.items() if v})
         return history
 
     def save_checkpoint(self, path: str | os.PathLike) -> None:
-        """Writes model + optimizer state + position atomically."""
+        """Writes model + optimizer state + position atomically.
+
+        Parameters
+        ----------
+        path : str or PathLike
+
+        Raises
+        ------
+        BSNNIOError
+            The file cannot be written.
+        """
         lib.bsnn_checkpoint_save(self._ptr, _path(path))
 
     @classmethod
     def load_checkpoint(cls, path: str | os.PathLike, allow_plugins: bool = False,
                         unverified: bool = False) -> "Trainer":
         """Resumes from a checkpoint: a trainer with its own model (``.model``).
-        `allow_plugins` and `unverified` as in `bsnn.load`."""
+
+        Parameters
+        ----------
+        path : str or PathLike
+        allow_plugins, unverified : bool
+            As in `bsnn.load`.
+
+        Returns
+        -------
+        Trainer
+
+        Raises
+        ------
+        FormatError, PluginError, BSNNIOError
+            As `bsnn.load`.
+        """
         out = _ffi.out_handle()
         lib.bsnn_checkpoint_load(_path(path), _load_flags(allow_plugins, unverified), ctypes.byref(out))
+        return cls._wrap(out, _names_from_path(path))
+
+    @classmethod
+    def _wrap(cls, out: ctypes.c_void_p, names: tuple[str, str] | None) -> "Trainer":
         self = cls.__new__(cls)
         self._handle = _ffi.Handle("trainer", out)
         self._model = None
+        self._names = names
         cfg_unknown = -1
         self._optimizer = cfg_unknown
         return self
+
+    def to_bytes(self) -> bytes:
+        """The checkpoint's bytes (exactly what `save_checkpoint` writes: model,
+        optimizer state, position), made in memory.
+
+        Returns
+        -------
+        bytes
+
+        Raises
+        ------
+        WrongState
+            The model's activation is a Python callback.
+        """
+        return _ffi.save_buffer(lib.bsnn_checkpoint_save_buffer, self._ptr)
+
+    @classmethod
+    def from_bytes(cls, data: bytes, allow_plugins: bool = False, unverified: bool = False) -> "Trainer":
+        """A trainer (with its own model) from a checkpoint's bytes (see `to_bytes`),
+        validated exactly as `load_checkpoint` validates a file.
+
+        Parameters
+        ----------
+        data : bytes
+            The bytes of a bsnn checkpoint.
+        allow_plugins, unverified : bool
+            As in `bsnn.load`.
+
+        Returns
+        -------
+        Trainer
+
+        Raises
+        ------
+        FormatError
+            Not an intact bsnn checkpoint.
+        PluginError
+            Plugin/foreign activation without `allow_plugins`.
+        """
+        data = bytes(data)
+        out = _ffi.out_handle()
+        lib.bsnn_checkpoint_load_buffer(data, len(data), _load_flags(allow_plugins, unverified),
+                                        ctypes.byref(out))
+        return cls._wrap(out, _names_from_file_bytes(data))
+
+    def __reduce__(self) -> tuple:
+        # The checkpoint carries model, optimizer state and position: the copy resumes
+        # bit-identically to the original.
+        return (_unpickle_trainer, (self.to_bytes(), self._optimizer))
+
+    def __copy__(self) -> "Trainer":
+        return _copy_of(self)
+
+    def __deepcopy__(self, memo: dict) -> "Trainer":
+        return _copy_of(self)
+
+    def __repr__(self) -> str:
+        if self._handle.closed:
+            return "<bsnn.Trainer (closed)>"
+        st = self.state
+        optimizer = _OPTIMIZER_NAMES.get(self._optimizer, "restored")
+        model = repr(self.model)[len("<bsnn.MLP "):-1]
+        return (f"<bsnn.Trainer {optimizer} epoch {st['epoch']} step {st['global_step']} "
+                f"of {model}>")
 
     def close(self) -> None:
         """Frees the trainer (idempotent); the model stays usable."""

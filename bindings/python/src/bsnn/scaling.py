@@ -40,10 +40,21 @@ class FeatureScaling:
 
     @property
     def code(self) -> int:
+        """The method as a C bsnn_scaling code."""
         return METHODS[self.method]
 
     def apply(self, X: Any) -> np.ndarray:
-        """A float32 copy of X (n × features) mapped by the library's arithmetic."""
+        """X mapped by the library's arithmetic.
+
+        Parameters
+        ----------
+        X : array_like, shape (n, features)
+
+        Returns
+        -------
+        ndarray of float32, shape (n, features)
+            A copy; X is unchanged.
+        """
         x = np.array(_arrays.features(X, self.offsets.size), dtype=np.float32, copy=True, order="C")
         lib.bsnn_scale_features(self.offsets.ctypes.data, self.scales.ctypes.data, self.offsets.size,
                                 x.ctypes.data, x.size)
