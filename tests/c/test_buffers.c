@@ -105,7 +105,7 @@ int main(void) {
     tc.batch_size = 8, tc.optimizer = BSNN_OPTIMIZER_ADAM, tc.learning_rate = 0.01, tc.seed = 5;
     bsnn_trainer *trainer = NULL, *resumed = NULL;
     OK(bsnn_trainer_create(model, &tc, &trainer));
-    OK(bsnn_trainer_fit_arrays(trainer, x, N * D, y, N, 1, NULL, NULL));
+    OK(bsnn_trainer_fit_arrays(trainer, x, N * D, y, N, NULL, 0, NULL, 0, 1, NULL, NULL));
     OK(bsnn_checkpoint_save_buffer(trainer, &data, &size));
     OK(bsnn_checkpoint_save(trainer, ckpt));
     file_size = file_bytes(ckpt, &file);
@@ -123,8 +123,8 @@ int main(void) {
     OK(bsnn_trainer_state_get(trainer, &sa));
     OK(bsnn_trainer_state_get(resumed, &sb));
     TRUE(sa.epoch == 1 && sb.epoch == 1 && sa.global_step == sb.global_step);
-    OK(bsnn_trainer_fit_arrays(trainer, x, N * D, y, N, 3, NULL, NULL));
-    OK(bsnn_trainer_fit_arrays(resumed, x, N * D, y, N, 3, NULL, NULL));
+    OK(bsnn_trainer_fit_arrays(trainer, x, N * D, y, N, NULL, 0, NULL, 0, 3, NULL, NULL));
+    OK(bsnn_trainer_fit_arrays(resumed, x, N * D, y, N, NULL, 0, NULL, 0, 3, NULL, NULL));
     bsnn_model *resumed_model = NULL;
     OK(bsnn_trainer_model(resumed, &resumed_model));
     TRUE(resumed_model != NULL && same_weights(model, resumed_model) && !same_weights(copy, resumed_model));

@@ -29,6 +29,9 @@ def python_constants() -> dict[str, int]:
     for table, prefix in TABLES.items():
         for key, value in getattr(_ffi, table).items():
             mine[prefix + key.upper()] = value
+    # SOURCE maps the other way (a code the library returns -> its name).
+    for value, key in _ffi.SOURCE.items():
+        mine["BSNN_SOURCE_" + key.upper()] = value
     for name in dir(_ffi):
         value = getattr(_ffi, name)
         if name.isupper() and isinstance(value, int) and not name.startswith(("HEADER_",)):

@@ -69,11 +69,15 @@ def _mypy(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
     package_root = str(Path(bsnn.__file__).resolve().parent.parent)
     installed = {str(Path(p).resolve()) for p in site.getsitepackages() + [site.getusersitepackages()]}
     env = dict(os.environ)
-    if package_root not in installed:  # a checkout on PYTHONPATH; mypy refuses site-packages here
+    # An installed package is found through site-packages (it ships py.typed); a checkout
+    # on PYTHONPATH through MYPYPATH (mypy refuses site-packages there). The working
+    # directory is the test's own: in site-packages, mypy would take its neighbours
+    # (typing_extensions.py, ...) for files that shadow library modules.
+    if package_root not in installed:
         env["MYPYPATH"] = package_root
     return subprocess.run([sys.executable, "-m", "mypy", "--cache-dir", str(tmp_path / "cache"),
                            "--no-color-output", *args], capture_output=True, text=True,
-                          cwd=package_root, env=env)
+                          cwd=tmp_path, env=env)
 
 
 def test_mypy_catches_a_misspelt_name(tmp_path: Path):

@@ -525,9 +525,26 @@ class MLP:
         return w
 
     def effective_weights(self, layer: int) -> np.ndarray:
-        """The weight the layer applies, float32 (outputs, inputs): W = diag(1/‖vᵢ‖)·V
-        for row-normalized layers (``weights`` returns V), the stored weight otherwise.
-        ``h = x @ W.T + bias`` is the layer's pre-activation (see docs/FORMAT.md)."""
+        """The weight the layer applies: W = diag(1/‖vᵢ‖)·V for row-normalized layers
+        (``weights`` returns V), the stored weight otherwise.
+
+        ``h = x @ W.T + bias`` is the layer's pre-activation (see docs/FORMAT.md).
+
+        Parameters
+        ----------
+        layer : int
+            0 = input layer … depth+1 = output layer.
+
+        Returns
+        -------
+        numpy.ndarray
+            float32, shape (outputs, inputs).
+
+        Raises
+        ------
+        InvalidArgument
+            `layer` beyond the output layer.
+        """
         w = np.empty(self.layer_shape(layer), np.float32)
         lib.bsnn_model_get_effective_weights(
             self._ptr, _ffi.checked_int(layer, ctypes.c_size_t, "layer"), w.ctypes.data, w.size)
@@ -1141,8 +1158,9 @@ class Trainer:
             # Float targets: bsnn_trainer_fit_arrays takes class labels only, so regression
             # data goes through Datasets (one copy).
             owned.append(Dataset.from_targets(X, targets, m.inputs))
-            if validation is not None:
-                owned.append(Dataset.from_targets(validation[0], _regression_targets(validation[1], m.outputs), m.inputs))
+            val_targets = _regression_targets(validation[1], m.outputs) if validation is not None else None
+            if validation is not None and val_targets is not None:
+                owned.append(Dataset.from_targets(validation[0], val_targets, m.inputs))
             counts = tuple(d.info().count for d in owned) + (0,) * (2 - len(owned))
         history = History(loss=[], accuracy=[], samples_per_second=[])
         if validation is not None:
