@@ -126,6 +126,66 @@ public enum CSVReader {
         }
     }
 
+    /// Feature rows for prediction: rows of `featureCount` cells are all features; rows of
+    /// `featureCount + 1` cells carry a label in `options.labelColumn`, which is skipped
+    /// (so the file a model was trained on can be predicted as it is). The header, the
+    /// delimiter and the number rules are those of `read`.
+    public static func readFeatures(
+        bytes: [UInt8], name: String, featureCount: Int, options: CSVOptions? = nil
+    ) throws -> (features: [Float], count: Int) {
+        let options = try options ?? CSVOptions()
+        var cellCount = 1
+        for b in bytes where b == options.delimiter || b == UInt8(ascii: "\n") { cellCount += 1 }
+        try MemoryBudget.checkArray(
+            of: Substring.self, count: cellCount + bytes.count / MemoryLayout<Substring>.stride, what: "\(name): cells")
+        let rows = splitRows(bytes, delimiter: options.delimiter)
+        guard let first = rows.first else {
+            throw BSNNError.format("\(name): expected at least one data row, got an empty file")
+        }
+        let columns = first.cells.count
+        guard columns == featureCount || columns == featureCount + 1 else {
+            throw BSNNError.format(
+                "\(name) line \(first.line): expected \(featureCount) feature columns (or a label plus \(featureCount)), got \(columns)")
+        }
+        var skipped = -1
+        if columns == featureCount + 1 {
+            skipped = options.labelColumn < 0 ? columns + options.labelColumn : options.labelColumn
+            guard skipped >= 0, skipped < columns else {
+                throw BSNNError.invalidArgument("labelColumn: expected -\(columns)..<\(columns) for \(name) with \(columns) columns, got \(options.labelColumn)")
+            }
+        }
+        let hasHeader: Bool
+        switch options.header {
+        case .present: hasHeader = true
+        case .absent: hasHeader = false
+        case .auto: hasHeader = first.cells.allSatisfy { parseNumber($0) == nil }
+        }
+        let dataRows = hasHeader ? rows.dropFirst() : rows[...]
+        guard !dataRows.isEmpty else {
+            throw BSNNError.format("\(name): expected at least one data row after the header, got none")
+        }
+        var features = [Float]()
+        try MemoryBudget.checkArray(
+            of: Float.self, count: try MemoryBudget.elementCount(dataRows.count, featureCount, what: "\(name): features"),
+            what: "\(name): features")
+        features.reserveCapacity(dataRows.count * featureCount)
+        for row in dataRows {
+            guard row.cells.count == columns else {
+                throw BSNNError.format("\(name) line \(row.line): expected \(columns) columns (as in line \(first.line)), got \(row.cells.count)")
+            }
+            for (c, cell) in row.cells.enumerated() where c != skipped {
+                guard let v = parseNumber(cell) else {
+                    throw BSNNError.format("\(name) line \(row.line), column \(c + 1): expected a number, got '\(cell.prefix(40))'")
+                }
+                guard v.isFinite else {
+                    throw BSNNError.format("\(name) line \(row.line), column \(c + 1): expected a finite number, got '\(cell.prefix(40))'")
+                }
+                features.append(v)
+            }
+        }
+        return (features, dataRows.count)
+    }
+
     /// (line number, trimmed cells) of every non-blank line, after a UTF-8 BOM.
     static func splitRows(_ bytes: [UInt8], delimiter: UInt8) -> [(line: Int, cells: [Substring])] {
         var start = 0
