@@ -106,4 +106,17 @@ final class CSVTests: XCTestCase {
             assertThrowsKind(formatKind, try csv("0,1\n1,\(cell)\n"), contains: "line 2, column 2: expected a finite number")
         }
     }
+
+    func testFeatureRowsForPredictionSkipTheLabelColumnOrTakeEveryColumn() throws {
+        let o = try CSVOptions(labelColumn: 1, delimiter: ";")
+        let labelled = try CSVReader.readFeatures(bytes: Array("a;y;b\n1;0;2\n3;1;4\n".utf8), name: "t", featureCount: 2, options: o)
+        XCTAssertEqual(labelled.count, 2)
+        XCTAssertEqual(labelled.features, [1, 2, 3, 4])
+        let bare = try CSVReader.readFeatures(bytes: Array("1;2\n3;4\n".utf8), name: "t", featureCount: 2, options: o)
+        XCTAssertEqual(bare.features, [1, 2, 3, 4])
+        assertThrowsKind(formatKind, try CSVReader.readFeatures(bytes: Array("1;2;3;4\n".utf8), name: "t", featureCount: 2, options: o),
+                         contains: "expected 2 feature columns (or a label plus 2), got 4")
+        assertThrowsKind(formatKind, try CSVReader.readFeatures(bytes: Array("1;0;x\n".utf8), name: "t", featureCount: 2, options: o),
+                         contains: "line 1, column 3: expected a number")
+    }
 }

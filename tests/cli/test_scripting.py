@@ -153,6 +153,14 @@ def test_inspect_predict_and_eval_json(mixed, model):
         assert p["prediction"] == max(range(2), key=lambda k: p["probabilities"][k])
         assert all(abs(float(c) - q) <= 5e-6 * q for c, q in zip(cells[2:], p["probabilities"]))
     error(64, "predict", path, "--input", mixed / "x.csv", "--json", "--out", mixed / "y.csv")
+    # The training file itself (header, ';', label in column 1) predicts the same with the
+    # train flags: the label column is skipped, not read as a feature.
+    (mixed / "head.csv").write_text("\n".join((mixed / "test.csv").read_text().splitlines()[:21]) + "\n")
+    same = jrun("predict", path, "--input", mixed / "head.csv", *CSV)["predictions"]
+    assert same == preds
+    # Without them the ';' file is one column per row: a data error naming the count.
+    line = error(65, "predict", path, "--input", mixed / "head.csv", "--json")
+    assert "expected 3 feature columns" in line, line
 
 
 def test_probe_json_matches_its_csv(tmp_path):

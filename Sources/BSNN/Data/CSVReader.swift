@@ -47,13 +47,7 @@ public enum CSVReader {
 
     public static func read(bytes: [UInt8], name: String, options: CSVOptions? = nil) throws -> Dataset {
         let options = try options ?? CSVOptions()
-        // The split holds every line as a String and every cell as a Substring: check
-        // that this fits before building it (a Swift array that cannot grow traps).
-        var cellCount = 1
-        for b in bytes where b == options.delimiter || b == UInt8(ascii: "\n") { cellCount += 1 }
-        try MemoryBudget.checkArray(
-            of: Substring.self, count: cellCount + bytes.count / MemoryLayout<Substring>.stride, what: "\(name): cells")
-        let rows = splitRows(bytes, delimiter: options.delimiter)
+        let rows = try checkedSplitRows(bytes, delimiter: options.delimiter, name: name)
         guard let first = rows.first else {
             throw BSNNError.format("\(name): expected at least one data row, got an empty file")
         }
@@ -65,16 +59,7 @@ public enum CSVReader {
         guard labelIndex >= 0, labelIndex < columns else {
             throw BSNNError.invalidArgument("labelColumn: expected -\(columns)..<\(columns) for \(name) with \(columns) columns, got \(options.labelColumn)")
         }
-        var hasHeader: Bool
-        switch options.header {
-        case .present: hasHeader = true
-        case .absent: hasHeader = false
-        case .auto: hasHeader = first.cells.allSatisfy { parseNumber($0) == nil }
-        }
-        let dataRows = hasHeader ? rows.dropFirst() : rows[...]
-        guard !dataRows.isEmpty else {
-            throw BSNNError.format("\(name): expected at least one data row after the header, got none")
-        }
+        let dataRows = try dataRows(rows, header: options.header, name: name)
 
         let featureCount = columns - 1
         var features = [Float]()
@@ -89,12 +74,7 @@ public enum CSVReader {
                 throw BSNNError.format("\(name) line \(row.line): expected \(columns) columns (as in line \(first.line)), got \(row.cells.count)")
             }
             for (c, cell) in row.cells.enumerated() {
-                guard let v = parseNumber(cell) else {
-                    throw BSNNError.format("\(name) line \(row.line), column \(c + 1): expected a number, got '\(cell.prefix(40))'")
-                }
-                guard v.isFinite else {
-                    throw BSNNError.format("\(name) line \(row.line), column \(c + 1): expected a finite number, got '\(cell.prefix(40))'")
-                }
+                let v = try finiteNumber(cell, name: name, line: row.line, column: c)
                 if c == labelIndex { labelValues.append(v) } else { features.append(v) }
             }
         }
@@ -124,6 +104,86 @@ public enum CSVReader {
             }
             return try Dataset(features: features, labels: labels, featureCount: featureCount, classCount: classCount)
         }
+    }
+
+    /// Feature rows for prediction: rows of `featureCount` cells are all features; rows of
+    /// `featureCount + 1` cells carry a label in `options.labelColumn`, which is skipped
+    /// (so the file a model was trained on can be predicted as it is). The header, the
+    /// delimiter and the number rules are those of `read`.
+    public static func readFeatures(
+        bytes: [UInt8], name: String, featureCount: Int, options: CSVOptions? = nil
+    ) throws -> (features: [Float], count: Int) {
+        let options = try options ?? CSVOptions()
+        let rows = try checkedSplitRows(bytes, delimiter: options.delimiter, name: name)
+        guard let first = rows.first else {
+            throw BSNNError.format("\(name): expected at least one data row, got an empty file")
+        }
+        let columns = first.cells.count
+        guard columns == featureCount || columns == featureCount + 1 else {
+            throw BSNNError.format(
+                "\(name) line \(first.line): expected \(featureCount) feature columns (or a label plus \(featureCount)), got \(columns)")
+        }
+        var skipped = -1
+        if columns == featureCount + 1 {
+            skipped = options.labelColumn < 0 ? columns + options.labelColumn : options.labelColumn
+            guard skipped >= 0, skipped < columns else {
+                throw BSNNError.invalidArgument("labelColumn: expected -\(columns)..<\(columns) for \(name) with \(columns) columns, got \(options.labelColumn)")
+            }
+        }
+        let dataRows = try dataRows(rows, header: options.header, name: name)
+        var features = [Float]()
+        try MemoryBudget.checkArray(
+            of: Float.self, count: try MemoryBudget.elementCount(dataRows.count, featureCount, what: "\(name): features"),
+            what: "\(name): features")
+        features.reserveCapacity(dataRows.count * featureCount)
+        for row in dataRows {
+            guard row.cells.count == columns else {
+                throw BSNNError.format("\(name) line \(row.line): expected \(columns) columns (as in line \(first.line)), got \(row.cells.count)")
+            }
+            for (c, cell) in row.cells.enumerated() where c != skipped {
+                let v = try finiteNumber(cell, name: name, line: row.line, column: c)
+                features.append(v)
+            }
+        }
+        return (features, dataRows.count)
+    }
+
+    /// `splitRows` after checking that its result fits: it holds every line as a String
+    /// and every cell as a Substring (a Swift array that cannot grow traps).
+    static func checkedSplitRows(_ bytes: [UInt8], delimiter: UInt8, name: String) throws -> [(line: Int, cells: [Substring])] {
+        var cellCount = 1
+        for b in bytes where b == delimiter || b == UInt8(ascii: "\n") { cellCount += 1 }
+        try MemoryBudget.checkArray(
+            of: Substring.self, count: cellCount + bytes.count / MemoryLayout<Substring>.stride, what: "\(name): cells")
+        return splitRows(bytes, delimiter: delimiter)
+    }
+
+    /// The rows after the header (present, absent, or auto: every cell of the first row
+    /// non-numeric); at least one.
+    static func dataRows(
+        _ rows: [(line: Int, cells: [Substring])], header: CSVOptions.Header, name: String
+    ) throws -> ArraySlice<(line: Int, cells: [Substring])> {
+        let hasHeader: Bool
+        switch header {
+        case .present: hasHeader = true
+        case .absent: hasHeader = false
+        case .auto: hasHeader = rows.first?.cells.allSatisfy { parseNumber($0) == nil } ?? false
+        }
+        let data = hasHeader ? rows.dropFirst() : rows[...]
+        guard !data.isEmpty else {
+            throw BSNNError.format("\(name): expected at least one data row after the header, got none")
+        }
+        return data
+    }
+
+    static func finiteNumber(_ cell: Substring, name: String, line: Int, column c: Int) throws -> Float {
+        guard let v = parseNumber(cell) else {
+            throw BSNNError.format("\(name) line \(line), column \(c + 1): expected a number, got '\(cell.prefix(40))'")
+        }
+        guard v.isFinite else {
+            throw BSNNError.format("\(name) line \(line), column \(c + 1): expected a finite number, got '\(cell.prefix(40))'")
+        }
+        return v
     }
 
     /// (line number, trimmed cells) of every non-blank line, after a UTF-8 BOM.

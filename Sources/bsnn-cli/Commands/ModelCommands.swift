@@ -44,12 +44,13 @@ struct EvalCommand: ParsableCommand {
 struct PredictCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "predict", abstract: "Class predictions (and probabilities) for new samples, as CSV.",
-        discussion: "Input: a CSV of feature rows (an extra first column is taken as a label and ignored) or an IDX image file (bytes scaled to [0, 1]).")
+        discussion: "Input: a CSV of feature rows (one extra column is taken as a label and ignored: --label-column says which) or an IDX image file (bytes scaled to [0, 1]).")
 
     @OptionGroup var model: ModelArgument
     @Option(help: "CSV or IDX file of samples (- reads either from standard input).") var input: String
     @Option(help: "Output CSV (- for standard output): index, predicted class, then one probability per class.") var out: String?
     @Flag(help: "Print the predictions as JSON on standard output (full-precision probabilities) instead of CSV.") var json = false
+    @OptionGroup var csvFlags: CSVFlags
 
     func validate() throws {
         if json && out != nil { throw ValidationError("--json writes to standard output; give --json or --out, not both") }
@@ -60,7 +61,8 @@ struct PredictCommand: ParsableCommand {
     func run() throws {
         let m = try model.load()
         let k = m.configuration.outputs
-        let (x, n) = try DataSpec.features(input, inputs: m.configuration.inputs, scaler: m.configuration.featureScaler)
+        let (x, n) = try DataSpec.features(
+            input, inputs: m.configuration.inputs, scaler: m.configuration.featureScaler, csv: csvFlags.options())
         let logits = try m.predict(x)
         var csv = CSVTable(header: ["index", "prediction"] + (0..<k).map { "p\($0)" })
         var rows: [JSONValue] = []

@@ -1,7 +1,7 @@
 import ArgumentParser
 import BSNN
 
-/// The CSV parsing flags of `train` and `eval`, mapped onto the engine's `CSVOptions`
+/// The CSV parsing flags of `train`, `eval` and `predict`, mapped onto the engine's `CSVOptions`
 /// (Data/CSVReader.swift), which owns the rules.
 struct CSVFlags: ParsableArguments {
     // .unconditional: `--label-column -1` is a value, not an unknown flag.

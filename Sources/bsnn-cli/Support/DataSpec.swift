@@ -85,8 +85,8 @@ enum DataSpec {
     /// Features only, for `predict`: a CSV whose rows have `inputs` numbers (or
     /// `inputs + 1`, the first being a label that is ignored), or an IDX image file, as
     /// stored and then mapped by `scaler` (the model file's record of its training data).
-    static func features(_ path: String, inputs: Int, scaler: FeatureScaler?) throws -> (values: [Float], count: Int) {
-        var (values, count, isBytes) = try rawFeatures(path, inputs: inputs)
+    static func features(_ path: String, inputs: Int, scaler: FeatureScaler?, csv: CSVOptions) throws -> (values: [Float], count: Int) {
+        var (values, count, isBytes) = try rawFeatures(path, inputs: inputs, csv: csv)
         if let s = scaler {
             try s.apply(to: &values)
         } else if isBytes {
@@ -97,39 +97,15 @@ enum DataSpec {
         return (values, count)
     }
 
-    private static func rawFeatures(_ path: String, inputs: Int) throws -> (values: [Float], count: Int, isBytes: Bool) {
+    private static func rawFeatures(_ path: String, inputs: Int, csv: CSVOptions) throws -> (values: [Float], count: Int, isBytes: Bool) {
         // `-`: standard input, IDX when it starts like one (two zero bytes), else CSV.
         let piped = path == "-" ? try StandardInput.readAll(what: "--input -") : nil
         if piped == nil { try requireExisting(path, what: "input") }
         let isIDX = piped.map { $0.count >= 2 && $0[0] == 0 && $0[1] == 0 } ?? !path.lowercased().hasSuffix(".csv")
         if !isIDX {
-            let name = piped == nil ? path : "standard input"
-            let decoded: String?
-            if let b = piped { decoded = String(validating: b, as: UTF8.self) } else { decoded = try? String(contentsOfFile: path, encoding: .utf8) }
-            guard let text = decoded else {
-                throw CLIError.data("input '\(name)': not UTF-8 text")
-            }
-            var values: [Float] = []
-            var rows = 0
-            var skip = 0
-            for (n, raw) in text.split(whereSeparator: \.isNewline).enumerated() {
-                let line = raw.trimmingCharacters(in: .whitespaces)
-                if line.isEmpty { continue }
-                let cells = line.split(separator: ",", omittingEmptySubsequences: false)
-                    .map { $0.trimmingCharacters(in: CharacterSet(charactersIn: " \"")) }
-                let nums = cells.map { Float($0) }
-                if rows == 0 && nums.contains(where: { $0 == nil }) && n == 0 { continue }  // header
-                if rows == 0 { skip = cells.count == inputs + 1 ? 1 : 0 }
-                guard cells.count == inputs + skip else {
-                    throw CLIError.data("input '\(name)' line \(n + 1): expected \(inputs) numbers (or a label plus \(inputs)), got \(cells.count) cells")
-                }
-                for (i, v) in nums.enumerated().dropFirst(skip) {
-                    guard let x = v, x.isFinite else { throw CLIError.data("input '\(name)' line \(n + 1) column \(i + 1): '\(cells[i])' is not a finite number") }
-                    values.append(x)
-                }
-                rows += 1
-            }
-            guard rows > 0 else { throw CLIError.data("input '\(name)': no rows") }
+            let bytes = try piped ?? AtomicFile.read(path)
+            let (values, rows) = try CSVReader.readFeatures(
+                bytes: bytes, name: piped == nil ? path : "standard input", featureCount: inputs, options: csv)
             return (values, rows, false)
         }
         let a = try piped.map { try IDXReader.read(bytes: $0, name: "standard input") } ?? IDXReader.read(path: path)
