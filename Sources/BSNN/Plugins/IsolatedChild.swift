@@ -58,7 +58,7 @@ enum IsolatedChild {
         _ = setpgid(pid, pid)
         close(writeEnd)
         defer { close(readEnd) }
-        return collect(pid: pid, readEnd: readEnd, deadline: monotonicSeconds() + timeout)
+        return collect(pid: pid, readEnd: readEnd, deadline: MonotonicClock.now() + timeout)
     }
 
     /// The reserved first byte of a crash report; never the start of UTF-8 text.
@@ -134,7 +134,7 @@ enum IsolatedChild {
                 }
                 break
             }
-            let left = deadline - monotonicSeconds()
+            let left = deadline - MonotonicClock.now()
             if left <= 0 { timedOut = true; break }
             if eof {
                 var none = pollfd(fd: -1, events: 0, revents: 0)
@@ -174,12 +174,6 @@ enum IsolatedChild {
             // Linux leaves si_signo 0 when WNOHANG finds nothing.
             return info.si_signo == SIGCHLD
         }
-    }
-
-    static func monotonicSeconds() -> Double {
-        var t = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &t)
-        return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
     }
 }
 
