@@ -77,8 +77,10 @@ extern "C" {
 /* Changes only when the ABI breaks; compare with bsnn_abi_version() at run time.
  * 2: the *_init_defaults functions take the caller's struct size and return a status;
  *    bsnn_trainer_fit's `epochs` is the total to reach.
- * 3: bsnn_trainer_fit_arrays takes optional validation arrays. */
-#define BSNN_ABI_VERSION 3
+ * 3: bsnn_trainer_fit_arrays takes optional validation arrays.
+ * 4: bsnn_optimizer gains RMSPROP and ADAGRAD; structs gain appended fields (see each
+ *    "Since ABI 4"). */
+#define BSNN_ABI_VERSION 4
 
 /* The library's version string, e.g. "0.1.0"; static, never NULL. Since 0.1. */
 BSNN_API const char *bsnn_version(void);
@@ -499,7 +501,13 @@ typedef enum bsnn_optimizer {
     BSNN_OPTIMIZER_SGD = 0,
     BSNN_OPTIMIZER_MOMENTUM = 1, /* default */
     BSNN_OPTIMIZER_NESTEROV = 2,
-    BSNN_OPTIMIZER_ADAM = 3
+    BSNN_OPTIMIZER_ADAM = 3,
+    /* v = beta2*v + (1-beta2)*g^2; p -= lr*g/(sqrt(v)+epsilon). Reuses beta2 (default
+     * 0.999; PyTorch's alpha is 0.99) and epsilon. Since ABI 4. */
+    BSNN_OPTIMIZER_RMSPROP = 4,
+    /* v += g^2; p -= lr*g/(sqrt(v)+epsilon). Reuses epsilon (default 1e-8; PyTorch's is
+     * 1e-10). Since ABI 4. */
+    BSNN_OPTIMIZER_ADAGRAD = 5
 } bsnn_optimizer;
 
 typedef enum bsnn_schedule {
@@ -520,7 +528,8 @@ typedef struct bsnn_training_config {
     int32_t optimizer;    /* bsnn_optimizer; default MOMENTUM */
     double learning_rate; /* default 0.01 */
     double momentum;      /* default 0.9 */
-    double beta1, beta2, epsilon; /* Adam; defaults 0.9, 0.999, 1e-8 */
+    double beta1, beta2, epsilon; /* Adam; defaults 0.9, 0.999, 1e-8 (RMSProp: beta2,
+                                   * epsilon; AdaGrad: epsilon) */
     double weight_decay;  /* decoupled; default 0 */
     int32_t schedule;     /* bsnn_schedule; default CONSTANT */
     size_t schedule_steps;

@@ -37,7 +37,9 @@ func trainingConfiguration(_ p: UnsafePointer<bsnn_training_config>?, epochs: In
     case BSNN_OPTIMIZER_MOMENTUM.code: kind = .momentum
     case BSNN_OPTIMIZER_NESTEROV.code: kind = .nesterov
     case BSNN_OPTIMIZER_ADAM.code: kind = .adam
-    default: throw invalid("config->optimizer: expected a bsnn_optimizer (0...3), got \(c.optimizer)")
+    case BSNN_OPTIMIZER_RMSPROP.code: kind = .rmsprop
+    case BSNN_OPTIMIZER_ADAGRAD.code: kind = .adagrad
+    default: throw invalid("config->optimizer: expected a bsnn_optimizer (0...5), got \(c.optimizer)")
     }
     let schedule: LearningRateSchedule
     let steps = try size(c.schedule_steps, "config->schedule_steps")

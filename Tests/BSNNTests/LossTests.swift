@@ -123,6 +123,50 @@ final class OptimizerTests: XCTestCase {
         XCTAssertEqual(Double(p[0]), x, accuracy: 1e-6)
     }
 
+    /// RMSProp and AdaGrad over three steps (decoupled decay, both coordinates) against
+    /// the formulas written out in float64; the float32 kernels agree to 1e-6.
+    func testRMSPropAndAdaGradMatchFloat64Reference() {
+        for kind in [OptimizerKind.rmsprop, .adagrad] {
+            let c = OptimizerConfiguration(kind: kind, learningRate: 0.01, beta2: 0.99, epsilon: 1e-8, weightDecay: 0.1)
+            let p = step(c, steps: grads, start: [1, -0.5])
+            for j in 0..<2 {
+                var x = j == 0 ? 1.0 : -0.5, v = 0.0
+                for g in grads.map({ Double($0[j]) }) {
+                    x *= 1 - 0.01 * 0.1
+                    v = kind == .rmsprop ? 0.99 * v + 0.01 * g * g : v + g * g
+                    x -= 0.01 * g / (v.squareRoot() + 1e-8)
+                }
+                XCTAssertEqual(Double(p[j]), x, accuracy: 1e-6, "\(kind) coordinate \(j)")
+            }
+        }
+        // The first AdaGrad step is a sign step of size η (|g|/√g² = 1, up to ε).
+        let first = step(OptimizerConfiguration(kind: .adagrad, learningRate: 0.5), steps: [[4, -0.25]], start: [0, 0])
+        XCTAssertEqual(first[0], -0.5, accuracy: 1e-6)
+        XCTAssertEqual(first[1], 0.5, accuracy: 1e-6)
+    }
+
+    /// With a row projection c the kernels see g − c·p (the gradient through the row
+    /// normalization), exactly like the existing rules.
+    func testAdaptiveRulesUseTheProjectedGradient() {
+        for kind in [OptimizerKind.rmsprop, .adagrad] {
+            let u = ParameterUpdate(OptimizerConfiguration(kind: kind, learningRate: 0.1, beta2: 0.9), step: 0)
+            var p: [Float] = [2, -1], v: [Float] = [0.5, 0.25]
+            let g: [Float] = [1, 3], c: Float = 0.5
+            p.withUnsafeMutableBufferPointer { pp in
+                v.withUnsafeMutableBufferPointer { vv in
+                    u.apply(pp.baseAddress!, g, projection: c, vv.baseAddress, nil, count: 2)
+                }
+            }
+            let p0 = [2.0, -1.0], v0 = [0.5, 0.25]
+            for j in 0..<2 {
+                let gj = Double(g[j]) - 0.5 * p0[j]
+                let vj = kind == .rmsprop ? 0.9 * v0[j] + 0.1 * gj * gj : v0[j] + gj * gj
+                XCTAssertEqual(Double(v[j]), vj, accuracy: 1e-6, "\(kind) slot \(j)")
+                XCTAssertEqual(Double(p[j]), p0[j] - 0.1 * gj / (vj.squareRoot() + 1e-8), accuracy: 1e-6, "\(kind) p\(j)")
+            }
+        }
+    }
+
     func testSchedules() {
         XCTAssertEqual(LearningRateSchedule.step(every: 10, factor: 0.5).factor(at: 25), 0.25)
         XCTAssertEqual(LearningRateSchedule.cosine(totalSteps: 100, minimumFactor: 0).factor(at: 50), 0.5, accuracy: 1e-12)

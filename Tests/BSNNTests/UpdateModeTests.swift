@@ -18,7 +18,7 @@ final class UpdateModeTests: XCTestCase {
             constraint: constraint, seed: 4))
         let trainer = try Trainer(model: model, configuration: TrainingConfiguration(
             batchSize: 12,
-            optimizer: OptimizerConfiguration(kind: kind, learningRate: kind == .adam ? 0.003 : 0.02, momentum: 0.9, weightDecay: 1e-4),
+            optimizer: OptimizerConfiguration(kind: kind, learningRate: [.adam, .rmsprop, .adagrad].contains(kind) ? 0.003 : 0.02, momentum: 0.9, weightDecay: 1e-4),
             updateMode: mode))
         for s in 0..<steps {
             try trainer.step(features: gaussianArray(12 * 6, seed: UInt64(s)), labels: (0..<12).map { Int32(($0 + s) % 3) })
@@ -32,7 +32,7 @@ final class UpdateModeTests: XCTestCase {
     func testCheckedAndFusedStepsAreBitIdentical() throws {
         var lines: [String] = []
         for constraint in [WeightConstraint.rowNormalized, .none, .orthogonal] {
-            for kind in [OptimizerKind.sgd, .momentum, .nesterov, .adam] {
+            for kind in [OptimizerKind.sgd, .momentum, .nesterov, .adam, .rmsprop, .adagrad] {
                 let checked = try train(mode: .checked, kind: kind, constraint: constraint)
                 let fused = try train(mode: .fused, kind: kind, constraint: constraint)
                 XCTAssertTrue(checked.parameters.allSatisfy(\.isFinite))

@@ -321,6 +321,14 @@ int main(int argc, char **argv) {
     tc.batch_size = 16;
     tc.optimizer = 9;
     EXPECT(bsnn_trainer_create(model, &tc, &trainer), BSNN_E_INVALID_ARGUMENT, "optimizer");
+    tc.optimizer = BSNN_OPTIMIZER_ADAGRAD + 1;
+    EXPECT(bsnn_trainer_create(model, &tc, &trainer), BSNN_E_INVALID_ARGUMENT, "(0...5)");
+    for (int32_t kind = BSNN_OPTIMIZER_RMSPROP; kind <= BSNN_OPTIMIZER_ADAGRAD; kind++) {
+        tc.optimizer = kind;
+        OK(bsnn_trainer_create(model, &tc, &trainer));
+        bsnn_trainer_free(trainer);
+        trainer = NULL;
+    }
     tc.optimizer = BSNN_OPTIMIZER_MOMENTUM;
     tc.learning_rate = -1;
     EXPECT(bsnn_trainer_create(model, &tc, &trainer), BSNN_E_INVALID_ARGUMENT, "learning rate");

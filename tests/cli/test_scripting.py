@@ -259,7 +259,7 @@ def test_did_you_mean_for_subcommands_and_activations(mixed):
 
 def test_enum_options_are_listed_and_validated(mixed):
     h = " ".join(run("train", "--help").stdout.split())  # unwrapped
-    for values in ["none, row_norm, orthogonal", "sgd, momentum, nesterov, adam", "b+, b-, default, paper",
+    for values in ["none, row_norm, orthogonal", "sgd, momentum, nesterov, adam, rmsprop, adagrad", "b+, b-, default, paper",
                    "none, unit, standardize", "auto, yes, no"]:
         assert f"(values: {values}" in h, values
     assert "--epochs <epochs> Total epochs to have completed (default: 1;" in h

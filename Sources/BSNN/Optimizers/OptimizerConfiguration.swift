@@ -9,6 +9,11 @@ public enum OptimizerKind: String, Sendable, NamedOption {
     case nesterov
     /// Adam (Kingma & Ba): bias-corrected moments, p ← p − η·m̂/(√v̂ + ε)
     case adam
+    /// RMSProp (Hinton; PyTorch's non-centred form without momentum): v ← β₂v + (1−β₂)g²;
+    /// p ← p − η·g/(√v + ε). Reuses Adam's `beta2` as the decay and `epsilon`.
+    case rmsprop
+    /// AdaGrad (Duchi et al.): v ← v + g²; p ← p − η·g/(√v + ε). Reuses `epsilon`.
+    case adagrad
 
     public static let optionName = "optimizer"
 
@@ -16,7 +21,7 @@ public enum OptimizerKind: String, Sendable, NamedOption {
     var stateSlots: Int {
         switch self {
         case .sgd: return 0
-        case .momentum, .nesterov: return 1
+        case .momentum, .nesterov, .rmsprop, .adagrad: return 1
         case .adam: return 2
         }
     }
@@ -27,8 +32,13 @@ public struct OptimizerConfiguration: Sendable, Equatable {
     public var learningRate: Double
     /// μ for momentum/Nesterov (default 0.9; the paper uses 0.5).
     public var momentum: Double
+    /// Adam's first-moment decay (default 0.9).
     public var beta1: Double
+    /// The second-moment decay of Adam and RMSProp (default 0.999, Adam's; PyTorch's
+    /// RMSProp default α is 0.99: pass 0.99 to match it).
     public var beta2: Double
+    /// ε in the denominators of Adam, RMSProp and AdaGrad (default 1e-8; PyTorch's
+    /// AdaGrad default is 1e-10).
     public var epsilon: Double
     /// Decoupled weight decay λ: p ← p − η·λ·p before the gradient step (AdamW style).
     public var weightDecay: Double

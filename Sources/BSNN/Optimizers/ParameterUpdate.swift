@@ -73,6 +73,12 @@ struct ParameterUpdate {
                 v[i] = vi
                 p[i] = p[i] * d - lr * (mi * c1) / ((vi * c2).squareRoot() + eps)
             }
+        case .rmsprop:
+            guard let v = s1 else { return }
+            applyRMSProp(p, g, projection: c, v, count: n)
+        case .adagrad:
+            guard let v = s1 else { return }
+            applyAdaGrad(p, g, projection: c, v, count: n)
         }
     }
 

@@ -22,7 +22,7 @@ from .errors import BY_STATUS, BSNNError
 # these struct layouts.
 HEADER_VERSION = "0.1.0"
 HEADER_VERSION_NUMBER = 100
-HEADER_ABI_VERSION = 3
+HEADER_ABI_VERSION = 4
 
 # ---------------------------------------------------------------- enums
 OK = 0
@@ -32,7 +32,7 @@ SPLIT_TRAIN, SPLIT_TEST = 0, 1
 CONSTRAINT = {"none": 0, "row_norm": 1, "orthogonal": 2}
 INIT = {"orthogonal": 0, "xavier": 1, "he": 2}
 LOSS = {"cross_entropy": 0, "mse": 1, "binary_logistic": 2, "huber": 3}
-OPTIMIZER = {"sgd": 0, "momentum": 1, "nesterov": 2, "adam": 3}
+OPTIMIZER = {"sgd": 0, "momentum": 1, "nesterov": 2, "adam": 3, "rmsprop": 4, "adagrad": 5}
 SCHEDULE = {"constant": 0, "step": 1, "cosine": 2}
 UPDATE_MODE = {"checked": 0, "fused": 1}
 PHASE_STEP, PHASE_EPOCH_END = 0, 1

@@ -666,8 +666,10 @@ class MLP:
             As in `Trainer.fit`.
         batch_size : int, optional
             Samples per step (library default 64).
-        optimizer : {"sgd", "momentum", "nesterov", "adam"}, optional
-            Library default "momentum".
+        optimizer : {"sgd", "momentum", "nesterov", "adam", "rmsprop", "adagrad"}, optional
+            Library default "momentum". "rmsprop" uses ``beta2`` as its decay (default
+            0.999; PyTorch's is 0.99) and ``epsilon``; "adagrad" uses ``epsilon``
+            (default 1e-8; PyTorch's is 1e-10).
         lr, momentum : float, optional
             Learning rate (default 0.01) and momentum (default 0.9).
         seed : int, optional

@@ -18,7 +18,7 @@ ConstraintName = Literal["none", "row_norm", "orthogonal"]
 #: Weight initializations (bsnn_init).
 InitName = Literal["orthogonal", "xavier", "he"]
 #: Optimizers (bsnn_optimizer).
-OptimizerName = Literal["sgd", "momentum", "nesterov", "adam"]
+OptimizerName = Literal["sgd", "momentum", "nesterov", "adam", "rmsprop", "adagrad"]
 #: Losses (bsnn_loss).
 LossName = Literal["cross_entropy", "mse", "binary_logistic", "huber"]
 #: Learning-rate schedules (bsnn_schedule).
