@@ -11,10 +11,10 @@ enum GPNChoice {
 
 func gpnChoice(_ raw: Int32, _ argument: String) throws -> GPNChoice {
     switch raw {
-    case 0: return .plain
-    case 1: return .normalized(.nonNegativeMean)
-    case 2: return .normalized(.nonPositiveMean)
-    case 3: return .normalized(nil)
+    case BSNN_GPN_NONE.code: return .plain
+    case BSNN_GPN_B_PLUS.code: return .normalized(.nonNegativeMean)
+    case BSNN_GPN_B_MINUS.code: return .normalized(.nonPositiveMean)
+    case BSNN_GPN_DEFAULT.code: return .normalized(nil)
     default:
         throw invalid("\(argument): expected BSNN_GPN_NONE (0), BSNN_GPN_B_PLUS (1), BSNN_GPN_B_MINUS (2) or BSNN_GPN_DEFAULT (3), got \(raw)")
     }
@@ -22,9 +22,9 @@ func gpnChoice(_ raw: Int32, _ argument: String) throws -> GPNChoice {
 
 func rootCode(_ root: String?) -> Int32 {
     switch root {
-    case GPNRoot.nonNegativeMean.rawValue: return 1
-    case GPNRoot.nonPositiveMean.rawValue: return 2
-    default: return 0
+    case GPNRoot.nonNegativeMean.rawValue: return BSNN_GPN_B_PLUS.code
+    case GPNRoot.nonPositiveMean.rawValue: return BSNN_GPN_B_MINUS.code
+    default: return BSNN_GPN_NONE.code
     }
 }
 
@@ -180,10 +180,10 @@ public func bsnn_activation_source(_ activation: OpaquePointer?, _ out: UnsafeMu
     guarded("bsnn_activation_source") {
         let o = try outPointer(out)
         switch try Handles.lookup(activation, ActivationBox.self, "activation").value.base.source {
-        case .builtin: o.pointee = 0
-        case .plugin: o.pointee = 1
-        case .foreign: o.pointee = 2
-        case .closure: o.pointee = 3
+        case .builtin: o.pointee = BSNN_SOURCE_BUILTIN.code
+        case .plugin: o.pointee = BSNN_SOURCE_PLUGIN.code
+        case .foreign: o.pointee = BSNN_SOURCE_FOREIGN.code
+        case .closure: o.pointee = BSNN_SOURCE_CALLBACK.code
         }
     }
 }

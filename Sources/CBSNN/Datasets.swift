@@ -4,9 +4,9 @@ import CBSNNSupport
 
 func scaling(_ raw: Int32) throws -> FeatureScaling {
     switch raw {
-    case 0: return FeatureScaling.none
-    case 1: return .unitInterval
-    case 2: return .standardize
+    case BSNN_SCALING_NONE.code: return FeatureScaling.none
+    case BSNN_SCALING_UNIT_INTERVAL.code: return .unitInterval
+    case BSNN_SCALING_STANDARDIZE.code: return .standardize
     default: throw invalid("scaling: expected BSNN_SCALING_NONE (0), UNIT_INTERVAL (1) or STANDARDIZE (2), got \(raw)")
     }
 }
@@ -15,7 +15,7 @@ func csvDefaults() -> bsnn_csv_options {
     var o = bsnn_csv_options()
     o.size = MemoryLayout<bsnn_csv_options>.size
     o.label_column = 0
-    o.header = Int32(BSNN_CSV_HEADER_AUTO.rawValue)
+    o.header = BSNN_CSV_HEADER_AUTO.code
     o.delimiter = CChar(UInt8(ascii: ","))
     o.regression = 0
     o.class_count = 0
@@ -90,8 +90,8 @@ public func bsnn_dataset_load_fashion_mnist(
         let dir = directory == nil ? FashionMNIST.defaultDirectory : try pathArgument(directory, "directory")
         let s: FashionMNIST.Split
         switch split {
-        case 0: s = .train
-        case 1: s = .test
+        case BSNN_SPLIT_TRAIN.code: s = .train
+        case BSNN_SPLIT_TEST.code: s = .test
         default: throw invalid("split: expected BSNN_SPLIT_TRAIN (0) or BSNN_SPLIT_TEST (1), got \(split)")
         }
         let l = try size(limit, "limit")
@@ -110,9 +110,9 @@ public func bsnn_dataset_load_csv(
             options, defaults: csvDefaults(), minimum: csvOptionsSize01, structName: "bsnn_csv_options", argument: "options")
         let header: CSVOptions.Header
         switch c.header {
-        case 0: header = .auto
-        case 1: header = .present
-        case 2: header = .absent
+        case BSNN_CSV_HEADER_AUTO.code: header = .auto
+        case BSNN_CSV_HEADER_PRESENT.code: header = .present
+        case BSNN_CSV_HEADER_ABSENT.code: header = .absent
         default: throw invalid("options->header: expected BSNN_CSV_HEADER_AUTO (0), PRESENT (1) or ABSENT (2), got \(c.header)")
         }
         guard c.regression == 0 || c.regression == 1 else {

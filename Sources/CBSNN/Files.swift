@@ -13,7 +13,7 @@ public func bsnn_model_save(_ model: OpaquePointer?, _ path: UnsafePointer<CChar
 
 /// `bsnn_load_flags` bits to the engine's load options.
 func loadOptions(_ flags: Int32) throws -> ModelFile.LoadOptions {
-    let allowPlugins: Int32 = 1, unverified: Int32 = 2
+    let allowPlugins = BSNN_LOAD_ALLOW_PLUGINS.code, unverified = BSNN_LOAD_UNVERIFIED.code
     guard flags & ~(allowPlugins | unverified) == 0 else {
         throw invalid("flags: expected BSNN_LOAD_* bits (1, 2), got \(flags)")
     }

@@ -3,20 +3,33 @@
 import BSNN
 import CBSNNSupport
 
-let constraintCodes: [WeightConstraint] = [.none, .rowNormalized, .orthogonal]
-let initializationCodes: [WeightInitialization] = [.orthogonal, .xavier, .he]
+func constraintCode(_ constraint: WeightConstraint) -> Int32 {
+    switch constraint {
+    case .none: return BSNN_CONSTRAINT_NONE.code
+    case .rowNormalized: return BSNN_CONSTRAINT_ROW_NORM.code
+    case .orthogonal: return BSNN_CONSTRAINT_ORTHOGONAL.code
+    }
+}
+
+func initializationCode(_ initialization: WeightInitialization) -> Int32 {
+    switch initialization {
+    case .orthogonal: return BSNN_INIT_ORTHOGONAL.code
+    case .xavier: return BSNN_INIT_XAVIER.code
+    case .he: return BSNN_INIT_HE.code
+    }
+}
 
 /// The engine's `MLPConfiguration` defaults in C terms (GPN on with the default root).
 func modelDefaults() -> bsnn_model_config {
     var c = bsnn_model_config()
     c.size = MemoryLayout<bsnn_model_config>.size
     c.activation = nil
-    c.gpn_root = MLPConfiguration.defaultGPN ? Int32(BSNN_GPN_DEFAULT.rawValue) : Int32(BSNN_GPN_NONE.rawValue)
-    c.constraint = Int32(constraintCodes.firstIndex(of: MLPConfiguration.defaultConstraint) ?? 0)
-    c.`init` = Int32(initializationCodes.firstIndex(of: MLPConfiguration.defaultInitialization) ?? 0)
+    c.gpn_root = MLPConfiguration.defaultGPN ? BSNN_GPN_DEFAULT.code : BSNN_GPN_NONE.code
+    c.constraint = constraintCode(MLPConfiguration.defaultConstraint)
+    c.`init` = initializationCode(MLPConfiguration.defaultInitialization)
     c.bias = MLPConfiguration.defaultBias ? 1 : 0
     c.seed = MLPConfiguration.defaultSeed
-    c.scaling = 0
+    c.scaling = BSNN_SCALING_NONE.code
     c.scaling_offsets = nil
     c.scaling_scales = nil
     return c
@@ -27,10 +40,10 @@ let modelConfigSize01 = structSize(through: \bsnn_model_config.seed)
 
 func lossFunction(_ raw: Int32, _ argument: String) throws -> LossFunction {
     switch raw {
-    case 0: return .crossEntropy
-    case 1: return .meanSquaredError
-    case 2: return .binaryLogistic
-    case 3: return .huber
+    case BSNN_LOSS_CROSS_ENTROPY.code: return .crossEntropy
+    case BSNN_LOSS_MSE.code: return .meanSquaredError
+    case BSNN_LOSS_BINARY_LOGISTIC.code: return .binaryLogistic
+    case BSNN_LOSS_HUBER.code: return .huber
     default: throw invalid("\(argument): expected a bsnn_loss (0...3), got \(raw)")
     }
 }
@@ -69,16 +82,16 @@ public func bsnn_model_create(_ config: UnsafePointer<bsnn_model_config>?, _ out
         }
         let constraint: WeightConstraint
         switch c.constraint {
-        case 0: constraint = .none
-        case 1: constraint = .rowNormalized
-        case 2: constraint = .orthogonal
+        case BSNN_CONSTRAINT_NONE.code: constraint = .none
+        case BSNN_CONSTRAINT_ROW_NORM.code: constraint = .rowNormalized
+        case BSNN_CONSTRAINT_ORTHOGONAL.code: constraint = .orthogonal
         default: throw invalid("config->constraint: expected BSNN_CONSTRAINT_NONE (0), ROW_NORM (1) or ORTHOGONAL (2), got \(c.constraint)")
         }
         let initialization: WeightInitialization
         switch c.`init` {
-        case 0: initialization = .orthogonal
-        case 1: initialization = .xavier
-        case 2: initialization = .he
+        case BSNN_INIT_ORTHOGONAL.code: initialization = .orthogonal
+        case BSNN_INIT_XAVIER.code: initialization = .xavier
+        case BSNN_INIT_HE.code: initialization = .he
         default: throw invalid("config->init: expected BSNN_INIT_ORTHOGONAL (0), XAVIER (1) or HE (2), got \(c.`init`)")
         }
         let configuration = MLPConfiguration(

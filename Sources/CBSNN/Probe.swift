@@ -5,11 +5,11 @@ import CBSNNSupport
 func probeDefaults() -> bsnn_probe_config {
     var c = bsnn_probe_config()
     c.size = MemoryLayout<bsnn_probe_config>.size
-    c.upstream = 0
+    c.upstream = BSNN_UPSTREAM_GAUSSIAN.code
     c.seed = 0
     c.labels = nil
     c.label_count = 0
-    c.loss = 0
+    c.loss = BSNN_LOSS_CROSS_ENTROPY.code
     c.histogram_bins = 60
     return c
 }
@@ -41,8 +41,8 @@ public func bsnn_probe_run(
         let input = try MemoryBudget.array(copying: try buffer(features, inCount, "features"), what: "features")
         let upstream: SignalProbe.Upstream
         switch c.upstream {
-        case 0: upstream = .gaussian(seed: c.seed)
-        case 1:
+        case BSNN_UPSTREAM_GAUSSIAN.code: upstream = .gaussian(seed: c.seed)
+        case BSNN_UPSTREAM_LABELS.code:
             let k = try size(c.label_count, "config->label_count")
             try expectCount(k, n, "config->label_count", "one label per sample")
             upstream = .labels(try MemoryBudget.array(copying: try buffer(c.labels, k, "config->labels"), what: "config->labels"), loss: try lossFunction(c.loss, "config->loss"))
@@ -66,11 +66,11 @@ public func bsnn_probe_get(
         let r = try Handles.lookup(probe, ProbeBox.self, "probe").result
         let values: [Double]
         switch which {
-        case 0: values = r.forwardNorms
-        case 1: values = r.backwardNorms
-        case 2: values = r.weightGradientNorms
-        case 3: values = r.batchWeightGradientNorms
-        case 4: values = r.derivativeHistogram.counts.map(Double.init)
+        case BSNN_PROBE_FORWARD_NORMS.code: values = r.forwardNorms
+        case BSNN_PROBE_BACKWARD_NORMS.code: values = r.backwardNorms
+        case BSNN_PROBE_WEIGHT_GRADIENT_NORMS.code: values = r.weightGradientNorms
+        case BSNN_PROBE_BATCH_WEIGHT_GRADIENT_NORMS.code: values = r.batchWeightGradientNorms
+        case BSNN_PROBE_DERIVATIVE_HISTOGRAM.code: values = r.derivativeHistogram.counts.map(Double.init)
         default: throw invalid("which: expected a bsnn_probe_array (0...4), got \(which)")
         }
         let cap = try size(capacity, "capacity")
