@@ -78,9 +78,10 @@ extern "C" {
  * 2: the *_init_defaults functions take the caller's struct size and return a status;
  *    bsnn_trainer_fit's `epochs` is the total to reach.
  * 3: bsnn_trainer_fit_arrays takes optional validation arrays.
- * 4: bsnn_optimizer gains RMSPROP and ADAGRAD; structs gain appended fields (see each
- *    "Since ABI 4"). */
-#define BSNN_ABI_VERSION 4
+ * New enum values (marked "Added in ABI 3") do not change the number: a program built
+ * against an older header never passes them, and a library that lacks one rejects it
+ * with BSNN_E_INVALID_ARGUMENT. */
+#define BSNN_ABI_VERSION 3
 
 /* The library's version string, e.g. "0.1.0"; static, never NULL. Since 0.1. */
 BSNN_API const char *bsnn_version(void);
@@ -503,10 +504,10 @@ typedef enum bsnn_optimizer {
     BSNN_OPTIMIZER_NESTEROV = 2,
     BSNN_OPTIMIZER_ADAM = 3,
     /* v = beta2*v + (1-beta2)*g^2; p -= lr*g/(sqrt(v)+epsilon). Reuses beta2 (default
-     * 0.999; PyTorch's alpha is 0.99) and epsilon. Since ABI 4. */
+     * 0.999; PyTorch's alpha is 0.99) and epsilon. Added in ABI 3. */
     BSNN_OPTIMIZER_RMSPROP = 4,
     /* v += g^2; p -= lr*g/(sqrt(v)+epsilon). Reuses epsilon (default 1e-8; PyTorch's is
-     * 1e-10). Since ABI 4. */
+     * 1e-10). Added in ABI 3. */
     BSNN_OPTIMIZER_ADAGRAD = 5
 } bsnn_optimizer;
 

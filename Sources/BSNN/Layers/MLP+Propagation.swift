@@ -104,15 +104,10 @@ extension MLP {
         let g = ws.gradient.pointer, bg = ws.biasGradient.pointer, proj = ws.projection.pointer
         for l in stride(from: top, through: 0, by: -1) {
             let layer = layers[l]
-            upstream = signal(of: l, upstream: upstream, workspace: ws, biasGradient: bg)
-            let through = throughSignal(of: l, upstream: upstream, workspace: ws)
             let dx = dxFree.pointer
-            if l > 0 {
-                // ∂E/∂x⁽ˡ⁾ = s · V   (B×out · out×in), uses the weights before any update.
-                try BLAS.gemm(
-                    transposeA: false, transposeB: false, m: batch, n: layer.inputs, k: layer.outputs,
-                    a: through, lda: layer.outputs, b: layer.weight.pointer, ldb: layer.inputs, c: dx, ldc: layer.inputs)
-            }
+            let step = try propagate(through: l, upstream: upstream, workspace: ws, biasGradient: bg, into: dx)
+            upstream = step.signal
+            let through = step.through
             let normSquared = try weightGradient(of: l, through: through, workspace: ws, into: g, projection: proj, precise: preciseNorms)
             try visit(
                 LayerGradient(
@@ -136,20 +131,15 @@ extension MLP {
     /// the float range; only a layer past that bound has its gradient formed (in
     /// scratch) and checked as the fused step checks it.
     func backwardSignals(workspace ws: Workspace) throws -> Int? {
-        let batch = ws.batch
         var upstream = ws.dLogits.pointer
         var dxFree = ws.dxA
         for l in stride(from: layers.count - 1, through: 0, by: -1) {
             let layer = layers[l]
-            upstream = signal(of: l, upstream: upstream, workspace: ws, biasGradient: ws.biasGradient.pointer)
-            if layer.bias != nil && !BLAS.allFinite(ws.biasGradient.pointer, count: layer.outputs) { return l }
-            let through = throughSignal(of: l, upstream: upstream, workspace: ws)
-            let dx = dxFree.pointer
-            if l > 0 {
-                try BLAS.gemm(
-                    transposeA: false, transposeB: false, m: batch, n: layer.inputs, k: layer.outputs,
-                    a: through, lda: layer.outputs, b: layer.weight.pointer, ldb: layer.inputs, c: dx, ldc: layer.inputs)
-            }
+            let bg = ws.biasGradient.pointer, dx = dxFree.pointer
+            let step = try propagate(through: l, upstream: upstream, workspace: ws, biasGradient: bg, into: dx)
+            upstream = step.signal
+            let through = step.through
+            if layer.bias != nil && !BLAS.allFinite(bg, count: layer.outputs) { return l }
             if try !weightGradientIsFinite(of: l, through: through, workspace: ws) { return l }
             if l > 0 {
                 upstream = dx
@@ -179,6 +169,26 @@ extension MLP {
                     effectiveWeightGradientNormSquared: normSquared, outputGradient: UnsafePointer(upstream),
                     input: UnsafePointer(ws.xs[l].pointer), batch: ws.batch))
         }
+    }
+
+    /// One layer of a backward sweep, shared by `backward` and `backwardSignals` so both
+    /// do the same arithmetic: layer l's signal ∂E/∂h (bias gradient into `bg`), the
+    /// signal through the stored parameter, and for l > 0 ∂E/∂x⁽ˡ⁾ = s·V into `dx`
+    /// (B×out · out×in, with the weights before any update).
+    @inline(__always)
+    private func propagate(
+        through l: Int, upstream: UnsafeMutablePointer<Float>, workspace ws: Workspace,
+        biasGradient bg: UnsafeMutablePointer<Float>, into dx: UnsafeMutablePointer<Float>
+    ) throws -> (signal: UnsafeMutablePointer<Float>, through: UnsafePointer<Float>) {
+        let layer = layers[l]
+        let s = signal(of: l, upstream: upstream, workspace: ws, biasGradient: bg)
+        let through = throughSignal(of: l, upstream: s, workspace: ws)
+        if l > 0 {
+            try BLAS.gemm(
+                transposeA: false, transposeB: false, m: ws.batch, n: layer.inputs, k: layer.outputs,
+                a: through, lda: layer.outputs, b: layer.weight.pointer, ldb: layer.inputs, c: dx, ldc: layer.inputs)
+        }
+        return (signal: s, through: through)
     }
 
     /// ∂E/∂h of layer l from the signal above it: for a hidden layer ∂E/∂x⁽ˡ⁺¹⁾ ⊙ a·φ'(h),

@@ -22,7 +22,7 @@ from .errors import BY_STATUS, BSNNError
 # these struct layouts.
 HEADER_VERSION = "0.1.0"
 HEADER_VERSION_NUMBER = 100
-HEADER_ABI_VERSION = 4
+HEADER_ABI_VERSION = 3
 
 # ---------------------------------------------------------------- enums
 OK = 0
