@@ -259,7 +259,7 @@ def test_usage_errors(tmp_path):
     expect_error(64, "probe", "--activation", "nope", "--out", tmp_path)
     expect_error(64, "probe", "--activation", "relu", "--constraint", "diagonal", "--out", tmp_path)
     expect_error(64, "train", "--data", "fashion-mnist", "--out", tmp_path / "m", "--lr", -1)
-    expect_error(64, "train", "--data", "fashion-mnist", "--out", tmp_path / "m", "--optimizer", "rmsprop", "--limit", 10)
+    expect_error(64, "train", "--data", "fashion-mnist", "--out", tmp_path / "m", "--optimizer", "adadelta", "--limit", 10)
     expect_error(64, "gpn", "leaky_relu:slope")
 
 

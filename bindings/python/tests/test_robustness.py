@@ -211,6 +211,9 @@ def test_parked_callback_errors_stay_on_their_thread():
 
 CTRL_C_DURING_FIT = r"""
 import signal, sys
+# A job started in the background of a non-interactive shell inherits SIGINT ignored,
+# and then Python installs no handler; the test is about bsnn restoring Python's own.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 import numpy as np
 import bsnn
 rng = np.random.default_rng(0)
