@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Table of a benchmark run: reads the JSON lines run.sh collected.
 
-usage: report.py [results/latest.jsonl] [--markdown]
+usage: report.py [results/latest.jsonl] [--markdown | --readme]
+
+--readme prints only README.md's performance table (depth 200, 1 and 2 threads).
 
 Per depth × threads: ms/step median (p10–p90), best (min) ms, samples/s,
 GFLOP/s, % of the measured cblas_sgemm ceiling for that thread count, and
@@ -37,8 +39,43 @@ def fmt_table(header, rows, markdown):
     return "\n".join([line(header), line(["-" * x for x in w])] + [line(r) for r in rows])
 
 
+LABELS = {"numpy": "numpy, hand-written backprop", "jax": "JAX jit", "torch-compile": "PyTorch `torch.compile`",
+          "torch-eager": "PyTorch eager", "fann": "FANN 2.2"}
+
+
+def readme_table(recs):
+    """README's table: one row per peer (bsnn per update mode), depth-200 medians."""
+    peak = {r["threads"]: r["hmean_best_gflops"] for r in recs if r.get("peer") == "sgemm_peak"}
+    steps = [r for r in recs if r.get("depth") == 200 and "skipped" not in r and "median_ms" in r]
+    names = []
+    for r in steps:
+        n = (f"bsnn, `{r['update_mode']}` update mode" if r["peer"] == "bsnn"
+             else LABELS.get(r["peer"], r["peer"]))
+        r["_label"] = n
+        if n not in names:
+            names.append(n)
+    names.sort(key=lambda n: min(r["median_ms"] for r in steps if r["_label"] == n))
+    out = ["| | 1 thread | 2 threads |", "|---|---|---|"]
+    for n in names:
+        cells = []
+        for t in (1, 2):
+            r = next((r for r in steps if r["_label"] == n and r["threads"] == t), None)
+            if r is None:
+                cells.append("—")
+                continue
+            c = f"{r['median_ms']:.0f} ms"
+            if r["peer"] == "bsnn":
+                c = f"**{c}**" + (f" ({100 * r['gflops'] / peak[t]:.0f} % of sgemm peak)" if t in peak else "")
+            cells.append(c)
+        out.append(f"| {n} | {cells[0]} | {cells[1]} |")
+    return "\n".join(out)
+
+
 def main():
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    if "--readme" in sys.argv:
+        print(readme_table(load(args[0] if args else "benchmarks/results/latest.jsonl")))
+        return
     markdown = "--markdown" in sys.argv
     path = args[0] if args else "benchmarks/results/latest.jsonl"
     recs = load(path)
