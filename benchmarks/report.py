@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Table of a benchmark run: reads the JSON lines run.sh collected.
 
-usage: report.py [results/latest.jsonl] [--markdown]
+usage: report.py [results/latest.jsonl] [--markdown | --readme]
+
+--readme prints only README.md's performance table (depth 200, 1 and 2 threads).
 
 Per depth × threads: ms/step median (p10–p90), best (min) ms, samples/s,
 GFLOP/s, % of the measured cblas_sgemm ceiling for that thread count, and
@@ -37,8 +39,43 @@ def fmt_table(header, rows, markdown):
     return "\n".join([line(header), line(["-" * x for x in w])] + [line(r) for r in rows])
 
 
+LABELS = {"numpy": "numpy, hand-written backprop", "jax": "JAX jit", "torch-compile": "PyTorch `torch.compile`",
+          "torch-eager": "PyTorch eager", "fann": "FANN 2.2"}
+
+
+def readme_table(recs):
+    """README's table: one row per peer (bsnn per update mode), depth-200 medians."""
+    peak = {r["threads"]: r["hmean_best_gflops"] for r in recs if r.get("peer") == "sgemm_peak"}
+    steps = [r for r in recs if r.get("depth") == 200 and "skipped" not in r and "median_ms" in r]
+    names = []
+    for r in steps:
+        n = (f"bsnn, `{r['update_mode']}` update mode" if r["peer"] == "bsnn"
+             else LABELS.get(r["peer"], r["peer"]))
+        r["_label"] = n
+        if n not in names:
+            names.append(n)
+    names.sort(key=lambda n: min(r["median_ms"] for r in steps if r["_label"] == n))
+    out = ["| | 1 thread | 2 threads |", "|---|---|---|"]
+    for n in names:
+        cells = []
+        for t in (1, 2):
+            r = next((r for r in steps if r["_label"] == n and r["threads"] == t), None)
+            if r is None:
+                cells.append("—")
+                continue
+            c = f"{r['median_ms']:.0f} ms"
+            if r["peer"] == "bsnn":
+                c = f"**{c}**" + (f" ({100 * r['gflops'] / peak[t]:.0f} % of sgemm peak)" if t in peak else "")
+            cells.append(c)
+        out.append(f"| {n} | {cells[0]} | {cells[1]} |")
+    return "\n".join(out)
+
+
 def main():
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    if "--readme" in sys.argv:
+        print(readme_table(load(args[0] if args else "benchmarks/results/latest.jsonl")))
+        return
     markdown = "--markdown" in sys.argv
     path = args[0] if args else "benchmarks/results/latest.jsonl"
     recs = load(path)
@@ -54,12 +91,13 @@ def main():
     for depth, threads in sorted({(r["depth"], r["threads"]) for r in steps}, key=lambda k: (-k[0], k[1])):
         group = [r for r in steps if r["depth"] == depth and r["threads"] == threads]
         ok = sorted((r for r in group if "skipped" not in r), key=lambda r: r["median_ms"])
-        bsnn = next((r for r in ok if r["peer"] == "bsnn"), None)
+        # bsnn-bench runs in both update modes; `fused` is the base of the speed-ups.
+        bsnn = next((r for r in ok if r["peer"] == "bsnn" and r.get("update_mode", "fused") == "fused"), None)
         pk = peak.get(threads, {}).get("hmean_best_gflops")
         rows = []
         for r in ok:
             rows.append([
-                r["peer"], str(r["steps"]),
+                r["peer"] + (f" ({r['update_mode']})" if "update_mode" in r else ""), str(r["steps"]),
                 f"{r['median_ms']:.2f} ({r['p10_ms']:.2f}–{r['p90_ms']:.2f})",
                 f"{r['min_ms']:.2f}",
                 f"{r['samples_per_s']:.0f}",

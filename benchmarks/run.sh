@@ -102,7 +102,10 @@ for d in "${DEPTHS[@]}"; do
             [ -n "$steps_override" ] && n=$steps_override
             common=(--depth "$d" --threads "$t" --steps "$n" --warmup "$w")
         fi
-        if want bsnn && [ -n "$bsnn" ]; then record bsnn "$bsnn" "${common[@]}"; fi
+        if want bsnn && [ -n "$bsnn" ]; then
+            record bsnn "$bsnn" "${common[@]}" --mode fused
+            [ "$epoch" = 0 ] && record bsnn-checked "$bsnn" "${common[@]}" --mode checked
+        fi
         want numpy && record numpy "$PY" $B/peers/numpy_step.py "${common[@]}"
         want torch-eager && record torch-eager "$PY" $B/peers/torch_step.py "${common[@]}"
         if [ "$epoch" = 0 ] && [ "$smoke" = 0 ] && want torch-compile; then
