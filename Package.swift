@@ -41,6 +41,10 @@ let package = Package(
             exclude: ["Plugins/README.md"],
             linkerSettings: [.linkedLibrary("dl")]),
 
+        // The libFuzzer targets' bodies, shared with the XCTest regression replay; not
+        // part of any product, so libbsnn.so does not carry them.
+        .target(name: "BSNNFuzzing", dependencies: ["BSNN"], path: "Sources/BSNNFuzzing"),
+
         // MARK: - Benchmarks
         .executableTarget(
             name: "bsnn-bench", dependencies: ["BSNN", "COpenBLAS"], path: "Sources/bsnn-bench"),
@@ -83,7 +87,7 @@ let package = Package(
             linkerSettings: [.unsafeFlags(["-static-stdlib"], .when(configuration: .release))]),
 
         // MARK: - Tests
-        .testTarget(name: "BSNNTests", dependencies: ["BSNN"]),
+        .testTarget(name: "BSNNTests", dependencies: ["BSNN", "BSNNFuzzing"]),
     ],
     swiftLanguageModes: [.v5]
 )
@@ -93,7 +97,8 @@ let package = Package(
 // `-sanitize=fuzzer`; declaring them unconditionally would break `swift build`.
 if Context.environment["BSNN_FUZZ"] == "1" {
     let fuzzers: [(String, [Target.Dependency])] = [
-        ("safetensors", ["BSNN"]), ("idx", ["BSNN"]), ("csv", ["BSNN"]), ("signature", ["BSNN"]),
+        ("safetensors", ["BSNNFuzzing"]), ("idx", ["BSNNFuzzing"]), ("csv", ["BSNNFuzzing"]),
+        ("signature", ["BSNNFuzzing"]),
         ("capi", ["BSNN", "CBSNN", "CBSNNSupport"]),
     ]
     package.targets.append(.target(name: "CFuzzDriver", path: "fuzz/targets/driver"))

@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 
 @testable import BSNN
+import BSNNFuzzing
 
 /// Replays every input under fuzz/regressions/<target>/ (minimized crashes found by the
 /// libFuzzer targets, plus hand-written edge cases) and the seed corpus through the

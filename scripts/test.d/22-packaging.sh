@@ -26,6 +26,9 @@ only_api() {
     ! grep -vE ' T bsnn_[a-z0-9_]+@@BSNN_0\.1$| A BSNN_0\.1$' "$work/dynsym" && grep -c ' T bsnn_' "$work/dynsym"
 }
 check exports-only-api only_api
+# The fuzz targets' bodies live in their own target (Sources/BSNNFuzzing), outside the
+# shipped library: no trace of them (not even their source path) is in libbsnn.so.
+check no-fuzz-code bash -c "! strings '$bin/libbsnn.so' | grep -q -e FuzzEntryPoints -e BSNNFuzzing"
 
 prefix=$work/prefix
 check install bash scripts/install.sh --prefix "$prefix"

@@ -187,7 +187,7 @@ public enum CSVReader {
     }
 
     /// (line number, trimmed cells) of every non-blank line, after a UTF-8 BOM.
-    static func splitRows(_ bytes: [UInt8], delimiter: UInt8) -> [(line: Int, cells: [Substring])] {
+    package static func splitRows(_ bytes: [UInt8], delimiter: UInt8) -> [(line: Int, cells: [Substring])] {
         var start = 0
         if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { start = 3 }  // UTF-8 BOM
         var rows = [(line: Int, cells: [Substring])]()
@@ -221,7 +221,7 @@ public enum CSVReader {
     /// non-finite values are rejected by the caller with a clearer message. Only
     /// printable ASCII is a candidate: the parser stops at a NUL byte (so `1\0junk` read
     /// as 1) and no number contains anything else.
-    static func parseNumber(_ s: Substring) -> Float? {
+    package static func parseNumber(_ s: Substring) -> Float? {
         guard !s.isEmpty, s.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else { return nil }
         return Float(s)
     }

@@ -112,7 +112,7 @@ public enum IDXReader {
 
     /// `read`, also reporting how many bytes gzip decompression produced (the tests
     /// check that a decompression bomb is not inflated beyond what is needed).
-    static func readCounting(bytes input: [UInt8], name: String, limit: Int?) throws -> (array: IDXArray, inflated: Int) {
+    package static func readCounting(bytes input: [UInt8], name: String, limit: Int?) throws -> (array: IDXArray, inflated: Int) {
         if let l = limit, l < 0 { throw BSNNError.invalidArgument("limit: expected ≥ 0, got \(l)") }
         /// Bytes needed for the header plus the samples kept.
         func needed(_ h: Header) -> Int {
@@ -186,11 +186,11 @@ public enum IDXReader {
 }
 
 /// In-memory gzip decompression with a bounded output size.
-enum Gzip {
+package enum Gzip {
     /// Deflate cannot expand data by more than ~1032:1, so a larger output means a
     /// malformed stream; the cap keeps a hostile file from exhausting memory.
     static let maxRatio = 1032
-    static let chunkSize = 1 << 16
+    package static let chunkSize = 1 << 16
 
     /// What the caller knows about the output size once it has seen its first bytes.
     enum Bound {

@@ -87,7 +87,7 @@ public enum Checkpoint {
     }
 
     /// The parsing half of `load`, separate so that the fuzzer can feed it bytes.
-    static func trainer(from file: SafeTensorsFile, name path: String, options: ModelFile.LoadOptions) throws -> Trainer {
+    package static func trainer(from file: SafeTensorsFile, name path: String, options: ModelFile.LoadOptions) throws -> Trainer {
         let model = try ModelFile.model(from: file, name: path, expectedKind: "checkpoint", options: options)
         func fail(_ what: String) -> BSNNError { .format("\(path): \(trainingKey): \(what)") }
         let t = try MetadataRecord(text: file.metadata[trainingKey] ?? "", file: path, key: trainingKey, required: trainingFields)

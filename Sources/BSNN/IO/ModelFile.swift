@@ -106,7 +106,7 @@ public enum ModelFile {
         }
     }
 
-    static func model(from file: SafeTensorsFile, name: String, expectedKind: String, options: LoadOptions) throws -> MLP {
+    package static func model(from file: SafeTensorsFile, name: String, expectedKind: String, options: LoadOptions) throws -> MLP {
         func fail(_ what: String) -> BSNNError { .format("\(name): \(what)") }
         guard let kind = file.metadata[formatKey] else {
             throw fail("not a bsnn file (metadata \"\(formatKey)\" missing)")

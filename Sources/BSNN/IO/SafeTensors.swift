@@ -148,7 +148,7 @@ public struct SafeTensorsFile: Sendable {
 
     /// `verifyingChecksum: false` exists for the fuzzer only: mutated tensor bytes would
     /// otherwise never get past the CRC and the loaders behind it would go untested.
-    init(bytes: [UInt8], name: String, verifyingChecksum: Bool) throws {
+    package init(bytes: [UInt8], name: String, verifyingChecksum: Bool) throws {
         func bad(_ what: String) -> BSNNError { .format("\(name): \(what)") }
         guard bytes.count >= 8 else {
             throw bad("expected at least 8 bytes (the header length), got \(bytes.count)")

@@ -1,7 +1,7 @@
 // libFuzzer target: the CSV reader. The first byte picks the options (label column,
 // header mode, delimiter, task) so that every reader path is reachable from the input;
 // aborts when a header row with a numeric cell is dropped or a cell with NUL parses.
-@testable import BSNN
+import BSNNFuzzing
 import CFuzzDriver
 import Glibc
 
@@ -13,7 +13,7 @@ import Glibc
     }
 }
 
-/// The body lives in BSNN's FuzzEntryPoints so that XCTest replays regressions through it.
+/// The body lives in BSNNFuzzing's FuzzEntryPoints so that XCTest replays regressions through it.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     let bytes = data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? []

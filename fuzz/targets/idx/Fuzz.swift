@@ -1,7 +1,7 @@
 // libFuzzer target: the IDX reader (plain, and gzip when the input starts 1f 8b), with
 // and without a sample limit, then the data-set builder on whatever parses, paired with
 // a matching label file; aborts when gzip data is inflated past header + kept samples.
-@testable import BSNN
+import BSNNFuzzing
 import CFuzzDriver
 import Glibc
 
@@ -13,7 +13,7 @@ import Glibc
     }
 }
 
-/// The body lives in BSNN's FuzzEntryPoints so that XCTest replays regressions through it.
+/// The body lives in BSNNFuzzing's FuzzEntryPoints so that XCTest replays regressions through it.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     let bytes = data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? []

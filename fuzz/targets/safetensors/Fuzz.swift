@@ -2,7 +2,7 @@
 // whatever parses, both unverified and re-sealed with a valid checksum (so mutated
 // metadata reaches field validation); aborts when a loader fails with anything but
 // FORMAT (or PLUGIN/OUT_OF_MEMORY), i.e. when a field escaped validation.
-@testable import BSNN
+import BSNNFuzzing
 import CFuzzDriver
 import Glibc
 
@@ -14,7 +14,7 @@ import Glibc
     }
 }
 
-/// The body lives in BSNN's FuzzEntryPoints so that XCTest replays regressions through it.
+/// The body lives in BSNNFuzzing's FuzzEntryPoints so that XCTest replays regressions through it.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     let bytes = data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? []

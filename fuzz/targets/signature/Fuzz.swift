@@ -1,6 +1,6 @@
 // libFuzzer target: the libffi signature grammar ("double(double, double)" and kin).
 // A parsed signature must print to text that parses back to the same signature.
-@testable import BSNN
+import BSNNFuzzing
 import CFuzzDriver
 import Glibc
 
@@ -12,7 +12,7 @@ import Glibc
     }
 }
 
-/// The body lives in BSNN's FuzzEntryPoints so that XCTest replays regressions through it.
+/// The body lives in BSNNFuzzing's FuzzEntryPoints so that XCTest replays regressions through it.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     let bytes = data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? []

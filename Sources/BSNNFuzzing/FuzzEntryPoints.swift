@@ -1,8 +1,12 @@
-/// The bodies of the libFuzzer targets (fuzz/targets/*), kept in the engine so that the
-/// XCTest regression suite (FuzzRegressionTests) replays a minimized crash through
-/// exactly the code the fuzzer ran. Each takes arbitrary bytes and must return without
-/// trapping; `false` means an invariant failed (the fuzzer then aborts on purpose).
-enum FuzzEntryPoints {
+import BSNN
+
+/// The bodies of the libFuzzer targets (fuzz/targets/*), in a target of their own so
+/// that the XCTest regression suite (FuzzRegressionTests) replays a minimized crash
+/// through exactly the code the fuzzer ran, while libbsnn.so carries none of it (the
+/// engine entry points they reach are `package`, not public). Each takes arbitrary bytes
+/// and must return without trapping; `false` means an invariant failed (the fuzzer then
+/// aborts on purpose).
+public enum FuzzEntryPoints {
     /// safetensors parsing, then the model and checkpoint loaders twice: on the input as
     /// it is (checksum not verified, `allowUnverified`, so mutated tensor bytes reach the
     /// loaders) and on the input re-serialized with a fresh valid checksum (so mutated
@@ -10,7 +14,7 @@ enum FuzzEntryPoints {
     /// through any model that loads. Invariant: every loader failure is `.format` (a
     /// damaged file), `.plugin` (the record names a plugin, which loading refuses) or
     /// `.outOfMemory`; any other kind means some field escaped validation.
-    static func safetensors(_ bytes: [UInt8]) -> Bool {
+    public static func safetensors(_ bytes: [UInt8]) -> Bool {
         _ = try? SafeTensorsFile(bytes: bytes, name: "fuzz")
         guard let file = try? SafeTensorsFile(bytes: bytes, name: "fuzz", verifyingChecksum: false) else { return true }
         guard let resealed = try? SafeTensorsFile(bytes: file.serialized(), name: "fuzz") else { return false }
@@ -42,7 +46,7 @@ enum FuzzEntryPoints {
     /// sample limit, then the data-set builder on whatever parses, paired with a matching
     /// label file. Invariant: gzip data is never inflated beyond the header plus the
     /// samples kept plus one chunk (a decompression bomb must not be expanded).
-    static func idx(_ bytes: [UInt8]) -> Bool {
+    public static func idx(_ bytes: [UInt8]) -> Bool {
         let limit = bytes.count % 3 == 0 ? nil : 3
         if let (few, inflated) = try? IDXReader.readCounting(bytes: bytes, name: "fuzz", limit: limit) {
             let sampleBytes = few.dimensions.dropFirst().reduce(few.elementType.byteSize, *)
@@ -64,7 +68,7 @@ enum FuzzEntryPoints {
 
     /// The CSV reader; the first byte picks the options (label column, header mode,
     /// delimiter, task) so that every reader path is reachable from the input.
-    static func csv(_ all: [UInt8]) -> Bool {
+    public static func csv(_ all: [UInt8]) -> Bool {
         guard let mode = all.first else { return true }
         let bytes = Array(all.dropFirst())
         _ = try? CSVReader.read(bytes: bytes, name: "fuzz")
@@ -98,7 +102,7 @@ enum FuzzEntryPoints {
 
     /// The libffi signature grammar: a parsed signature must print to text that parses
     /// back to the same signature.
-    static func signature(_ bytes: [UInt8]) -> Bool {
+    public static func signature(_ bytes: [UInt8]) -> Bool {
         guard let sig = try? ForeignSignature.parse(String(decoding: bytes, as: UTF8.self)) else { return true }
         guard let again = try? ForeignSignature.parse(sig.description) else { return false }
         return again == sig
