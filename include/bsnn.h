@@ -319,10 +319,12 @@ typedef struct bsnn_dataset_info {
  * (size argument and status since ABI 2). */
 BSNN_API bsnn_status bsnn_csv_options_init_defaults(bsnn_csv_options *options, size_t size);
 /* Classification data copied from `features` (count × feature_count floats) and
- * `labels` (count values in 0..class_count-1). Errors: INVALID_ARGUMENT, SHAPE_MISMATCH. Since 0.1. */
+ * `labels` (count values in 0..class_count-1). Errors: INVALID_ARGUMENT, SHAPE_MISMATCH,
+ * NUMERIC (a NaN or infinite feature, naming its sample; since 0.2). Since 0.1. */
 BSNN_API bsnn_status bsnn_dataset_create(const float *features, const int32_t *labels, size_t count,
                                          size_t feature_count, size_t class_count, bsnn_dataset **out);
-/* Regression data copied from `features` and `targets` (count × target_count floats). Since 0.1. */
+/* Regression data copied from `features` and `targets` (count × target_count floats).
+ * Errors as bsnn_dataset_create (NUMERIC also for targets). Since 0.1. */
 BSNN_API bsnn_status bsnn_dataset_create_regression(const float *features, const float *targets,
                                                     size_t count, size_t feature_count,
                                                     size_t target_count, bsnn_dataset **out);
@@ -607,8 +609,8 @@ BSNN_API bsnn_status bsnn_trainer_fit(bsnn_trainer *trainer, const bsnn_dataset 
  * results, bit for bit, as bsnn_trainer_fit on a bsnn_dataset of these samples.
  * Lifetime: every buffer is borrowed for the call only and must stay valid and
  * unchanged until it returns (the progress callback must not write to it). Errors as
- * bsnn_trainer_fit, and SHAPE_MISMATCH / INVALID_ARGUMENT (labels out of range) before
- * any step. Since 0.1 (validation arrays and no copy since ABI 3). */
+ * bsnn_trainer_fit, and SHAPE_MISMATCH / INVALID_ARGUMENT (labels out of range) / NUMERIC
+ * (a NaN or infinite feature, naming its sample) before any step. Since 0.1 (validation arrays and no copy since ABI 3). */
 BSNN_API bsnn_status bsnn_trainer_fit_arrays(bsnn_trainer *trainer, const float *features,
                                              size_t features_count, const int32_t *labels, size_t count,
                                              const float *validation_features, size_t validation_features_count,

@@ -209,4 +209,34 @@ final class LeanInferenceTests: XCTestCase {
             }
         }
     }
+
+    /// A NaN or infinity anywhere in the data is refused when the data is handed over,
+    /// naming its sample, so that fit never trains on the batches before it.
+    func testNonFiniteFeaturesAreRefusedWhereTheDataEntersNamingTheSample() throws {
+        let y = (0..<10).map { Int32($0 % 3) }
+        for bad in [Float.nan, .infinity, -.infinity] {
+            var x = gaussianArray(10 * 6, seed: 2)
+            x[9 * 6 + 4] = bad  // the last sample: a per-batch check would come after 2 steps
+            XCTAssertThrowsError(try Dataset(features: x, labels: y, featureCount: 6, classCount: 3)) {
+                guard case BSNNError.numeric(let msg) = $0 else { return XCTFail("\($0)") }
+                XCTAssertTrue(msg.contains("features: sample 9 contains NaN or infinity (value 4"), msg)
+            }
+            try x.withUnsafeBufferPointer { f in
+                try y.withUnsafeBufferPointer { l in
+                    XCTAssertThrowsError(
+                        try BorrowedSamples(features: f, labels: l, featureCount: 6, classCount: 3, argumentPrefix: "validation_")
+                    ) {
+                        guard case BSNNError.numeric(let msg) = $0 else { return XCTFail("\($0)") }
+                        XCTAssertTrue(msg.hasPrefix("validation_features: sample 9"), msg)
+                    }
+                }
+            }
+            var t = gaussianArray(10 * 3, seed: 3)
+            t[5 * 3] = bad
+            XCTAssertThrowsError(try Dataset(features: gaussianArray(60, seed: 4), targets: t, featureCount: 6, targetCount: 3)) {
+                guard case BSNNError.numeric(let msg) = $0 else { return XCTFail("\($0)") }
+                XCTAssertTrue(msg.contains("targets: sample 5"), msg)
+            }
+        }
+    }
 }

@@ -18,10 +18,10 @@ public struct BorrowedSamples {
     public let classCount: Int
     public let targetCount: Int
 
-    /// Classification samples; checks the counts and every label (the one place these
-    /// rules live: `Dataset` checks its arrays through this initializer). `argumentPrefix`
-    /// goes before the argument names in errors (e.g. "validation_" for a door's
-    /// validation arrays).
+    /// Classification samples; checks the counts, every label and that every feature is
+    /// finite (the one place these rules live: `Dataset` checks its arrays through this
+    /// initializer). `argumentPrefix` goes before the argument names in errors (e.g.
+    /// "validation_" for a door's validation arrays).
     public init(
         features: UnsafeBufferPointer<Float>, labels: UnsafeBufferPointer<Int32>, featureCount: Int, classCount: Int,
         argumentPrefix p: String = ""
@@ -46,6 +46,7 @@ public struct BorrowedSamples {
             throw BSNNError.invalidArgument(
                 "\(p)labels[\(bad)]: expected a class in 0..<\(classCount), got \(labels[bad])")
         }
+        try Self.checkFinite(features, rowLength: featureCount, name: "\(p)features")
         self.init(
             unchecked: features, labels: labels, targets: UnsafeBufferPointer(start: nil, count: 0),
             count: labels.count, featureCount: featureCount, classCount: classCount, targetCount: 0)
@@ -68,9 +69,21 @@ public struct BorrowedSamples {
         guard !overflow, targets.count == expected else {
             throw BSNNError.shapeMismatch("targets: expected \(n) × \(targetCount) values, got \(targets.count)")
         }
+        try Self.checkFinite(features, rowLength: featureCount, name: "features")
+        try Self.checkFinite(targets, rowLength: targetCount, name: "targets")
         self.init(
             unchecked: features, labels: UnsafeBufferPointer(start: nil, count: 0), targets: targets, count: n,
             featureCount: featureCount, classCount: 0, targetCount: targetCount)
+    }
+
+    /// Rejects NaN and ±Inf, naming the first sample that holds one. Checked here, once
+    /// per data set, so that fit fails before its first step rather than in the middle of
+    /// an epoch (a minibatch's own check, `Batch`, would stop it only after earlier
+    /// batches had changed the weights), and every door gets the same message.
+    private static func checkFinite(_ values: UnsafeBufferPointer<Float>, rowLength: Int, name: String) throws {
+        guard let base = values.baseAddress, !BLAS.allFinite(base, count: values.count) else { return }
+        let bad = values.firstIndex(where: { !$0.isFinite }) ?? 0
+        throw BSNNError.numeric("\(name): sample \(bad / rowLength) contains NaN or infinity (value \(bad % rowLength) is \(values[bad]))")
     }
 
     /// For storage already checked by one of the public initializers (a `Dataset`).

@@ -97,7 +97,7 @@ def test_array_validation_errors():
     with pytest.raises(bsnn.InvalidArgument, match="numeric"):
         _arrays.features(np.array([["a", "b", "c"]]), 3)
     with pytest.raises(bsnn.NumericError, match="sample 1"):
-        _arrays.features(np.array([[0, 0, 0], [0, np.nan, 0]], np.float32), 3)
+        _arrays.features(np.array([[0, 0, 0], [0, np.nan, 0]], np.float32), 3, check_finite=True)
     with pytest.raises(bsnn.InvalidArgument, match=r"0\.\.9"):
         _arrays.labels(np.array([0, 10]), 2, 10)
     with pytest.raises(bsnn.ShapeError):

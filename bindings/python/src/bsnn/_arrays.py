@@ -18,9 +18,11 @@ def _numeric(array: Any, what: str) -> np.ndarray:
     return a
 
 
-def features(x: Any, inputs: int, what: str = "X", check_finite: bool = True) -> np.ndarray:
+def features(x: Any, inputs: int, what: str = "X", check_finite: bool = False) -> np.ndarray:
     """A C-contiguous float32 (count, inputs) array; a 1-D array of `inputs` values is one
-    sample. Copies only when dtype or layout require it."""
+    sample. Copies only when dtype or layout require it. NaN and infinity are the engine's
+    to reject (data sets, fit and step do, naming the sample); `check_finite` is for
+    `predict(check_finite=True)`, where the engine lets them through as NaN outputs."""
     a = _numeric(x, what)
     if a.ndim == 1 and a.shape[0] == inputs:
         a = a.reshape(1, inputs)
