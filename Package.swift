@@ -39,6 +39,8 @@ let package = Package(
             // `.package(url:from:)`. Exclusivity checking stays on (the hot loops run on
             // pointers, which it does not check; benchmarks/RESULTS.md has the cost).
             exclude: ["Plugins/README.md"],
+            // Swift 6: data-race safety is checked; each `@unchecked Sendable` says why it holds.
+            swiftSettings: [.swiftLanguageMode(.v6)],
             linkerSettings: [.linkedLibrary("dl")]),
 
         // The libFuzzer targets' bodies, shared with the XCTest regression replay; not

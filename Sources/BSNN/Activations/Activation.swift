@@ -31,6 +31,8 @@ public struct ActivationParameter: Sendable, Equatable {
 /// A scalar activation function φ with its derivative, breakpoints and a float batch
 /// kernel. Value type: copies share the (immutable) closures and any plugin library
 /// they keep loaded.
+/// Unchecked Sendable: the closures and kernel are `@Sendable`; `owner` (not Sendable as
+/// `AnyObject`) is never used after init, it only keeps a plugin library loaded.
 public struct Activation: @unchecked Sendable {
     public var name: String
     public var parameters: [ActivationParameter]

@@ -82,12 +82,12 @@ public enum BuiltinActivation {
         var kernel: ActivationBatchKernel
     }
 
-    private struct Spec {
+    private struct Spec: Sendable {
         var name: String
         var defaults: [ActivationParameter]
         var breakpoints: [Double]
         /// Receives the parameter values in the order of `defaults`.
-        var build: ([Double]) -> Functions
+        var build: @Sendable ([Double]) -> Functions
     }
 
     private static func p(_ name: String, _ value: Double) -> ActivationParameter {

@@ -13,6 +13,8 @@ import Glibc
 /// a progress callback, throws `.wrongState` instead (`exclusiveChange`). Several
 /// trainers may exist on one model; only one trains at a time. `predict` during
 /// training from another thread is not detected and reads weights mid-update.
+/// Unchecked Sendable: weights and cached workspaces change only under `changeLock` (the
+/// rule above), which the compiler cannot see; inference reads use per-call buffers.
 public final class MLP: @unchecked Sendable {
     public let configuration: MLPConfiguration
     /// 0 = input layer, 1...depth = hidden layers, depth+1 = output layer.
@@ -220,6 +222,7 @@ public final class MLP: @unchecked Sendable {
 }
 
 /// A flag taken with try-lock semantics (pthread, so TSan sees the ordering).
+/// Unchecked Sendable: `held` is read and written only under `mutex`.
 final class ChangeLock: @unchecked Sendable {
     private let mutex = PthreadMutex()
     private var held = false

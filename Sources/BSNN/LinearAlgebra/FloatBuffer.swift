@@ -5,6 +5,8 @@ import Glibc
 /// A 64-byte aligned, zero-initialised float array owned by the engine. Allocation goes
 /// through `MemoryBudget` so an impossible size becomes an `.outOfMemory` error
 /// instead of a trap inside the host process.
+/// Unchecked Sendable: `count` and `pointer` never change; who may write the floats, and
+/// when, is the owner's rule (the model's `exclusiveChange`, per-call workspaces).
 public final class FloatBuffer: @unchecked Sendable {
     public let count: Int
     public let pointer: UnsafeMutablePointer<Float>

@@ -3,6 +3,8 @@
 /// A libffi call interface for one foreign function, prepared once and reused for every
 /// call (re-preparing per call would cost more than the call). Immutable after init, so
 /// calls from several threads at once are safe as far as bsnn is concerned.
+/// Unchecked Sendable: the prepared `ffi_cif`, argument types and bound values are never
+/// written after init (each call passes x from its own stack); `ffi_call` only reads them.
 final class ForeignCallInterface: @unchecked Sendable {
     let signature: ForeignSignature
     private let cif: UnsafeMutablePointer<ffi_cif>

@@ -107,7 +107,7 @@ public enum ForeignActivation {
                     })
         case .floatToFloat:
             let f = unsafeBitCast(address, to: F2F.self)
-            let g: (Double) -> Double = { Double(f(Float($0))) }
+            let g: @Sendable (Double) -> Double = { Double(f(Float($0))) }
             return ({ x in withExtendedLifetime(owner) { Double(f(Float(x))) } },
                     { x, n, scale, shift, value, derivative in
                         withExtendedLifetime(owner) {
@@ -121,7 +121,7 @@ public enum ForeignActivation {
         case .doubleDoubleToDouble:
             let f = unsafeBitCast(address, to: DD2D.self)
             let b = bound.first ?? 0
-            let g: (Double) -> Double = { f($0, b) }
+            let g: @Sendable (Double) -> Double = { f($0, b) }
             return ({ x in withExtendedLifetime(owner) { f(x, b) } },
                     { x, n, scale, shift, value, derivative in
                         withExtendedLifetime(owner) {
@@ -138,7 +138,7 @@ public enum ForeignActivation {
     private static func viaFFI(
         _ call: ForeignCallInterface, owner: SharedLibrary
     ) -> (@Sendable (Double) -> Double, ActivationBatchKernel) {
-        let g: (Double) -> Double = { call.call($0) }
+        let g: @Sendable (Double) -> Double = { call.call($0) }
         return ({ x in withExtendedLifetime(owner) { call.call(x) } },
                 { x, n, scale, shift, value, derivative in
                     withExtendedLifetime(owner) {

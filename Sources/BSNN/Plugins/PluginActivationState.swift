@@ -3,6 +3,8 @@ import CBSNNPlugin
 /// What one plugin-backed `Activation` needs at call time: the function pointers, its
 /// parameter values (stored once, handed to every call), and a reference to the library
 /// so the code stays mapped while any closure can still call it.
+/// Unchecked Sendable: the parameter values are written once in init and only read
+/// afterwards; calls are serialized by `lock` when the plugin is not thread-safe.
 final class PluginActivationState: @unchecked Sendable {
     let library: PluginLibrary
     let params: UnsafeMutablePointer<Double>

@@ -6,6 +6,8 @@ import CBSNNPlugin
 /// the descriptor; `makeActivation` then instantiates one activation with parameter
 /// values. Every `Activation` made here keeps this object, and so the library, alive;
 /// the library is closed when the last of them is gone.
+/// Unchecked Sendable: every stored property is immutable after loading; calls into the
+/// plugin go through `lock` unless the plugin declares its activation thread-safe.
 public final class PluginLibrary: @unchecked Sendable {
     /// The path exactly as given to `load(path:)` (recorded in `ActivationSource`).
     public let path: String

@@ -7,6 +7,7 @@ import Glibc
 /// not thread-safe may share state between its activations, and `dlopen` of the same
 /// file again returns the same image (same handle, same globals): two `PluginLibrary`
 /// loads of one plugin must share the lock (`forImage`).
+/// Unchecked Sendable: its only state is the mutex.
 final class PluginLock: @unchecked Sendable {
     private let mutex = PthreadMutex()
 
@@ -33,6 +34,7 @@ extension PluginLock {
 
     private static let registry = ImageLockRegistry()
 
+    /// Unchecked Sendable: `locks` is touched only under `mutex`.
     private final class ImageLockRegistry: @unchecked Sendable {
         private let mutex = PthreadMutex()
         private var locks: [UInt: WeakLock] = [:]

@@ -6,6 +6,8 @@ import Glibc
 ///
 /// Activations made from a library keep it alive through `Activation.owner`, so the
 /// code their function pointers point into can never be unmapped under them.
+/// Unchecked Sendable: the path and handle are immutable after `dlopen`; `dlclose` runs
+/// once, in deinit, when no activation can call into the library any more.
 final class SharedLibrary: @unchecked Sendable {
     /// The path exactly as the caller gave it (`dlopen` semantics: a bare name such as
     /// `libm.so.6` is looked up by the dynamic loader, a name with a `/` is a file).

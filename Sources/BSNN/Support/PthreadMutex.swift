@@ -5,6 +5,7 @@ import Glibc
 /// A pthread mutex at a stable heap address (a `pthread_mutex_t` must not move, which a
 /// Swift stored value may). pthread rather than `Synchronization.Mutex`, whose
 /// uninstrumented lock made ThreadSanitizer report races it could not see ordered.
+/// Unchecked Sendable: it is the synchronization; its storage is touched only by pthread calls.
 final class PthreadMutex: @unchecked Sendable {
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
 

@@ -17,6 +17,9 @@
 /// it trains. `step` and `fit` hold the model's `exclusiveChange`, so a second trainer
 /// training the same model at the same time, `setWeights` during training, and `step`
 /// or `fit` called from this trainer's own progress callback throw `.wrongState`.
+/// Unchecked Sendable: its mutable state (position, optimizer slots, batch buffers) is
+/// touched only inside `step`/`fit`, which hold the model's `exclusiveChange`; a second
+/// thread gets `.wrongState` before reading any of it.
 public final class Trainer: @unchecked Sendable {
     public let model: MLP
     public private(set) var configuration: TrainingConfiguration
