@@ -147,7 +147,9 @@ struct ReproduceCommand: ParsableCommand {
                 }
                 cells.append(acc)
                 losses.append(loss)
-                print(String(format: "  %-16@ test accuracy %@  (%.1f s)", act.displayName as NSString, acc as NSString, MonotonicClock.now() - r0))
+                // `%-16@` does not pad on Linux Foundation; pad the name before formatting.
+                let name = act.displayName.padding(toLength: 16, withPad: " ", startingAt: 0)
+                print(String(format: "  %@ test accuracy %@  (%.1f s)", name as NSString, acc as NSString, MonotonicClock.now() - r0))
                 let w = max(1, runner.curve.count / 100)
                 var pts: [(x: Double, y: Double)] = []
                 var i = 0
