@@ -93,7 +93,7 @@ struct ReproduceCommand: ParsableCommand {
                 if gpn {
                     let h = r.derivativeHistogram
                     let hf = "fig2-\(act.displayName).svg"
-                    try Output.write(SVGPlot.histogram(title: "\(act.displayName): φ'(h) over all layers", xLabel: "φ'(h)",
+                    try Output.write(SVGPlot.histogram(title: "\(act.displayName): a·φ'(h) over all layers", xLabel: "a·φ'(h)",
                                                        lower: h.lowerBound, upper: h.upperBound, counts: h.counts), to: "\(out)/\(hf)")
                     figs += "![\(act.displayName) φ' histogram](\(hf))\n\n"
                 }
@@ -135,13 +135,17 @@ struct ReproduceCommand: ParsableCommand {
                     optimizer: OptimizerConfiguration(kind: .momentum, learningRate: s.lr, momentum: s.momentum)))
                 var runner = TrainingRun(showProgress: false)
                 let r0 = MonotonicClock.now()
-                var acc = "diverged", loss = "—"
+                var acc = "diverged", loss = "—", note: String? = "diverged"
                 do {
                     if case .stopped(let reason) = try runner.run(trainer, data: train) { throw CLIError.interrupted(reason) }
                     let e = try model.evaluate(test)
                     acc = Fmt.pct(e.accuracy)
                     let tail = runner.curve.suffix(max(runner.curve.count / 10, 1))
-                    loss = Fmt.num(tail.map(\.loss).reduce(0, +) / Double(tail.count))
+                    let tailLoss = tail.map(\.loss).reduce(0, +) / Double(tail.count)
+                    loss = Fmt.num(tailLoss)
+                    // A net that never leaves the uniform prediction (loss ln K) draws a flat
+                    // line on top of the others; the legend says so instead.
+                    note = tailLoss >= 0.99 * log(Double(FashionMNIST.classCount)) ? "stays at chance" : nil
                 } catch let e as BSNNError {
                     if case .numeric = e {} else { throw e }
                 }
@@ -158,14 +162,14 @@ struct ReproduceCommand: ParsableCommand {
                     pts.append((Double(chunk.last!.step), chunk.map(\.loss).reduce(0, +) / Double(chunk.count)))
                     i += w
                 }
-                curves[gpn]!.append(.init(label: act.displayName, points: pts))
+                curves[gpn, default: []].append(.init(label: act.displayName, points: pts, note: note))
             }
             t2.add(cells + losses)
         }
         print(t2.text())
         for gpn in [false, true] {
             var plot = SVGPlot(title: "training loss, \(gpn ? "GPN" : "plain") activations, depth \(s.depth), width \(s.width)", xLabel: "step", yLabel: "cross-entropy (window mean)")
-            plot.series = curves[gpn]!
+            plot.series = curves[gpn, default: []]
             try plot.write(to: "\(out)/table2-loss-\(gpn ? "gpn" : "plain").svg")
         }
         let trainSeconds = MonotonicClock.now() - t2start
