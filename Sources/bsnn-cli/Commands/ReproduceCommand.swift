@@ -113,7 +113,6 @@ struct ReproduceCommand: ParsableCommand {
             """ + f1.markdown() + "\n" + figs + "\n"
 
         // Table 2
-        print("== Table 2: trainability on Fashion-MNIST, depth \(s.depth), width \(s.width), \(s.train) samples × \(s.epochs) epoch(s), lr \(s.lr), momentum \(s.momentum) ==")
         let t2start = MonotonicClock.now()
         // Standardized with the training subset's statistics, so the input layer's
         // pre-activations are ~N(0, 1) as GPN assumes (the same scaler for the test split).
@@ -121,6 +120,13 @@ struct ReproduceCommand: ParsableCommand {
         let scaler = try FeatureScaler.fit(rawTrain, method: .standardize)
         let train = try scaler.apply(to: rawTrain)
         let test = try scaler.apply(to: try FashionMNIST.load(directory: data, split: .test, limit: s.test, scaling: .none))
+        // The header states the run's size as loaded (a --train-samples beyond the split
+        // is the whole split), so the docs can quote the step count from the run.
+        let perEpoch = (train.count + min(batch, train.count) - 1) / max(min(batch, train.count), 1)
+        let (steps, overflow) = perEpoch.multipliedReportingOverflow(by: s.epochs)
+        print("== Table 2: trainability on Fashion-MNIST, depth \(s.depth), width \(s.width), \(train.count) samples × \(s.epochs) epoch(s)"
+              + (overflow ? "" : " = \(steps) steps of batch \(min(batch, train.count))")
+              + ", tested on \(test.count), lr \(s.lr), momentum \(s.momentum) ==")
         var t2 = TextTable(["activation", "test accuracy", "GPN test accuracy", "train loss", "GPN train loss"])
         var curves: [Bool: [SVGPlot.Series]] = [false: [], true: []]
         for name in trainActs {
