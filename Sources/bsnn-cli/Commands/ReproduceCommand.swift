@@ -95,7 +95,7 @@ struct ReproduceCommand: ParsableCommand {
                     let hf = "fig2-\(act.displayName).svg"
                     try Output.write(SVGPlot.histogram(title: "\(act.displayName): a·φ'(h) over all layers", xLabel: "a·φ'(h)",
                                                        lower: h.lowerBound, upper: h.upperBound, counts: h.counts), to: "\(out)/\(hf)")
-                    figs += "![\(act.displayName) φ' histogram](\(hf))\n\n"
+                    figs += "![\(act.displayName) a·φ'(h) histogram](\(hf))\n\n"
                 }
             }
         }
