@@ -22,7 +22,6 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
 import docblocks  # noqa: E402
 
-RESULTS = ROOT / "docs" / "results"
 DOCS = ["README.md", "docs/CLI.md"]
 # Where results are quoted in prose: all of README.md; in docs/CLI.md the one section
 # about results (its other numbers are flag defaults and exit codes).
@@ -77,16 +76,15 @@ def section(text, heading):
 
 def check(root):
     problems = []
-    ROOT = root
-    RESULTS = root / "docs" / "results"
+    results = root / "docs" / "results"
     spec = importlib.util.spec_from_file_location("regenerate_docs", root / "scripts" / "regenerate-docs.py")
     regen = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(regen)
     commands = dict(regen.OUTPUTS)
     quoted = set()
     for doc in DOCS:
-        for name, body in docblocks.find((ROOT / doc).read_text(), "output"):
-            source = RESULTS / f"{name}.txt"
+        for name, body in docblocks.find((root / doc).read_text(), "output"):
+            source = results / f"{name}.txt"
             if not source.exists():
                 problems.append(f"{doc}: output block '{name}' has no docs/results/{name}.txt")
                 continue
@@ -98,7 +96,10 @@ def check(root):
                 problems.append(f"{doc}: output block '{name}' differs from docs/results/{name}.txt "
                                 "(run scripts/regenerate-docs.py):\n    " + "\n    ".join(list(diff)[:12]))
     runs = []
-    for source in sorted(RESULTS.glob("*.txt")):
+    for name in commands:
+        if not (results / f"{name}.txt").exists():
+            problems.append(f"docs/results/{name}.txt: missing (an output of scripts/regenerate-docs.py)")
+    for source in sorted(results.glob("*.txt")):
         name = source.stem
         lines = source.read_text().splitlines()
         if name not in quoted:
@@ -109,20 +110,24 @@ def check(root):
             problems.append(f"docs/results/{source.name}: expected a '# bsnn …' header and '$ {commands[name]}'")
         runs += lines[2:]  # the header's date and kernel numbers are no result
     for doc, kind in GENERATED:
-        runs += [body for _, body in docblocks.find((ROOT / doc).read_text(), kind)]
+        runs += [body for _, body in docblocks.find((root / doc).read_text(), kind)]
     measured = {value(t) for line in runs for t in NUMBER.findall(line)}
-    checked = 0
+    checked, allowed = 0, set()
     for doc, heading in PROSE.items():
-        text = prose(section((ROOT / doc).read_text(), heading))
+        text = prose(section((root / doc).read_text(), heading))
         if heading and not text:
             problems.append(f"{doc}: no section '{heading}'")
         for m in NUMBER.finditer(text):
             checked += 1
             token = m.group(0).rstrip(",")
-            if value(token) in measured or token in NOT_FROM_A_RUN:
+            if value(token) in measured:
+                continue
+            if token in NOT_FROM_A_RUN:
+                allowed.add(token)
                 continue
             context = text[max(0, m.start() - 40):m.end() + 20].replace("\n", " ")
             problems.append(f"{doc}: '{token}' is in no run output and not in NOT_FROM_A_RUN: …{context}…")
+    problems += [f"NOT_FROM_A_RUN: '{n}' is quoted nowhere any more; remove it" for n in NOT_FROM_A_RUN if n not in allowed]
     return problems, len(quoted), checked
 
 

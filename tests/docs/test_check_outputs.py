@@ -60,3 +60,15 @@ def test_a_number_a_run_printed_passes(copy):
     readme = copy / "README.md"
     readme.write_text(readme.read_text().replace("## Quick start", f"It reaches accuracy {accuracy}.\n\n## Quick start"))
     assert problems(copy) == []
+
+
+def test_a_missing_run_file_is_found(copy):
+    (copy / "docs" / "results" / "probe.txt").unlink()
+    found = problems(copy)
+    assert "docs/results/probe.txt: missing (an output of scripts/regenerate-docs.py)" in found
+    assert "docs/CLI.md: output block 'probe' has no docs/results/probe.txt" in found
+
+
+def test_an_allowance_no_longer_quoted_is_found(copy, monkeypatch):
+    monkeypatch.setitem(check_outputs.NOT_FROM_A_RUN, "31415.9", "a reason for a number nobody quotes")
+    assert "NOT_FROM_A_RUN: '31415.9' is quoted nowhere any more; remove it" in problems(copy)
