@@ -13,19 +13,15 @@ jsonl=benchmarks/results/latest.jsonl
 stamp=$(date -u +%Y-%m-%d)
 cp "$jsonl" "benchmarks/results/run-$stamp.jsonl"
 python3 - "$jsonl" "$stamp" "$(cat /proc/loadavg | cut -d' ' -f1-3)" <<'PY'
-import pathlib, re, subprocess, sys
+import subprocess, sys
+sys.path.insert(0, "scripts")
+from docblocks import replace as replace_block  # the marker mechanism the docs' output blocks share
 jsonl, stamp, load = sys.argv[1:]
 def table(*flags):
     return subprocess.run([sys.executable, "benchmarks/report.py", jsonl, *flags],
                           check=True, capture_output=True, text=True).stdout.strip()
 def replace(path, body):
-    p = pathlib.Path(path)
-    text = p.read_text()
-    new, n = re.subn(r"(<!-- bench-table:begin -->\n).*?(<!-- bench-table:end -->)",
-                     lambda m: m.group(1) + body + "\n" + m.group(2), text, flags=re.S)
-    if n != 1:
-        sys.exit(f"{path}: expected one bench-table marker pair, found {n}")
-    p.write_text(new)
+    replace_block(path, "bench-table", body)
 note = f"Run of {stamp} (`benchmarks/regenerate.sh`, raw lines `results/run-{stamp}.jsonl`; load average at the end {load})."
 replace("benchmarks/RESULTS.md", note + "\n\n" + table("--markdown"))
 replace("README.md", table("--readme"))

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # README.md is tested code: every fenced block preceded by `<!-- readme-test: LANG -->`
 # runs here (sh with bash -e, c compiled with the project's strict flags through
-# pkg-config, python with python3), and the two set-up commands it names must exist.
+# pkg-config, python with python3), the two set-up commands it names must exist, and the
+# quoted run outputs must be current (tests/docs/check_outputs.py).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 work=$(mktemp -d /tmp/bsnn-readme.XXXXXX)
@@ -30,24 +31,13 @@ for f in "$work"/block*; do
         *.py) run "$name" bash -c "cd '$work' && python3 '$f'" ;;
     esac
 done
-# The reproduce output quoted in README.md and docs/CLI.md is a verbatim excerpt of a
-# checked-in run of `bash scripts/main.sh` (docs/results/reproduce-console.txt).
-quoted_output() {
-    python3 - <<'PY'
-import pathlib, re, sys
-run = pathlib.Path("docs/results/reproduce-console.txt").read_text().splitlines()
-text = pathlib.Path("README.md").read_text()
-block = re.search(r"```text\n\$ bsnn reproduce --out report\n(.*?)```", text, re.S)
-if not block:
-    sys.exit("README.md: no reproduce output block")
-lines = {r.rstrip() for r in run}
-missing = [l for l in block.group(1).splitlines() if l.strip() and l.rstrip() not in lines]
-if missing:
-    sys.exit("README.md lines not in docs/results/reproduce-console.txt:\n" + "\n".join(missing))
-print(f"{len(block.group(1).splitlines())} quoted lines found in the checked-in run")
-PY
-}
-run reproduce-output-quoted quoted_output
+# The "real output" blocks of README.md and docs/CLI.md equal the checked-in runs that
+# scripts/regenerate-docs.py wrote (docs/results/NAME.txt), and every number quoted in
+# their prose occurs in a run output or is listed with its reason.
+run docs-outputs python3 tests/docs/check_outputs.py
+python3 -c "import pytest" 2>/dev/null || python3 -m pip install -q pytest 2>/dev/null \
+    || python3 -m pip install -q --break-system-packages pytest
+run docs-outputs-check-finds-stale python3 -m pytest -q -p no:cacheprovider tests/docs
 for script in main test; do
     run "command-$script" bash -c "grep -qF 'bash scripts/$script.sh' README.md && bash -n scripts/$script.sh"
 done

@@ -86,7 +86,7 @@ struct ProbeCommand: ParsableCommand {
         try plot.write(to: "\(out)/probe.svg")
 
         let h = r.derivativeHistogram
-        try Output.write(SVGPlot.histogram(title: "\(name): histogram of φ'(h), all layers", xLabel: "φ'(h)",
+        try Output.write(SVGPlot.histogram(title: "\(name): histogram of a·φ'(h), all layers (a = 1 without GPN)", xLabel: "a·φ'(h)",
                                            lower: h.lowerBound, upper: h.upperBound, counts: h.counts),
                          to: "\(out)/derivative-histogram.svg")
         var hc = CSVTable(header: ["bin_low", "bin_high", "count"])

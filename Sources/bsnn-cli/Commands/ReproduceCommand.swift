@@ -93,9 +93,9 @@ struct ReproduceCommand: ParsableCommand {
                 if gpn {
                     let h = r.derivativeHistogram
                     let hf = "fig2-\(act.displayName).svg"
-                    try Output.write(SVGPlot.histogram(title: "\(act.displayName): φ'(h) over all layers", xLabel: "φ'(h)",
+                    try Output.write(SVGPlot.histogram(title: "\(act.displayName): a·φ'(h) over all layers", xLabel: "a·φ'(h)",
                                                        lower: h.lowerBound, upper: h.upperBound, counts: h.counts), to: "\(out)/\(hf)")
-                    figs += "![\(act.displayName) φ' histogram](\(hf))\n\n"
+                    figs += "![\(act.displayName) a·φ'(h) histogram](\(hf))\n\n"
                 }
             }
         }
@@ -113,7 +113,6 @@ struct ReproduceCommand: ParsableCommand {
             """ + f1.markdown() + "\n" + figs + "\n"
 
         // Table 2
-        print("== Table 2: trainability on Fashion-MNIST, depth \(s.depth), width \(s.width), \(s.train) samples × \(s.epochs) epoch(s), lr \(s.lr), momentum \(s.momentum) ==")
         let t2start = MonotonicClock.now()
         // Standardized with the training subset's statistics, so the input layer's
         // pre-activations are ~N(0, 1) as GPN assumes (the same scaler for the test split).
@@ -121,6 +120,13 @@ struct ReproduceCommand: ParsableCommand {
         let scaler = try FeatureScaler.fit(rawTrain, method: .standardize)
         let train = try scaler.apply(to: rawTrain)
         let test = try scaler.apply(to: try FashionMNIST.load(directory: data, split: .test, limit: s.test, scaling: .none))
+        // The header states the run's size as loaded (a --train-samples beyond the split
+        // is the whole split), so the docs can quote the step count from the run.
+        let perEpoch = (train.count + min(batch, train.count) - 1) / max(min(batch, train.count), 1)
+        let (steps, overflow) = perEpoch.multipliedReportingOverflow(by: s.epochs)
+        print("== Table 2: trainability on Fashion-MNIST, depth \(s.depth), width \(s.width), \(train.count) samples × \(s.epochs) epoch(s)"
+              + (overflow ? "" : " = \(steps) steps of batch \(min(batch, train.count))")
+              + ", tested on \(test.count), lr \(s.lr), momentum \(s.momentum) ==")
         var t2 = TextTable(["activation", "test accuracy", "GPN test accuracy", "train loss", "GPN train loss"])
         var curves: [Bool: [SVGPlot.Series]] = [false: [], true: []]
         for name in trainActs {
@@ -135,19 +141,25 @@ struct ReproduceCommand: ParsableCommand {
                     optimizer: OptimizerConfiguration(kind: .momentum, learningRate: s.lr, momentum: s.momentum)))
                 var runner = TrainingRun(showProgress: false)
                 let r0 = MonotonicClock.now()
-                var acc = "diverged", loss = "—"
+                var acc = "diverged", loss = "—", note: String? = "diverged"
                 do {
                     if case .stopped(let reason) = try runner.run(trainer, data: train) { throw CLIError.interrupted(reason) }
                     let e = try model.evaluate(test)
                     acc = Fmt.pct(e.accuracy)
                     let tail = runner.curve.suffix(max(runner.curve.count / 10, 1))
-                    loss = Fmt.num(tail.map(\.loss).reduce(0, +) / Double(tail.count))
+                    let tailLoss = tail.map(\.loss).reduce(0, +) / Double(tail.count)
+                    loss = Fmt.num(tailLoss)
+                    // A net that never leaves the uniform prediction (loss ln K) draws a flat
+                    // line on top of the others; the legend says so instead.
+                    note = tailLoss >= 0.99 * log(Double(FashionMNIST.classCount)) ? "stays at chance" : nil
                 } catch let e as BSNNError {
                     if case .numeric = e {} else { throw e }
                 }
                 cells.append(acc)
                 losses.append(loss)
-                print(String(format: "  %-16@ test accuracy %@  (%.1f s)", act.displayName as NSString, acc as NSString, MonotonicClock.now() - r0))
+                // `%-16@` does not pad on Linux Foundation; pad the name before formatting.
+                let name = act.displayName.padding(toLength: 16, withPad: " ", startingAt: 0)
+                print(String(format: "  %@ test accuracy %@  (%.1f s)", name as NSString, acc as NSString, MonotonicClock.now() - r0))
                 let w = max(1, runner.curve.count / 100)
                 var pts: [(x: Double, y: Double)] = []
                 var i = 0
@@ -156,14 +168,14 @@ struct ReproduceCommand: ParsableCommand {
                     pts.append((Double(chunk.last!.step), chunk.map(\.loss).reduce(0, +) / Double(chunk.count)))
                     i += w
                 }
-                curves[gpn]!.append(.init(label: act.displayName, points: pts))
+                curves[gpn, default: []].append(.init(label: act.displayName, points: pts, note: note))
             }
             t2.add(cells + losses)
         }
         print(t2.text())
         for gpn in [false, true] {
             var plot = SVGPlot(title: "training loss, \(gpn ? "GPN" : "plain") activations, depth \(s.depth), width \(s.width)", xLabel: "step", yLabel: "cross-entropy (window mean)")
-            plot.series = curves[gpn]!
+            plot.series = curves[gpn, default: []]
             try plot.write(to: "\(out)/table2-loss-\(gpn ? "gpn" : "plain").svg")
         }
         let trainSeconds = MonotonicClock.now() - t2start

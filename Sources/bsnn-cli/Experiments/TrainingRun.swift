@@ -79,7 +79,7 @@ struct TrainingRun {
         let val = epochs.compactMap { e -> (x: Double, y: Double)? in
             e.validation.map { (Double((e.epoch + 1) * max(curve.count / max(epochs.count, 1), 1)), $0.accuracy) }
         }
-        if !val.isEmpty { plot.series.append(.init(label: "validation accuracy", points: val, dashed: true)) }
+        if !val.isEmpty { plot.series.append(.init(label: "validation accuracy", points: val)) }
         return plot
     }
 }

@@ -19,10 +19,13 @@ struct TextTable {
         var w = header.map(\.count)
         for r in rows { for (i, c) in r.enumerated() where i < w.count { w[i] = max(w[i], c.count) } }
         func line(_ r: [String]) -> String {
-            r.enumerated().map { i, c in
+            var s = r.enumerated().map { i, c in
                 let pad = String(repeating: " ", count: max(w[i] - c.count, 0))
                 return numeric.contains(i) ? pad + c : c + pad
             }.joined(separator: "  ")
+            // A left-aligned last column would leave trailing blanks in every quoted output.
+            while s.last == " " { s.removeLast() }
+            return s
         }
         var out = [line(header), w.map { String(repeating: "-", count: $0) }.joined(separator: "  ")]
         out += rows.map(line)
