@@ -101,6 +101,7 @@ extension MLP {
             Self.scaleColumnsAndAddBias(
                 h, rows: rows, columns: layer.outputs, scale: layer.rowScale?.pointer, bias: layer.bias?.pointer)
             if !isOutput {
+                if let n = normalization(l) { n.forwardEvaluation(h, rows: rows, scratch: ws.normalizationScratch.pointer) }
                 act.apply(h, count: rows * layer.outputs, value: ws.activation.pointer, derivative: nil)
                 x = UnsafePointer(ws.activation.pointer)
             }
