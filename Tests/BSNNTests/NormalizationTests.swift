@@ -398,8 +398,9 @@ final class NormalizationTests: XCTestCase {
     /// Philipp et al. (2018) and the paper: batch normalization before a plain tanh
     /// makes the backward signal explode with depth even with Haar-orthogonal weights.
     /// Measured at depth 200, width 500, batch 100 (training mode): the per-sample
-    /// weight-gradient norm grows from the top layer to the first by the factor
-    /// asserted below, while the same net without BN with tanh-GPN stays balanced.
+    /// weight-gradient norm grows from the top layer to the first by 2.3e7 (max/min =
+    /// first/last), while the same net without BN stays balanced (plain tanh 1.18,
+    /// tanh-GPN 1.50). Asserted with a margin of two orders of magnitude.
     func testSignalProbeShowsBatchNormalizationExplodesTheBackwardSignal() throws {
         let width = 500, depth = 200, batch = 100
         func config(_ act: LayerActivation, _ norm: Normalization) -> MLPConfiguration {
@@ -422,8 +423,9 @@ final class NormalizationTests: XCTestCase {
         let gpn = try probe(try LayerActivation.builtin("tanh", gpn: GPNRoot.paper(for: "tanh")), .none)
         let bnGrowth = (bn.weightGradientNorms.first ?? 0) / (bn.weightGradientNorms.last ?? 1)
         print("probe depth \(depth) width \(width) batch \(batch): tanh+BN ratio \(bn.gradientNormRatio) (first/last \(bnGrowth)), plain tanh \(plain.gradientNormRatio), tanh-GPN \(gpn.gradientNormRatio)")
-        XCTAssertGreaterThan(bn.gradientNormRatio, 1e3)
-        XCTAssertGreaterThan(bnGrowth, 1e3, "the gradient grows towards the input")
+        XCTAssertGreaterThan(bn.gradientNormRatio, 1e5)
+        XCTAssertGreaterThan(bnGrowth, 1e5, "the gradient grows towards the input")
+        XCTAssertLessThan(plain.gradientNormRatio, 3)
         XCTAssertLessThan(gpn.gradientNormRatio, 2.5)
     }
 }
