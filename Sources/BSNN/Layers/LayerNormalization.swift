@@ -13,15 +13,8 @@ enum LayerNormalization {
         let scale = 1 / Float(n)
         for r in 0..<rows {
             let row = h + r * n
-            var sum: Float = 0
-            for j in 0..<n { sum += row[j] }
-            let mu = sum * scale
-            var squares: Float = 0
-            for j in 0..<n {
-                let d = row[j] - mu
-                squares += d * d
-            }
-            let s = 1 / (squares * scale + epsilon).squareRoot()
+            let mu = sum(row, count: n) * scale
+            let s = 1 / (squaredDeviations(row, from: mu, count: n) * scale + epsilon).squareRoot()
             inv[r] = s
             if let xh {
                 let x = xh + r * n
@@ -51,16 +44,85 @@ enum LayerNormalization {
         let scale = 1 / Float(n)
         for r in 0..<rows {
             let dy = signal + r * n, x = xh + r * n
-            var sumG: Float = 0, sumGX: Float = 0
             for j in 0..<n {
                 dGamma[j] += dy[j] * x[j]
                 dBeta[j] += dy[j]
-                let g = gamma[j] * dy[j]
-                sumG += g
-                sumGX += g * x[j]
             }
+            let (sumG, sumGX) = scaledSums(gamma, dy, x, count: n)
             let meanG = sumG * scale, meanGX = sumGX * scale, s = inv[r]
             for j in 0..<n { dy[j] = (gamma[j] * dy[j] - meanG - x[j] * meanGX) * s }
         }
+    }
+
+    // Row reductions with 8-wide accumulators: a plain Swift loop keeps the float sum in
+    // order and runs one dependent add per element (≈10 % of a depth-200 step).
+
+    @inline(__always)
+    private static func load(_ p: UnsafePointer<Float>, _ i: Int) -> SIMD8<Float> {
+        UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self)
+    }
+
+    /// Σⱼ aⱼ.
+    @inline(__always)
+    static func sum(_ a: UnsafePointer<Float>, count n: Int) -> Float {
+        var s0 = SIMD8<Float>(), s1 = SIMD8<Float>()
+        var i = 0
+        while i + 16 <= n {
+            s0 += load(a, i)
+            s1 += load(a, i + 8)
+            i += 16
+        }
+        var s = (s0 + s1).sum()
+        while i < n {
+            s += a[i]
+            i += 1
+        }
+        return s
+    }
+
+    /// Σⱼ (aⱼ − c)².
+    @inline(__always)
+    static func squaredDeviations(_ a: UnsafePointer<Float>, from c: Float, count n: Int) -> Float {
+        let cv = SIMD8<Float>(repeating: c)
+        var s0 = SIMD8<Float>(), s1 = SIMD8<Float>()
+        var i = 0
+        while i + 16 <= n {
+            let d0 = load(a, i) - cv, d1 = load(a, i + 8) - cv
+            s0 += d0 * d0
+            s1 += d1 * d1
+            i += 16
+        }
+        var s = (s0 + s1).sum()
+        while i < n {
+            let d = a[i] - c
+            s += d * d
+            i += 1
+        }
+        return s
+    }
+
+    /// (Σⱼ γⱼ·dyⱼ, Σⱼ γⱼ·dyⱼ·x̂ⱼ).
+    @inline(__always)
+    static func scaledSums(
+        _ gamma: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, count n: Int
+    ) -> (Float, Float) {
+        var g0 = SIMD8<Float>(), g1 = SIMD8<Float>(), t0 = SIMD8<Float>(), t1 = SIMD8<Float>()
+        var i = 0
+        while i + 16 <= n {
+            let a = load(gamma, i) * load(dy, i), b = load(gamma, i + 8) * load(dy, i + 8)
+            g0 += a
+            g1 += b
+            t0 += a * load(x, i)
+            t1 += b * load(x, i + 8)
+            i += 16
+        }
+        var g = (g0 + g1).sum(), t = (t0 + t1).sum()
+        while i < n {
+            let a = gamma[i] * dy[i]
+            g += a
+            t += a * x[i]
+            i += 1
+        }
+        return (g, t)
     }
 }
