@@ -323,6 +323,23 @@ final class NormalizationTests: XCTestCase {
         }
     }
 
+    /// A step that diverges changes nothing, running statistics included: the output
+    /// layer's weights are so large that the logits overflow (checked before any update).
+    func testADivergingStepLeavesTheRunningStatisticsAlone() throws {
+        for mode in [UpdateMode.checked, .fused] {
+            let (model, trainer, _) = try trainedModel(.batch, updateMode: mode)
+            let x = gaussianArray(8 * 3, seed: 4)
+            let labels: [Int32] = [0, 1, 2, 0, 1, 2, 0, 1]
+            try trainer.step(features: x, labels: labels)
+            let out = model.layerCount - 1
+            try model.setWeights(layer: out, try model.weights(layer: out).map { $0 >= 0 ? 3e38 : -3e38 })
+            let before = try snapshot(model)
+            assertThrowsKind("numeric failure", try trainer.step(features: x.map { $0 * 50 }, labels: labels), contains: "divergence")
+            XCTAssertEqual(try snapshot(model), before, "\(mode)")
+            XCTAssertEqual(trainer.globalStep, 1)
+        }
+    }
+
     func testSaveLoadPredictIsBitIdentical() throws {
         let dir = try makeTempDirectory()
         defer { removeTree(dir) }
