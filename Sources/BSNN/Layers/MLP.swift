@@ -2,7 +2,8 @@
 import Glibc
 #endif
 
-/// A deep fully connected network (see `MLPConfiguration`), float32, row-major, every
+/// A deep fully connected network (see `MLPConfiguration`; optionally normalized before
+/// φ, see `Normalization`), float32, row-major, every
 /// product through `cblas_sgemm`. Buffers for a batch size are allocated once and
 /// reused; a training step in steady state allocates nothing.
 ///
