@@ -204,7 +204,8 @@ public final class Trainer: @unchecked Sendable {
         // Batch normalization cannot step on a last partial batch of one sample: that
         // batch is skipped, so each epoch leaves out one sample (a different one in
         // every shuffled epoch).
-        let stepsPerEpoch = (data.count + batch - 1) / batch - (data.count % batch < c.minimumTrainingBatch && data.count % batch != 0 ? 1 : 0)
+        let remainder = data.count % batch
+        let stepsPerEpoch = data.count / batch + (remainder >= c.minimumTrainingBatch ? 1 : 0)
         if batchFeatures?.count != batch * c.inputs { batchFeatures = try FloatBuffer(count: batch * c.inputs) }
         if !data.isClassification, batchTargets?.count != batch * c.outputs {
             batchTargets = try FloatBuffer(count: batch * c.outputs)
