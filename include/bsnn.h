@@ -382,6 +382,16 @@ typedef enum bsnn_init {
     BSNN_INIT_HE = 2
 } bsnn_init;
 
+/* Normalization of every activated layer's pre-activation, between the bias and φ (not
+ * the output layer). Training (step, fit, probe) normalizes with the batch's statistics,
+ * predict and evaluate with BATCH's running statistics (LAYER is the same in both).
+ * Added in ABI 3 (0.2). */
+typedef enum bsnn_norm {
+    BSNN_NORM_NONE = 0,  /* default */
+    BSNN_NORM_BATCH = 1, /* per unit over the batch; a training batch needs >= 2 samples */
+    BSNN_NORM_LAYER = 2  /* per sample over the units */
+} bsnn_norm;
+
 typedef enum bsnn_loss {
     BSNN_LOSS_CROSS_ENTROPY = 0,
     BSNN_LOSS_MSE = 1,
@@ -407,6 +417,12 @@ typedef struct bsnn_model_config {
      * Offsets and scales: `inputs` floats each, borrowed for the call. */
     int32_t scaling;
     const float *scaling_offsets, *scaling_scales;
+    /* Added in ABI 3 (0.2): bsnn_norm (default NONE); the running statistics' momentum m
+     * of BATCH, r ← (1−m)·r + m·batch, in [0, 1] (default 0.1); ε of 1/√(σ²+ε), > 0
+     * (default 1e-5). Bad values: INVALID_ARGUMENT. */
+    int32_t norm;
+    double norm_momentum;
+    double norm_epsilon;
 } bsnn_model_config;
 
 typedef struct bsnn_model_info {
@@ -435,7 +451,12 @@ BSNN_API bsnn_status bsnn_model_create(const bsnn_model_config *config, bsnn_mod
 BSNN_API void bsnn_model_free(bsnn_model *model);
 /* Shape and counts. Since 0.1. */
 BSNN_API bsnn_status bsnn_model_info_get(const bsnn_model *model, bsnn_model_info *out);
-/* Number of trainable floats. Since 0.1. */
+/* The model's normalization: bsnn_norm into *out_norm, its momentum and epsilon into
+ * the optional (NULL: skipped) doubles. Errors: INVALID_ARGUMENT (NULL model or out_norm).
+ * Thread-safe. Added in ABI 3 (0.2). */
+BSNN_API bsnn_status bsnn_model_normalization(const bsnn_model *model, int32_t *out_norm, double *out_momentum,
+                                              double *out_epsilon);
+/* Number of trainable floats (γ and β of normalized layers included). Since 0.1. */
 BSNN_API bsnn_status bsnn_model_parameter_count(const bsnn_model *model, size_t *out);
 /* Layer `layer` (0 = input layer ... depth+1 = output layer) is outputs × inputs. Since 0.1. */
 BSNN_API bsnn_status bsnn_model_layer_shape(const bsnn_model *model, size_t layer, size_t *out_outputs,

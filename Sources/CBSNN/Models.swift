@@ -19,6 +19,23 @@ func initializationCode(_ initialization: WeightInitialization) -> Int32 {
     }
 }
 
+func normalizationCode(_ n: Normalization) -> Int32 {
+    switch n {
+    case .none: return BSNN_NORM_NONE.code
+    case .batch: return BSNN_NORM_BATCH.code
+    case .layer: return BSNN_NORM_LAYER.code
+    }
+}
+
+func normalization(_ raw: Int32, _ argument: String) throws -> Normalization {
+    switch raw {
+    case BSNN_NORM_NONE.code: return .none
+    case BSNN_NORM_BATCH.code: return .batch
+    case BSNN_NORM_LAYER.code: return .layer
+    default: throw invalid("\(argument): expected BSNN_NORM_NONE (0), BATCH (1) or LAYER (2), got \(raw)")
+    }
+}
+
 /// The engine's `MLPConfiguration` defaults in C terms (GPN on with the default root).
 func modelDefaults() -> bsnn_model_config {
     var c = bsnn_model_config()
@@ -32,6 +49,9 @@ func modelDefaults() -> bsnn_model_config {
     c.scaling = BSNN_SCALING_NONE.code
     c.scaling_offsets = nil
     c.scaling_scales = nil
+    c.norm = normalizationCode(MLPConfiguration.defaultNormalization)
+    c.norm_momentum = MLPConfiguration.defaultNormalizationMomentum
+    c.norm_epsilon = MLPConfiguration.defaultNormalizationEpsilon
     return c
 }
 
@@ -99,7 +119,9 @@ public func bsnn_model_create(_ config: UnsafePointer<bsnn_model_config>?, _ out
             depth: try size(c.depth, "config->depth"), outputs: try size(c.outputs, "config->outputs"),
             activation: activation, constraint: constraint, initialization: initialization, bias: c.bias != 0,
             seed: c.seed,
-            featureScaler: try importScaler(c.scaling, c.scaling_offsets, c.scaling_scales, c.inputs, "config->scaling_"))
+            featureScaler: try importScaler(c.scaling, c.scaling_offsets, c.scaling_scales, c.inputs, "config->scaling_"),
+            normalization: try normalization(c.norm, "config->norm"), normalizationMomentum: c.norm_momentum,
+            normalizationEpsilon: c.norm_epsilon)
         publish(ModelBox(try MLP(configuration)), o)
     }
 }
@@ -116,6 +138,20 @@ public func bsnn_model_info_get(_ model: OpaquePointer?, _ out: UnsafeMutablePoi
         o.pointee = bsnn_model_info(
             inputs: c.inputs, width: c.width, depth: c.depth, outputs: c.outputs, layer_count: m.layerCount,
             parameter_count: m.parameterCount, bias: c.bias ? 1 : 0, gpn_root: rootCode(c.activation.gpnRoot))
+    }
+}
+
+@_cdecl("bsnn_model_normalization")
+public func bsnn_model_normalization(
+    _ model: OpaquePointer?, _ outNorm: UnsafeMutablePointer<Int32>?, _ outMomentum: UnsafeMutablePointer<Double>?,
+    _ outEpsilon: UnsafeMutablePointer<Double>?
+) -> Int32 {
+    guarded("bsnn_model_normalization") {
+        let o = try outPointer(outNorm)
+        let c = try Handles.lookup(model, ModelBox.self, "model").model.configuration
+        o.pointee = normalizationCode(c.normalization)
+        outMomentum?.pointee = c.normalizationMomentum
+        outEpsilon?.pointee = c.normalizationEpsilon
     }
 }
 

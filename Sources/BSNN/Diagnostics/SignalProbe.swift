@@ -65,6 +65,8 @@ public enum SignalProbe {
             throw BSNNError.numeric("probe input: value \(bad) is \(input[bad]); expected finite")
         }
         let batch = input.count / c.inputs
+        // The probe runs the training-mode forward pass (batch statistics).
+        try c.checkTrainingBatch(batch, what: "probe input")
         let ws = try MLP.Workspace(model: model, batch: batch)
         try input.withUnsafeBufferPointer { p in
             if let b = p.baseAddress { try model.forward(b, workspace: ws) }

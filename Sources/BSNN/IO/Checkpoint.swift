@@ -1,6 +1,7 @@
 /// Training checkpoints: a model file (see `ModelFile`) plus the trainer's
 /// `TrainingState` — the optimizer slots as tensors `optimizer.layers.{l}.weight.{k}` /
-/// `optimizer.layers.{l}.bias.{k}`, the position (epoch, step within the epoch, global
+/// `optimizer.layers.{l}.bias.{k}` (and `optimizer.layers.{l}.norm.{k}`, [2, width]: the
+/// slots of γ then β, for a normalized layer), the position (epoch, step within the epoch, global
 /// step) and the shuffling generator's state — and its configuration, in metadata
 /// `bsnn.training`. Written atomically (temp
 /// file in the same directory, fsync, rename); resuming continues bit-identically.
@@ -76,6 +77,9 @@ public enum Checkpoint {
             for (k, st) in slots.bias.enumerated() {
                 try file.append(name: "optimizer.layers.\(l).bias.\(k)", shape: [layer.outputs], values: try st.checkedArray(what: "optimizer state of layer \(l)"))
             }
+            for (k, st) in slots.normalization.enumerated() {
+                try file.append(name: "optimizer.layers.\(l).norm.\(k)", shape: [2, layer.outputs], values: try st.checkedArray(what: "optimizer state of layer \(l)"))
+            }
         }
         return file
     }
@@ -142,6 +146,7 @@ public enum Checkpoint {
             for k in 0..<slots {
                 expected.insert("optimizer.layers.\(l).weight.\(k)")
                 if layer.bias != nil { expected.insert("optimizer.layers.\(l).bias.\(k)") }
+                if model.normalization(l) != nil { expected.insert("optimizer.layers.\(l).norm.\(k)") }
             }
         }
         for tensor in file.tensors where tensor.name.hasPrefix("optimizer.") && !expected.contains(tensor.name) {
@@ -171,13 +176,21 @@ public enum Checkpoint {
                     guard let st = file[n] else { throw fail("tensor \(n) missing") }
                     guard st.shape == [layer.outputs] else { throw fail("tensor \(n): expected shape [\(layer.outputs)], got \(st.shape)") }
                     return try FloatBuffer(st.values)
+                },
+                normalization: try (0..<(model.normalization(l) != nil ? slots : 0)).map { k in
+                    let n = "optimizer.layers.\(l).norm.\(k)"
+                    guard let st = file[n] else { throw fail("tensor \(n) missing") }
+                    guard st.shape == [2, layer.outputs] else {
+                        throw fail("tensor \(n): expected shape [2, \(layer.outputs)], got \(st.shape)")
+                    }
+                    return try FloatBuffer(st.values)
                 }))
         }
         // Before the first step a fused step that diverged part-way may have left slots
         // on the upper layers only; the others start from zero, as they would have.
         let anyState = restored.contains { $0 != nil }
-        let slotsPerLayer = try zip(model.layers, restored).map { layer, r in
-            try r ?? OptimizerState.Layer(zeroFor: layer, slots: slots)
+        let slotsPerLayer = try zip(model.layers.indices, restored).map { l, r in
+            try r ?? OptimizerState.Layer(zeroFor: model.layers[l], normalization: model.normalization(l), slots: slots)
         }
         // Everything is validated; only now is the trainer built and its state committed.
         let trainer = try t.validated("") { try Trainer(model: model, configuration: config) }

@@ -2,7 +2,12 @@
 /// parameter — V for row-normalized layers, whose applied weight is V with every row
 /// scaled to unit norm) and `layers.{l}.bias`, plus `__metadata__` with the format
 /// version, the architecture and the activation (see `ActivationRecord`). Layer 0 is the
-/// input layer, 1...depth the hidden layers, depth+1 the output layer. Written
+/// input layer, 1...depth the hidden layers, depth+1 the output layer. A normalized
+/// model also has `layers.{l}.norm.weight` (γ) and `layers.{l}.norm.bias` (β) for
+/// l = 0...depth, and for batch normalization `layers.{l}.norm.running_mean` and
+/// `layers.{l}.norm.running_var`, all [width]; its architecture records
+/// `normalization`, `normalization_momentum` and `normalization_epsilon` (absent: none,
+/// as in every file written before them). Written
 /// atomically with a CRC-32 over the whole content (`SafeTensorsFile.canonicalChecksum`);
 /// loading verifies it and validates every field before using it.
 public enum ModelFile {
@@ -23,7 +28,7 @@ public enum ModelFile {
     ]
     static let architectureFields = ["inputs", "width", "depth", "outputs", "bias", "constraint", "seed"]
     /// Absent in files of the first releases, which always initialized orthogonally.
-    static let optionalArchitectureFields = ["initialization"]
+    static let optionalArchitectureFields = ["initialization", "normalization", "normalization_momentum", "normalization_epsilon"]
 
     /// Options for loading. Plugin and foreign activations are re-loaded only when
     /// `allowPlugins` is true. Files without a verified `bsnn.checksum` (written by
@@ -64,6 +69,12 @@ public enum ModelFile {
             throw BSNNError.wrongState(
                 "activation \"\(c.activation.base.name)\" is a closure and cannot be saved in a model file; use a builtin, plugin or foreign activation")
         }
+        // Written only for a normalized model, so a model without keeps 0.1's bytes.
+        let normalizationMembers: [JSONMember] = c.normalization == .none ? [] : [
+            JSONMember("normalization", .string(c.normalization.rawValue)),
+            JSONMember("normalization_momentum", .string(String(c.normalizationMomentum))),
+            JSONMember("normalization_epsilon", .string(String(c.normalizationEpsilon))),
+        ]
         let arch: JSONValue = .object([
             JSONMember("inputs", .number(Double(c.inputs))),
             JSONMember("width", .number(Double(c.width))),
@@ -73,7 +84,7 @@ public enum ModelFile {
             JSONMember("constraint", .string(c.constraint.rawValue)),
             JSONMember("initialization", .string(c.initialization.rawValue)),
             JSONMember("seed", .string(String(c.seed))),
-        ])
+        ] + normalizationMembers)
         var file = try SafeTensorsFile(metadata: [
             formatKey: kind,
             versionKey: String(formatVersion),
@@ -84,6 +95,16 @@ public enum ModelFile {
         for (l, layer) in model.layers.enumerated() {
             try file.append(name: "layers.\(l).weight", shape: [layer.outputs, layer.inputs], values: try layer.weight.checkedArray(what: "layers.\(l).weight"))
             if let b = layer.bias { try file.append(name: "layers.\(l).bias", shape: [layer.outputs], values: try b.checkedArray(what: "layers.\(l).bias")) }
+        }
+        for l in model.normalizations.indices {
+            let p = try model.normalizationParameters(layer: l)
+            let w = model.width
+            try file.append(name: "layers.\(l).norm.weight", shape: [w], values: p.gamma)
+            try file.append(name: "layers.\(l).norm.bias", shape: [w], values: p.beta)
+            if let m = p.runningMean, let v = p.runningVariance {
+                try file.append(name: "layers.\(l).norm.running_mean", shape: [w], values: m)
+                try file.append(name: "layers.\(l).norm.running_var", shape: [w], values: v)
+            }
         }
         return file
     }
@@ -139,26 +160,38 @@ public enum ModelFile {
             try WeightInitialization.named(arch.has("initialization") ? try arch.string("initialization") : "orthogonal")
         }
         let seed = try arch.uint64("seed")
+        let normalization = try arch.validated("normalization") {
+            try Normalization.named(arch.has("normalization") ? try arch.string("normalization") : "none")
+        }
+        let momentum = arch.has("normalization_momentum")
+            ? try arch.double("normalization_momentum") : MLPConfiguration.defaultNormalizationMomentum
+        let epsilon = arch.has("normalization_epsilon")
+            ? try arch.double("normalization_epsilon") : MLPConfiguration.defaultNormalizationEpsilon
         let record = try ActivationRecord(text: file.metadata[activationKey] ?? "", file: name, key: activationKey)
         let activation = try record.resolve(allowPlugins: options.allowPlugins, file: name, key: activationKey)
         var config = MLPConfiguration(
             inputs: inputs, width: width, depth: depth, outputs: outputs,
-            activation: activation, constraint: constraint, initialization: initialization, bias: bias, seed: seed)
+            activation: activation, constraint: constraint, initialization: initialization, bias: bias, seed: seed,
+            normalization: normalization, normalizationMomentum: momentum, normalizationEpsilon: epsilon)
         try arch.validated("") { try config.validate() }
         config.featureScaler = try FeatureScalingRecord.read(file.metadata, inputs: config.inputs, file: name)
 
         // Sizes come from the file: check them against the tensors before allocating.
         // Every tensor must be one the architecture (or, in a checkpoint, the optimizer)
         // accounts for; anything else is a mislabelled or injected tensor.
-        let expectedCount = (depth + 2) * (bias ? 2 : 1)
+        let normalizationNames = normalization == .none ? [] : normalization == .batch
+            ? ["weight", "bias", "running_mean", "running_var"] : ["weight", "bias"]
+        let expectedCount = (depth + 2) * (bias ? 2 : 1) + (depth + 1) * normalizationNames.count
         let layerTensors = file.tensors.filter { $0.name.hasPrefix("layers.") }.count
+        let normalizationNote = normalization == .none ? "" : ", norm \(normalization.rawValue)"
         guard layerTensors == expectedCount else {
-            throw fail("\(architectureKey): depth \(depth)\(bias ? " with biases" : " without biases") needs \(expectedCount) layer tensors, the file has \(layerTensors)")
+            throw fail("\(architectureKey): depth \(depth)\(bias ? " with biases" : " without biases")\(normalizationNote) needs \(expectedCount) layer tensors, the file has \(layerTensors)")
         }
         var expected = Set<String>()
         for l in 0...(depth + 1) {
             expected.insert("layers.\(l).weight")
             if bias { expected.insert("layers.\(l).bias") }
+            if l <= depth { for n in normalizationNames { expected.insert("layers.\(l).norm.\(n)") } }
         }
         for t in file.tensors where !expected.contains(t.name) {
             guard kind == "checkpoint", t.name.hasPrefix("optimizer.") else {
@@ -180,6 +213,17 @@ public enum ModelFile {
                 biases.append(b.values)
             }
         }
+        var normalizationValues: [[String: [Float]]] = []
+        for l in 0...depth where !normalizationNames.isEmpty {
+            var values: [String: [Float]] = [:]
+            for n in normalizationNames {
+                let key = "layers.\(l).norm.\(n)"
+                guard let t = file[key] else { throw fail("tensor \(key) missing (\(architectureKey): normalization \(normalization.rawValue))") }
+                guard t.shape == [width] else { throw fail("tensor \(key): expected shape [\(width)] (from \(architectureKey)), got \(t.shape)") }
+                values[n] = t.values
+            }
+            normalizationValues.append(values)
+        }
         // Every size is now backed by bytes in the file, so allocating is safe.
         let model = try MLP(config, initializeWeights: false)
         for l in 0..<model.layerCount {
@@ -189,6 +233,16 @@ public enum ModelFile {
             } catch let e as BSNNError {
                 if case .outOfMemory = e { throw e }
                 throw fail("tensor layers.\(l): \(e.message)")
+            }
+        }
+        for (l, values) in normalizationValues.enumerated() {
+            do {
+                try model.setNormalizationParameters(
+                    layer: l, gamma: values["weight"] ?? [], beta: values["bias"] ?? [],
+                    runningMean: values["running_mean"], runningVariance: values["running_var"])
+            } catch let e as BSNNError {
+                if case .outOfMemory = e { throw e }
+                throw fail("tensor layers.\(l).norm: \(e.message)")
             }
         }
         return model

@@ -13,6 +13,8 @@ extension MLP {
         let preActivation: FloatBuffer
         /// The activation φ(h), i.e. the next layer's input.
         let activation: FloatBuffer
+        /// Evaluation-mode normalization coefficients: max(rows, width) floats, or none.
+        let normalizationScratch: FloatBuffer
 
         init(model: MLP, rows: Int) throws {
             let c = model.configuration
@@ -20,9 +22,11 @@ extension MLP {
             let columns = max(c.width, c.outputs)
             preActivation = try FloatBuffer(rows: rows, columns: columns, what: "inference pre-activations for \(rows) rows")
             activation = try FloatBuffer(rows: rows, columns: columns, what: "inference activations for \(rows) rows")
+            normalizationScratch = try FloatBuffer(
+                count: c.normalization == .none ? 0 : max(rows, c.width), what: "inference normalization scratch")
         }
 
         /// Floats held, for the memory bound tests and callers that size a pool.
-        var floatCount: Int { preActivation.count + activation.count }
+        var floatCount: Int { preActivation.count + activation.count + normalizationScratch.count }
     }
 }

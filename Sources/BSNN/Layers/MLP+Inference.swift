@@ -13,7 +13,9 @@ extension MLP {
     /// Writes `count × outputs` logits for `count × inputs` features into `output`.
     /// Safe to call from several threads at once while nothing trains the model: each
     /// call has its own `InferenceWorkspace` (2 × 256 rows × max(width, outputs) floats
-    /// at most), not a training workspace.
+    /// at most), not a training workspace. Evaluation mode: batch normalization uses the
+    /// running statistics (training — `Trainer.step`/`fit`, `SignalProbe` — uses the
+    /// batch's), so a sample's logits do not depend on the other samples given with it.
     public func predict(
         _ features: UnsafePointer<Float>, count: Int, into output: UnsafeMutablePointer<Float>
     ) throws {
@@ -101,6 +103,7 @@ extension MLP {
             Self.scaleColumnsAndAddBias(
                 h, rows: rows, columns: layer.outputs, scale: layer.rowScale?.pointer, bias: layer.bias?.pointer)
             if !isOutput {
+                if let n = normalization(l) { n.forwardEvaluation(h, rows: rows, scratch: ws.normalizationScratch.pointer) }
                 act.apply(h, count: rows * layer.outputs, value: ws.activation.pointer, derivative: nil)
                 x = UnsafePointer(ws.activation.pointer)
             }

@@ -11,6 +11,9 @@ struct LayerGradient {
     /// cᵢ = (gᵢ·vᵢ)·rᵢ² per row, for row-normalized layers; nil otherwise.
     let rowProjection: UnsafePointer<Float>?
     let biasGradient: UnsafeMutablePointer<Float>?
+    /// The layer's normalization and ∂E/∂γ then ∂E/∂β (2·width); nil when it has none.
+    let normalization: NormalizationLayer?
+    let normalizationGradient: UnsafePointer<Float>?
     /// ‖∂E/∂W‖²_F for the effective weight W (what the paper's Fig. 1 plots).
     let effectiveWeightGradientNormSquared: Double
     /// ∂E/∂h for the batch (B × outputs): the paper's y⁽ˡ⁾ rows.
@@ -57,6 +60,7 @@ extension MLP {
                 out, rows: batch, columns: layer.outputs, scale: layer.rowScale?.pointer,
                 bias: layer.bias?.pointer)
             if !isOutput {
+                if let n = normalization(l) { n.forwardTraining(out, rows: batch, workspace: ws.normalization[l]) }
                 act.apply(
                     out, count: batch * layer.outputs, value: ws.xs[l + 1].pointer,
                     derivative: storeDerivatives ? ws.ds[l].pointer : nil)
@@ -112,7 +116,8 @@ extension MLP {
             try visit(
                 LayerGradient(
                     index: l, layer: layer, weightGradient: g, rowProjection: layer.rowScale == nil ? nil : UnsafePointer(proj),
-                    biasGradient: layer.bias == nil ? nil : bg,
+                    biasGradient: layer.bias == nil ? nil : bg, normalization: normalization(l),
+                    normalizationGradient: normalizationGradient(of: l, workspace: ws),
                     effectiveWeightGradientNormSquared: normSquared, outputGradient: UnsafePointer(upstream),
                     input: UnsafePointer(ws.xs[l].pointer), batch: batch))
             if l > 0 {
@@ -140,6 +145,7 @@ extension MLP {
             upstream = step.signal
             let through = step.through
             if layer.bias != nil && !BLAS.allFinite(bg, count: layer.outputs) { return l }
+            if let ng = normalizationGradient(of: l, workspace: ws), !BLAS.allFinite(ng, count: 2 * layer.outputs) { return l }
             if try !weightGradientIsFinite(of: l, through: through, workspace: ws) { return l }
             if l > 0 {
                 upstream = dx
@@ -165,7 +171,8 @@ extension MLP {
             try visit(
                 LayerGradient(
                     index: l, layer: layer, weightGradient: g, rowProjection: layer.rowScale == nil ? nil : UnsafePointer(proj),
-                    biasGradient: layer.bias == nil ? nil : bg,
+                    biasGradient: layer.bias == nil ? nil : bg, normalization: normalization(l),
+                    normalizationGradient: normalizationGradient(of: l, workspace: ws),
                     effectiveWeightGradientNormSquared: normSquared, outputGradient: UnsafePointer(upstream),
                     input: UnsafePointer(ws.xs[l].pointer), batch: ws.batch))
         }
@@ -199,6 +206,15 @@ extension MLP {
         of l: Int, upstream: UnsafeMutablePointer<Float>, workspace ws: Workspace, biasGradient bg: UnsafeMutablePointer<Float>
     ) -> UnsafeMutablePointer<Float> {
         let layer = layers[l]
+        if l < layers.count - 1, let n = normalization(l) {
+            // ∂E/∂(γ·ĥ+β) first, then through the normalization to ∂E/∂h; the bias
+            // gradient is the column sum of the latter.
+            let d = ws.ds[l].pointer
+            Self.gateBackwardSignal(upstream, derivative: d, rows: ws.batch, columns: layer.outputs, biasGradient: nil)
+            n.backward(d, rows: ws.batch, workspace: ws.normalization[l])
+            if layer.bias != nil { Self.columnSums(d, rows: ws.batch, columns: layer.outputs, into: bg) }
+            return d
+        }
         if l < layers.count - 1 {
             let d = ws.ds[l].pointer
             Self.gateBackwardSignal(
@@ -207,6 +223,19 @@ extension MLP {
         }
         if layer.bias != nil { Self.columnSums(upstream, rows: ws.batch, columns: layer.outputs, into: bg) }
         return upstream
+    }
+
+    /// ∂E/∂γ, ∂E/∂β of layer l as its backward step left them in `ws`; nil without
+    /// normalization (and for the output layer).
+    @inline(__always)
+    private func normalizationGradient(of l: Int, workspace ws: Workspace) -> UnsafePointer<Float>? {
+        l < ws.normalization.count ? UnsafePointer(ws.normalization[l].gradient.pointer) : nil
+    }
+
+    /// Commits the batch statistics of the step whose forward pass is in `ws` to every
+    /// batch-normalized layer's running statistics (after the step's update succeeded).
+    func commitNormalizationStatistics(workspace ws: Workspace) {
+        for (n, nws) in zip(normalizations, ws.normalization) { n.commitRunningStatistics(nws, rows: ws.batch) }
     }
 
     /// The signal through the stored parameter: ∂E/∂h·diag(r) for row-normalized layers

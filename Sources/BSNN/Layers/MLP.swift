@@ -2,7 +2,8 @@
 import Glibc
 #endif
 
-/// A deep fully connected network (see `MLPConfiguration`), float32, row-major, every
+/// A deep fully connected network (see `MLPConfiguration`; optionally normalized before
+/// φ, see `Normalization`), float32, row-major, every
 /// product through `cblas_sgemm`. Buffers for a batch size are allocated once and
 /// reused; a training step in steady state allocates nothing.
 ///
@@ -19,6 +20,9 @@ public final class MLP: @unchecked Sendable {
     public let configuration: MLPConfiguration
     /// 0 = input layer, 1...depth = hidden layers, depth+1 = output layer.
     let layers: [DenseLayer]
+    /// One per activated layer (0...depth) when `configuration.normalization` is not
+    /// `.none`; empty otherwise.
+    let normalizations: [NormalizationLayer]
     /// Up to two cached workspaces: the training batch size and an epoch's last,
     /// partial batch, so neither is reallocated every epoch.
     /// Only touched under `exclusiveChange`, so two trainers cannot race on it.
@@ -42,6 +46,10 @@ public final class MLP: @unchecked Sendable {
         }
         built.append(try DenseLayer(inputs: c.width, outputs: c.outputs, constraint: .none, bias: c.bias))
         layers = built
+        normalizations = c.normalization == .none ? [] : try (0...c.depth).map { _ in
+            try NormalizationLayer(
+                kind: c.normalization, width: c.width, momentum: c.normalizationMomentum, epsilon: c.normalizationEpsilon)
+        }
         guard initializeWeights else { return }
         var rng = RandomGenerator(seed: c.seed)
         for layer in layers {
@@ -53,7 +61,52 @@ public final class MLP: @unchecked Sendable {
     public var depth: Int { configuration.depth }
     public var width: Int { configuration.width }
     public var layerCount: Int { layers.count }
-    public var parameterCount: Int { layers.reduce(0) { $0 + $1.parameterCount } }
+    public var parameterCount: Int {
+        layers.reduce(0) { $0 + $1.parameterCount } + normalizations.reduce(0) { $0 + $1.parameterCount }
+    }
+
+    /// The normalization of activated layer `index` (0...depth), nil for the output
+    /// layer or a model without normalization.
+    @inline(__always)
+    func normalization(_ index: Int) -> NormalizationLayer? { index < normalizations.count ? normalizations[index] : nil }
+
+    /// γ, β and (batch normalization) the running mean and variance of activated layer
+    /// `index` (0...depth).
+    ///
+    /// - Throws: `.wrongState` for a model without normalization, `.invalidArgument` for
+    ///   a layer index outside 0...depth.
+    public func normalizationParameters(layer index: Int) throws
+        -> (gamma: [Float], beta: [Float], runningMean: [Float]?, runningVariance: [Float]?)
+    {
+        guard !normalizations.isEmpty else {
+            throw BSNNError.wrongState("normalization of layer \(index): the model was created without normalization (norm none)")
+        }
+        guard index >= 0, index < normalizations.count else {
+            throw BSNNError.invalidArgument("layer: expected a normalized layer in 0...\(depth), got \(index)")
+        }
+        let n = normalizations[index]
+        return (
+            Array(UnsafeBufferPointer(start: n.gamma, count: n.width)), Array(UnsafeBufferPointer(start: n.beta, count: n.width)),
+            n.runningMean?.array, n.runningVariance?.array
+        )
+    }
+
+    /// Replaces γ, β and (batch normalization) the running statistics of activated layer
+    /// `index`; everything is checked (finite, variances ≥ 0) before anything changes.
+    ///
+    /// - Throws: as `normalizationParameters`, `.shapeMismatch`, `.numeric`, `.wrongState`
+    ///   while a trainer changes the model.
+    public func setNormalizationParameters(
+        layer index: Int, gamma: [Float], beta: [Float], runningMean: [Float]? = nil, runningVariance: [Float]? = nil
+    ) throws {
+        _ = try normalizationParameters(layer: index)
+        let n = normalizations[index]
+        try exclusiveChange("set the normalization of layer \(index)") {
+            try n.load(
+                gamma: gamma, beta: beta, runningMean: runningMean ?? n.runningMean?.array,
+                runningVariance: runningVariance ?? n.runningVariance?.array)
+        }
+    }
 
     // MARK: Parameters
 
@@ -155,10 +208,13 @@ public final class MLP: @unchecked Sendable {
         let scaledSignal: FloatBuffer
         /// Row-projection coefficients of the layer being visited (width).
         let projection: FloatBuffer
+        /// One per normalized layer (0...depth); empty without normalization.
+        let normalization: [NormalizationWorkspace]
 
         init(model: MLP, batch: Int) throws {
             self.batch = batch
             let c = model.configuration
+            normalization = try model.normalizations.map { try NormalizationWorkspace(kind: $0.kind, rows: batch, width: c.width) }
             xs = try model.layers.map { try FloatBuffer(rows: batch, columns: $0.inputs, what: "layer inputs for batch \(batch)") }
             ds = try (0...c.depth).map { _ in try FloatBuffer(rows: batch, columns: c.width, what: "activation derivatives for batch \(batch)") }
             logits = try FloatBuffer(rows: batch, columns: c.outputs, what: "logits for batch \(batch)")
@@ -217,6 +273,7 @@ public final class MLP: @unchecked Sendable {
     var cachedWorkspaceFloats: Int {
         cachedWorkspaces.reduce(0) { total, w in
             total + w.xs.reduce(0) { $0 + $1.count } + w.ds.reduce(0) { $0 + $1.count } + w.gradient.count
+                + w.normalization.reduce(0) { $0 + $1.floatCount }
         }
     }
 }

@@ -23,6 +23,14 @@ public struct MLPConfiguration: Sendable {
     /// model file so that raw features can be mapped the same way before `predict`; nil:
     /// none recorded. It does not change what `predict` computes on the features it is given.
     public var featureScaler: FeatureScaler?
+    /// Normalization of every activated layer's pre-activation before φ (not the output
+    /// layer). Default `.none`.
+    public var normalization: Normalization
+    /// Batch normalization's running-statistics momentum m: r ← (1−m)·r + m·batch
+    /// (PyTorch's convention). In [0, 1]; default 0.1.
+    public var normalizationMomentum: Double
+    /// ε in 1/√(σ²+ε) for batch and layer normalization. Finite and > 0; default 1e-5.
+    public var normalizationEpsilon: Double
 
     /// The defaults every door (Swift, C, Python, CLI) uses when the caller names none.
     /// The activation is GPN-normalized (`LayerActivation.make`, root
@@ -32,12 +40,20 @@ public struct MLPConfiguration: Sendable {
     public static let defaultInitialization: WeightInitialization = .orthogonal
     public static let defaultBias = true
     public static let defaultSeed: UInt64 = 0
+    public static let defaultNormalization: Normalization = .none
+    public static let defaultNormalizationMomentum = 0.1
+    public static let defaultNormalizationEpsilon = 1e-5
 
     public init(
         inputs: Int, width: Int, depth: Int, outputs: Int, activation: LayerActivation,
         constraint: WeightConstraint = defaultConstraint, initialization: WeightInitialization = defaultInitialization,
-        bias: Bool = defaultBias, seed: UInt64 = defaultSeed, featureScaler: FeatureScaler? = nil
+        bias: Bool = defaultBias, seed: UInt64 = defaultSeed, featureScaler: FeatureScaler? = nil,
+        normalization: Normalization = defaultNormalization, normalizationMomentum: Double = defaultNormalizationMomentum,
+        normalizationEpsilon: Double = defaultNormalizationEpsilon
     ) {
+        self.normalization = normalization
+        self.normalizationMomentum = normalizationMomentum
+        self.normalizationEpsilon = normalizationEpsilon
         self.featureScaler = featureScaler
         self.inputs = inputs
         self.width = width
@@ -53,7 +69,17 @@ public struct MLPConfiguration: Sendable {
     /// Total number of trainable floats.
     public var parameterCount: Int {
         let b = bias ? 1 : 0
-        return inputs * width + b * width + depth * (width * width + b * width) + width * outputs + b * outputs
+        let n = normalization == .none ? 0 : 2 * width * (depth + 1)
+        return inputs * width + b * width + depth * (width * width + b * width) + width * outputs + b * outputs + n
+    }
+
+    /// Floats of γ, β and running statistics over all normalized layers.
+    var normalizationFloats: Int {
+        switch normalization {
+        case .none: return 0
+        case .layer: return 2 * width * (depth + 1)
+        case .batch: return 4 * width * (depth + 1)
+        }
     }
 
     /// Rejects sizes that are zero, negative, or that could not fit in this machine's
@@ -64,6 +90,12 @@ public struct MLPConfiguration: Sendable {
         }
         for (name, v) in [("inputs", inputs), ("width", width), ("outputs", outputs)] where v <= 0 {
             throw BSNNError.invalidArgument("\(name): expected > 0, got \(v)")
+        }
+        guard normalizationMomentum.isFinite, normalizationMomentum >= 0, normalizationMomentum <= 1 else {
+            throw BSNNError.invalidArgument("norm momentum: expected in [0, 1], got \(normalizationMomentum)")
+        }
+        guard normalizationEpsilon.isFinite, normalizationEpsilon > 0, Float(normalizationEpsilon) > 0 else {
+            throw BSNNError.invalidArgument("norm epsilon: expected finite and > 0 (at least the smallest float), got \(normalizationEpsilon)")
         }
         guard depth >= 0 else { throw BSNNError.invalidArgument("depth: expected >= 0, got \(depth)") }
         let limit = 1 << 24
@@ -82,7 +114,9 @@ public struct MLPConfiguration: Sendable {
             overflow = overflow || o
             return o ? Int.max : p
         }
-        let floats = add(add(mul(inputs, width), mul(mul(width, width), depth)), mul(width, outputs))
+        let floats = add(
+            add(add(mul(inputs, width), mul(mul(width, width), depth)), mul(width, outputs)),
+            mul(mul(normalization == .none ? 0 : 4, width), add(depth, 1)))
         // Optimizer slots are allocated (and budget-checked) when training starts; here
         // only their size must be representable, and the weights must fit what is free.
         _ = mul(floats, 4 * 3)

@@ -9,22 +9,30 @@ final class OptimizerState {
         let weight: [FloatBuffer]
         /// `slots` buffers of the layer's bias count; empty without biases.
         let bias: [FloatBuffer]
+        /// `slots` buffers of 2·width (γ then β) for a normalized layer; empty otherwise.
+        let normalization: [FloatBuffer]
 
-        /// Zeroed slots for one layer.
-        init(zeroFor layer: DenseLayer, slots: Int) throws {
+        /// Zeroed slots for one layer and its normalization, if any.
+        init(zeroFor layer: DenseLayer, normalization norm: NormalizationLayer?, slots: Int) throws {
             weight = try (0..<slots).map { _ in try FloatBuffer(count: layer.weight.count) }
             bias = try (0..<(layer.bias == nil ? 0 : slots)).map { _ in try FloatBuffer(count: layer.outputs) }
+            normalization = try (0..<(norm == nil ? 0 : slots)).map { _ in try FloatBuffer(count: norm?.parameterCount ?? 0) }
         }
 
-        init(weight: [FloatBuffer], bias: [FloatBuffer]) {
+        init(weight: [FloatBuffer], bias: [FloatBuffer], normalization: [FloatBuffer] = []) {
             self.weight = weight
             self.bias = bias
+            self.normalization = normalization
         }
 
         @inline(__always)
         func weightSlot(_ k: Int) -> UnsafeMutablePointer<Float>? { k < weight.count ? weight[k].pointer : nil }
         @inline(__always)
         func biasSlot(_ k: Int) -> UnsafeMutablePointer<Float>? { k < bias.count ? bias[k].pointer : nil }
+        @inline(__always)
+        func normalizationSlot(_ k: Int) -> UnsafeMutablePointer<Float>? {
+            k < normalization.count ? normalization[k].pointer : nil
+        }
     }
 
     /// Empty until the first step (so a checkpoint taken before it has no optimizer
@@ -39,7 +47,9 @@ final class OptimizerState {
     func prepare(for model: MLP, kind: OptimizerKind) throws {
         let slots = kind.stateSlots
         if !layers.isEmpty && slotCount == slots { return }
-        layers = try model.layers.map { try Layer(zeroFor: $0, slots: slots) }
+        layers = try model.layers.indices.map { l in
+            try Layer(zeroFor: model.layers[l], normalization: model.normalization(l), slots: slots)
+        }
         slotCount = slots
     }
 

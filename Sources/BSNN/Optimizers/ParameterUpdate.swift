@@ -90,6 +90,9 @@ struct ParameterUpdate {
         if let b = layer.bias, let bg = gradient.biasGradient {
             apply(b.pointer, bg, slots.biasSlot(0), slots.biasSlot(1), count: b.count)
         }
+        if let n = gradient.normalization, let ng = gradient.normalizationGradient {
+            apply(n.scaleShift.pointer, ng, slots.normalizationSlot(0), slots.normalizationSlot(1), count: n.parameterCount)
+        }
         let w = layer.weight.pointer, g = gradient.weightGradient
         let s1 = slots.weightSlot(0), s2 = slots.weightSlot(1)
         let cols = layer.inputs

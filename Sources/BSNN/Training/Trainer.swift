@@ -38,6 +38,7 @@ public final class Trainer: @unchecked Sendable {
 
     public init(model: MLP, configuration: TrainingConfiguration) throws {
         try configuration.validate()
+        try model.configuration.checkTrainingBatch(configuration.batchSize, what: "batch size")
         self.model = model
         self.configuration = configuration
         self.state = TrainingState(seed: configuration.seed)
@@ -50,6 +51,7 @@ public final class Trainer: @unchecked Sendable {
             throw BSNNError.wrongState("cannot change the training configuration while this trainer's fit is running (called re-entrantly from its progress callback); one change at a time per model")
         }
         try c.validate()
+        try model.configuration.checkTrainingBatch(c.batchSize, what: "batch size")
         if c.optimizer.kind != configuration.optimizer.kind && globalStep > 0 {
             throw BSNNError.wrongState(
                 "optimizer: cannot switch from \(configuration.optimizer.kind.rawValue) to \(c.optimizer.kind.rawValue) after training started")
@@ -87,6 +89,7 @@ public final class Trainer: @unchecked Sendable {
     private func stepHoldingModel(_ batch: Batch) throws -> StepResult {
         let c = model.configuration
         let count = batch.count
+        try c.checkTrainingBatch(count, what: "batch")
         let ws = try model.workspace(batch: count)
         let logits = try model.forward(batch.features, workspace: ws)
         if !BLAS.allFinite(logits, count: count * c.outputs) {
@@ -109,6 +112,8 @@ public final class Trainer: @unchecked Sendable {
         case .checked:
             try CheckThenApply(update: update, optimizer: state.optimizer, step: globalStep).backpropagate(through: model, workspace: ws)
         }
+        // Only a step whose update succeeded moves the running statistics.
+        model.commitNormalizationStatistics(workspace: ws)
         state.globalStep += 1
         return StepResult(loss: r.loss, correct: r.correct, count: count)
     }
@@ -198,7 +203,12 @@ public final class Trainer: @unchecked Sendable {
         try checkTrainingData(data, validation: validation)
         let c = model.configuration
         let batch = min(configuration.batchSize, data.count)
-        let stepsPerEpoch = (data.count + batch - 1) / batch
+        try c.checkTrainingBatch(batch, what: "training data")
+        // Batch normalization cannot step on a last partial batch of one sample: that
+        // batch is skipped, so each epoch leaves out one sample (a different one in
+        // every shuffled epoch).
+        let remainder = data.count % batch
+        let stepsPerEpoch = data.count / batch + (remainder >= c.minimumTrainingBatch ? 1 : 0)
         if batchFeatures?.count != batch * c.inputs { batchFeatures = try FloatBuffer(count: batch * c.inputs) }
         if !data.isClassification, batchTargets?.count != batch * c.outputs {
             batchTargets = try FloatBuffer(count: batch * c.outputs)

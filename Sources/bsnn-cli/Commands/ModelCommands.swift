@@ -124,6 +124,9 @@ struct InspectCommand: ParsableCommand {
             JSONMember("layers", JSONOutput.int(m.layerCount)),
             JSONMember("constraint", .string(c.constraint.rawValue)), JSONMember("bias", .bool(c.bias)),
             JSONMember("initialization", .string(c.initialization.rawValue)),
+            JSONMember("norm", .string(c.normalization.rawValue)),
+            JSONMember("norm_momentum", .number(c.normalizationMomentum)),
+            JSONMember("norm_epsilon", .number(c.normalizationEpsilon)),
             JSONMember("activation", JSONOutput.object(activation)),
             JSONMember("feature_scaling", c.featureScaler.map { .string($0.method.rawValue) } ?? .null),
             JSONMember("parameter_count", JSONOutput.int(m.parameterCount)),
@@ -139,6 +142,7 @@ struct InspectCommand: ParsableCommand {
             ("inputs", "\(c.inputs)"), ("width", "\(c.width)"), ("depth", "\(c.depth)"), ("outputs", "\(c.outputs)"),
             ("layers", "\(m.layerCount) (input \(c.inputs)→\(c.width), \(c.depth) × \(c.width)→\(c.width), output \(c.width)→\(c.outputs))"),
             ("constraint", c.constraint.rawValue), ("bias", "\(c.bias)"), ("initialization", c.initialization.rawValue),
+            ("norm", c.normalization == .none ? "none" : "\(c.normalization.rawValue) (momentum \(c.normalizationMomentum), epsilon \(c.normalizationEpsilon))"),
             ("activation", a.displayName),
         ]
         switch a.base.source {

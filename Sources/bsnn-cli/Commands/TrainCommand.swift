@@ -30,6 +30,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Hidden width (default: 256; the paper: 500).") var width: Int?
     @OptionGroup var act: ActivationOptions
     @Option(help: "Hidden-layer constraint (default: row_norm, the paper's).") var constraint: WeightConstraint?
+    @Option(help: "Normalization before φ on every activated layer: batch (batch statistics in training, running ones in eval/predict; a batch needs >= 2 samples), layer, or none (default).") var norm: Normalization?
+    @Option(help: "Batch normalization's running-statistics momentum m in [0, 1]: r ← (1−m)·r + m·batch (default: 0.1).") var normMomentum: Double?
+    @Option(help: "ε of the normalization's 1/√(σ²+ε), > 0 (default: 1e-5).") var normEpsilon: Double?
     @Option(help: "Optimizer (default: momentum).") var optimizer: OptimizerKind?
     @Option(help: "Learning rate (default: 0.01; the paper: 1e-4 over 50 epochs).") var lr: Double?
     @Option(help: "Momentum (default: 0.9; the paper: 0.5).") var momentum: Double?
@@ -175,7 +178,9 @@ struct TrainCommand: ParsableCommand {
             inputs: train.featureCount, width: width ?? 256, depth: depth ?? 50,
             outputs: train.isClassification ? train.classCount : train.targetCount,
             activation: try act.layerActivation(), constraint: constraint ?? .rowNormalized, seed: seed ?? 0,
-            featureScaler: train.scaler)
+            featureScaler: train.scaler, normalization: norm ?? MLPConfiguration.defaultNormalization,
+            normalizationMomentum: normMomentum ?? MLPConfiguration.defaultNormalizationMomentum,
+            normalizationEpsilon: normEpsilon ?? MLPConfiguration.defaultNormalizationEpsilon)
         let model = try MLP(config)
         let opt = OptimizerConfiguration(kind: optimizer ?? .momentum, learningRate: lr ?? 0.01, momentum: momentum ?? 0.9)
         return try Trainer(model: model, configuration: TrainingConfiguration(
@@ -194,6 +199,9 @@ struct TrainCommand: ParsableCommand {
         check("depth", depth, m.depth)
         check("width", width, m.width)
         check("constraint", constraint?.rawValue, m.constraint.rawValue)
+        check("norm", norm?.rawValue, m.normalization.rawValue)
+        check("norm-momentum", normMomentum, m.normalizationMomentum)
+        check("norm-epsilon", normEpsilon, m.normalizationEpsilon)
         check("optimizer", optimizer?.rawValue, t.optimizer.kind.rawValue)
         check("lr", lr, t.optimizer.learningRate)
         check("momentum", momentum, t.optimizer.momentum)

@@ -27,6 +27,7 @@ def test_literal_names_are_the_librarys():
     assert set(get_args(types.LossName)) == set(_ffi.LOSS)
     assert set(get_args(types.ScheduleName)) == set(_ffi.SCHEDULE)
     assert set(get_args(types.UpdateModeName)) == set(_ffi.UPDATE_MODE)
+    assert set(get_args(types.NormName)) == set(_ffi.NORM)
     from bsnn.scaling import METHODS
     assert set(get_args(types.ScalingName)) == set(METHODS)
 

@@ -35,6 +35,7 @@ LOSS = {"cross_entropy": 0, "mse": 1, "binary_logistic": 2, "huber": 3}
 OPTIMIZER = {"sgd": 0, "momentum": 1, "nesterov": 2, "adam": 3, "rmsprop": 4, "adagrad": 5}
 SCHEDULE = {"constant": 0, "step": 1, "cosine": 2}
 UPDATE_MODE = {"checked": 0, "fused": 1}
+NORM = {"none": 0, "batch": 1, "layer": 2}
 PHASE_STEP, PHASE_EPOCH_END = 0, 1
 UPSTREAM = {"gaussian": 0, "labels": 1}
 PROBE_FORWARD_NORMS, PROBE_BACKWARD_NORMS = 0, 1
@@ -66,7 +67,8 @@ class ModelConfig(Structure):
                 ("depth", c_size_t), ("outputs", c_size_t), ("activation", c_void_p),
                 ("gpn_root", c_int32), ("constraint", c_int32), ("init", c_int32),
                 ("bias", c_int32), ("seed", c_uint64), ("scaling", c_int32),
-                ("scaling_offsets", c_void_p), ("scaling_scales", c_void_p)]
+                ("scaling_offsets", c_void_p), ("scaling_scales", c_void_p),
+                ("norm", c_int32), ("norm_momentum", c_double), ("norm_epsilon", c_double)]
 
 
 class ModelInfo(Structure):
@@ -247,6 +249,7 @@ _SIGNATURES: dict[str, tuple[Any, list[Any]]] = {
     "bsnn_model_free": (None, [_P]),
     "bsnn_model_info_get": (_STATUS, [_P, POINTER(ModelInfo)]),
     "bsnn_model_parameter_count": (_STATUS, [_P, _PSZ]),
+    "bsnn_model_normalization": (_STATUS, [_P, POINTER(c_int32), _PD, _PD]),
     "bsnn_model_layer_shape": (_STATUS, [_P, _SZ, _PSZ, _PSZ]),
     "bsnn_model_get_weights": (_STATUS, [_P, _SZ, _P, _SZ]),
     "bsnn_model_set_weights": (_STATUS, [_P, _SZ, _P, _SZ]),

@@ -63,6 +63,10 @@ def network(model: MLP) -> Network:
     activation that is not a builtin."""
     if not isinstance(model, MLP):
         raise InvalidArgument(f"model must be a bsnn.MLP, got {type(model).__name__}")
+    if model.norm != "none":
+        raise InvalidArgument(
+            f"model uses norm={model.norm!r}; exporting normalized layers is not supported "
+            "(the exported graph would leave out γ, β and the running statistics)")
     with model_activation(model) as act:
         name, source, root, params = act.name, act.source, act.root, act.params
         if source != "builtin" or name not in EXPORTABLE:

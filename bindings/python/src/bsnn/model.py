@@ -20,7 +20,7 @@ from .activation import Activation, root_code
 from .callbacks import Callback, CallbackList
 from .errors import Cancelled, InvalidArgument, PluginError
 from .scaling import FeatureScaling, read as _read_scaling
-from .types import (ActivationName, ConstraintName, InitName, LossName, OptimizerName,
+from .types import (ActivationName, ConstraintName, InitName, LossName, NormName, OptimizerName,
                     ProgressKind, RootName)
 
 
@@ -286,11 +286,24 @@ class MLP:
         The training data's scaling (from the loaders' ``return_scaling=True``),
         recorded in the saved file and read back as `feature_scaling`, so raw features
         can be mapped the same way: ``model.predict(model.feature_scaling.apply(X))``.
+    norm : {"batch", "layer", "none"}, optional
+        Normalization of every activated layer's pre-activation before φ (not the output
+        layer), with learnable γ, β. "batch": per unit over the batch in training
+        (``fit``, ``Trainer.step``, ``probe``; a training batch needs at least 2 samples,
+        and ``fit`` skips an epoch's last batch of one), with the running statistics in
+        ``predict`` and ``evaluate``. "layer": per sample over the units, the same in
+        training and evaluation. None: the library's default ("none").
+    norm_momentum : float, optional
+        Batch normalization's running-statistics momentum m in [0, 1],
+        r ← (1−m)·r + m·batch; None: the library's default (0.1).
+    norm_epsilon : float, optional
+        ε > 0 of 1/√(σ²+ε); None: the library's default (1e-5).
 
     Raises
     ------
     InvalidArgument
-        A size of 0, an unknown name, an activation that is not an `Activation`.
+        A size of 0, an unknown name, an activation that is not an `Activation`, a
+        momentum outside [0, 1] or an epsilon ≤ 0.
     ShapeError
         `feature_scaling` for another number of inputs.
 
@@ -304,7 +317,8 @@ class MLP:
                  activation: ActivationName | Activation = "tanh", gpn: bool | RootName = True,
                  constraint: ConstraintName | None = None, init: InitName | None = None,
                  bias: bool | None = None, seed: int | None = None,
-                 feature_scaling: FeatureScaling | None = None) -> None:
+                 feature_scaling: FeatureScaling | None = None, norm: NormName | None = None,
+                 norm_momentum: float | None = None, norm_epsilon: float | None = None) -> None:
         act = Activation(activation) if isinstance(activation, str) else activation
         if not isinstance(act, Activation):
             raise InvalidArgument(f"activation must be a name or bsnn.Activation, got {type(activation).__name__}")
@@ -330,6 +344,12 @@ class MLP:
             c.bias = 1 if bias else 0
         if seed is not None:
             c.seed = _ffi.checked_int(seed, ctypes.c_uint64, "seed")
+        if norm is not None:
+            c.norm = _enum(_ffi.NORM, norm, "norm")
+        if norm_momentum is not None:
+            c.norm_momentum = float(norm_momentum)
+        if norm_epsilon is not None:
+            c.norm_epsilon = float(norm_epsilon)
         if feature_scaling is not None:
             if not isinstance(feature_scaling, FeatureScaling):
                 raise InvalidArgument(f"feature_scaling must be a bsnn.FeatureScaling, got {type(feature_scaling).__name__}")
@@ -381,8 +401,29 @@ class MLP:
 
     @property
     def parameter_count(self) -> int:
-        """Weights and biases in all layers."""
+        """Weights and biases in all layers, and γ, β of normalized layers."""
         return int(self.info.parameter_count)
+
+    @property
+    def norm(self) -> NormName:
+        """The normalization before φ: "none", "batch" or "layer"."""
+        return self._normalization()[0]
+
+    @property
+    def norm_momentum(self) -> float:
+        """Batch normalization's running-statistics momentum (recorded for every model)."""
+        return self._normalization()[1]
+
+    @property
+    def norm_epsilon(self) -> float:
+        """ε of the normalization (recorded for every model)."""
+        return self._normalization()[2]
+
+    def _normalization(self) -> tuple[NormName, float, float]:
+        code, momentum, epsilon = ctypes.c_int32(), ctypes.c_double(), ctypes.c_double()
+        lib.bsnn_model_normalization(self._ptr, ctypes.byref(code), ctypes.byref(momentum), ctypes.byref(epsilon))
+        name = _NORM_NAMES[code.value]
+        return name, momentum.value, epsilon.value
 
     @property
     def feature_scaling(self) -> FeatureScaling | None:
@@ -794,6 +835,8 @@ class MLP:
             root = _ROOT_NAMES.get(info.gpn_root)
             described = f" {activation}-GPN({root})" if root else f" {activation}"
             described += f" {constraint}"
+        if self.norm != "none":
+            described += f" {self.norm}-norm"
         return (f"<bsnn.MLP {self.inputs}→{self.width}×{self.depth}→{self.outputs}{described}, "
                 f"{'bias' if info.bias else 'no bias'}, {info.parameter_count} parameters>")
 
@@ -899,6 +942,7 @@ def _regression_targets(y: Any, outputs: int) -> np.ndarray | None:
 
 _OPTIMIZER_NAMES = {code: name for name, code in _ffi.OPTIMIZER.items()}
 _CONSTRAINT_NAMES = {code: name for name, code in _ffi.CONSTRAINT.items()}
+_NORM_NAMES: dict[int, NormName] = {0: "none", 1: "batch", 2: "layer"}
 _ROOT_NAMES = {_ffi.GPN_B_PLUS: "b+", _ffi.GPN_B_MINUS: "b-"}
 
 

@@ -17,6 +17,8 @@ RootName = Literal["b+", "b-"]
 ConstraintName = Literal["none", "row_norm", "orthogonal"]
 #: Weight initializations (bsnn_init).
 InitName = Literal["orthogonal", "xavier", "he"]
+#: Normalizations before φ (bsnn_norm); ``MLP(norm=None)`` means "none".
+NormName = Literal["none", "batch", "layer"]
 #: Optimizers (bsnn_optimizer).
 OptimizerName = Literal["sgd", "momentum", "nesterov", "adam", "rmsprop", "adagrad"]
 #: Losses (bsnn_loss).
@@ -30,5 +32,5 @@ ScalingName = Literal["unit", "standardize", "none"]
 #: Progress reporting of fit (on stderr); None reports nothing.
 ProgressKind = Literal["auto", "tqdm", "text"]
 
-__all__ = ["ActivationName", "RootName", "ConstraintName", "InitName", "OptimizerName",
+__all__ = ["ActivationName", "RootName", "ConstraintName", "InitName", "NormName", "OptimizerName",
            "LossName", "ScheduleName", "UpdateModeName", "ScalingName", "ProgressKind"]
