@@ -19,6 +19,18 @@ struct LayerGradient {
     let input: UnsafePointer<Float>
     let batch: Int
 
+    /// Multiplies, in place, everything the optimizer reads as this layer's gradient
+    /// (weight gradient, row-projection coefficients, bias gradient) by `k`, so it applies
+    /// k·∂E/∂(parameter): gradient-norm clipping.
+    func scale(by k: Float) {
+        for i in 0..<layer.weight.count { weightGradient[i] *= k }
+        if let c = rowProjection {
+            let m = UnsafeMutablePointer(mutating: c)
+            for i in 0..<layer.outputs { m[i] *= k }
+        }
+        if let bg = biasGradient { for i in 0..<layer.outputs { bg[i] *= k } }
+    }
+
     /// ∂E/∂(stored parameter) as a new array (projection applied): for tests and tools.
     func parameterGradient() -> [Float] {
         let cols = layer.inputs
@@ -131,6 +143,18 @@ extension MLP {
     /// the float range; only a layer past that bound has its gradient formed (in
     /// scratch) and checked as the fused step checks it.
     func backwardSignals(workspace ws: Workspace) throws -> Int? {
+        var unused = 0.0
+        return try backwardSignals(workspace: ws, measureGradientNorm: false, gradientNormSquared: &unused)
+    }
+
+    /// `backwardSignals(workspace:)` that, with `measureGradientNorm`, also sums into
+    /// `gradientNormSquared` the squared L2 norm of every parameter's gradient as the
+    /// optimizer sees it (∂E/∂V with the row projection for row-normalized layers, and
+    /// every bias): the global norm that gradient clipping needs before any update.
+    /// Without it the arithmetic is exactly the plain first pass's.
+    func backwardSignals(
+        workspace ws: Workspace, measureGradientNorm: Bool, gradientNormSquared: inout Double
+    ) throws -> Int? {
         var upstream = ws.dLogits.pointer
         var dxFree = ws.dxA
         for l in stride(from: layers.count - 1, through: 0, by: -1) {
@@ -141,6 +165,10 @@ extension MLP {
             let through = step.through
             if layer.bias != nil && !BLAS.allFinite(bg, count: layer.outputs) { return l }
             if try !weightGradientIsFinite(of: l, through: through, workspace: ws) { return l }
+            if measureGradientNorm {
+                if layer.bias != nil { gradientNormSquared += BLAS.sumOfSquares(bg, count: layer.outputs) }
+                gradientNormSquared += try parameterGradientNormSquared(of: l, through: through, workspace: ws)
+            }
             if l > 0 {
                 upstream = dx
                 dxFree = dxFree === ws.dxA ? ws.dxB : ws.dxA
@@ -221,7 +249,7 @@ extension MLP {
     /// ∂E/∂V (unprojected) = sᵀ·x⁽ˡ⁾ into `g`, the row-projection coefficients into
     /// `proj` for row-normalized layers; returns ‖∂E/∂W‖²_F.
     @inline(__always)
-    private func weightGradient(
+    func weightGradient(
         of l: Int, through: UnsafePointer<Float>, workspace ws: Workspace, into g: UnsafeMutablePointer<Float>,
         projection proj: UnsafeMutablePointer<Float>, precise: Bool
     ) throws -> Double {

@@ -30,6 +30,12 @@ public final class Trainer: @unchecked Sendable {
     private var batchFeatures: FloatBuffer?
     private var batchLabels: [Int32] = []
     private var batchTargets: FloatBuffer?
+    /// The global gradient norm (before clipping) of the last step, when clipping was on.
+    public private(set) var lastGradientNorm: Double?
+    /// What early stopping did in the last fit that ran with it (nil before one).
+    public private(set) var earlyStoppingOutcome: EarlyStoppingOutcome?
+    /// The best epoch's parameters, allocated on the first fit with early stopping.
+    private var earlyStoppingSnapshot: ParameterSnapshot?
     /// True while `fit` runs, so its own progress callback cannot reconfigure it.
     private var fitting = false
 
@@ -100,14 +106,21 @@ public final class Trainer: @unchecked Sendable {
         let update = ParameterUpdate(configuration.optimizer, step: globalStep)
         try state.optimizer.prepare(for: model, kind: configuration.optimizer.kind)
         // Concrete sinks, not an existential: a boxed sink would allocate every step.
-        switch configuration.updateMode {
-        case .fused:
+        // Clipping needs the global norm before any layer is updated, which only the
+        // two-pass sink has: with clipping on, a fused step runs the checked path.
+        var norm: Double?
+        let clip = configuration.clipGradientNorm.flatMap { $0 > 0 ? $0 : nil }
+        if configuration.updateMode == .fused && clip == nil {
             try ApplyNow(update: update, optimizer: state.optimizer, step: globalStep).backpropagate(through: model, workspace: ws)
-        case .checked:
-            try CheckThenApply(update: update, optimizer: state.optimizer, step: globalStep).backpropagate(through: model, workspace: ws)
+        } else {
+            norm = try CheckThenApply(update: update, optimizer: state.optimizer, step: globalStep, clipGradientNorm: clip)
+                .backpropagateMeasuring(through: model, workspace: ws)
         }
         state.globalStep += 1
-        return StepResult(loss: r.loss, correct: r.correct, count: count)
+        lastGradientNorm = norm
+        return StepResult(
+            loss: r.loss, correct: r.correct, count: count, gradientNorm: norm,
+            clipped: norm.map { n in clip.map { n > $0 } ?? false } ?? false)
     }
 
     /// One step on arrays.
@@ -156,6 +169,10 @@ public final class Trainer: @unchecked Sendable {
     }
 
     private func checkTrainingData(_ data: BorrowedSamples, validation: BorrowedSamples?) throws {
+        if configuration.earlyStopping != nil && validation == nil {
+            throw BSNNError.invalidArgument(
+                "early stopping: expected a validation set (it monitors the validation loss or accuracy), got none")
+        }
         try model.checkCompatible(data)
         if let v = validation { try model.checkCompatible(v) }
         guard data.count > 0 else { throw BSNNError.invalidArgument("training data: expected count > 0 samples, got none") }
@@ -202,7 +219,14 @@ public final class Trainer: @unchecked Sendable {
         }
         if batchLabels.count != batch { batchLabels = [Int32](repeating: 0, count: batch) }
         var records: [EpochRecord] = []
-        while epoch < configuration.epochs {
+        var tracker: EarlyStoppingTracker?
+        if let rule = configuration.earlyStopping {
+            let snapshot = try earlyStoppingSnapshot ?? model.makeParameterSnapshot()
+            earlyStoppingSnapshot = snapshot
+            tracker = EarlyStoppingTracker(rule: rule, snapshot: snapshot)
+        }
+        var stopped = false
+        while epoch < configuration.epochs && !stopped {
             var rng = state.epochStartRNG
             var order = Array(0..<data.count)
             if configuration.shuffle { rng.shuffle(&order) }
@@ -222,7 +246,8 @@ public final class Trainer: @unchecked Sendable {
                         phase: .step, epoch: epoch, epochs: configuration.epochs, stepInEpoch: stepInEpoch,
                         stepsPerEpoch: stepsPerEpoch, globalStep: globalStep, loss: result.loss,
                         accuracy: Double(result.correct) / Double(n),
-                        samplesPerSecond: Double(n) / max(MonotonicClock.now() - t0, 1e-9), validation: nil)
+                        samplesPerSecond: Double(n) / max(MonotonicClock.now() - t0, 1e-9),
+                        gradientNorm: result.gradientNorm, validation: nil)
                     if !p(info) {
                         throw BSNNError.cancelled(
                             "training cancelled by the progress callback at epoch \(epoch), step \(stepInEpoch); the model holds the weights after that step")
@@ -238,6 +263,10 @@ public final class Trainer: @unchecked Sendable {
             state.epoch += 1
             state.stepInEpoch = 0
             state.epochStartRNG = rng
+            if let v = val, var t = tracker {
+                stopped = try t.observe(v, epoch: record.epoch, model: model)
+                tracker = t
+            }
             if let p = progress {
                 let info = TrainingProgress(
                     phase: .epochEnd, epoch: record.epoch, epochs: configuration.epochs, stepInEpoch: stepsPerEpoch,
@@ -248,6 +277,10 @@ public final class Trainer: @unchecked Sendable {
                     throw BSNNError.cancelled("training cancelled by the progress callback after epoch \(record.epoch)")
                 }
             }
+        }
+        if let t = tracker, let best = t.best {
+            if best.epoch != records.last?.epoch { try model.restoreParameters(from: t.snapshot) }
+            earlyStoppingOutcome = EarlyStoppingOutcome(bestEpoch: best.epoch, bestValue: best.value, stoppedEarly: stopped)
         }
         return records
     }
