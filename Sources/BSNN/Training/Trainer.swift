@@ -32,6 +32,8 @@ public final class Trainer: @unchecked Sendable {
     private var batchTargets: FloatBuffer?
     /// The global gradient norm (before clipping) of the last step, when clipping was on.
     public private(set) var lastGradientNorm: Double?
+    /// Whether the last step clipped its gradients.
+    public private(set) var lastStepClipped = false
     /// What early stopping did in the last fit that ran with it (nil before one).
     public private(set) var earlyStoppingOutcome: EarlyStoppingOutcome?
     /// The best epoch's parameters, allocated on the first fit with early stopping.
@@ -118,9 +120,8 @@ public final class Trainer: @unchecked Sendable {
         }
         state.globalStep += 1
         lastGradientNorm = norm
-        return StepResult(
-            loss: r.loss, correct: r.correct, count: count, gradientNorm: norm,
-            clipped: norm.map { n in clip.map { n > $0 } ?? false } ?? false)
+        lastStepClipped = norm.map { n in clip.map { n > $0 } ?? false } ?? false
+        return StepResult(loss: r.loss, correct: r.correct, count: count, gradientNorm: norm, clipped: lastStepClipped)
     }
 
     /// One step on arrays.
@@ -247,7 +248,7 @@ public final class Trainer: @unchecked Sendable {
                         stepsPerEpoch: stepsPerEpoch, globalStep: globalStep, loss: result.loss,
                         accuracy: Double(result.correct) / Double(n),
                         samplesPerSecond: Double(n) / max(MonotonicClock.now() - t0, 1e-9),
-                        gradientNorm: result.gradientNorm, validation: nil)
+                        gradientNorm: result.gradientNorm, gradientClipped: result.clipped, validation: nil)
                     if !p(info) {
                         throw BSNNError.cancelled(
                             "training cancelled by the progress callback at epoch \(epoch), step \(stepInEpoch); the model holds the weights after that step")

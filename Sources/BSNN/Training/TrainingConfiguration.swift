@@ -69,6 +69,7 @@ public struct TrainingProgress: Sendable {
     /// The step's global gradient norm before clipping (phase .step, clipping on); nil
     /// otherwise.
     public var gradientNorm: Double? = nil
+    public var gradientClipped: Bool = false
     /// Held-out evaluation at the end of an epoch, when a validation set was given.
     public var validation: Evaluation?
 }
