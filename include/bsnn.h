@@ -617,10 +617,11 @@ BSNN_API bsnn_status bsnn_trainer_state_get(const bsnn_trainer *trainer, bsnn_tr
  * trains (between steps, or from its progress callback). Added in ABI 3 (0.2). */
 BSNN_API bsnn_status bsnn_trainer_last_gradient_norm(const bsnn_trainer *trainer, double *out_norm,
                                                      int32_t *out_clipped);
-/* What early stopping did in the last fit that ran with it: the best epoch (0-based),
- * its monitored value, and whether fit stopped before its last epoch (any pointer may be
- * NULL). Errors: WRONG_STATE when no fit with early stopping has completed on this
- * trainer. Call from the thread that trains. Added in ABI 3 (0.2). */
+/* What early stopping did in the trainer's last fit: the best epoch (0-based), whose
+ * parameters the model now holds, its monitored value, and whether fit stopped before
+ * its last epoch (any pointer may be NULL). Errors: WRONG_STATE when the last fit ran
+ * without early stopping or did not complete, or no fit ran. Call from the thread that
+ * trains. Added in ABI 3 (0.2). */
 BSNN_API bsnn_status bsnn_trainer_early_stopping_result(const bsnn_trainer *trainer, size_t *out_best_epoch,
                                                         double *out_best_value, int32_t *out_stopped_early);
 /* One optimizer step on `count` samples: `features` count × inputs floats

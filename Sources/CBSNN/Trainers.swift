@@ -153,7 +153,8 @@ public func bsnn_trainer_early_stopping_result(
     guarded("bsnn_trainer_early_stopping_result") {
         let t = try Handles.lookup(trainer, TrainerBox.self, "trainer").trainer
         guard let o = t.earlyStoppingOutcome else {
-            throw BSNNError.wrongState("early stopping result: no fit with early stopping has completed on this trainer")
+            throw BSNNError.wrongState(
+                "early stopping result: the trainer's last fit ran without early stopping or did not complete (or no fit ran)")
         }
         outBestEpoch?.pointee = o.bestEpoch
         outBestValue?.pointee = o.bestValue

@@ -34,7 +34,8 @@ public final class Trainer: @unchecked Sendable {
     public private(set) var lastGradientNorm: Double?
     /// Whether the last step clipped its gradients.
     public private(set) var lastStepClipped = false
-    /// What early stopping did in the last fit that ran with it (nil before one).
+    /// What early stopping did in the last fit: nil when that fit ran without early
+    /// stopping or did not complete (cancelled, failed), or before any fit.
     public private(set) var earlyStoppingOutcome: EarlyStoppingOutcome?
     /// The best epoch's parameters, allocated on the first fit with early stopping.
     private var earlyStoppingSnapshot: ParameterSnapshot?
@@ -211,6 +212,7 @@ public final class Trainer: @unchecked Sendable {
         _ data: BorrowedSamples, validation: BorrowedSamples?, progress: ((TrainingProgress) -> Bool)?
     ) throws -> [EpochRecord] {
         try checkTrainingData(data, validation: validation)
+        earlyStoppingOutcome = nil
         let c = model.configuration
         let batch = min(configuration.batchSize, data.count)
         let stepsPerEpoch = (data.count + batch - 1) / batch

@@ -5,6 +5,7 @@ import BSNN
 // unknown value is a usage error (exit 64) before anything runs.
 extension WeightConstraint: ExpressibleByArgument {}
 extension OptimizerKind: ExpressibleByArgument {}
+extension EarlyStopping.Monitor: ExpressibleByArgument {}
 
 /// `--scaling`: the CLI's names of the engine's `FeatureScaling` methods.
 enum ScalingChoice: String, ExpressibleByArgument, CaseIterable {
