@@ -49,7 +49,7 @@ def test_early_stopping_keeps_the_best_epoch(tmp_path):
 def test_bad_values_are_usage_errors(tmp_path):
     data = noise_csv(tmp_path / "d.csv", 1, 32)
     base = ("train", "--data", data, "--depth", 1, "--width", 8, "--out", tmp_path / "m.safetensors")
-    assert "clip gradient norm: expected a finite value >= 0" in expect_error(64, *base, "--clip-grad-norm", -1)
+    assert "clip gradient norm: expected a finite value >= 0" in expect_error(64, *base, "--clip-grad-norm=-1")
     assert "early stopping: expected a validation set" in expect_error(64, *base, "--early-stopping", 2)
     assert "patience: expected >= 1" in expect_error(64, *base, "--early-stopping", 0, "--validation", data)
     assert "need --early-stopping" in expect_error(64, *base, "--early-stopping-monitor", "accuracy")
