@@ -632,8 +632,10 @@ BSNN_API bsnn_status bsnn_trainer_step(bsnn_trainer *trainer, const float *featu
 /* Trains on `data` until `epochs` epochs are completed in total (the trainer's epoch
  * counter, restored by bsnn_checkpoint_load, counts; a part-done epoch is finished
  * first), evaluating `validation` (may be NULL) after each; `progress` may be NULL.
- * Errors: WRONG_STATE (epochs <= epochs already completed), CANCELLED, NUMERIC,
- * SHAPE_MISMATCH. Since 0.1 (`epochs` is the total since ABI 2). */
+ * With early stopping on it may return BSNN_OK earlier, holding the best epoch's
+ * parameters (bsnn_trainer_early_stopping_result). Errors: WRONG_STATE (epochs <=
+ * epochs already completed), CANCELLED, NUMERIC, SHAPE_MISMATCH, INVALID_ARGUMENT
+ * (early stopping without `validation`). Since 0.1 (`epochs` is the total since ABI 2). */
 BSNN_API bsnn_status bsnn_trainer_fit(bsnn_trainer *trainer, const bsnn_dataset *data,
                                       const bsnn_dataset *validation, size_t epochs,
                                       bsnn_progress_fn progress, void *user_data);

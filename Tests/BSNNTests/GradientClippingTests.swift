@@ -22,8 +22,9 @@ final class GradientClippingTests: XCTestCase {
     }
 
     let batch = 8
-    func batchData(_ s: Int) -> ([Float], [Int32]) {
-        (gaussianArray(batch * 6, seed: UInt64(100 + s), std: 2), (0..<batch).map { Int32(($0 * 7 + s) % 3) })
+    func batchData(_ s: Int, count: Int? = nil) -> ([Float], [Int32]) {
+        let n = count ?? batch
+        return (gaussianArray(n * 6, seed: UInt64(100 + s), std: 2), (0..<n).map { Int32(($0 * 7 + s) % 3) })
     }
 
     /// Every parameter's gradient formed explicitly by the plain backward pass (∂E/∂V with
@@ -55,12 +56,17 @@ final class GradientClippingTests: XCTestCase {
             updateMode: mode, clipGradientNorm: clip)
     }
 
+    /// Batch 8 takes the Gram path for the hidden layers (with the kept X·Vᵀ for the
+    /// projection term of row-normalized ones), batch 64 the explicit one (64·80 > 40²).
     func testReportedNormIsTheNormOfTheExplicitGradient() throws {
         for constraint in [WeightConstraint.rowNormalized, .none, .orthogonal] {
+          for n in [8, 64] {
             let model = try makeModel(constraint)
-            let (x, y) = batchData(0)
+            let (x, y) = batchData(0, count: n)
             let reference = try explicitGradient(model, x, y).reduce(0) { $0 + $1 * $1 }.squareRoot()
-            let trainer = try Trainer(model: model, configuration: sgd(clip: 1e30))
+            var config = sgd(clip: 1e30)
+            config.batchSize = n
+            let trainer = try Trainer(model: model, configuration: config)
             let r = try trainer.step(features: x, labels: y)
             let norm = try XCTUnwrap(r.gradientNorm)
             XCTAssertFalse(r.clipped)
@@ -68,7 +74,8 @@ final class GradientClippingTests: XCTestCase {
             // Float gradients summed in double; the Gram path differs in rounding only.
             XCTAssertEqual(norm, reference, accuracy: 1e-5 * reference, "\(constraint)")
             XCTAssertGreaterThan(reference, 0.1)
-            print("clipping \(constraint.rawValue): reported \(norm), explicit \(reference)")
+            print("clipping \(constraint.rawValue) batch \(n): reported \(norm), explicit \(reference)")
+          }
         }
     }
 

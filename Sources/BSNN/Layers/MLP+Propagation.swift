@@ -65,6 +65,7 @@ extension MLP {
                 transposeA: false, transposeB: true, m: batch, n: layer.outputs, k: layer.inputs,
                 a: ws.xs[l].pointer, lda: layer.inputs, b: layer.weight.pointer, ldb: layer.inputs,
                 c: out, ldc: layer.outputs)
+            if let kept = ws.unscaledOutputs?[l] { kept.pointer.update(from: out, count: batch * layer.outputs) }
             Self.scaleColumnsAndAddBias(
                 out, rows: batch, columns: layer.outputs, scale: layer.rowScale?.pointer,
                 bias: layer.bias?.pointer)

@@ -153,6 +153,21 @@ public final class MLP: @unchecked Sendable {
         let scaledSignal: FloatBuffer
         /// Row-projection coefficients of the layer being visited (width).
         let projection: FloatBuffer
+        /// X·Vᵀ of every row-normalized layer (B × width, before the row scale and bias),
+        /// kept by the forward pass only while gradient clipping needs it (the projection
+        /// term of the norm, see `parameterGradientNormSquared`); nil otherwise.
+        private(set) var unscaledOutputs: [FloatBuffer?]?
+
+        /// Starts (allocating once) or stops keeping `unscaledOutputs`.
+        func keepUnscaledOutputs(_ keep: Bool, of model: MLP) throws {
+            guard keep else { unscaledOutputs = nil; return }
+            guard unscaledOutputs == nil, model.layers.contains(where: { $0.rowScale != nil }) else { return }
+            unscaledOutputs = try model.layers.map { layer in
+                try layer.rowScale.map { _ in
+                    try FloatBuffer(rows: batch, columns: layer.outputs, what: "unscaled layer outputs for batch \(batch)")
+                }
+            }
+        }
 
         init(model: MLP, batch: Int) throws {
             self.batch = batch
@@ -215,6 +230,7 @@ public final class MLP: @unchecked Sendable {
     var cachedWorkspaceFloats: Int {
         cachedWorkspaces.reduce(0) { total, w in
             total + w.xs.reduce(0) { $0 + $1.count } + w.ds.reduce(0) { $0 + $1.count } + w.gradient.count
+                + (w.unscaledOutputs ?? []).reduce(0) { $0 + ($1?.count ?? 0) }
         }
     }
 }

@@ -94,6 +94,8 @@ public final class Trainer: @unchecked Sendable {
         let c = model.configuration
         let count = batch.count
         let ws = try model.workspace(batch: count)
+        let clip = configuration.clipGradientNorm.flatMap { $0 > 0 ? $0 : nil }
+        try ws.keepUnscaledOutputs(clip != nil, of: model)
         let logits = try model.forward(batch.features, workspace: ws)
         if !BLAS.allFinite(logits, count: count * c.outputs) {
             throw BSNNError.numeric(
@@ -112,7 +114,6 @@ public final class Trainer: @unchecked Sendable {
         // Clipping needs the global norm before any layer is updated, which only the
         // two-pass sink has: with clipping on, a fused step runs the checked path.
         var norm: Double?
-        let clip = configuration.clipGradientNorm.flatMap { $0 > 0 ? $0 : nil }
         if configuration.updateMode == .fused && clip == nil {
             try ApplyNow(update: update, optimizer: state.optimizer, step: globalStep).backpropagate(through: model, workspace: ws)
         } else {
@@ -182,7 +183,9 @@ public final class Trainer: @unchecked Sendable {
 
     /// Runs `configuration.epochs` epochs (continuing from `epoch`/`stepInEpoch` when
     /// resumed from a checkpoint). `progress` is called after every step and every epoch;
-    /// returning false cancels after that step (throws `.cancelled`, model valid).
+    /// returning false cancels after that step (throws `.cancelled`, model valid). With
+    /// `configuration.earlyStopping` it may return sooner and leaves the best epoch's
+    /// parameters in the model (`earlyStoppingOutcome`, see `EarlyStopping`).
     @discardableResult
     public func fit(
         _ data: Dataset, validation: Dataset? = nil,

@@ -725,7 +725,9 @@ class MLP:
             the validation loss), or ``{"patience": n, "monitor": "loss" | "accuracy",
             "min_delta": d}``. Needs validation data; at the end of fit the best epoch's
             parameters are restored, and the history reports ``stopped_early`` and
-            ``best_epoch``. A resumed fit starts the patience afresh.
+            ``best_epoch``. A resumed fit starts the patience afresh. Unlike the callback
+            ``bsnn.callbacks.EarlyStopping`` this runs in the library (the same rule as
+            C's and the CLI's) and snapshots the weights without leaving C.
         **options
             weight_decay, update_mode ("checked"/"fused"), shuffle, beta1, beta2,
             epsilon, schedule ("constant", "step", "cosine"), schedule_steps,
