@@ -160,7 +160,7 @@ int main(void) {
     {
         bsnn_training_config c = tc;
         c.optimizer = BSNN_OPTIMIZER_ADAM;
-        c.learning_rate = 0.01;
+        c.learning_rate = 0.002;
         c.batch_size = 16;
         c.seed = 2;
         c.early_stopping_patience = 3;
@@ -176,7 +176,7 @@ int main(void) {
         OK(bsnn_trainer_early_stopping_result(t, &best, &value, &stopped));
         printf("early stopping: stopped %d after %zu epochs, best epoch %zu (validation loss %.6f)\n", stopped, st.epoch,
                best, value);
-        TRUE(stopped == 1 && st.epoch < 40 && best + 1 + c.early_stopping_patience == st.epoch);
+        TRUE(stopped == 1 && st.epoch < 40 && best > 0 && best + 1 + c.early_stopping_patience == st.epoch);
         size_t n = parameters(m, after);
 
         bsnn_training_config plain = c;
