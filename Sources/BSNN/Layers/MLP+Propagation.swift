@@ -19,18 +19,6 @@ struct LayerGradient {
     let input: UnsafePointer<Float>
     let batch: Int
 
-    /// Multiplies, in place, everything the optimizer reads as this layer's gradient
-    /// (weight gradient, row-projection coefficients, bias gradient) by `k`, so it applies
-    /// k·∂E/∂(parameter): gradient-norm clipping.
-    func scale(by k: Float) {
-        for i in 0..<layer.weight.count { weightGradient[i] *= k }
-        if let c = rowProjection {
-            let m = UnsafeMutablePointer(mutating: c)
-            for i in 0..<layer.outputs { m[i] *= k }
-        }
-        if let bg = biasGradient { for i in 0..<layer.outputs { bg[i] *= k } }
-    }
-
     /// ∂E/∂(stored parameter) as a new array (projection applied): for tests and tools.
     func parameterGradient() -> [Float] {
         let cols = layer.inputs

@@ -1,7 +1,8 @@
 /// Early stopping inside `Trainer.fit`: after every epoch the validation metric is
 /// compared with the best so far; an epoch improves on it when the loss falls below
 /// best − minDelta (or the accuracy rises above best + minDelta). Every improvement copies
-/// the model's parameters into buffers allocated once per fit; after `patience` epochs in
+/// the model's parameters into buffers the size of the model, allocated by the first fit
+/// with early stopping and kept by the trainer for later ones; after `patience` epochs in
 /// a row without improvement fit stops, and whenever it returns normally (stopped or all
 /// epochs run) the best epoch's parameters are restored, bit-identical to that epoch's
 /// end. A cancelled or failed fit restores nothing (the model holds the weights after

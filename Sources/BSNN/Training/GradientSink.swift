@@ -36,7 +36,8 @@ struct ApplyNow: GradientSink {
 ///
 /// With `clipGradientNorm` = c the first pass also measures the global norm ‖∇‖ of all
 /// parameters' gradients (`MLP.backwardSignals(workspace:measureGradientNorm:…)`), and
-/// when ‖∇‖ > c every layer's gradient is multiplied by exactly c/‖∇‖ before its update
+/// when ‖∇‖ > c every layer's gradient is multiplied by exactly c/‖∇‖ as its update reads it
+/// (`ParameterUpdate.gradientScale`)
 /// (PyTorch's `clip_grad_norm_` adds 1e-6 to the norm; this does not, so the applied
 /// gradient has norm c up to float rounding). The norm before clipping is returned.
 struct CheckThenApply: GradientSink {
@@ -64,11 +65,9 @@ struct CheckThenApply: GradientSink {
             return nil
         }
         let norm = normSquared.squareRoot()
-        let k = norm > c ? Float(c / norm) : 1
-        try model.backwardGradients(workspace: ws) { g in
-            if k != 1 { g.scale(by: k) }
-            try update.apply(to: g, slots: optimizer.layers[g.index])
-        }
+        var scaled = update
+        if norm > c { scaled.gradientScale = Float(c / norm) }
+        try model.backwardGradients(workspace: ws) { g in try scaled.apply(to: g, slots: optimizer.layers[g.index]) }
         return norm
     }
 }
