@@ -5,6 +5,7 @@ and restores the best epoch bit-identically, and bad input raises clear errors."
 from __future__ import annotations
 
 import ctypes
+import dataclasses
 import math
 import subprocess
 
@@ -114,6 +115,15 @@ def test_early_stopping_restores_the_best_epoch():
     h2 = model().fit(X, y, epochs=40, batch_size=16, optimizer="adam", lr=0.01, seed=2, progress=None,
                      validation=(Xv, yv), early_stopping=3)
     assert h2.best_epoch == h.best_epoch
+    @dataclasses.dataclass
+    class Rule:
+        patience: int
+        monitor: str = "loss"
+        min_delta: float = 0.0
+
+    h4 = model().fit(X, y, epochs=40, batch_size=16, optimizer="adam", lr=0.01, seed=2, progress=None,
+                     validation=(Xv, yv), early_stopping=Rule(3))
+    assert h4.best_epoch == h.best_epoch and h4["val_loss"] == h["val_loss"]
     h3 = model().fit(X, y, epochs=2, progress=None, validation=(Xv, yv))
     assert h3.best_epoch is None and not h3.stopped_early
 

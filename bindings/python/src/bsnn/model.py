@@ -8,6 +8,7 @@ import os
 import signal
 import math
 import threading
+import dataclasses
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
@@ -265,11 +266,13 @@ def _training_config(batch_size: int | None, optimizer: str | None, lr: float | 
 
 
 def _early_stopping_fields(c: _ffi.TrainingConfig, rule: Any) -> None:
-    """`early_stopping` as the C fields: None (off), a patience, or a mapping with
-    ``patience`` and optionally ``monitor`` ("loss" or "accuracy", default "loss") and
-    ``min_delta`` (default 0)."""
+    """`early_stopping` as the C fields: None (off), a patience, or a mapping (or a
+    dataclass instance) with ``patience`` and optionally ``monitor`` ("loss" or
+    "accuracy", default "loss") and ``min_delta`` (default 0)."""
     if rule is None:
         return
+    if dataclasses.is_dataclass(rule) and not isinstance(rule, type):
+        rule = dataclasses.asdict(rule)
     if isinstance(rule, bool) or not isinstance(rule, (int, Mapping)):
         raise InvalidArgument(
             f"early_stopping must be None, a patience (int) or a dict with patience, monitor, min_delta; got {rule!r}")
@@ -723,7 +726,7 @@ class MLP:
         early_stopping : int or dict, optional
             Early stopping inside the library: a patience (epochs without improvement of
             the validation loss), or ``{"patience": n, "monitor": "loss" | "accuracy",
-            "min_delta": d}``. Needs validation data; at the end of fit the best epoch's
+            "min_delta": d}`` (or a dataclass instance with those fields). Needs validation data; at the end of fit the best epoch's
             parameters are restored, and the history reports ``stopped_early`` and
             ``best_epoch``. A resumed fit starts the patience afresh. Unlike the callback
             ``bsnn.callbacks.EarlyStopping`` this runs in the library (the same rule as
