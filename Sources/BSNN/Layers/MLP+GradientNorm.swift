@@ -40,11 +40,18 @@ extension MLP {
                 total += 2 * upper
             }
             if let rs = layer.rowScale, let u = unscaled {
-                for i in 0..<out {
-                    var dot = 0.0
-                    for r in 0..<b { dot += Double(through[r * out + i]) * Double(u.pointer[r * out + i]) }
-                    let ri = Double(rs.pointer[i])
-                    total -= ri * ri * dot * dot
+                // Row by row over the batch (contiguous, vectorizable), dots in double.
+                ws.radialDots.withUnsafeMutableBufferPointer { dots in
+                    guard let d = dots.baseAddress, dots.count >= out else { total = .nan; return }
+                    d.update(repeating: 0, count: out)
+                    for r in 0..<b {
+                        let s = through + r * out, x = u.pointer + r * out
+                        for i in 0..<out { d[i] += Double(s[i]) * Double(x[i]) }
+                    }
+                    for i in 0..<out {
+                        let ri = Double(rs.pointer[i])
+                        total -= ri * ri * d[i] * d[i]
+                    }
                 }
             }
             if total.isFinite { return max(total, 0) }

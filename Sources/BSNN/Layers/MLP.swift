@@ -157,11 +157,15 @@ public final class MLP: @unchecked Sendable {
         /// kept by the forward pass only while gradient clipping needs it (the projection
         /// term of the norm, see `parameterGradientNormSquared`); nil otherwise.
         private(set) var unscaledOutputs: [FloatBuffer?]?
+        /// Per-row dot products gᵢ·vᵢ of the layer whose norm is being taken, in double
+        /// (width entries while `unscaledOutputs` is kept, else empty).
+        var radialDots: [Double] = []
 
         /// Starts (allocating once) or stops keeping `unscaledOutputs`.
         func keepUnscaledOutputs(_ keep: Bool, of model: MLP) throws {
-            guard keep else { unscaledOutputs = nil; return }
+            guard keep else { unscaledOutputs = nil; radialDots = []; return }
             guard unscaledOutputs == nil, model.layers.contains(where: { $0.rowScale != nil }) else { return }
+            radialDots = [Double](repeating: 0, count: model.layers.map(\.outputs).max() ?? 0)
             unscaledOutputs = try model.layers.map { layer in
                 try layer.rowScale.map { _ in
                     try FloatBuffer(rows: batch, columns: layer.outputs, what: "unscaled layer outputs for batch \(batch)")
