@@ -36,10 +36,10 @@ struct ApplyNow: GradientSink {
 ///
 /// With `clipGradientNorm` = c the first pass also measures the global norm ‖∇‖ of all
 /// parameters' gradients (`MLP.backwardSignals(workspace:measureGradientNorm:…)`), and
-/// when ‖∇‖ > c every layer's gradient is multiplied by exactly c/‖∇‖ as its update reads it
-/// (`ParameterUpdate.gradientScale`)
-/// (PyTorch's `clip_grad_norm_` adds 1e-6 to the norm; this does not, so the applied
-/// gradient has norm c up to float rounding). The norm before clipping is returned.
+/// when ‖∇‖ > c every layer's gradient is multiplied by exactly c/‖∇‖ as its update reads
+/// it (`ParameterUpdate.gradientScale`). PyTorch's `clip_grad_norm_` adds 1e-6 to the
+/// norm; this does not, so the applied gradient has norm c up to float rounding. The
+/// norm before clipping is returned.
 struct CheckThenApply: GradientSink {
     let update: ParameterUpdate
     let optimizer: OptimizerState
