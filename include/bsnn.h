@@ -545,6 +545,12 @@ typedef enum bsnn_update_mode {
     BSNN_UPDATE_FUSED = 1    /* faster; see the engine's UpdateMode */
 } bsnn_update_mode;
 
+/* What early stopping watches after each epoch. Added in ABI 3 (0.2). */
+typedef enum bsnn_monitor {
+    BSNN_MONITOR_VALIDATION_LOSS = 0,    /* default; an improvement is a lower loss */
+    BSNN_MONITOR_VALIDATION_ACCURACY = 1 /* an improvement is a higher accuracy */
+} bsnn_monitor;
+
 typedef struct bsnn_training_config {
     size_t size;          /* sizeof(bsnn_training_config) */
     size_t batch_size;    /* default 64 */
@@ -561,6 +567,20 @@ typedef struct bsnn_training_config {
     uint64_t seed;        /* shuffling seed; default 0 */
     int32_t shuffle;      /* default 1 */
     int32_t update_mode;  /* bsnn_update_mode; default CHECKED */
+    /* Added in ABI 3 (0.2). Global L2 norm bound on all parameters' gradients (every
+     * weight gradient as the optimizer sees it, every bias): above it every gradient is
+     * scaled by exactly clip_grad_norm/norm before the optimizer. 0 (default): off;
+     * negative or non-finite: INVALID_ARGUMENT. With it on, FUSED steps run the CHECKED
+     * two-pass path (the norm is needed before any layer is updated). */
+    double clip_grad_norm;
+    /* Added in ABI 3 (0.2). Early stopping: fit stops after this many epochs in a row
+     * without improvement of `early_stopping_monitor` (by more than
+     * `early_stopping_min_delta`, >= 0) and restores the parameters of the best epoch.
+     * 0 (default): off. Needs a validation set (fit without one: INVALID_ARGUMENT). The
+     * rule is saved in checkpoints; the best-so-far is not (a resumed fit starts afresh). */
+    size_t early_stopping_patience;
+    int32_t early_stopping_monitor;   /* bsnn_monitor; default VALIDATION_LOSS */
+    double early_stopping_min_delta;  /* default 0 */
 } bsnn_training_config;
 
 typedef enum bsnn_phase { BSNN_PHASE_STEP = 0, BSNN_PHASE_EPOCH_END = 1 } bsnn_phase;
@@ -574,6 +594,10 @@ typedef struct bsnn_progress {
     double samples_per_second;
     int32_t has_validation; /* EPOCH_END with a validation set */
     double validation_loss, validation_accuracy;
+    /* Added in ABI 3 (0.2): the step's global gradient norm before clipping (STEP with
+     * clip_grad_norm on; NaN otherwise) and whether that step clipped (0/1). */
+    double gradient_norm;
+    int32_t gradient_clipped;
 } bsnn_progress;
 
 /* Called on the thread that called fit after every step and every epoch; return
@@ -610,6 +634,19 @@ BSNN_API bsnn_status bsnn_trainer_set_config(bsnn_trainer *trainer, const bsnn_t
 BSNN_API bsnn_status bsnn_trainer_model(const bsnn_trainer *trainer, bsnn_model **out);
 /* Epoch / step counters (restored by bsnn_checkpoint_load). Since 0.1. */
 BSNN_API bsnn_status bsnn_trainer_state_get(const bsnn_trainer *trainer, bsnn_trainer_state *out);
+/* The global gradient norm before clipping of the trainer's last step and whether it
+ * clipped (either pointer may be NULL). *out_norm is NaN when clipping was off for that
+ * step (the norm is not measured then) or no step has run. Call from the thread that
+ * trains (between steps, or from its progress callback). Added in ABI 3 (0.2). */
+BSNN_API bsnn_status bsnn_trainer_last_gradient_norm(const bsnn_trainer *trainer, double *out_norm,
+                                                     int32_t *out_clipped);
+/* What early stopping did in the trainer's last fit: the best epoch (0-based), whose
+ * parameters the model now holds, its monitored value, and whether fit stopped before
+ * its last epoch (any pointer may be NULL). Errors: WRONG_STATE when the last fit ran
+ * without early stopping or did not complete, or no fit ran. Call from the thread that
+ * trains. Added in ABI 3 (0.2). */
+BSNN_API bsnn_status bsnn_trainer_early_stopping_result(const bsnn_trainer *trainer, size_t *out_best_epoch,
+                                                        double *out_best_value, int32_t *out_stopped_early);
 /* One optimizer step on `count` samples: `features` count × inputs floats
  * (features_count), `labels` count classes. `out` may be NULL. Errors: NUMERIC (NaN
  * data or divergence: the model keeps its last good weights), SHAPE_MISMATCH. Since 0.1. */
@@ -618,8 +655,10 @@ BSNN_API bsnn_status bsnn_trainer_step(bsnn_trainer *trainer, const float *featu
 /* Trains on `data` until `epochs` epochs are completed in total (the trainer's epoch
  * counter, restored by bsnn_checkpoint_load, counts; a part-done epoch is finished
  * first), evaluating `validation` (may be NULL) after each; `progress` may be NULL.
- * Errors: WRONG_STATE (epochs <= epochs already completed), CANCELLED, NUMERIC,
- * SHAPE_MISMATCH. Since 0.1 (`epochs` is the total since ABI 2). */
+ * With early stopping on it may return BSNN_OK earlier, holding the best epoch's
+ * parameters (bsnn_trainer_early_stopping_result). Errors: WRONG_STATE (epochs <=
+ * epochs already completed), CANCELLED, NUMERIC, SHAPE_MISMATCH, INVALID_ARGUMENT
+ * (early stopping without `validation`). Since 0.1 (`epochs` is the total since ABI 2). */
 BSNN_API bsnn_status bsnn_trainer_fit(bsnn_trainer *trainer, const bsnn_dataset *data,
                                       const bsnn_dataset *validation, size_t epochs,
                                       bsnn_progress_fn progress, void *user_data);

@@ -21,7 +21,18 @@ func trainingDefaults() -> bsnn_training_config {
     c.seed = t.seed
     c.shuffle = t.shuffle ? 1 : 0
     c.update_mode = BSNN_UPDATE_CHECKED.code
+    c.clip_grad_norm = t.clipGradientNorm ?? 0
+    c.early_stopping_patience = t.earlyStopping?.patience ?? 0
+    c.early_stopping_monitor = monitorCode(t.earlyStopping?.monitor ?? EarlyStopping.defaultMonitor)
+    c.early_stopping_min_delta = t.earlyStopping?.minDelta ?? EarlyStopping.defaultMinDelta
     return c
+}
+
+func monitorCode(_ m: EarlyStopping.Monitor) -> Int32 {
+    switch m {
+    case .validationLoss: return BSNN_MONITOR_VALIDATION_LOSS.code
+    case .validationAccuracy: return BSNN_MONITOR_VALIDATION_ACCURACY.code
+    }
 }
 
 /// The engine configuration for a C struct; `epochs` is set by fit, not by the struct.
@@ -55,12 +66,24 @@ func trainingConfiguration(_ p: UnsafePointer<bsnn_training_config>?, epochs: In
     case BSNN_UPDATE_FUSED.code: mode = .fused
     default: throw invalid("config->update_mode: expected BSNN_UPDATE_CHECKED (0) or FUSED (1), got \(c.update_mode)")
     }
+    let monitor: EarlyStopping.Monitor
+    switch c.early_stopping_monitor {
+    case BSNN_MONITOR_VALIDATION_LOSS.code: monitor = .validationLoss
+    case BSNN_MONITOR_VALIDATION_ACCURACY.code: monitor = .validationAccuracy
+    default:
+        throw invalid(
+            "config->early_stopping_monitor: expected BSNN_MONITOR_VALIDATION_LOSS (0) or VALIDATION_ACCURACY (1), got \(c.early_stopping_monitor)")
+    }
+    let patience = try size(c.early_stopping_patience, "config->early_stopping_patience")
     let optimizer = OptimizerConfiguration(
         kind: kind, learningRate: c.learning_rate, momentum: c.momentum, beta1: c.beta1, beta2: c.beta2,
         epsilon: c.epsilon, weightDecay: c.weight_decay, schedule: schedule)
     return TrainingConfiguration(
         epochs: epochs, batchSize: try size(c.batch_size, "config->batch_size"), loss: try lossFunction(c.loss, "config->loss"),
-        optimizer: optimizer, seed: c.seed, shuffle: c.shuffle != 0, updateMode: mode)
+        optimizer: optimizer, seed: c.seed, shuffle: c.shuffle != 0, updateMode: mode,
+        clipGradientNorm: c.clip_grad_norm == 0 ? nil : c.clip_grad_norm,
+        earlyStopping: patience == 0
+            ? nil : EarlyStopping(patience: patience, monitor: monitor, minDelta: c.early_stopping_min_delta))
 }
 
 @_cdecl("bsnn_training_config_init_defaults")
@@ -111,6 +134,34 @@ public func bsnn_trainer_state_get(_ trainer: OpaquePointer?, _ out: UnsafeMutab
     }
 }
 
+@_cdecl("bsnn_trainer_last_gradient_norm")
+public func bsnn_trainer_last_gradient_norm(
+    _ trainer: OpaquePointer?, _ outNorm: UnsafeMutablePointer<Double>?, _ outClipped: UnsafeMutablePointer<Int32>?
+) -> Int32 {
+    guarded("bsnn_trainer_last_gradient_norm") {
+        let t = try Handles.lookup(trainer, TrainerBox.self, "trainer").trainer
+        outNorm?.pointee = t.lastGradientNorm ?? .nan
+        outClipped?.pointee = t.lastStepClipped ? 1 : 0
+    }
+}
+
+@_cdecl("bsnn_trainer_early_stopping_result")
+public func bsnn_trainer_early_stopping_result(
+    _ trainer: OpaquePointer?, _ outBestEpoch: UnsafeMutablePointer<Int>?, _ outBestValue: UnsafeMutablePointer<Double>?,
+    _ outStopped: UnsafeMutablePointer<Int32>?
+) -> Int32 {
+    guarded("bsnn_trainer_early_stopping_result") {
+        let t = try Handles.lookup(trainer, TrainerBox.self, "trainer").trainer
+        guard let o = t.earlyStoppingOutcome else {
+            throw BSNNError.wrongState(
+                "early stopping result: the trainer's last fit ran without early stopping or did not complete (or no fit ran)")
+        }
+        outBestEpoch?.pointee = o.bestEpoch
+        outBestValue?.pointee = o.bestValue
+        outStopped?.pointee = o.stoppedEarly ? 1 : 0
+    }
+}
+
 @_cdecl("bsnn_trainer_step")
 public func bsnn_trainer_step(
     _ trainer: OpaquePointer?, _ features: UnsafePointer<Float>?, _ featuresCount: Int, _ labels: UnsafePointer<Int32>?,
@@ -145,6 +196,8 @@ func progressClosure(_ fn: bsnn_progress_fn?, _ userData: UnsafeMutableRawPointe
         info.has_validation = p.validation == nil ? 0 : 1
         info.validation_loss = p.validation?.loss ?? .nan
         info.validation_accuracy = p.validation?.accuracy ?? .nan
+        info.gradient_norm = p.gradientNorm ?? .nan
+        info.gradient_clipped = p.gradientClipped ? 1 : 0
         return withUnsafePointer(to: &info) { fn($0, userData) } == 0
     }
 }

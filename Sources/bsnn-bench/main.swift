@@ -1,7 +1,8 @@
 // bsnn-bench: times training steps of the paper network and prints one JSON line in the
 // schema of benchmarks/report.py. Arguments: --depth D --width W --threads T --steps N
 // --warmup K --batch B --mode fused|checked --activation NAME [--epoch] [--forward-only]
-// [--normalize-timing] (the GPN normalizer's cost per builtin activation) [--norm none|batch|layer].
+// [--normalize-timing] (the GPN normalizer's cost per builtin activation) [--norm none|batch|layer]
+// [--clip-grad-norm X] [--constraint row_norm|none|orthogonal].
 import BSNN
 import COpenBLAS
 import Glibc
@@ -17,6 +18,8 @@ struct Options {
     var forceFFI = false
     var normalizeTiming = false
     var norm = Normalization.none
+    var clipGradientNorm: Double? = nil
+    var constraint = WeightConstraint.rowNormalized
 }
 
 func fail(_ message: String) -> Never {
@@ -50,6 +53,12 @@ func parse() -> Options {
         case "--norm":
             guard !args.isEmpty, let n = Normalization(rawValue: args.removeFirst()) else { fail("--norm none|batch|layer") }
             o.norm = n
+        case "--clip-grad-norm":
+            guard !args.isEmpty, let v = Double(args.removeFirst()) else { fail("--clip-grad-norm needs a number") }
+            o.clipGradientNorm = v
+        case "--constraint":
+            guard !args.isEmpty, let c = WeightConstraint(rawValue: args.removeFirst()) else { fail("--constraint row_norm|none|orthogonal") }
+            o.constraint = c
         case "--mode":
             guard !args.isEmpty, let m = UpdateMode(rawValue: args.removeFirst()) else { fail("--mode fused|checked") }
             o.mode = m
@@ -176,12 +185,12 @@ do {
     let act = try LayerActivation.gpn(base, root: GPNRoot.paper(for: base.name))
     let config = MLPConfiguration(
         inputs: 784, width: o.width, depth: o.depth, outputs: 10, activation: act,
-        constraint: .rowNormalized, initialization: .orthogonal, bias: true, seed: 1, normalization: o.norm)
+        constraint: o.constraint, initialization: .orthogonal, bias: true, seed: 1, normalization: o.norm)
     let model = try MLP(config)
     let training = TrainingConfiguration(
         epochs: 1, batchSize: o.batch,
         optimizer: OptimizerConfiguration(kind: .momentum, learningRate: 1e-4, momentum: 0.5),
-        seed: 1, updateMode: o.mode)
+        seed: 1, updateMode: o.mode, clipGradientNorm: o.clipGradientNorm)
     let trainer = try Trainer(model: model, configuration: training)
     let flopsPerSample = 6.0 * Double(784 * o.width + o.depth * o.width * o.width + o.width * 10)
     let peak = sgemmPeak(width: o.width, batch: o.batch)
@@ -224,7 +233,7 @@ do {
     let activations = Double(2 * (o.depth + 1) * o.batch * o.width + o.batch * 784)
     let minimumMiB = (2 * params + activations) * 4 / 1_048_576
     print("""
-        {"peer": "bsnn", "update_mode": "\(o.mode.rawValue)", "norm": "\(o.norm.rawValue)", "activation": "\(base.name)\(o.plugin != nil ? "(plugin)" : "")", "depth": \(o.depth), "width": \(o.width), "threads": \(o.threads), "batch": \(o.batch), "steps": \(o.steps), "median_ms": \(median), "min_ms": \(times.min()!), "max_ms": \(times.max()!), "p10_ms": \(percentile(times, 0.1)), "p90_ms": \(percentile(times, 0.9)), "samples_per_s": \(Double(o.batch) / (median / 1000)), "gflops": \(gflops), "sgemm_peak_gflops": \(peak), "fraction_of_peak": \(gflops / peak), "mallocs_per_step": \(mallocs), "peak_rss_mib": \(peakRSSMiB()), "minimum_mib": \(minimumMiB), "cpu_median_ms": \(percentile(cpuTimes, 0.5)), "blas_core": "\(BLAS.coreName)"}
+        {"peer": "bsnn", "update_mode": "\(o.mode.rawValue)", "norm": "\(o.norm.rawValue)", "constraint": "\(o.constraint.rawValue)", "clip_grad_norm": \(o.clipGradientNorm.map { "\($0)" } ?? "null"), "activation": "\(base.name)\(o.plugin != nil ? "(plugin)" : "")", "depth": \(o.depth), "width": \(o.width), "threads": \(o.threads), "batch": \(o.batch), "steps": \(o.steps), "median_ms": \(median), "min_ms": \(times.min()!), "max_ms": \(times.max()!), "p10_ms": \(percentile(times, 0.1)), "p90_ms": \(percentile(times, 0.9)), "samples_per_s": \(Double(o.batch) / (median / 1000)), "gflops": \(gflops), "sgemm_peak_gflops": \(peak), "fraction_of_peak": \(gflops / peak), "mallocs_per_step": \(mallocs), "peak_rss_mib": \(peakRSSMiB()), "minimum_mib": \(minimumMiB), "cpu_median_ms": \(percentile(cpuTimes, 0.5)), "blas_core": "\(BLAS.coreName)"}
         """)
 } catch {
     fail("\(error)")

@@ -53,6 +53,7 @@ check train_fashion "$work/train_fashion" /usr/share/datasets/fashion-mnist "$wo
 check plugin_train "$work/plugin_train" "$plugin"
 
 build test_config_abi tests/c/test_config_abi.c && check test_config_abi "$work/test_config_abi"
+build test_training_options tests/c/test_training_options.c && check test_training_options "$work/test_training_options"
 build test_scaling tests/c/test_scaling.c -D_POSIX_C_SOURCE=200809L && check test_scaling "$work/test_scaling"
 build test_paths tests/c/test_paths.c -D_POSIX_C_SOURCE=200809L && check test_paths "$work/test_paths"
 build test_export_accessors tests/c/test_export_accessors.c && check test_export_accessors "$work/test_export_accessors"
@@ -80,7 +81,7 @@ if command -v valgrind >/dev/null; then
     VG=(env LD_LIBRARY_PATH="$work/vglib" valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=1)
     check valgrind-test_api "${VG[@]}" "$work/test_api" "$plugin"
     check valgrind-test_threads "${VG[@]}" "$work/test_threads" "$work/libcounts_overlaps.so"
-    for t in test_config_abi test_scaling test_paths test_export_accessors test_buffers test_normalization; do check "valgrind-$t" "${VG[@]}" "$work/$t"; done
+    for t in test_config_abi test_training_options test_scaling test_paths test_export_accessors test_buffers test_normalization; do check "valgrind-$t" "${VG[@]}" "$work/$t"; done
 else
     echo "SKIP  valgrind (not installed): memory checks not run"
 fi

@@ -14,6 +14,10 @@ public enum Checkpoint {
         "epoch", "step_in_epoch", "global_step", "rng_state", "epochs", "batch_size", "loss", "seed", "shuffle",
         "update_mode", "optimizer",
     ]
+    /// Written only when set, so a checkpoint without them (0.1, or the options off) is
+    /// byte-identical to before and loads with them off.
+    static let optionalTrainingFields = ["clip_grad_norm", "early_stopping"]
+    static let earlyStoppingFields = ["patience", "monitor", "min_delta"]
     static let optimizerFields = ["kind", "learning_rate", "momentum", "beta1", "beta2", "epsilon", "weight_decay", "schedule"]
 
     public static func save(_ trainer: Trainer, to path: String) throws {
@@ -47,6 +51,15 @@ public enum Checkpoint {
         }
         let state = trainer.state
         let s = state.epochStartRNG.state
+        var optional: [JSONMember] = []
+        if let clip = c.clipGradientNorm { optional.append(JSONMember("clip_grad_norm", .string(String(clip)))) }
+        if let e = c.earlyStopping {
+            optional.append(JSONMember("early_stopping", .object([
+                JSONMember("patience", .number(Double(e.patience))),
+                JSONMember("monitor", .string(e.monitor.rawValue)),
+                JSONMember("min_delta", .string(String(e.minDelta))),
+            ])))
+        }
         let training: JSONValue = .object([
             JSONMember("epoch", .number(Double(state.epoch))),
             JSONMember("step_in_epoch", .number(Double(state.stepInEpoch))),
@@ -68,7 +81,7 @@ public enum Checkpoint {
                 JSONMember("weight_decay", .string(String(o.weightDecay))),
                 JSONMember("schedule", .object(schedule)),
             ])),
-        ])
+        ] + optional)
         file.metadata[trainingKey] = training.serialized()
         for (l, (layer, slots)) in zip(trainer.model.layers, state.optimizer.layers).enumerated() {
             for (k, st) in slots.weight.enumerated() {
@@ -94,7 +107,9 @@ public enum Checkpoint {
     package static func trainer(from file: SafeTensorsFile, name path: String, options: ModelFile.LoadOptions) throws -> Trainer {
         let model = try ModelFile.model(from: file, name: path, expectedKind: "checkpoint", options: options)
         func fail(_ what: String) -> BSNNError { .format("\(path): \(trainingKey): \(what)") }
-        let t = try MetadataRecord(text: file.metadata[trainingKey] ?? "", file: path, key: trainingKey, required: trainingFields)
+        let t = try MetadataRecord(
+            text: file.metadata[trainingKey] ?? "", file: path, key: trainingKey, required: trainingFields,
+            optional: optionalTrainingFields)
         let o = try t.record("optimizer", required: optimizerFields)
         let s = try o.record("schedule", required: ["kind"], optional: ["every", "factor", "total_steps", "minimum_factor"])
         let counter = 0...Int(Int32.max) * 1024
@@ -118,11 +133,20 @@ public enum Checkpoint {
             beta1: try o.double("beta1"), beta2: try o.double("beta2"), epsilon: try o.double("epsilon"),
             weightDecay: try o.double("weight_decay"), schedule: schedule)
         try o.validated("") { try optimizer.validate() }
+        var earlyStopping: EarlyStopping?
+        if t.has("early_stopping") {
+            let e = try t.record("early_stopping", required: earlyStoppingFields)
+            earlyStopping = EarlyStopping(
+                patience: try e.int("patience", in: counter),
+                monitor: try e.validated("monitor") { try EarlyStopping.Monitor.named(try e.string("monitor")) },
+                minDelta: try e.double("min_delta"))
+        }
         let config = TrainingConfiguration(
             epochs: try t.int("epochs", in: counter), batchSize: try t.int("batch_size", in: counter),
             loss: try t.validated("loss") { try LossFunction.named(try t.string("loss")) }, optimizer: optimizer,
             seed: try t.uint64("seed"), shuffle: try t.bool("shuffle"),
-            updateMode: try t.validated("update_mode") { try UpdateMode.named(try t.string("update_mode")) })
+            updateMode: try t.validated("update_mode") { try UpdateMode.named(try t.string("update_mode")) },
+            clipGradientNorm: t.has("clip_grad_norm") ? try t.double("clip_grad_norm") : nil, earlyStopping: earlyStopping)
         try t.validated("") { try config.validate() }
         guard let words = try t.raw("rng_state").arrayValue, words.count == 4 else {
             throw t.fail("rng_state", "expected an array of 4 unsigned integers written as strings")

@@ -56,6 +56,7 @@ extension MLP {
                 transposeA: false, transposeB: true, m: batch, n: layer.outputs, k: layer.inputs,
                 a: ws.xs[l].pointer, lda: layer.inputs, b: layer.weight.pointer, ldb: layer.inputs,
                 c: out, ldc: layer.outputs)
+            if let kept = ws.unscaledOutputs?[l] { kept.pointer.update(from: out, count: batch * layer.outputs) }
             Self.scaleColumnsAndAddBias(
                 out, rows: batch, columns: layer.outputs, scale: layer.rowScale?.pointer,
                 bias: layer.bias?.pointer)
@@ -136,6 +137,18 @@ extension MLP {
     /// the float range; only a layer past that bound has its gradient formed (in
     /// scratch) and checked as the fused step checks it.
     func backwardSignals(workspace ws: Workspace) throws -> Int? {
+        var unused = 0.0
+        return try backwardSignals(workspace: ws, measureGradientNorm: false, gradientNormSquared: &unused)
+    }
+
+    /// `backwardSignals(workspace:)` that, with `measureGradientNorm`, also sums into
+    /// `gradientNormSquared` the squared L2 norm of every parameter's gradient as the
+    /// optimizer sees it (∂E/∂V with the row projection for row-normalized layers, every
+    /// bias, and the normalizations' γ and β): the global norm that gradient clipping needs before any update.
+    /// Without it the arithmetic is exactly the plain first pass's.
+    func backwardSignals(
+        workspace ws: Workspace, measureGradientNorm: Bool, gradientNormSquared: inout Double
+    ) throws -> Int? {
         var upstream = ws.dLogits.pointer
         var dxFree = ws.dxA
         for l in stride(from: layers.count - 1, through: 0, by: -1) {
@@ -147,6 +160,13 @@ extension MLP {
             if layer.bias != nil && !BLAS.allFinite(bg, count: layer.outputs) { return l }
             if let ng = normalizationGradient(of: l, workspace: ws), !BLAS.allFinite(ng, count: 2 * layer.outputs) { return l }
             if try !weightGradientIsFinite(of: l, through: through, workspace: ws) { return l }
+            if measureGradientNorm {
+                if layer.bias != nil { gradientNormSquared += BLAS.sumOfSquares(bg, count: layer.outputs) }
+                if let ng = normalizationGradient(of: l, workspace: ws) {
+                    gradientNormSquared += BLAS.sumOfSquares(ng, count: 2 * layer.outputs)
+                }
+                gradientNormSquared += try parameterGradientNormSquared(of: l, through: through, workspace: ws)
+            }
             if l > 0 {
                 upstream = dx
                 dxFree = dxFree === ws.dxA ? ws.dxB : ws.dxA
@@ -250,7 +270,7 @@ extension MLP {
     /// ∂E/∂V (unprojected) = sᵀ·x⁽ˡ⁾ into `g`, the row-projection coefficients into
     /// `proj` for row-normalized layers; returns ‖∂E/∂W‖²_F.
     @inline(__always)
-    private func weightGradient(
+    func weightGradient(
         of l: Int, through: UnsafePointer<Float>, workspace ws: Workspace, into g: UnsafeMutablePointer<Float>,
         projection proj: UnsafeMutablePointer<Float>, precise: Bool
     ) throws -> Double {

@@ -210,6 +210,25 @@ public final class MLP: @unchecked Sendable {
         let projection: FloatBuffer
         /// One per normalized layer (0...depth); empty without normalization.
         let normalization: [NormalizationWorkspace]
+        /// X·Vᵀ of every row-normalized layer (B × width, before the row scale and bias),
+        /// kept by the forward pass only while gradient clipping needs it (the projection
+        /// term of the norm, see `parameterGradientNormSquared`); nil otherwise.
+        private(set) var unscaledOutputs: [FloatBuffer?]?
+        /// Per-row dot products gᵢ·vᵢ of the layer whose norm is being taken, in double
+        /// (width entries while `unscaledOutputs` is kept, else empty).
+        var radialDots: [Double] = []
+
+        /// Starts (allocating once) or stops keeping `unscaledOutputs`.
+        func keepUnscaledOutputs(_ keep: Bool, of model: MLP) throws {
+            guard keep else { unscaledOutputs = nil; radialDots = []; return }
+            guard unscaledOutputs == nil, model.layers.contains(where: { $0.rowScale != nil }) else { return }
+            radialDots = [Double](repeating: 0, count: model.layers.map(\.outputs).max() ?? 0)
+            unscaledOutputs = try model.layers.map { layer in
+                try layer.rowScale.map { _ in
+                    try FloatBuffer(rows: batch, columns: layer.outputs, what: "unscaled layer outputs for batch \(batch)")
+                }
+            }
+        }
 
         init(model: MLP, batch: Int) throws {
             self.batch = batch
@@ -274,6 +293,7 @@ public final class MLP: @unchecked Sendable {
         cachedWorkspaces.reduce(0) { total, w in
             total + w.xs.reduce(0) { $0 + $1.count } + w.ds.reduce(0) { $0 + $1.count } + w.gradient.count
                 + w.normalization.reduce(0) { $0 + $1.floatCount }
+                + (w.unscaledOutputs ?? []).reduce(0) { $0 + ($1?.count ?? 0) }
         }
     }
 }

@@ -33,6 +33,15 @@ public enum BLAS {
             b, try count(ldb, "leading dimension"), beta, c, try count(ldc, "leading dimension"))
     }
 
+    /// The upper triangle of C = A·Aᵀ (A is n×k row-major, C n×n); the lower triangle
+    /// of C is left as it was.
+    @inline(__always)
+    public static func gramUpper(n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, c: UnsafeMutablePointer<Float>, ldc: Int) throws {
+        cblas_ssyrk(
+            CblasRowMajor, CblasUpper, CblasNoTrans, try count(n, "Gram matrix size"), try count(k, "Gram inner size"),
+            1, a, try count(lda, "leading dimension"), 0, c, try count(ldc, "leading dimension"))
+    }
+
     /// The largest count one `dot` call is given; longer vectors are summed in pieces.
     static let maxVectorCount = Int(blasint.max)
 

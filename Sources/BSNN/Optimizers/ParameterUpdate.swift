@@ -13,6 +13,11 @@ struct ParameterUpdate {
     /// Adam bias corrections 1/(1−β₁ᵗ), 1/(1−β₂ᵗ) for this step (t ≥ 1).
     let correction1: Float
     let correction2: Float
+    /// Multiplies every gradient before the rule sees it: c/‖∇‖ for a clipped step, else
+    /// exactly 1 (x·1 = x in IEEE arithmetic, so an unclipped step is bit-identical to
+    /// one without the factor). Folded into the update pass rather than a separate pass
+    /// over the gradient, which would cost a model-sized read and write per step.
+    var gradientScale: Float = 1
 
     init(_ c: OptimizerConfiguration, step: Int) {
         kind = c.kind
@@ -28,7 +33,7 @@ struct ParameterUpdate {
         correction2 = Float(1 / (1 - _exp(t * _log(c.beta2 > 0 ? c.beta2 : 1e-300))))
     }
 
-    /// Updates `n` parameters `p` from gradient `g − c·p` with state slots `s1`, `s2`.
+    /// Updates `n` parameters `p` from gradient (g − c·p)·gradientScale with state slots `s1`, `s2`.
     /// For a row of a row-normalized layer `c` is its projection coefficient, so the
     /// gradient through the normalization is formed on the fly from the row before its
     /// update (one pass instead of a projection pass plus an update pass); elsewhere
@@ -38,17 +43,17 @@ struct ParameterUpdate {
         _ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, projection c: Float = 0,
         _ s1: UnsafeMutablePointer<Float>?, _ s2: UnsafeMutablePointer<Float>?, count n: Int
     ) {
-        let lr = learningRate, mu = momentum, d = decay
+        let lr = learningRate, mu = momentum, d = decay, k = gradientScale
         switch kind {
         case .sgd:
             for i in 0..<n {
-                let gi = g[i] - c * p[i]
+                let gi = (g[i] - c * p[i]) * k
                 p[i] = p[i] * d - lr * gi
             }
         case .momentum:
             guard let v = s1 else { return }
             for i in 0..<n {
-                let gi = g[i] - c * p[i]
+                let gi = (g[i] - c * p[i]) * k
                 let vi = mu * v[i] + gi
                 v[i] = vi
                 p[i] = p[i] * d - lr * vi
@@ -56,7 +61,7 @@ struct ParameterUpdate {
         case .nesterov:
             guard let v = s1 else { return }
             for i in 0..<n {
-                let gi = g[i] - c * p[i]
+                let gi = (g[i] - c * p[i]) * k
                 let vi = mu * v[i] + gi
                 v[i] = vi
                 p[i] = p[i] * d - lr * (gi + mu * vi)
@@ -66,7 +71,7 @@ struct ParameterUpdate {
             let b1 = beta1, b2 = beta2, c1 = correction1, c2 = correction2, eps = epsilon
             let ob1 = 1 - b1, ob2 = 1 - b2
             for i in 0..<n {
-                let gi = g[i] - c * p[i]
+                let gi = (g[i] - c * p[i]) * k
                 let mi = b1 * m[i] + ob1 * gi
                 let vi = b2 * v[i] + ob2 * gi * gi
                 m[i] = mi

@@ -33,16 +33,41 @@ struct ApplyNow: GradientSink {
 /// only then are the gradients formed again layer by layer from the stored signals and
 /// applied, each while it is in cache. A diverging step changes no weight, and no
 /// layer's full gradient is ever kept (a store of them would cost the size of the model).
+///
+/// With `clipGradientNorm` = c the first pass also measures the global norm ‖∇‖ of all
+/// parameters' gradients (`MLP.backwardSignals(workspace:measureGradientNorm:…)`), and
+/// when ‖∇‖ > c every layer's gradient is multiplied by exactly c/‖∇‖ as its update reads
+/// it (`ParameterUpdate.gradientScale`). PyTorch's `clip_grad_norm_` adds 1e-6 to the
+/// norm; this does not, so the applied gradient has norm c up to float rounding. The
+/// norm before clipping is returned.
 struct CheckThenApply: GradientSink {
     let update: ParameterUpdate
     let optimizer: OptimizerState
     let step: Int
+    let clipGradientNorm: Double?
 
     func backpropagate(through model: MLP, workspace ws: MLP.Workspace) throws {
-        if let l = try model.backwardSignals(workspace: ws) {
+        _ = try backpropagateMeasuring(through: model, workspace: ws)
+    }
+
+    /// `backpropagate`, returning the global gradient norm before clipping (nil when
+    /// clipping is off: then nothing is measured and the step is the plain checked one).
+    func backpropagateMeasuring(through model: MLP, workspace ws: MLP.Workspace) throws -> Double? {
+        var normSquared = 0.0
+        if let l = try model.backwardSignals(
+            workspace: ws, measureGradientNorm: clipGradientNorm != nil, gradientNormSquared: &normSquared)
+        {
             throw BSNNError.numeric(
                 "divergence at step \(step): the gradient of layer \(l) is NaN/Inf; no weight was changed, the model keeps the weights of the last good step")
         }
-        try model.backwardGradients(workspace: ws) { g in try update.apply(to: g, slots: optimizer.layers[g.index]) }
+        guard let c = clipGradientNorm else {
+            try model.backwardGradients(workspace: ws) { g in try update.apply(to: g, slots: optimizer.layers[g.index]) }
+            return nil
+        }
+        let norm = normSquared.squareRoot()
+        var scaled = update
+        if norm > c { scaled.gradientScale = Float(c / norm) }
+        try model.backwardGradients(workspace: ws) { g in try scaled.apply(to: g, slots: optimizer.layers[g.index]) }
+        return norm
     }
 }

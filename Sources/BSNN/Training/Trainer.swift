@@ -33,6 +33,15 @@ public final class Trainer: @unchecked Sendable {
     private var batchFeatures: FloatBuffer?
     private var batchLabels: [Int32] = []
     private var batchTargets: FloatBuffer?
+    /// The global gradient norm (before clipping) of the last step, when clipping was on.
+    public private(set) var lastGradientNorm: Double?
+    /// Whether the last step clipped its gradients.
+    public private(set) var lastStepClipped = false
+    /// What early stopping did in the last fit: nil when that fit ran without early
+    /// stopping or did not complete (cancelled, failed), or before any fit.
+    public private(set) var earlyStoppingOutcome: EarlyStoppingOutcome?
+    /// The best epoch's parameters, allocated on the first fit with early stopping.
+    private var earlyStoppingSnapshot: ParameterSnapshot?
     /// True while `fit` runs, so its own progress callback cannot reconfigure it.
     private var fitting = false
 
@@ -91,6 +100,8 @@ public final class Trainer: @unchecked Sendable {
         let count = batch.count
         try c.checkTrainingBatch(count, what: "batch")
         let ws = try model.workspace(batch: count)
+        let clip = configuration.clipGradientNorm.flatMap { $0 > 0 ? $0 : nil }
+        try ws.keepUnscaledOutputs(clip != nil, of: model)
         let logits = try model.forward(batch.features, workspace: ws)
         if !BLAS.allFinite(logits, count: count * c.outputs) {
             throw BSNNError.numeric(
@@ -106,16 +117,21 @@ public final class Trainer: @unchecked Sendable {
         let update = ParameterUpdate(configuration.optimizer, step: globalStep)
         try state.optimizer.prepare(for: model, kind: configuration.optimizer.kind)
         // Concrete sinks, not an existential: a boxed sink would allocate every step.
-        switch configuration.updateMode {
-        case .fused:
+        // Clipping needs the global norm before any layer is updated, which only the
+        // two-pass sink has: with clipping on, a fused step runs the checked path.
+        var norm: Double?
+        if configuration.updateMode == .fused && clip == nil {
             try ApplyNow(update: update, optimizer: state.optimizer, step: globalStep).backpropagate(through: model, workspace: ws)
-        case .checked:
-            try CheckThenApply(update: update, optimizer: state.optimizer, step: globalStep).backpropagate(through: model, workspace: ws)
+        } else {
+            norm = try CheckThenApply(update: update, optimizer: state.optimizer, step: globalStep, clipGradientNorm: clip)
+                .backpropagateMeasuring(through: model, workspace: ws)
         }
         // Only a step whose update succeeded moves the running statistics.
         model.commitNormalizationStatistics(workspace: ws)
         state.globalStep += 1
-        return StepResult(loss: r.loss, correct: r.correct, count: count)
+        lastGradientNorm = norm
+        lastStepClipped = norm.map { n in clip.map { n > $0 } ?? false } ?? false
+        return StepResult(loss: r.loss, correct: r.correct, count: count, gradientNorm: norm, clipped: lastStepClipped)
     }
 
     /// One step on arrays.
@@ -164,6 +180,10 @@ public final class Trainer: @unchecked Sendable {
     }
 
     private func checkTrainingData(_ data: BorrowedSamples, validation: BorrowedSamples?) throws {
+        if configuration.earlyStopping != nil && validation == nil {
+            throw BSNNError.invalidArgument(
+                "early stopping: expected a validation set (it monitors the validation loss or accuracy), got none")
+        }
         try model.checkCompatible(data)
         if let v = validation { try model.checkCompatible(v) }
         guard data.count > 0 else { throw BSNNError.invalidArgument("training data: expected count > 0 samples, got none") }
@@ -171,7 +191,9 @@ public final class Trainer: @unchecked Sendable {
 
     /// Runs `configuration.epochs` epochs (continuing from `epoch`/`stepInEpoch` when
     /// resumed from a checkpoint). `progress` is called after every step and every epoch;
-    /// returning false cancels after that step (throws `.cancelled`, model valid).
+    /// returning false cancels after that step (throws `.cancelled`, model valid). With
+    /// `configuration.earlyStopping` it may return sooner and leaves the best epoch's
+    /// parameters in the model (`earlyStoppingOutcome`, see `EarlyStopping`).
     @discardableResult
     public func fit(
         _ data: Dataset, validation: Dataset? = nil,
@@ -201,6 +223,7 @@ public final class Trainer: @unchecked Sendable {
         _ data: BorrowedSamples, validation: BorrowedSamples?, progress: ((TrainingProgress) -> Bool)?
     ) throws -> [EpochRecord] {
         try checkTrainingData(data, validation: validation)
+        earlyStoppingOutcome = nil
         let c = model.configuration
         let batch = min(configuration.batchSize, data.count)
         try c.checkTrainingBatch(batch, what: "training data")
@@ -215,7 +238,14 @@ public final class Trainer: @unchecked Sendable {
         }
         if batchLabels.count != batch { batchLabels = [Int32](repeating: 0, count: batch) }
         var records: [EpochRecord] = []
-        while epoch < configuration.epochs {
+        var tracker: EarlyStoppingTracker?
+        if let rule = configuration.earlyStopping {
+            let snapshot = try earlyStoppingSnapshot ?? model.makeParameterSnapshot()
+            earlyStoppingSnapshot = snapshot
+            tracker = EarlyStoppingTracker(rule: rule, snapshot: snapshot)
+        }
+        var stopped = false
+        while epoch < configuration.epochs && !stopped {
             var rng = state.epochStartRNG
             var order = Array(0..<data.count)
             if configuration.shuffle { rng.shuffle(&order) }
@@ -235,7 +265,8 @@ public final class Trainer: @unchecked Sendable {
                         phase: .step, epoch: epoch, epochs: configuration.epochs, stepInEpoch: stepInEpoch,
                         stepsPerEpoch: stepsPerEpoch, globalStep: globalStep, loss: result.loss,
                         accuracy: Double(result.correct) / Double(n),
-                        samplesPerSecond: Double(n) / max(MonotonicClock.now() - t0, 1e-9), validation: nil)
+                        samplesPerSecond: Double(n) / max(MonotonicClock.now() - t0, 1e-9),
+                        gradientNorm: result.gradientNorm, gradientClipped: result.clipped, validation: nil)
                     if !p(info) {
                         throw BSNNError.cancelled(
                             "training cancelled by the progress callback at epoch \(epoch), step \(stepInEpoch); the model holds the weights after that step")
@@ -251,6 +282,10 @@ public final class Trainer: @unchecked Sendable {
             state.epoch += 1
             state.stepInEpoch = 0
             state.epochStartRNG = rng
+            if let v = val, var t = tracker {
+                stopped = try t.observe(v, epoch: record.epoch, model: model)
+                tracker = t
+            }
             if let p = progress {
                 let info = TrainingProgress(
                     phase: .epochEnd, epoch: record.epoch, epochs: configuration.epochs, stepInEpoch: stepsPerEpoch,
@@ -261,6 +296,10 @@ public final class Trainer: @unchecked Sendable {
                     throw BSNNError.cancelled("training cancelled by the progress callback after epoch \(record.epoch)")
                 }
             }
+        }
+        if let t = tracker, let best = t.best {
+            if best.epoch != records.last?.epoch { try model.restoreParameters(from: t.snapshot) }
+            earlyStoppingOutcome = EarlyStoppingOutcome(bestEpoch: best.epoch, bestValue: best.value, stoppedEarly: stopped)
         }
         return records
     }

@@ -9,12 +9,24 @@ public struct TrainingConfiguration: Sendable, Equatable {
     public var shuffle: Bool
     /// Default `.checked`: a diverging step never changes the model.
     public var updateMode: UpdateMode
+    /// Gradient-norm clipping: when the global L2 norm of all parameters' gradients (every
+    /// layer's weight gradient as the optimizer sees it — ∂E/∂V for row-normalized layers —
+    /// and every bias) exceeds c, all of them are scaled by exactly c/norm before the
+    /// optimizer. nil or 0: off (the step is bit-identical to one without the option).
+    /// With clipping on, `.fused` steps run the `.checked` two-pass path, because the norm
+    /// must be known before any layer is updated.
+    public var clipGradientNorm: Double?
+    /// Stop `fit` when the validation metric stops improving and restore the best
+    /// weights (see `EarlyStopping`); nil: off. Needs a validation set.
+    public var earlyStopping: EarlyStopping?
 
     public init(
         epochs: Int = 1, batchSize: Int = 64, loss: LossFunction = .crossEntropy,
         optimizer: OptimizerConfiguration = OptimizerConfiguration(), seed: UInt64 = 0, shuffle: Bool = true,
-        updateMode: UpdateMode = .checked
+        updateMode: UpdateMode = .checked, clipGradientNorm: Double? = nil, earlyStopping: EarlyStopping? = nil
     ) {
+        self.clipGradientNorm = clipGradientNorm
+        self.earlyStopping = earlyStopping
         self.updateMode = updateMode
         self.epochs = epochs
         self.batchSize = batchSize
@@ -30,6 +42,10 @@ public struct TrainingConfiguration: Sendable, Equatable {
             throw BSNNError.invalidArgument("batch size: expected 1...\(1 << 20), got \(batchSize)")
         }
         try optimizer.validate()
+        if let c = clipGradientNorm, !(c.isFinite && c >= 0) {
+            throw BSNNError.invalidArgument("clip gradient norm: expected a finite value >= 0 (0 = off), got \(c)")
+        }
+        try earlyStopping?.validate()
     }
 }
 
@@ -50,6 +66,10 @@ public struct TrainingProgress: Sendable {
     public var loss: Double
     public var accuracy: Double
     public var samplesPerSecond: Double
+    /// The step's global gradient norm before clipping (phase .step, clipping on); nil
+    /// otherwise.
+    public var gradientNorm: Double? = nil
+    public var gradientClipped: Bool = false
     /// Held-out evaluation at the end of an epoch, when a validation set was given.
     public var validation: Evaluation?
 }
@@ -68,4 +88,8 @@ public struct StepResult: Sendable, Equatable {
     public var loss: Double
     public var correct: Int
     public var count: Int
+    /// The global gradient norm before clipping, when clipping is on (nil otherwise: it is
+    /// not measured), and whether this step clipped.
+    public var gradientNorm: Double? = nil
+    public var clipped: Bool = false
 }

@@ -10,5 +10,7 @@ public enum UpdateMode: String, Sendable, NamedOption {
     /// still in cache (fastest). A non-finite loss still stops the step before any
     /// update; a NaN/Inf that first appears in a lower layer's gradient (float overflow
     /// in the backward signal) leaves the layers above it updated, and the error says so.
+    /// With `TrainingConfiguration.clipGradientNorm` on, steps run the `.checked` path:
+    /// the global norm must be known before the first layer is updated.
     case fused
 }

@@ -39,6 +39,10 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Minibatch size (default: 64).") var batch: Int?
     @Option(help: "Total epochs to have completed (default: 1; on --resume: the checkpoint's).") var epochs: Int?
     @Option(help: "Seed of the initial weights and the shuffling (default: 0).") var seed: UInt64?
+    @Option(help: ArgumentHelp("Scale all gradients by X/norm when their global L2 norm exceeds X (default: off; 0 = off).", valueName: "X")) var clipGradNorm: Double?
+    @Option(help: ArgumentHelp("Stop after PATIENCE epochs without improvement on --validation and keep the best epoch's weights (default: off).", valueName: "PATIENCE")) var earlyStopping: Int?
+    @Option(help: "What early stopping watches on --validation (default: loss).") var earlyStoppingMonitor: EarlyStopping.Monitor?
+    @Option(help: ArgumentHelp("The least change that counts as an improvement (default: 0).", valueName: "D")) var earlyStoppingMinDelta: Double?
     @Option(help: ArgumentHelp("Feature scaling fitted on the training data (default: bytes / 255 for IDX, none for CSV). The test and validation data and later eval/predict use the training statistics, recorded in the model file.", valueName: "METHOD")) var scaling: ScalingChoice?
     @Option(help: "OpenBLAS threads.") var threads: Int?
     @Option(help: "Where to save the trained model.") var out: String
@@ -59,6 +63,9 @@ struct TrainCommand: ParsableCommand {
         if checkpointEvery < 0 { throw ValidationError("--checkpoint-every: expected >= 0, got \(checkpointEvery)") }
         if let lr, !(lr > 0 && lr.isFinite) { throw ValidationError("--lr: expected a finite value > 0, got \(lr)") }
         if noTest && test != nil { throw ValidationError("give at most one of --test and --no-test") }
+        if earlyStopping == nil && (earlyStoppingMonitor != nil || earlyStoppingMinDelta != nil) {
+            throw ValidationError("--early-stopping-monitor and --early-stopping-min-delta need --early-stopping PATIENCE")
+        }
         try DataSpec.requireOneStandardInput([("--data", data), ("--validation", validation), ("--test", test), ("--resume", resume)])
     }
 
@@ -132,6 +139,11 @@ struct TrainCommand: ParsableCommand {
             try Checkpoint.save(trainer, identity: runIdentity, to: checkpointPath)
             throw CLIError.interrupted("\(reason) at step \(trainer.globalStep); checkpoint saved to \(checkpointPath) (continue with --resume \(checkpointPath))")
         }
+        if let o = trainer.earlyStoppingOutcome {
+            note(String(format: "early stopping: %@; the model holds epoch %d (validation %@ %.6f)",
+                        o.stoppedEarly ? "stopped after epoch \(trainer.epoch)" : "ran every epoch", o.bestEpoch + 1,
+                        trainer.configuration.earlyStopping?.monitor.rawValue ?? "loss", o.bestValue))
+        }
         try ModelFile.save(trainer.model, to: out)
         try run.curvePlot(title: "\(c.activation.displayName), depth \(c.depth), width \(c.width)").write(to: curvePath)
         note("saved model to \(out), training curve to \(curvePath)")
@@ -154,6 +166,13 @@ struct TrainCommand: ParsableCommand {
                 JSONMember("samples", JSONOutput.int(train.count)),
                 JSONMember("epochs", JSONOutput.int(trainer.epoch)), JSONMember("global_step", JSONOutput.int(trainer.globalStep)),
                 JSONMember("resumed_from", resumedFrom),
+                JSONMember("clip_grad_norm", trainer.configuration.clipGradientNorm.map { .number($0) } ?? .null),
+                JSONMember("early_stopping", trainer.earlyStoppingOutcome.map { o in
+                    JSONOutput.object([
+                        ("best_epoch", JSONOutput.int(o.bestEpoch + 1)), ("best_value", .number(o.bestValue)),
+                        ("stopped_early", .bool(o.stoppedEarly)),
+                    ])
+                } ?? .null),
                 JSONMember("epoch_results", .array(run.epochs.map { e in
                     JSONOutput.object([
                         ("epoch", JSONOutput.int(e.epoch + 1)), ("train_loss", .number(e.trainLoss)),
@@ -185,7 +204,16 @@ struct TrainCommand: ParsableCommand {
         let opt = OptimizerConfiguration(kind: optimizer ?? .momentum, learningRate: lr ?? 0.01, momentum: momentum ?? 0.9)
         return try Trainer(model: model, configuration: TrainingConfiguration(
             epochs: epochs ?? 1, batchSize: batch ?? 64, loss: train.isClassification ? .crossEntropy : .meanSquaredError,
-            optimizer: opt, seed: seed ?? 0))
+            optimizer: opt, seed: seed ?? 0, clipGradientNorm: clipGradNorm, earlyStopping: earlyStoppingRule))
+    }
+
+    /// `--early-stopping` and its two companions as the engine's rule (its defaults fill in).
+    var earlyStoppingRule: EarlyStopping? {
+        earlyStopping.map {
+            EarlyStopping(
+                patience: $0, monitor: earlyStoppingMonitor ?? EarlyStopping.defaultMonitor,
+                minDelta: earlyStoppingMinDelta ?? EarlyStopping.defaultMinDelta)
+        }
     }
 
     /// The model and the optimizer come from the checkpoint: a flag that would change
@@ -207,6 +235,10 @@ struct TrainCommand: ParsableCommand {
         check("momentum", momentum, t.optimizer.momentum)
         check("batch", batch, t.batchSize)
         check("seed", seed, t.seed)
+        check("clip-grad-norm", clipGradNorm, t.clipGradientNorm ?? 0)
+        if earlyStopping != nil, earlyStoppingRule != t.earlyStopping {
+            changed.append("--early-stopping \(earlyStopping ?? 0) (the checkpoint's is \(t.earlyStopping.map { "\($0.patience), monitor \($0.monitor.rawValue), min delta \($0.minDelta)" } ?? "off"))")
+        }
         if act.isGiven {
             func describe(_ a: LayerActivation) -> String {
                 ([a.displayName] + a.base.parameters.map { "\($0.name)=\($0.value)" } + [a.gpnRoot.map { "root \($0)" } ?? ""])

@@ -37,7 +37,7 @@ struct TrainingRun {
                 case .step:
                     points.append(CurvePoint(step: p.globalStep, loss: p.loss, accuracy: p.accuracy))
                     bar?.update(step: p.globalStep, epoch: p.epoch, epochs: p.epochs, loss: p.loss,
-                                accuracy: p.accuracy, samplesPerSecond: p.samplesPerSecond)
+                                accuracy: p.accuracy, samplesPerSecond: p.samplesPerSecond, gradientNorm: p.gradientNorm)
                     if every > 0, let path = ckpt, p.globalStep % every == 0 {
                         do { try Checkpoint.save(trainer, identity: id, to: path) } catch { saveError = error; return false }
                     }

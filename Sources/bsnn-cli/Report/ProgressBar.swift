@@ -23,7 +23,11 @@ final class ProgressBar {
         interactive = forceInteractive ?? (isatty(STDERR_FILENO) == 1)
     }
 
-    func update(step: Int, epoch: Int, epochs: Int, loss: Double, accuracy: Double, samplesPerSecond: Double) {
+    /// `gradientNorm`: the step's global gradient norm before clipping (clipping on).
+    func update(
+        step: Int, epoch: Int, epochs: Int, loss: Double, accuracy: Double, samplesPerSecond: Double, gradientNorm: Double? = nil
+    ) {
+        let norm = gradientNorm.map { String(format: " grad norm %.4g", $0) } ?? ""
         smoothedRate = smoothedRate == 0 ? samplesPerSecond : 0.9 * smoothedRate + 0.1 * samplesPerSecond
         let now = MonotonicClock.now()
         let done = step - startStep
@@ -34,15 +38,15 @@ final class ProgressBar {
             let frac = Double(step) / Double(totalSteps)
             let cells = 24, filled = Int(frac * Double(cells))
             let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: cells - filled)
-            let line = String(format: "\r[%@] %d/%d ep %d/%d loss %.4f acc %5.1f%% %.0f samples/s ETA %@\u{1B}[K",
-                bar, step, totalSteps, epoch + 1, epochs, loss, accuracy * 100, smoothedRate, Fmt.secs(eta))
+            let line = String(format: "\r[%@] %d/%d ep %d/%d loss %.4f acc %5.1f%%%@ %.0f samples/s ETA %@\u{1B}[K",
+                bar, step, totalSteps, epoch + 1, epochs, loss, accuracy * 100, norm, smoothedRate, Fmt.secs(eta))
             fputs(line, stderr)
         } else {
             let every = max(totalSteps / 20, 1)
             guard step % every == 0 || step == totalSteps, step != lastPlainStep else { return }
             lastPlainStep = step
-            note(String(format: "step %d/%d epoch %d/%d loss %.4f accuracy %.4f samples/s %.0f eta %@",
-                step, totalSteps, epoch + 1, epochs, loss, accuracy, smoothedRate, Fmt.secs(eta)))
+            note(String(format: "step %d/%d epoch %d/%d loss %.4f accuracy %.4f%@ samples/s %.0f eta %@",
+                step, totalSteps, epoch + 1, epochs, loss, accuracy, norm, smoothedRate, Fmt.secs(eta)))
         }
     }
 

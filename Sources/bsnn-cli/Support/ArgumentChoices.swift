@@ -6,6 +6,7 @@ import BSNN
 extension WeightConstraint: ExpressibleByArgument {}
 extension OptimizerKind: ExpressibleByArgument {}
 extension Normalization: ExpressibleByArgument {}
+extension EarlyStopping.Monitor: ExpressibleByArgument {}
 
 /// `--scaling`: the CLI's names of the engine's `FeatureScaling` methods.
 enum ScalingChoice: String, ExpressibleByArgument, CaseIterable {

@@ -10,7 +10,7 @@ from bsnn import _ffi, errors
 TABLES = {
     "CONSTRAINT": "BSNN_CONSTRAINT_", "INIT": "BSNN_INIT_", "LOSS": "BSNN_LOSS_",
     "OPTIMIZER": "BSNN_OPTIMIZER_", "SCHEDULE": "BSNN_SCHEDULE_", "UPDATE_MODE": "BSNN_UPDATE_",
-    "UPSTREAM": "BSNN_UPSTREAM_", "NORM": "BSNN_NORM_",
+    "UPSTREAM": "BSNN_UPSTREAM_", "NORM": "BSNN_NORM_", "MONITOR": "BSNN_MONITOR_",
 }
 # Header constants Python does not mirror (they have no Python-side use).
 NOT_MIRRORED_PREFIXES = ("BSNN_CSV_HEADER_", "BSNN_LOAD_", "BSNN_VERSION", "BSNN_ABI")

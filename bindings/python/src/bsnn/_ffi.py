@@ -36,6 +36,7 @@ OPTIMIZER = {"sgd": 0, "momentum": 1, "nesterov": 2, "adam": 3, "rmsprop": 4, "a
 SCHEDULE = {"constant": 0, "step": 1, "cosine": 2}
 UPDATE_MODE = {"checked": 0, "fused": 1}
 NORM = {"none": 0, "batch": 1, "layer": 2}
+MONITOR = {"validation_loss": 0, "validation_accuracy": 1}
 PHASE_STEP, PHASE_EPOCH_END = 0, 1
 UPSTREAM = {"gaussian": 0, "labels": 1}
 PROBE_FORWARD_NORMS, PROBE_BACKWARD_NORMS = 0, 1
@@ -87,7 +88,9 @@ class TrainingConfig(Structure):
                 ("beta1", c_double), ("beta2", c_double), ("epsilon", c_double),
                 ("weight_decay", c_double), ("schedule", c_int32), ("schedule_steps", c_size_t),
                 ("schedule_factor", c_double), ("seed", c_uint64), ("shuffle", c_int32),
-                ("update_mode", c_int32)]
+                ("update_mode", c_int32), ("clip_grad_norm", c_double),
+                ("early_stopping_patience", c_size_t), ("early_stopping_monitor", c_int32),
+                ("early_stopping_min_delta", c_double)]
 
 
 class Progress(Structure):
@@ -96,7 +99,8 @@ class Progress(Structure):
                 ("steps_per_epoch", c_size_t), ("global_step", c_size_t),
                 ("loss", c_double), ("accuracy", c_double), ("samples_per_second", c_double),
                 ("has_validation", c_int32), ("validation_loss", c_double),
-                ("validation_accuracy", c_double)]
+                ("validation_accuracy", c_double), ("gradient_norm", c_double),
+                ("gradient_clipped", c_int32)]
 
 
 class StepResult(Structure):
@@ -270,6 +274,8 @@ _SIGNATURES: dict[str, tuple[Any, list[Any]]] = {
     "bsnn_trainer_model": (_STATUS, [_P, _P]),
     "bsnn_trainer_state_get": (_STATUS, [_P, POINTER(TrainerState)]),
     "bsnn_trainer_step": (_STATUS, [_P, _P, _SZ, _P, _SZ, POINTER(StepResult)]),
+    "bsnn_trainer_last_gradient_norm": (_STATUS, [_P, _PD, POINTER(c_int32)]),
+    "bsnn_trainer_early_stopping_result": (_STATUS, [_P, _PSZ, _PD, POINTER(c_int32)]),
     "bsnn_trainer_fit": (_STATUS, [_P, _P, _P, _SZ, PROGRESS_FN, _P]),
     "bsnn_trainer_fit_arrays": (_STATUS, [_P, _P, _SZ, _P, _SZ, _P, _SZ, _P, _SZ, _SZ, PROGRESS_FN, _P]),
     "bsnn_model_release_workspace": (_STATUS, [_P]),

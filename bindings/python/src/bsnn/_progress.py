@@ -1,6 +1,7 @@
 """Progress reporting for fit: tqdm bar, plain text lines, or nothing."""
 from __future__ import annotations
 
+import math
 import sys
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +24,10 @@ class ProgressInfo:
     samples_per_second: float
     validation_loss: float | None
     validation_accuracy: float | None
+    #: The step's global gradient norm before clipping (phase "step" with
+    #: clip_grad_norm on; None otherwise) and whether the step clipped.
+    gradient_norm: float | None = None
+    gradient_clipped: bool = False
 
     @classmethod
     def from_c(cls, p: _ffi.Progress) -> "ProgressInfo":
@@ -37,7 +42,8 @@ class ProgressInfo:
                    p.epochs, p.step_in_epoch, p.steps_per_epoch, p.global_step, p.loss,
                    p.accuracy, p.samples_per_second,
                    p.validation_loss if has_val else None,
-                   p.validation_accuracy if has_val else None)
+                   p.validation_accuracy if has_val else None,
+                   None if math.isnan(p.gradient_norm) else p.gradient_norm, bool(p.gradient_clipped))
 
 
 def _tqdm() -> Any:

@@ -6,9 +6,11 @@ import ctypes
 import json
 import os
 import signal
+import math
 import threading
+import dataclasses
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -18,7 +20,7 @@ from ._ffi import lib
 from ._progress import ProgressInfo, Reporter
 from .activation import Activation, root_code
 from .callbacks import Callback, CallbackList
-from .errors import Cancelled, InvalidArgument, PluginError
+from .errors import Cancelled, InvalidArgument, PluginError, WrongState
 from .scaling import FeatureScaling, read as _read_scaling
 from .types import (ActivationName, ConstraintName, InitName, LossName, NormName, OptimizerName,
                     ProgressKind, RootName)
@@ -193,10 +195,15 @@ class History(dict):
         ``epochs`` (the total asked for), ``initial_epoch``, ``samples``,
         ``validation_samples``, ``steps`` (per epoch), ``metrics``.
     stopped_early : bool
-        True when a callback (or ``callback=`` returning True) stopped the fit.
+        True when a callback (or ``callback=`` returning True) or the library's early
+        stopping (``early_stopping=``) stopped the fit.
+    best_epoch : int or None
+        With ``early_stopping=``: the epoch whose parameters the model holds after fit
+        (counting from 0 over the trainer's life); None otherwise.
     """
 
     stopped_early: bool = False
+    best_epoch: int | None = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -249,9 +256,40 @@ def _training_config(batch_size: int | None, optimizer: str | None, lr: float | 
         c.schedule = _enum(_ffi.SCHEDULE, extra.pop("schedule"), "schedule")
     if "schedule_steps" in extra:
         c.schedule_steps = _ffi.checked_int(extra.pop("schedule_steps"), ctypes.c_size_t, "schedule_steps")
+    clip = extra.pop("clip_grad_norm", None)
+    if clip is not None:
+        c.clip_grad_norm = float(clip)  # the library rejects negative and non-finite values
+    _early_stopping_fields(c, extra.pop("early_stopping", None))
     if extra:
         raise InvalidArgument(f"unknown training options: {', '.join(sorted(extra))}")
     return c
+
+
+def _early_stopping_fields(c: _ffi.TrainingConfig, rule: Any) -> None:
+    """`early_stopping` as the C fields: None (off), a patience, or a mapping (or a
+    dataclass instance) with ``patience`` and optionally ``monitor`` ("loss" or
+    "accuracy", default "loss") and ``min_delta`` (default 0)."""
+    if rule is None:
+        return
+    if dataclasses.is_dataclass(rule) and not isinstance(rule, type):
+        rule = dataclasses.asdict(rule)
+    if isinstance(rule, bool) or not isinstance(rule, (int, Mapping)):
+        raise InvalidArgument(
+            f"early_stopping must be None, a patience (int) or a dict with patience, monitor, min_delta; got {rule!r}")
+    rule = {"patience": rule} if isinstance(rule, int) else dict(rule)
+    unknown = sorted(set(rule) - {"patience", "monitor", "min_delta"})
+    if unknown or "patience" not in rule:
+        raise InvalidArgument(
+            f"early_stopping: expected the keys patience (required), monitor, min_delta; got {sorted(rule)}")
+    patience = _ffi.checked_int(rule["patience"], ctypes.c_size_t, "early_stopping patience")
+    if patience == 0:
+        raise InvalidArgument("early stopping patience: expected >= 1 epochs, got 0 (use early_stopping=None for off)")
+    c.early_stopping_patience = patience
+    if "monitor" in rule:
+        c.early_stopping_monitor = _enum(
+            {k.removeprefix("validation_"): v for k, v in _ffi.MONITOR.items()}, rule["monitor"], "early_stopping monitor")
+    if "min_delta" in rule:
+        c.early_stopping_min_delta = float(rule["min_delta"])
 
 
 class MLP:
@@ -691,7 +729,8 @@ class MLP:
             progress: ProgressKind | None = "auto", seed: int | None = None, *,
             validation_data: tuple[ArrayLike, ArrayLike] | None = None,
             validation_split: float = 0.0, callbacks: Sequence[Callback] | None = None,
-            loss: LossName | None = None, **options: Any) -> History:
+            loss: LossName | None = None, clip_grad_norm: float | None = None,
+            early_stopping: int | Mapping[str, Any] | None = None, **options: Any) -> History:
         """Trains on (X, y) until `epochs` epochs are completed in total.
 
         `epochs` is the total, as in C and the CLI, not a number of further epochs: the
@@ -718,6 +757,21 @@ class MLP:
         loss : {"cross_entropy", "mse", "binary_logistic", "huber"}, optional
             Library default "cross_entropy"; "mse"/"huber" with float targets train
             regression.
+        clip_grad_norm : float, optional
+            Gradient-norm clipping: when the global L2 norm of all parameters' gradients
+            exceeds it, every gradient is scaled by exactly clip_grad_norm / norm before
+            the optimizer (PyTorch's clip_grad_norm_ adds 1e-6 to the norm). None or 0:
+            off. The history then has ``gradient_norm`` (each epoch's mean norm before
+            clipping) and ``clipped_steps``. With update_mode="fused" the steps run the
+            checked path (the norm is needed before any layer is updated).
+        early_stopping : int or dict, optional
+            Early stopping inside the library: a patience (epochs without improvement of
+            the validation loss), or ``{"patience": n, "monitor": "loss" | "accuracy",
+            "min_delta": d}`` (or a dataclass instance with those fields). Needs validation data; at the end of fit the best epoch's
+            parameters are restored, and the history reports ``stopped_early`` and
+            ``best_epoch``. A resumed fit starts the patience afresh. Unlike the callback
+            ``bsnn.callbacks.EarlyStopping`` this runs in the library (the same rule as
+            C's and the CLI's) and snapshots the weights without leaving C.
         **options
             weight_decay, update_mode ("checked"/"fused"), shuffle, beta1, beta2,
             epsilon, schedule ("constant", "step", "cosine"), schedule_steps,
@@ -740,7 +794,8 @@ class MLP:
         Every option left as None takes the library's default, the same as C's
         bsnn_training_config_init_defaults and the CLI's.
         """
-        config = _training_config(batch_size, optimizer, lr, momentum, seed, loss=loss, **options)
+        config = _training_config(batch_size, optimizer, lr, momentum, seed, loss=loss,
+                                  clip_grad_norm=clip_grad_norm, early_stopping=early_stopping, **options)
         if self._trainer is None or self._trainer._optimizer != config.optimizer:
             if self._trainer is not None:
                 self._trainer.close()
@@ -1015,10 +1070,14 @@ def load(path: str | os.PathLike, allow_plugins: bool = False, unverified: bool 
 
 @dataclass(frozen=True)
 class StepResult:
-    """One optimizer step: the batch's mean loss, correct predictions and samples."""
+    """One optimizer step: the batch's mean loss, correct predictions and samples; with
+    clip_grad_norm on, the global gradient norm before clipping and whether it clipped
+    (None and False otherwise)."""
     loss: float
     correct: int
     count: int
+    gradient_norm: float | None = None
+    clipped: bool = False
 
 
 class _Interrupt:
@@ -1133,7 +1192,10 @@ class Trainer:
         r = _ffi.StepResult()
         lib.bsnn_trainer_step(self._ptr, x.ctypes.data, x.size, labels.ctypes.data,
                               labels.size, ctypes.byref(r))
-        return StepResult(r.loss, r.correct, r.count)
+        norm, clipped = ctypes.c_double(), ctypes.c_int32()
+        lib.bsnn_trainer_last_gradient_norm(self._ptr, ctypes.byref(norm), ctypes.byref(clipped))
+        return StepResult(r.loss, r.correct, r.count, None if math.isnan(norm.value) else norm.value,
+                          bool(clipped.value))
 
     def fit(self, X: ArrayLike, y: ArrayLike, epochs: int = 1,
             validation: tuple[ArrayLike, ArrayLike] | None = None,
@@ -1217,6 +1279,8 @@ class Trainer:
                           "metrics": [k for k in history if k != "samples_per_second"]}
         m.stop_training = False
         hooks = CallbackList(callbacks, m, self, history.params)
+        norms: list[float] = []  # this epoch's gradient norms (clipping on)
+        clipped_steps = [0]
         stop = [False]
         interrupt = _Interrupt()
 
@@ -1234,9 +1298,17 @@ class Trainer:
                     if p.has_validation:
                         history["val_loss"].append(p.validation_loss)
                         history["val_accuracy"].append(p.validation_accuracy)
+                    if norms:
+                        history.setdefault("gradient_norm", []).append(sum(norms) / len(norms))
+                        history.setdefault("clipped_steps", []).append(clipped_steps[0])
+                        norms.clear()
+                        clipped_steps[0] = 0
                     history.epoch.append(p.epoch)
                     hooks.epoch_end(p.epoch, {k: v[-1] for k, v in history.items()})
                 else:
+                    if not math.isnan(p.gradient_norm):
+                        norms.append(p.gradient_norm)
+                        clipped_steps[0] += p.gradient_clipped
                     hooks.step(p.epoch, max(p.step_in_epoch - 1, 0),
                                {"loss": p.loss, "accuracy": p.accuracy})
                 reporter.update(p)
@@ -1275,6 +1347,13 @@ class Trainer:
                 d.close()
         if interrupt.requested:  # arrived during the last step: training completed
             raise KeyboardInterrupt
+        best, stopped = ctypes.c_size_t(), ctypes.c_int32()
+        try:  # WrongState: this fit ran without early stopping
+            lib.bsnn_trainer_early_stopping_result(self._ptr, ctypes.byref(best), None, ctypes.byref(stopped))
+            history.best_epoch = best.value
+            history.stopped_early = history.stopped_early or bool(stopped.value)
+        except WrongState:
+            pass
         hooks.train_end({k: v[-1] for k, v in history.items() if v})
         return history
 

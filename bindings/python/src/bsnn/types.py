@@ -27,10 +27,12 @@ LossName = Literal["cross_entropy", "mse", "binary_logistic", "huber"]
 ScheduleName = Literal["constant", "step", "cosine"]
 #: Parameter update modes (bsnn_update_mode).
 UpdateModeName = Literal["checked", "fused"]
+#: What fit(early_stopping={"monitor": ...}) watches on the validation data (bsnn_monitor).
+MonitorName = Literal["loss", "accuracy"]
 #: Feature scalings of the data loaders (bsnn_scaling).
 ScalingName = Literal["unit", "standardize", "none"]
 #: Progress reporting of fit (on stderr); None reports nothing.
 ProgressKind = Literal["auto", "tqdm", "text"]
 
 __all__ = ["ActivationName", "RootName", "ConstraintName", "InitName", "NormName", "OptimizerName",
-           "LossName", "ScheduleName", "UpdateModeName", "ScalingName", "ProgressKind"]
+           "LossName", "ScheduleName", "UpdateModeName", "MonitorName", "ScalingName", "ProgressKind"]
