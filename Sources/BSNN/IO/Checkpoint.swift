@@ -1,7 +1,9 @@
 /// Training checkpoints: a model file (see `ModelFile`) plus the trainer's
 /// `TrainingState` — the optimizer slots as tensors `optimizer.layers.{l}.weight.{k}` /
-/// `optimizer.layers.{l}.bias.{k}`, the position (epoch, step within the epoch, global
-/// step) and the shuffling generator's state — and its configuration, in metadata
+/// `optimizer.layers.{l}.bias.{k}` / `optimizer.layers.{l}.residual_scale.{k}` (learnable
+/// residual scales), the position (epoch, step within the epoch, global
+/// step), the shuffling generator's state and, for a model with dropout, the dropout
+/// generator's (`dropout_rng_state`, optional: a file without it has no dropout) — and its configuration, in metadata
 /// `bsnn.training`. Written atomically (temp
 /// file in the same directory, fsync, rename); resuming continues bit-identically.
 public enum Checkpoint {
@@ -13,6 +15,7 @@ public enum Checkpoint {
         "epoch", "step_in_epoch", "global_step", "rng_state", "epochs", "batch_size", "loss", "seed", "shuffle",
         "update_mode", "optimizer",
     ]
+    static let optionalTrainingFields = ["dropout_rng_state"]
     static let optimizerFields = ["kind", "learning_rate", "momentum", "beta1", "beta2", "epsilon", "weight_decay", "schedule"]
 
     public static func save(_ trainer: Trainer, to path: String) throws {
@@ -46,7 +49,7 @@ public enum Checkpoint {
         }
         let state = trainer.state
         let s = state.epochStartRNG.state
-        let training: JSONValue = .object([
+        var members: [JSONMember] = [
             JSONMember("epoch", .number(Double(state.epoch))),
             JSONMember("step_in_epoch", .number(Double(state.stepInEpoch))),
             JSONMember("global_step", .number(Double(state.globalStep))),
@@ -67,14 +70,21 @@ public enum Checkpoint {
                 JSONMember("weight_decay", .string(String(o.weightDecay))),
                 JSONMember("schedule", .object(schedule)),
             ])),
-        ])
-        file.metadata[trainingKey] = training.serialized()
+        ]
+        if trainer.model.configuration.dropout > 0 {
+            let d = state.dropoutRNG.state
+            members.append(JSONMember("dropout_rng_state", .array([d.0, d.1, d.2, d.3].map { .string(String($0)) })))
+        }
+        file.metadata[trainingKey] = JSONValue.object(members).serialized()
         for (l, (layer, slots)) in zip(trainer.model.layers, state.optimizer.layers).enumerated() {
             for (k, st) in slots.weight.enumerated() {
                 try file.append(name: "optimizer.layers.\(l).weight.\(k)", shape: [layer.outputs, layer.inputs], values: try st.checkedArray(what: "optimizer state of layer \(l)"))
             }
             for (k, st) in slots.bias.enumerated() {
                 try file.append(name: "optimizer.layers.\(l).bias.\(k)", shape: [layer.outputs], values: try st.checkedArray(what: "optimizer state of layer \(l)"))
+            }
+            for (k, st) in slots.residualScale.enumerated() {
+                try file.append(name: "optimizer.layers.\(l).residual_scale.\(k)", shape: [1], values: try st.checkedArray(what: "optimizer state of layer \(l)"))
             }
         }
         return file
@@ -90,7 +100,9 @@ public enum Checkpoint {
     static func trainer(from file: SafeTensorsFile, name path: String, options: ModelFile.LoadOptions) throws -> Trainer {
         let model = try ModelFile.model(from: file, name: path, expectedKind: "checkpoint", options: options)
         func fail(_ what: String) -> BSNNError { .format("\(path): \(trainingKey): \(what)") }
-        let t = try MetadataRecord(text: file.metadata[trainingKey] ?? "", file: path, key: trainingKey, required: trainingFields)
+        let t = try MetadataRecord(
+            text: file.metadata[trainingKey] ?? "", file: path, key: trainingKey, required: trainingFields,
+            optional: optionalTrainingFields)
         let o = try t.record("optimizer", required: optimizerFields)
         let s = try o.record("schedule", required: ["kind"], optional: ["every", "factor", "total_steps", "minimum_factor"])
         let counter = 0...Int(Int32.max) * 1024
@@ -120,17 +132,21 @@ public enum Checkpoint {
             seed: try t.uint64("seed"), shuffle: try t.bool("shuffle"),
             updateMode: try t.validated("update_mode") { try UpdateMode.named(try t.string("update_mode")) })
         try t.validated("") { try config.validate() }
-        guard let words = try t.raw("rng_state").arrayValue, words.count == 4 else {
-            throw t.fail("rng_state", "expected an array of 4 unsigned integers written as strings")
-        }
-        var state = [UInt64]()
-        for w in words {
-            guard let u = w.stringValue.flatMap(MetadataRecord.decimalUInt64) else {
-                throw t.fail("rng_state", "expected an array of 4 unsigned integers written as strings, got \(w.serialized().prefix(40))")
+        func generator(_ key: String) throws -> RandomGenerator {
+            guard let words = try t.raw(key).arrayValue, words.count == 4 else {
+                throw t.fail(key, "expected an array of 4 unsigned integers written as strings")
             }
-            state.append(u)
+            var state = [UInt64]()
+            for w in words {
+                guard let u = w.stringValue.flatMap(MetadataRecord.decimalUInt64) else {
+                    throw t.fail(key, "expected an array of 4 unsigned integers written as strings, got \(w.serialized().prefix(40))")
+                }
+                state.append(u)
+            }
+            return try t.validated(key) { try RandomGenerator(state: (state[0], state[1], state[2], state[3])) }
         }
-        let rng = try t.validated("rng_state") { try RandomGenerator(state: (state[0], state[1], state[2], state[3])) }
+        let rng = try generator("rng_state")
+        let dropoutRNG = t.has("dropout_rng_state") ? try generator("dropout_rng_state") : nil
         let epoch = try t.int("epoch", in: counter), stepInEpoch = try t.int("step_in_epoch", in: counter)
         let globalStep = try t.int("global_step", in: counter)
 
@@ -142,6 +158,7 @@ public enum Checkpoint {
             for k in 0..<slots {
                 expected.insert("optimizer.layers.\(l).weight.\(k)")
                 if layer.bias != nil { expected.insert("optimizer.layers.\(l).bias.\(k)") }
+                if layer.learnsResidualScale { expected.insert("optimizer.layers.\(l).residual_scale.\(k)") }
             }
         }
         for tensor in file.tensors where tensor.name.hasPrefix("optimizer.") && !expected.contains(tensor.name) {
@@ -171,6 +188,12 @@ public enum Checkpoint {
                     guard let st = file[n] else { throw fail("tensor \(n) missing") }
                     guard st.shape == [layer.outputs] else { throw fail("tensor \(n): expected shape [\(layer.outputs)], got \(st.shape)") }
                     return try FloatBuffer(st.values)
+                },
+                residualScale: try (0..<(layer.learnsResidualScale ? slots : 0)).map { k in
+                    let n = "optimizer.layers.\(l).residual_scale.\(k)"
+                    guard let st = file[n] else { throw fail("tensor \(n) missing") }
+                    guard st.shape == [1] else { throw fail("tensor \(n): expected shape [1], got \(st.shape)") }
+                    return try FloatBuffer(st.values)
                 }))
         }
         // Before the first step a fused step that diverged part-way may have left slots
@@ -186,6 +209,7 @@ public enum Checkpoint {
         position.epoch = epoch
         position.stepInEpoch = stepInEpoch
         position.globalStep = globalStep
+        if let d = dropoutRNG { position.dropoutRNG = d }
         if anyState { position.optimizer.restore(slotsPerLayer, slots: slots) }
         return trainer
     }

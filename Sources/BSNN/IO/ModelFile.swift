@@ -1,6 +1,7 @@
 /// Models as safetensors files: tensors `layers.{l}.weight` ([outputs, inputs], the stored
 /// parameter — V for row-normalized layers, whose applied weight is V with every row
-/// scaled to unit norm) and `layers.{l}.bias`, plus `__metadata__` with the format
+/// scaled to unit norm), `layers.{l}.bias` and, for a learnable residual scale,
+/// `layers.{l}.residual_scale` ([1], hidden layers 1...depth), plus `__metadata__` with the format
 /// version, the architecture and the activation (see `ActivationRecord`). Layer 0 is the
 /// input layer, 1...depth the hidden layers, depth+1 the output layer. Written
 /// atomically with a CRC-32 over the whole content (`SafeTensorsFile.canonicalChecksum`);
@@ -23,7 +24,12 @@ public enum ModelFile {
     ]
     static let architectureFields = ["inputs", "width", "depth", "outputs", "bias", "constraint", "seed"]
     /// Absent in files of the first releases, which always initialized orthogonally.
-    static let optionalArchitectureFields = ["initialization"]
+    /// Absent in files of the first releases, which always initialized orthogonally;
+    /// `residual`, `residual_scale` (a decimal string or "learnable") and `dropout` (a
+    /// decimal string) are written only when they differ from the defaults, so a plain
+    /// model's file is the one 0.1 wrote, and a file without them is a plain model.
+    static let optionalArchitectureFields = ["initialization", "residual", "residual_scale", "dropout"]
+    static let learnableResidualScale = "learnable"
 
     /// Options for loading. Plugin and foreign activations are re-loaded only when
     /// `allowPlugins` is true. Files without a verified `bsnn.checksum` (written by
@@ -64,7 +70,7 @@ public enum ModelFile {
             throw BSNNError.wrongState(
                 "activation \"\(c.activation.base.name)\" is a closure and cannot be saved in a model file; use a builtin, plugin or foreign activation")
         }
-        let arch: JSONValue = .object([
+        var members = [
             JSONMember("inputs", .number(Double(c.inputs))),
             JSONMember("width", .number(Double(c.width))),
             JSONMember("depth", .number(Double(c.depth))),
@@ -73,7 +79,18 @@ public enum ModelFile {
             JSONMember("constraint", .string(c.constraint.rawValue)),
             JSONMember("initialization", .string(c.initialization.rawValue)),
             JSONMember("seed", .string(String(c.seed))),
-        ])
+        ]
+        if c.residual {
+            members.append(JSONMember("residual", .bool(true)))
+            switch c.residualScale {
+            case .fixed(let a): members.append(JSONMember("residual_scale", .string(String(a))))
+            case .learnable: members.append(JSONMember("residual_scale", .string(learnableResidualScale)))
+            }
+        }
+        if c.dropout != MLPConfiguration.defaultDropout {
+            members.append(JSONMember("dropout", .string(String(c.dropout))))
+        }
+        let arch: JSONValue = .object(members)
         var file = try SafeTensorsFile(metadata: [
             formatKey: kind,
             versionKey: String(formatVersion),
@@ -84,6 +101,9 @@ public enum ModelFile {
         for (l, layer) in model.layers.enumerated() {
             try file.append(name: "layers.\(l).weight", shape: [layer.outputs, layer.inputs], values: try layer.weight.checkedArray(what: "layers.\(l).weight"))
             if let b = layer.bias { try file.append(name: "layers.\(l).bias", shape: [layer.outputs], values: try b.checkedArray(what: "layers.\(l).bias")) }
+            if layer.learnsResidualScale, let a = layer.residualScale {
+                try file.append(name: "layers.\(l).residual_scale", shape: [1], values: try a.checkedArray(what: "layers.\(l).residual_scale"))
+            }
         }
         return file
     }
@@ -139,33 +159,51 @@ public enum ModelFile {
             try WeightInitialization.named(arch.has("initialization") ? try arch.string("initialization") : "orthogonal")
         }
         let seed = try arch.uint64("seed")
+        let residual = arch.has("residual") ? try arch.bool("residual") : MLPConfiguration.defaultResidual
+        var residualScale = MLPConfiguration.defaultResidualScale
+        if arch.has("residual_scale") {
+            let text = try arch.string("residual_scale")
+            if text == learnableResidualScale {
+                residualScale = .learnable
+            } else {
+                guard let a = MetadataRecord.decimalDouble(text) else {
+                    throw arch.fail("residual_scale", "expected a finite number written as a decimal string or \"\(learnableResidualScale)\", got \"\(text.prefix(40))\"")
+                }
+                residualScale = .fixed(a)
+            }
+        }
+        let dropout = arch.has("dropout") ? try arch.double("dropout") : MLPConfiguration.defaultDropout
         let record = try ActivationRecord(text: file.metadata[activationKey] ?? "", file: name, key: activationKey)
         let activation = try record.resolve(allowPlugins: options.allowPlugins, file: name, key: activationKey)
         var config = MLPConfiguration(
             inputs: inputs, width: width, depth: depth, outputs: outputs,
-            activation: activation, constraint: constraint, initialization: initialization, bias: bias, seed: seed)
+            activation: activation, constraint: constraint, initialization: initialization, bias: bias, seed: seed,
+            residual: residual, residualScale: residualScale, dropout: dropout)
         try arch.validated("") { try config.validate() }
         config.featureScaler = try FeatureScalingRecord.read(file.metadata, inputs: config.inputs, file: name)
 
         // Sizes come from the file: check them against the tensors before allocating.
         // Every tensor must be one the architecture (or, in a checkpoint, the optimizer)
         // accounts for; anything else is a mislabelled or injected tensor.
-        let expectedCount = (depth + 2) * (bias ? 2 : 1)
+        let learnsAlpha = residual && residualScale.isLearnable
+        let expectedCount = (depth + 2) * (bias ? 2 : 1) + (learnsAlpha ? depth : 0)
         let layerTensors = file.tensors.filter { $0.name.hasPrefix("layers.") }.count
+        let described = "depth \(depth)\(bias ? " with biases" : " without biases")\(learnsAlpha ? " and learnable residual scales" : "")"
         guard layerTensors == expectedCount else {
-            throw fail("\(architectureKey): depth \(depth)\(bias ? " with biases" : " without biases") needs \(expectedCount) layer tensors, the file has \(layerTensors)")
+            throw fail("\(architectureKey): \(described) needs \(expectedCount) layer tensors, the file has \(layerTensors)")
         }
         var expected = Set<String>()
         for l in 0...(depth + 1) {
             expected.insert("layers.\(l).weight")
             if bias { expected.insert("layers.\(l).bias") }
+            if learnsAlpha && config.isResidual(layer: l) { expected.insert("layers.\(l).residual_scale") }
         }
         for t in file.tensors where !expected.contains(t.name) {
             guard kind == "checkpoint", t.name.hasPrefix("optimizer.") else {
-                throw fail("unexpected tensor \"\(t.name.prefix(80))\" (\(architectureKey): depth \(depth)\(bias ? " with biases" : " without biases") has layers.0...\(depth + 1) only)")
+                throw fail("unexpected tensor \"\(t.name.prefix(80))\" (\(architectureKey): \(described) has layers.0...\(depth + 1) only)")
             }
         }
-        var weights: [[Float]] = [], biases: [[Float]] = []
+        var weights: [[Float]] = [], biases: [[Float]] = [], alphas: [Int: Float] = [:]
         for l in 0...(depth + 1) {
             let rows = l == depth + 1 ? outputs : width
             let cols = l == 0 ? inputs : width
@@ -179,6 +217,12 @@ public enum ModelFile {
                 guard b.shape == [rows] else { throw fail("tensor layers.\(l).bias: expected shape [\(rows)] (from \(architectureKey)), got \(b.shape)") }
                 biases.append(b.values)
             }
+            if learnsAlpha && config.isResidual(layer: l) {
+                let n = "layers.\(l).residual_scale"
+                guard let a = file[n] else { throw fail("tensor \(n) missing (\(architectureKey): residual_scale learnable)") }
+                guard a.shape == [1], let value = a.values.first else { throw fail("tensor \(n): expected shape [1], got \(a.shape)") }
+                alphas[l] = value
+            }
         }
         // Every size is now backed by bytes in the file, so allocating is safe.
         let model = try MLP(config, initializeWeights: false)
@@ -186,6 +230,7 @@ public enum ModelFile {
             do {
                 try model.setWeights(layer: l, weights[l])
                 if bias { try model.setBias(layer: l, biases[l]) }
+                if let a = alphas[l] { try model.setResidualScale(layer: l, a) }
             } catch let e as BSNNError {
                 if case .outOfMemory = e { throw e }
                 throw fail("tensor layers.\(l): \(e.message)")

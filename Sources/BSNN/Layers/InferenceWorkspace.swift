@@ -13,6 +13,9 @@ extension MLP {
         let preActivation: FloatBuffer
         /// The activation φ(h), i.e. the next layer's input.
         let activation: FloatBuffer
+        /// ψ of a residual layer before it is added to the layer's input (which is
+        /// `activation`); nil for a model without residual links.
+        let branch: FloatBuffer?
 
         init(model: MLP, rows: Int) throws {
             let c = model.configuration
@@ -20,9 +23,11 @@ extension MLP {
             let columns = max(c.width, c.outputs)
             preActivation = try FloatBuffer(rows: rows, columns: columns, what: "inference pre-activations for \(rows) rows")
             activation = try FloatBuffer(rows: rows, columns: columns, what: "inference activations for \(rows) rows")
+            branch = c.residual && c.depth > 0
+                ? try FloatBuffer(rows: rows, columns: c.width, what: "inference residual branches for \(rows) rows") : nil
         }
 
         /// Floats held, for the memory bound tests and callers that size a pool.
-        var floatCount: Int { preActivation.count + activation.count }
+        var floatCount: Int { preActivation.count + activation.count + (branch?.count ?? 0) }
     }
 }

@@ -23,6 +23,16 @@ public struct MLPConfiguration: Sendable {
     /// model file so that raw features can be mapped the same way before `predict`; nil:
     /// none recorded. It does not change what `predict` computes on the features it is given.
     public var featureScaler: FeatureScaler?
+    /// Residual links on the square hidden layers 1...depth (never the input or output
+    /// layer): x⁽ˡ⁺¹⁾ = x⁽ˡ⁾ + α·ψ(W x⁽ˡ⁾ + b). Default false. With depth 0 there is no
+    /// square hidden layer and it changes nothing.
+    public var residual: Bool
+    /// α of the residual links (ignored without `residual`); default `.fixed(1)`.
+    public var residualScale: ResidualScale
+    /// Inverted-dropout probability on every hidden activation (after φ, before the
+    /// residual add), in [0, 1); applied only by training steps, never by `predict`,
+    /// `evaluate` or the probe. Default 0 (off).
+    public var dropout: Double
 
     /// The defaults every door (Swift, C, Python, CLI) uses when the caller names none.
     /// The activation is GPN-normalized (`LayerActivation.make`, root
@@ -32,12 +42,20 @@ public struct MLPConfiguration: Sendable {
     public static let defaultInitialization: WeightInitialization = .orthogonal
     public static let defaultBias = true
     public static let defaultSeed: UInt64 = 0
+    public static let defaultResidual = false
+    public static let defaultResidualScale: ResidualScale = .fixed(1)
+    public static let defaultDropout = 0.0
 
     public init(
         inputs: Int, width: Int, depth: Int, outputs: Int, activation: LayerActivation,
         constraint: WeightConstraint = defaultConstraint, initialization: WeightInitialization = defaultInitialization,
-        bias: Bool = defaultBias, seed: UInt64 = defaultSeed, featureScaler: FeatureScaler? = nil
+        bias: Bool = defaultBias, seed: UInt64 = defaultSeed, featureScaler: FeatureScaler? = nil,
+        residual: Bool = defaultResidual, residualScale: ResidualScale = defaultResidualScale,
+        dropout: Double = defaultDropout
     ) {
+        self.residual = residual
+        self.residualScale = residualScale
+        self.dropout = dropout
         self.featureScaler = featureScaler
         self.inputs = inputs
         self.width = width
@@ -53,8 +71,12 @@ public struct MLPConfiguration: Sendable {
     /// Total number of trainable floats.
     public var parameterCount: Int {
         let b = bias ? 1 : 0
-        return inputs * width + b * width + depth * (width * width + b * width) + width * outputs + b * outputs
+        let alpha = residual && residualScale.isLearnable ? 1 : 0
+        return inputs * width + b * width + depth * (width * width + b * width + alpha) + width * outputs + b * outputs
     }
+
+    /// Whether layer `l` (0 = input layer) carries a residual link.
+    func isResidual(layer l: Int) -> Bool { residual && l >= 1 && l <= depth }
 
     /// Rejects sizes that are zero, negative, or that could not fit in this machine's
     /// memory, before anything is allocated.
@@ -65,6 +87,11 @@ public struct MLPConfiguration: Sendable {
         for (name, v) in [("inputs", inputs), ("width", width), ("outputs", outputs)] where v <= 0 {
             throw BSNNError.invalidArgument("\(name): expected > 0, got \(v)")
         }
+        // NaN fails both comparisons, so it is rejected too.
+        guard dropout >= 0, dropout < 1 else {
+            throw BSNNError.invalidArgument("dropout: expected a probability in [0, 1), got \(dropout)")
+        }
+        try residualScale.validate()
         guard depth >= 0 else { throw BSNNError.invalidArgument("depth: expected >= 0, got \(depth)") }
         let limit = 1 << 24
         for (name, v) in [("inputs", inputs), ("width", width), ("outputs", outputs), ("depth", depth)] where v > limit {

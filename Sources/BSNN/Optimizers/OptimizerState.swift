@@ -1,5 +1,6 @@
 /// The optimizer's per-parameter slots (SGD: none; momentum and Nesterov: the velocity;
-/// Adam: the first and second moments), one set per layer, in the layer order of the
+/// Adam: the first and second moments) for weights, biases and learnable residual
+/// scales, one set per layer, in the layer order of the
 /// model they were made for. Owned by the trainer's `TrainingState`, not by the model:
 /// a model trained by two trainers one after the other does not carry one's velocity
 /// into the other, and a checkpoint saves exactly what its trainer holds.
@@ -9,22 +10,30 @@ final class OptimizerState {
         let weight: [FloatBuffer]
         /// `slots` buffers of the layer's bias count; empty without biases.
         let bias: [FloatBuffer]
+        /// `slots` one-float buffers for a learnable residual scale α; empty otherwise.
+        let residualScale: [FloatBuffer]
 
         /// Zeroed slots for one layer.
         init(zeroFor layer: DenseLayer, slots: Int) throws {
             weight = try (0..<slots).map { _ in try FloatBuffer(count: layer.weight.count) }
             bias = try (0..<(layer.bias == nil ? 0 : slots)).map { _ in try FloatBuffer(count: layer.outputs) }
+            residualScale = try (0..<(layer.learnsResidualScale ? slots : 0)).map { _ in try FloatBuffer(count: 1) }
         }
 
-        init(weight: [FloatBuffer], bias: [FloatBuffer]) {
+        init(weight: [FloatBuffer], bias: [FloatBuffer], residualScale: [FloatBuffer] = []) {
             self.weight = weight
             self.bias = bias
+            self.residualScale = residualScale
         }
 
         @inline(__always)
         func weightSlot(_ k: Int) -> UnsafeMutablePointer<Float>? { k < weight.count ? weight[k].pointer : nil }
         @inline(__always)
         func biasSlot(_ k: Int) -> UnsafeMutablePointer<Float>? { k < bias.count ? bias[k].pointer : nil }
+        @inline(__always)
+        func residualScaleSlot(_ k: Int) -> UnsafeMutablePointer<Float>? {
+            k < residualScale.count ? residualScale[k].pointer : nil
+        }
     }
 
     /// Empty until the first step (so a checkpoint taken before it has no optimizer

@@ -82,13 +82,17 @@ struct ParameterUpdate {
         }
     }
 
-    /// Applies the step to one layer with its optimizer slots: bias, then weights (row by
+    /// Applies the step to one layer with its optimizer slots: bias, residual scale (when
+    /// learnable), then weights (row by
     /// row for row-normalized layers so each row's new norm is taken while the row is in
     /// L1), then the constraint (row scales or orthogonal retraction).
     func apply(to gradient: LayerGradient, slots: OptimizerState.Layer) throws {
         let layer = gradient.layer
         if let b = layer.bias, let bg = gradient.biasGradient {
             apply(b.pointer, bg, slots.biasSlot(0), slots.biasSlot(1), count: b.count)
+        }
+        if let a = layer.residualScale, let ga = gradient.residualScaleGradient {
+            withUnsafePointer(to: ga) { apply(a.pointer, $0, slots.residualScaleSlot(0), slots.residualScaleSlot(1), count: 1) }
         }
         let w = layer.weight.pointer, g = gradient.weightGradient
         let s1 = slots.weightSlot(0), s2 = slots.weightSlot(1)

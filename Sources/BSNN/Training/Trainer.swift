@@ -85,7 +85,10 @@ public final class Trainer: @unchecked Sendable {
         let c = model.configuration
         let count = batch.count
         let ws = try model.workspace(batch: count)
-        let logits = try model.forward(batch.features, workspace: ws)
+        var dropout: RandomGenerator? = state.dropoutRNG
+        let logits = try model.forward(batch.features, workspace: ws, dropout: &dropout)
+        // The masks of a step that then diverges are drawn too: a retried step draws new ones.
+        if let d = dropout { state.dropoutRNG = d }
         if !BLAS.allFinite(logits, count: count * c.outputs) {
             throw BSNNError.numeric(
                 "divergence at step \(globalStep): the logits are NaN/Inf; the model keeps the weights of the last good step")
