@@ -405,6 +405,19 @@ typedef struct bsnn_model_config {
      * Offsets and scales: `inputs` floats each, borrowed for the call. */
     int32_t scaling;
     const float *scaling_offsets, *scaling_scales;
+    /* Added in ABI 3 (0.2): residual links on the square hidden layers 1...depth (not the
+     * input or output layer), x' = x + residual_scale·ψ(W x + b); non-zero: on (default 0;
+     * with depth 0 there is no such layer and it changes nothing). */
+    int32_t residual;
+    /* Added in ABI 3 (0.2): α of the residual links: a finite fixed scale (default 1;
+     * 1/sqrt(depth) keeps the backward signal bounded at any depth, while 1 lets the
+     * signals grow with depth), or NaN = learnable, one α per layer initialized to 0
+     * (ReZero) and trained like a bias. ±Inf: INVALID_ARGUMENT. */
+    double residual_scale;
+    /* Added in ABI 3 (0.2): inverted-dropout probability on every hidden activation (after
+     * φ, before the residual add) in [0, 1), applied by training steps only, never by
+     * predict or evaluate; masks are seeded from the training seed. Default 0. */
+    double dropout;
 } bsnn_model_config;
 
 typedef struct bsnn_model_info {
@@ -477,6 +490,15 @@ BSNN_API bsnn_status bsnn_model_evaluate(const bsnn_model *model, const bsnn_dat
  * bsnn_dataset_scaling does with count = inputs. Since ABI 2. */
 BSNN_API bsnn_status bsnn_model_scaling(const bsnn_model *model, int32_t *out_method, float *offsets, float *scales,
                                         size_t count);
+/* The model's residual and dropout settings as bsnn_model_config holds them (from its
+ * config or its file): residual 0/1, residual_scale (NaN = learnable), dropout. Any out
+ * pointer may be NULL. Added in ABI 3 (0.2). */
+BSNN_API bsnn_status bsnn_model_get_regularization(const bsnn_model *model, int32_t *out_residual,
+                                                   double *out_residual_scale, double *out_dropout);
+/* The residual scale α of layer `layer` (1...depth of a model with residual links) as
+ * trained (learnable) or configured (fixed). Errors: INVALID_ARGUMENT (layer),
+ * WRONG_STATE for a layer without a residual link. Added in ABI 3 (0.2). */
+BSNN_API bsnn_status bsnn_model_get_residual_scale(const bsnn_model *model, size_t layer, float *out);
 /* Frees the training workspaces cached on the network (each layer's input and
  * activation derivative for the batch size). bsnn_trainer_fit and
  * bsnn_trainer_fit_arrays free them when they return; a loop of bsnn_trainer_step keeps

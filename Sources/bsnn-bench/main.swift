@@ -1,7 +1,8 @@
 // bsnn-bench: times training steps of the paper network and prints one JSON line in the
 // schema of benchmarks/report.py. Arguments: --depth D --width W --threads T --steps N
 // --warmup K --batch B --mode fused|checked --activation NAME [--epoch] [--forward-only]
-// [--normalize-timing] (the GPN normalizer's cost per builtin activation).
+// [--normalize-timing] (the GPN normalizer's cost per builtin activation)
+// [--residual [--residual-scale X|learnable]] [--dropout P].
 import BSNN
 import COpenBLAS
 import Glibc
@@ -16,6 +17,9 @@ struct Options {
     var throughput = false
     var forceFFI = false
     var normalizeTiming = false
+    var residual = false
+    var residualScale = MLPConfiguration.defaultResidualScale
+    var dropout = MLPConfiguration.defaultDropout
 }
 
 func fail(_ message: String) -> Never {
@@ -43,6 +47,17 @@ func parse() -> Options {
         case "--activation-throughput": o.throughput = true
         case "--ffi": o.forceFFI = true
         case "--normalize-timing": o.normalizeTiming = true
+        case "--residual": o.residual = true
+        case "--residual-scale":
+            guard !args.isEmpty else { fail("--residual-scale needs a number or learnable") }
+            let v = args.removeFirst()
+            if v == "learnable" { o.residualScale = .learnable } else {
+                guard let x = Double(v) else { fail("--residual-scale needs a number or learnable, got \(v)") }
+                o.residualScale = .fixed(x)
+            }
+        case "--dropout":
+            guard !args.isEmpty, let p = Double(args.removeFirst()) else { fail("--dropout needs a probability") }
+            o.dropout = p
         case "--symbol":
             guard !args.isEmpty else { fail("--symbol needs LIB:SYMBOL:SIGNATURE") }
             o.symbol = args.removeFirst()
@@ -172,7 +187,8 @@ do {
     let act = try LayerActivation.gpn(base, root: GPNRoot.paper(for: base.name))
     let config = MLPConfiguration(
         inputs: 784, width: o.width, depth: o.depth, outputs: 10, activation: act,
-        constraint: .rowNormalized, initialization: .orthogonal, bias: true, seed: 1)
+        constraint: .rowNormalized, initialization: .orthogonal, bias: true, seed: 1,
+        residual: o.residual, residualScale: o.residualScale, dropout: o.dropout)
     let model = try MLP(config)
     let training = TrainingConfiguration(
         epochs: 1, batchSize: o.batch,
@@ -220,7 +236,7 @@ do {
     let activations = Double(2 * (o.depth + 1) * o.batch * o.width + o.batch * 784)
     let minimumMiB = (2 * params + activations) * 4 / 1_048_576
     print("""
-        {"peer": "bsnn", "update_mode": "\(o.mode.rawValue)", "activation": "\(base.name)\(o.plugin != nil ? "(plugin)" : "")", "depth": \(o.depth), "width": \(o.width), "threads": \(o.threads), "batch": \(o.batch), "steps": \(o.steps), "median_ms": \(median), "min_ms": \(times.min()!), "max_ms": \(times.max()!), "p10_ms": \(percentile(times, 0.1)), "p90_ms": \(percentile(times, 0.9)), "samples_per_s": \(Double(o.batch) / (median / 1000)), "gflops": \(gflops), "sgemm_peak_gflops": \(peak), "fraction_of_peak": \(gflops / peak), "mallocs_per_step": \(mallocs), "peak_rss_mib": \(peakRSSMiB()), "minimum_mib": \(minimumMiB), "cpu_median_ms": \(percentile(cpuTimes, 0.5)), "blas_core": "\(BLAS.coreName)"}
+        {"peer": "bsnn", "update_mode": "\(o.mode.rawValue)", "activation": "\(base.name)\(o.plugin != nil ? "(plugin)" : "")", "depth": \(o.depth), "width": \(o.width), "residual": \(o.residual ? "\"\(o.residualScale)\"" : "null"), "dropout": \(o.dropout), "threads": \(o.threads), "batch": \(o.batch), "steps": \(o.steps), "median_ms": \(median), "min_ms": \(times.min()!), "max_ms": \(times.max()!), "p10_ms": \(percentile(times, 0.1)), "p90_ms": \(percentile(times, 0.9)), "samples_per_s": \(Double(o.batch) / (median / 1000)), "gflops": \(gflops), "sgemm_peak_gflops": \(peak), "fraction_of_peak": \(gflops / peak), "mallocs_per_step": \(mallocs), "peak_rss_mib": \(peakRSSMiB()), "minimum_mib": \(minimumMiB), "cpu_median_ms": \(percentile(cpuTimes, 0.5)), "blas_core": "\(BLAS.coreName)"}
         """)
 } catch {
     fail("\(error)")
