@@ -51,10 +51,8 @@ func parse() -> Options {
         case "--residual-scale":
             guard !args.isEmpty else { fail("--residual-scale needs a number or learnable") }
             let v = args.removeFirst()
-            if v == "learnable" { o.residualScale = .learnable } else {
-                guard let x = Double(v) else { fail("--residual-scale needs a number or learnable, got \(v)") }
-                o.residualScale = .fixed(x)
-            }
+            guard let r = ResidualScale(text: v) else { fail("--residual-scale needs a number or \(ResidualScale.learnableName), got \(v)") }
+            o.residualScale = r
         case "--dropout":
             guard !args.isEmpty, let p = Double(args.removeFirst()) else { fail("--dropout needs a probability") }
             o.dropout = p

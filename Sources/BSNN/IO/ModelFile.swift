@@ -29,7 +29,6 @@ public enum ModelFile {
     /// decimal string) are written only when they differ from the defaults, so a plain
     /// model's file is the one 0.1 wrote, and a file without them is a plain model.
     static let optionalArchitectureFields = ["initialization", "residual", "residual_scale", "dropout"]
-    static let learnableResidualScale = "learnable"
 
     /// Options for loading. Plugin and foreign activations are re-loaded only when
     /// `allowPlugins` is true. Files without a verified `bsnn.checksum` (written by
@@ -84,7 +83,7 @@ public enum ModelFile {
             members.append(JSONMember("residual", .bool(true)))
             switch c.residualScale {
             case .fixed(let a): members.append(JSONMember("residual_scale", .string(String(a))))
-            case .learnable: members.append(JSONMember("residual_scale", .string(learnableResidualScale)))
+            case .learnable: members.append(JSONMember("residual_scale", .string(ResidualScale.learnableName)))
             }
         }
         if c.dropout != MLPConfiguration.defaultDropout {
@@ -163,11 +162,11 @@ public enum ModelFile {
         var residualScale = MLPConfiguration.defaultResidualScale
         if arch.has("residual_scale") {
             let text = try arch.string("residual_scale")
-            if text == learnableResidualScale {
+            if text == ResidualScale.learnableName {
                 residualScale = .learnable
             } else {
                 guard let a = MetadataRecord.decimalDouble(text) else {
-                    throw arch.fail("residual_scale", "expected a finite number written as a decimal string or \"\(learnableResidualScale)\", got \"\(text.prefix(40))\"")
+                    throw arch.fail("residual_scale", "expected a finite number written as a decimal string or \"\(ResidualScale.learnableName)\", got \"\(text.prefix(40))\"")
                 }
                 residualScale = .fixed(a)
             }

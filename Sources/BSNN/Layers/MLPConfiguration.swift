@@ -78,6 +78,12 @@ public struct MLPConfiguration: Sendable {
     /// Whether layer `l` (0 = input layer) carries a residual link.
     func isResidual(layer l: Int) -> Bool { residual && l >= 1 && l <= depth }
 
+    /// The dropout rule, also for doors that check their arguments before loading data.
+    public static func validateDropout(_ p: Double) throws {
+        // NaN fails both comparisons, so it is rejected too.
+        guard p >= 0, p < 1 else { throw BSNNError.invalidArgument("dropout: expected a probability in [0, 1), got \(p)") }
+    }
+
     /// Rejects sizes that are zero, negative, or that could not fit in this machine's
     /// memory, before anything is allocated.
     public func validate() throws {
@@ -87,10 +93,7 @@ public struct MLPConfiguration: Sendable {
         for (name, v) in [("inputs", inputs), ("width", width), ("outputs", outputs)] where v <= 0 {
             throw BSNNError.invalidArgument("\(name): expected > 0, got \(v)")
         }
-        // NaN fails both comparisons, so it is rejected too.
-        guard dropout >= 0, dropout < 1 else {
-            throw BSNNError.invalidArgument("dropout: expected a probability in [0, 1), got \(dropout)")
-        }
+        try Self.validateDropout(dropout)
         try residualScale.validate()
         guard depth >= 0 else { throw BSNNError.invalidArgument("depth: expected >= 0, got \(depth)") }
         let limit = 1 << 24

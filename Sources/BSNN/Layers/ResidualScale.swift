@@ -12,6 +12,21 @@ public enum ResidualScale: Sendable, Equatable {
     /// identity) and trained by the optimizer like a bias.
     case learnable
 
+    /// The name of `.learnable` in model files, the CLI and the bench.
+    public static let learnableName = "learnable"
+
+    /// A decimal number (fixed) or `learnableName`; nil for anything else. Finiteness is
+    /// checked by `validate()`, so "nan" parses and is then refused with a clear message.
+    public init?(text: String) {
+        if text == Self.learnableName {
+            self = .learnable
+        } else if let a = Double(text) {
+            self = .fixed(a)
+        } else {
+            return nil
+        }
+    }
+
     /// The value a residual layer starts from.
     var initialValue: Double {
         switch self {
@@ -29,7 +44,7 @@ public enum ResidualScale: Sendable, Equatable {
     }
 
     /// Rejects a non-finite fixed scale.
-    func validate() throws {
+    public func validate() throws {
         if case .fixed(let a) = self, !a.isFinite {
             throw BSNNError.invalidArgument("residual scale: expected a finite number (or learnable), got \(a)")
         }

@@ -30,6 +30,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Hidden width (default: 256; the paper: 500).") var width: Int?
     @OptionGroup var act: ActivationOptions
     @Option(help: "Hidden-layer constraint (default: row_norm, the paper's).") var constraint: WeightConstraint?
+    @Flag(help: "Residual links on the square hidden layers: x + α·φ(W x + b).") var residual = false
+    @Option(help: ArgumentHelp("α of --residual: a number (default: 1; 1/sqrt(depth) keeps the signals bounded) or learnable (one per layer, from 0).", valueName: "X|learnable")) var residualScale: ResidualScale?
+    @Option(help: ArgumentHelp("Dropout probability on the hidden activations while training, in [0, 1) (default: 0).", valueName: "P")) var dropout: Double?
     @Option(help: "Optimizer (default: momentum).") var optimizer: OptimizerKind?
     @Option(help: "Learning rate (default: 0.01; the paper: 1e-4 over 50 epochs).") var lr: Double?
     @Option(help: "Momentum (default: 0.9; the paper: 0.5).") var momentum: Double?
@@ -56,6 +59,11 @@ struct TrainCommand: ParsableCommand {
         if checkpointEvery < 0 { throw ValidationError("--checkpoint-every: expected >= 0, got \(checkpointEvery)") }
         if let lr, !(lr > 0 && lr.isFinite) { throw ValidationError("--lr: expected a finite value > 0, got \(lr)") }
         if noTest && test != nil { throw ValidationError("give at most one of --test and --no-test") }
+        if residualScale != nil && !residual && resume == nil { throw ValidationError("--residual-scale: expected together with --residual") }
+        // The engine's rules, checked before any data is loaded.
+        for (flag, rule) in [("dropout", { try dropout.map(MLPConfiguration.validateDropout) }), ("residual-scale", { try residualScale?.validate() })] {
+            do { try rule() } catch let e as BSNNError { throw ValidationError("--\(flag): \(e.message)") }
+        }
         try DataSpec.requireOneStandardInput([("--data", data), ("--validation", validation), ("--test", test), ("--resume", resume)])
     }
 
@@ -175,7 +183,9 @@ struct TrainCommand: ParsableCommand {
             inputs: train.featureCount, width: width ?? 256, depth: depth ?? 50,
             outputs: train.isClassification ? train.classCount : train.targetCount,
             activation: try act.layerActivation(), constraint: constraint ?? .rowNormalized, seed: seed ?? 0,
-            featureScaler: train.scaler)
+            featureScaler: train.scaler, residual: residual,
+            residualScale: residualScale ?? MLPConfiguration.defaultResidualScale,
+            dropout: dropout ?? MLPConfiguration.defaultDropout)
         let model = try MLP(config)
         let opt = OptimizerConfiguration(kind: optimizer ?? .momentum, learningRate: lr ?? 0.01, momentum: momentum ?? 0.9)
         return try Trainer(model: model, configuration: TrainingConfiguration(
@@ -194,6 +204,9 @@ struct TrainCommand: ParsableCommand {
         check("depth", depth, m.depth)
         check("width", width, m.width)
         check("constraint", constraint?.rawValue, m.constraint.rawValue)
+        check("residual", residual ? true : nil, m.residual)
+        check("residual-scale", residualScale, m.residualScale)
+        check("dropout", dropout, m.dropout)
         check("optimizer", optimizer?.rawValue, t.optimizer.kind.rawValue)
         check("lr", lr, t.optimizer.learningRate)
         check("momentum", momentum, t.optimizer.momentum)

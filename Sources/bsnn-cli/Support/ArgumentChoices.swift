@@ -6,6 +6,17 @@ import BSNN
 extension WeightConstraint: ExpressibleByArgument {}
 extension OptimizerKind: ExpressibleByArgument {}
 
+/// `--residual-scale X|learnable`.
+extension ResidualScale: ExpressibleByArgument {
+    public init?(argument: String) { self.init(text: argument) }
+    public var defaultValueDescription: String {
+        switch self {
+        case .fixed(let a): return String(a)
+        case .learnable: return ResidualScale.learnableName
+        }
+    }
+}
+
 /// `--scaling`: the CLI's names of the engine's `FeatureScaling` methods.
 enum ScalingChoice: String, ExpressibleByArgument, CaseIterable {
     case none, unit, standardize
