@@ -66,7 +66,9 @@ class ModelConfig(Structure):
                 ("depth", c_size_t), ("outputs", c_size_t), ("activation", c_void_p),
                 ("gpn_root", c_int32), ("constraint", c_int32), ("init", c_int32),
                 ("bias", c_int32), ("seed", c_uint64), ("scaling", c_int32),
-                ("scaling_offsets", c_void_p), ("scaling_scales", c_void_p)]
+                ("scaling_offsets", c_void_p), ("scaling_scales", c_void_p),
+                # Added in ABI 3 (0.2)
+                ("residual", c_int32), ("residual_scale", c_double), ("dropout", c_double)]
 
 
 class ModelInfo(Structure):
@@ -257,6 +259,8 @@ _SIGNATURES: dict[str, tuple[Any, list[Any]]] = {
     "bsnn_model_predict": (_STATUS, [_P, _P, _SZ, _SZ, _P, _SZ]),
     "bsnn_model_evaluate": (_STATUS, [_P, _P, c_int, POINTER(Evaluation)]),
     "bsnn_model_scaling": (_STATUS, [_P, POINTER(c_int32), _P, _P, _SZ]),
+    "bsnn_model_get_regularization": (_STATUS, [_P, POINTER(c_int32), POINTER(c_double), POINTER(c_double)]),
+    "bsnn_model_get_residual_scale": (_STATUS, [_P, _SZ, _P]),
     "bsnn_model_save": (_STATUS, [_P, c_char_p]),
     "bsnn_model_load": (_STATUS, [c_char_p, c_int32, _P]),
     # training

@@ -4,11 +4,12 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import json
+import math
 import os
 import signal
 import threading
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Iterator, Literal, Sequence
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -286,11 +287,24 @@ class MLP:
         The training data's scaling (from the loaders' ``return_scaling=True``),
         recorded in the saved file and read back as `feature_scaling`, so raw features
         can be mapped the same way: ``model.predict(model.feature_scaling.apply(X))``.
+    residual : bool, optional
+        Residual links on the square hidden layers (not the input or output layer):
+        x + α·φ(W x + b). None: the library's default (False).
+    residual_scale : float or "learnable", optional
+        α of the residual links. None: the library's default (1.0). 1/sqrt(depth) keeps
+        the backward signal bounded at any depth (1.0 lets it grow with depth).
+        "learnable": one α per hidden layer, initialized to 0 (ReZero) and trained like
+        a bias (a NaN float means the same, as in C).
+    dropout : float, optional
+        Inverted-dropout probability in [0, 1) on the hidden activations during
+        training only (never in `predict`/`evaluate`), seeded from the training seed.
+        None: the library's default (0.0).
 
     Raises
     ------
     InvalidArgument
-        A size of 0, an unknown name, an activation that is not an `Activation`.
+        A size of 0, an unknown name, an activation that is not an `Activation`,
+        dropout outside [0, 1), an infinite residual_scale.
     ShapeError
         `feature_scaling` for another number of inputs.
 
@@ -298,13 +312,19 @@ class MLP:
     ----------
     inputs, width, depth, outputs, layer_count : int
         The architecture (layer_count = depth + 2).
+    residual : bool
+    residual_scale : float or "learnable"
+    dropout : float
+        As created (or read from the model's file).
     """
 
     def __init__(self, inputs: int, width: int, depth: int, outputs: int,
                  activation: ActivationName | Activation = "tanh", gpn: bool | RootName = True,
                  constraint: ConstraintName | None = None, init: InitName | None = None,
                  bias: bool | None = None, seed: int | None = None,
-                 feature_scaling: FeatureScaling | None = None) -> None:
+                 feature_scaling: FeatureScaling | None = None, residual: bool | None = None,
+                 residual_scale: float | Literal["learnable"] | None = None,
+                 dropout: float | None = None) -> None:
         act = Activation(activation) if isinstance(activation, str) else activation
         if not isinstance(act, Activation):
             raise InvalidArgument(f"activation must be a name or bsnn.Activation, got {type(activation).__name__}")
@@ -338,6 +358,14 @@ class MLP:
             c.scaling = feature_scaling.code
             c.scaling_offsets = feature_scaling.offsets.ctypes.data
             c.scaling_scales = feature_scaling.scales.ctypes.data
+        if residual is not None:
+            c.residual = 1 if residual else 0
+        if isinstance(residual_scale, str) and residual_scale != "learnable":
+            raise InvalidArgument(f'residual_scale must be a number or "learnable", got {residual_scale!r}')
+        if residual_scale is not None:
+            c.residual_scale = math.nan if residual_scale == "learnable" else float(residual_scale)
+        if dropout is not None:
+            c.dropout = float(dropout)
         names = (act.name, _CONSTRAINT_NAMES.get(c.constraint, str(c.constraint)))
         out = _ffi.out_handle()
         try:
@@ -360,6 +388,12 @@ class MLP:
         self.inputs, self.width, self.depth, self.outputs = (info.inputs, info.width,
                                                              info.depth, info.outputs)
         self.layer_count = info.layer_count
+        residual, scale, dropout = ctypes.c_int32(), ctypes.c_double(), ctypes.c_double()
+        lib.bsnn_model_get_regularization(self._ptr, ctypes.byref(residual), ctypes.byref(scale),
+                                          ctypes.byref(dropout))
+        self.residual = bool(residual.value)
+        self.residual_scale: float | str = "learnable" if math.isnan(scale.value) else scale.value
+        self.dropout = dropout.value
 
     @classmethod
     def _wrap(cls, out: ctypes.c_void_p, activation: Activation | None = None,
@@ -383,6 +417,17 @@ class MLP:
     def parameter_count(self) -> int:
         """Weights and biases in all layers."""
         return int(self.info.parameter_count)
+
+    def residual_scales(self) -> NDArray[np.float32]:
+        """α of hidden layers 1...depth as trained (learnable) or configured (fixed);
+        empty without residual links."""
+        if not self.residual or self.depth == 0:
+            return np.zeros(0, dtype=np.float32)
+        out, a = np.empty(self.depth, dtype=np.float32), ctypes.c_float()
+        for layer in range(1, self.depth + 1):
+            lib.bsnn_model_get_residual_scale(self._ptr, layer, ctypes.byref(a))
+            out[layer - 1] = a.value
+        return out
 
     @property
     def feature_scaling(self) -> FeatureScaling | None:
