@@ -80,3 +80,10 @@ def test_training_with_dropout_predict_save_load_and_resume(tmp_path):
     resumed.fit(X, y, epochs=3, progress=None)
     assert np.array_equal(resumed.model.residual_scales(), alphas)
     assert np.array_equal(resumed.model.predict(X), p)  # dropout stream restored exactly
+
+
+def test_export_refuses_residual_links_and_ignores_dropout():
+    import bsnn.export
+    with pytest.raises(bsnn.InvalidArgument, match="residual links"):
+        bsnn.export.network(bsnn.MLP(6, 8, 2, 3, "tanh", residual=True))
+    assert len(bsnn.export.network(bsnn.MLP(6, 8, 2, 3, "tanh", dropout=0.5)).weights) == 4
