@@ -346,7 +346,7 @@ def test_residual_and_dropout_train_inspect_resume_and_bad_values(mixed, tmp_pat
     # Bad values are usage errors before any data is read.
     base = ["train", "--data", tmp_path / "missing.csv", "--out", tmp_path / "x.safetensors"]
     for flags, needle in [(["--dropout", 1], "--dropout: dropout: expected a probability in [0, 1), got 1.0"),
-                          (["--dropout", -0.1], "got -0.1"),
+                          (["--dropout=-0.1"], "got -0.1"),
                           (["--residual", "--residual-scale", "inf"], "--residual-scale: residual scale: expected a finite number"),
                           (["--residual-scale", 2], "--residual-scale: expected together with --residual"),
                           (["--residual", "--residual-scale", "learn"], "residual-scale")]:
