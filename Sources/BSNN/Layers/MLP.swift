@@ -160,7 +160,8 @@ public final class MLP: @unchecked Sendable {
         let batch: Int
         /// xs[l] is the input of layer l (B × layers[l].inputs); xs[0] is the batch copy.
         let xs: [FloatBuffer]
-        /// ds[l] = scale·φ'(h⁽ˡ⁾) for l in 0...depth (B × width), overwritten by ∂E/∂h⁽ˡ⁾.
+        /// ds[l] = scale·φ'(h⁽ˡ⁾) for l in 0...depth (B × width), times the dropout mask
+        /// and 1/(1−p) in a dropout step, overwritten by ∂E/∂h⁽ˡ⁾.
         let ds: [FloatBuffer]
         let logits: FloatBuffer
         let dLogits: FloatBuffer
