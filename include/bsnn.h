@@ -682,7 +682,10 @@ typedef enum bsnn_probe_array {
     BSNN_PROBE_BACKWARD_NORMS = 1,  /* depth + 1 values: ‖∂E/∂h⁽ˡ⁾‖ */
     BSNN_PROBE_WEIGHT_GRADIENT_NORMS = 2,       /* depth + 1, per-sample mean */
     BSNN_PROBE_BATCH_WEIGHT_GRADIENT_NORMS = 3, /* depth + 1, minibatch gradient */
-    BSNN_PROBE_DERIVATIVE_HISTOGRAM = 4         /* histogram_bins counts of a·φ'(h) */
+    BSNN_PROBE_DERIVATIVE_HISTOGRAM = 4,        /* histogram_bins counts of a·φ'(h) */
+    /* Added in ABI 3 (0.2): depth + 1 values ‖∂E/∂x⁽ˡ⁾‖/√width for l = 1 … depth + 1, the
+     * backward signal residual links carry (in a residual net ∂E/∂h⁽ˡ⁾ carries α) */
+    BSNN_PROBE_INPUT_GRADIENT_NORMS = 5
 } bsnn_probe_array;
 
 /* Fills the first `size` bytes of `config` (pass sizeof *config) with defaults and sets

@@ -90,6 +90,17 @@ int main(void) {
     OK(bsnn_model_predict(m, x, N * IN, N, b, N * OUT));
     TRUE(memcmp(a, b, sizeof a) == 0);
 
+    /* the probe reports the residual stream's backward signal, one value per layer 1...depth+1 */
+    bsnn_probe *probe = NULL;
+    OK(bsnn_probe_run(m, x, N * IN, N, NULL, &probe));
+    size_t n_norms = 0;
+    OK(bsnn_probe_get(probe, BSNN_PROBE_INPUT_GRADIENT_NORMS, NULL, 0, &n_norms));
+    TRUE(n_norms == DEPTH + 1);
+    double norms[DEPTH + 1];
+    OK(bsnn_probe_get(probe, BSNN_PROBE_INPUT_GRADIENT_NORMS, norms, DEPTH + 1, &n_norms));
+    for (int l = 0; l <= DEPTH; l++) TRUE(norms[l] > 0 && isfinite(norms[l]));
+    bsnn_probe_free(probe);
+
     /* save → load: settings, α and predictions bit-identical */
     char path[64];
     snprintf(path, sizeof path, "/tmp/bsnn-residual-dropout-%p.safetensors", (void *)m);

@@ -169,6 +169,9 @@ class ProbeResult:
         Counts of a·φ'(h) over `histogram_range`.
     histogram_range : (float, float)
         The histogram's [lower, upper).
+    input_gradient_norms : ndarray
+        depth + 1 values ‖∂E/∂x⁽ˡ⁾‖/√width for l = 1 … depth + 1: the backward signal
+        along a residual net's stream (its ∂E/∂h⁽ˡ⁾ carries the factor α).
     """
     forward_norms: np.ndarray            # depth + 2 values ‖x⁽ˡ⁾‖/√d
     backward_norms: np.ndarray           # depth + 1 values ‖∂E/∂h⁽ˡ⁾‖
@@ -176,6 +179,7 @@ class ProbeResult:
     batch_weight_gradient_norms: np.ndarray  # depth + 1, minibatch gradient
     derivative_histogram: np.ndarray     # counts of a·φ'(h)
     histogram_range: tuple[float, float]
+    input_gradient_norms: np.ndarray     # depth + 1 values ‖∂E/∂x⁽ˡ⁾‖/√width
 
 
 class History(dict):
@@ -528,7 +532,8 @@ class MLP:
             return ProbeResult(get(_ffi.PROBE_FORWARD_NORMS), get(_ffi.PROBE_BACKWARD_NORMS),
                                get(_ffi.PROBE_WEIGHT_GRADIENT_NORMS),
                                get(_ffi.PROBE_BATCH_WEIGHT_GRADIENT_NORMS),
-                               get(_ffi.PROBE_DERIVATIVE_HISTOGRAM), (lo.value, hi.value))
+                               get(_ffi.PROBE_DERIVATIVE_HISTOGRAM), (lo.value, hi.value),
+                               get(_ffi.PROBE_INPUT_GRADIENT_NORMS))
         finally:
             handle.close()
 
