@@ -1,10 +1,13 @@
 /// The scale α of a residual link x⁽ˡ⁺¹⁾ = x⁽ˡ⁾ + α·ψ(W x⁽ˡ⁾ + b) on a square hidden layer.
 ///
-/// Each block adds a branch of roughly unit norm (GPN keeps ψ's second moment at 1), so
-/// with a fixed α the forward second moment grows like 1 + l·α² across l blocks (when
-/// branches are roughly uncorrelated) and the backward signal grows by the same kind of
-/// factor. α = 1 therefore lets ‖x‖ grow like √depth; α = 1/√depth keeps it within
-/// about √2 of the input's at any depth (and the backward signal likewise bounded).
+/// Each block adds a branch of roughly unit second moment (GPN keeps E[ψ²] = 1), and the
+/// backward signal gains a term α·Jᵀ per block, so with a fixed α the fluctuating parts
+/// of both signals grow like 1 + l·α² across l blocks. α = 1 lets them grow with depth
+/// (the probe at depth 200, width 500, tanh-GPN: the forward norm 81×, ‖∂E/∂x‖ 218×);
+/// α = 1/√depth keeps ‖∂E/∂x⁽ˡ⁾‖ bounded (within 1.23× across the 200 layers). The mean
+/// of ψ (GPN's shift b, the same in every branch) adds coherently, l·α·b after l blocks,
+/// so with α = 1/√depth the forward norm still ends near √(2 + depth·b²), which grows
+/// like √depth·b (measured 6.1 at depth 200 for tanh, b ≈ 0.39).
 public enum ResidualScale: Sendable, Equatable {
     /// The same α on every residual layer, not trained.
     case fixed(Double)
