@@ -423,6 +423,19 @@ typedef struct bsnn_model_config {
     int32_t norm;
     double norm_momentum;
     double norm_epsilon;
+    /* Added in ABI 3 (0.2): residual links on the square hidden layers 1...depth (not the
+     * input or output layer), x' = x + residual_scale·ψ(W x + b); non-zero: on (default 0;
+     * with depth 0 there is no such layer and it changes nothing). */
+    int32_t residual;
+    /* Added in ABI 3 (0.2): α of the residual links: a finite fixed scale (default 1;
+     * 1/sqrt(depth) keeps the backward signal bounded at any depth, while 1 lets the
+     * signals grow with depth), or NaN = learnable, one α per layer initialized to 0
+     * (ReZero) and trained like a bias. ±Inf: INVALID_ARGUMENT. */
+    double residual_scale;
+    /* Added in ABI 3 (0.2): inverted-dropout probability on every hidden activation (after
+     * φ, before the residual add) in [0, 1), applied by training steps only, never by
+     * predict or evaluate; masks are seeded from the training seed. Default 0. */
+    double dropout;
 } bsnn_model_config;
 
 typedef struct bsnn_model_info {
@@ -500,6 +513,15 @@ BSNN_API bsnn_status bsnn_model_evaluate(const bsnn_model *model, const bsnn_dat
  * bsnn_dataset_scaling does with count = inputs. Since ABI 2. */
 BSNN_API bsnn_status bsnn_model_scaling(const bsnn_model *model, int32_t *out_method, float *offsets, float *scales,
                                         size_t count);
+/* The model's residual and dropout settings as bsnn_model_config holds them (from its
+ * config or its file): residual 0/1, residual_scale (NaN = learnable), dropout. Any out
+ * pointer may be NULL. Added in ABI 3 (0.2). */
+BSNN_API bsnn_status bsnn_model_get_regularization(const bsnn_model *model, int32_t *out_residual,
+                                                   double *out_residual_scale, double *out_dropout);
+/* The residual scale α of layer `layer` (1...depth of a model with residual links) as
+ * trained (learnable) or configured (fixed). Errors: INVALID_ARGUMENT (layer),
+ * WRONG_STATE for a layer without a residual link. Added in ABI 3 (0.2). */
+BSNN_API bsnn_status bsnn_model_get_residual_scale(const bsnn_model *model, size_t layer, float *out);
 /* Frees the training workspaces cached on the network (each layer's input and
  * activation derivative for the batch size). bsnn_trainer_fit and
  * bsnn_trainer_fit_arrays free them when they return; a loop of bsnn_trainer_step keeps
@@ -722,7 +744,10 @@ typedef enum bsnn_probe_array {
     BSNN_PROBE_BACKWARD_NORMS = 1,  /* depth + 1 values: ‖∂E/∂h⁽ˡ⁾‖ */
     BSNN_PROBE_WEIGHT_GRADIENT_NORMS = 2,       /* depth + 1, per-sample mean */
     BSNN_PROBE_BATCH_WEIGHT_GRADIENT_NORMS = 3, /* depth + 1, minibatch gradient */
-    BSNN_PROBE_DERIVATIVE_HISTOGRAM = 4         /* histogram_bins counts of a·φ'(h) */
+    BSNN_PROBE_DERIVATIVE_HISTOGRAM = 4,        /* histogram_bins counts of a·φ'(h) */
+    /* Added in ABI 3 (0.2): depth + 1 values ‖∂E/∂x⁽ˡ⁾‖/√width for l = 1 … depth + 1, the
+     * backward signal residual links carry (in a residual net ∂E/∂h⁽ˡ⁾ carries α) */
+    BSNN_PROBE_INPUT_GRADIENT_NORMS = 5
 } bsnn_probe_array;
 
 /* Fills the first `size` bytes of `config` (pass sizeof *config) with defaults and sets

@@ -52,8 +52,21 @@ func modelDefaults() -> bsnn_model_config {
     c.norm = normalizationCode(MLPConfiguration.defaultNormalization)
     c.norm_momentum = MLPConfiguration.defaultNormalizationMomentum
     c.norm_epsilon = MLPConfiguration.defaultNormalizationEpsilon
+    c.residual = MLPConfiguration.defaultResidual ? 1 : 0
+    c.residual_scale = residualScaleValue(MLPConfiguration.defaultResidualScale)
+    c.dropout = MLPConfiguration.defaultDropout
     return c
 }
+
+/// C's residual_scale: a fixed α, or NaN for a learnable one.
+func residualScaleValue(_ scale: ResidualScale) -> Double {
+    switch scale {
+    case .fixed(let a): return a
+    case .learnable: return .nan
+    }
+}
+
+func residualScale(_ value: Double) -> ResidualScale { value.isNaN ? .learnable : .fixed(value) }
 
 /// sizeof(bsnn_model_config) in 0.1, the smallest size accepted.
 let modelConfigSize01 = structSize(through: \bsnn_model_config.seed)
@@ -121,7 +134,8 @@ public func bsnn_model_create(_ config: UnsafePointer<bsnn_model_config>?, _ out
             seed: c.seed,
             featureScaler: try importScaler(c.scaling, c.scaling_offsets, c.scaling_scales, c.inputs, "config->scaling_"),
             normalization: try normalization(c.norm, "config->norm"), normalizationMomentum: c.norm_momentum,
-            normalizationEpsilon: c.norm_epsilon)
+            normalizationEpsilon: c.norm_epsilon,
+            residual: c.residual != 0, residualScale: residualScale(c.residual_scale), dropout: c.dropout)
         publish(ModelBox(try MLP(configuration)), o)
     }
 }
@@ -223,6 +237,32 @@ public func bsnn_model_set_weights(_ model: OpaquePointer?, _ layer: Int, _ valu
         let s = try m.weightShape(layer: l)
         try expectCount(try size(count, "count"), s.outputs * s.inputs, "count", "\(s.outputs) × \(s.inputs) weights of layer \(l)")
         try m.setWeights(layer: l, try MemoryBudget.array(copying: try buffer(values, s.outputs * s.inputs, "values"), what: "values"))
+    }
+}
+
+@_cdecl("bsnn_model_get_regularization")
+public func bsnn_model_get_regularization(
+    _ model: OpaquePointer?, _ residual: UnsafeMutablePointer<Int32>?, _ scale: UnsafeMutablePointer<Double>?,
+    _ dropout: UnsafeMutablePointer<Double>?
+) -> Int32 {
+    guarded("bsnn_model_get_regularization") {
+        let c = try Handles.lookup(model, ModelBox.self, "model").model.configuration
+        residual?.pointee = c.residual ? 1 : 0
+        scale?.pointee = residualScaleValue(c.residualScale)
+        dropout?.pointee = c.dropout
+    }
+}
+
+@_cdecl("bsnn_model_get_residual_scale")
+public func bsnn_model_get_residual_scale(_ model: OpaquePointer?, _ layer: Int, _ out: UnsafeMutablePointer<Float>?) -> Int32 {
+    guarded("bsnn_model_get_residual_scale") {
+        let o = try outPointer(out)
+        let m = try Handles.lookup(model, ModelBox.self, "model").model
+        let l = try layerIndex(m, layer)
+        guard let a = try m.residualScale(layer: l) else {
+            throw BSNNError.wrongState("model: layer \(l) has no residual link (residual links are on layers 1...\(m.depth) of a model created with residual = 1)")
+        }
+        o.pointee = a
     }
 }
 

@@ -71,7 +71,8 @@ public func bsnn_probe_get(
         case BSNN_PROBE_WEIGHT_GRADIENT_NORMS.code: values = r.weightGradientNorms
         case BSNN_PROBE_BATCH_WEIGHT_GRADIENT_NORMS.code: values = r.batchWeightGradientNorms
         case BSNN_PROBE_DERIVATIVE_HISTOGRAM.code: values = r.derivativeHistogram.counts.map(Double.init)
-        default: throw invalid("which: expected a bsnn_probe_array (0...4), got \(which)")
+        case BSNN_PROBE_INPUT_GRADIENT_NORMS.code: values = r.inputGradientNorms
+        default: throw invalid("which: expected a bsnn_probe_array (0...5), got \(which)")
         }
         let cap = try size(capacity, "capacity")
         if buf == nil && cap == 0 {

@@ -2,7 +2,8 @@
 // schema of benchmarks/report.py. Arguments: --depth D --width W --threads T --steps N
 // --warmup K --batch B --mode fused|checked --activation NAME [--epoch] [--forward-only]
 // [--normalize-timing] (the GPN normalizer's cost per builtin activation) [--norm none|batch|layer]
-// [--clip-grad-norm X] [--constraint row_norm|none|orthogonal].
+// [--clip-grad-norm X] [--constraint row_norm|none|orthogonal]
+// [--residual [--residual-scale X|learnable]] [--dropout P].
 import BSNN
 import COpenBLAS
 import Glibc
@@ -20,6 +21,9 @@ struct Options {
     var norm = Normalization.none
     var clipGradientNorm: Double? = nil
     var constraint = WeightConstraint.rowNormalized
+    var residual = false
+    var residualScale = MLPConfiguration.defaultResidualScale
+    var dropout = MLPConfiguration.defaultDropout
 }
 
 func fail(_ message: String) -> Never {
@@ -47,6 +51,15 @@ func parse() -> Options {
         case "--activation-throughput": o.throughput = true
         case "--ffi": o.forceFFI = true
         case "--normalize-timing": o.normalizeTiming = true
+        case "--residual": o.residual = true
+        case "--residual-scale":
+            guard !args.isEmpty else { fail("--residual-scale needs a number or learnable") }
+            let v = args.removeFirst()
+            guard let r = ResidualScale(text: v) else { fail("--residual-scale needs a number or \(ResidualScale.learnableName), got \(v)") }
+            o.residualScale = r
+        case "--dropout":
+            guard !args.isEmpty, let p = Double(args.removeFirst()) else { fail("--dropout needs a probability") }
+            o.dropout = p
         case "--symbol":
             guard !args.isEmpty else { fail("--symbol needs LIB:SYMBOL:SIGNATURE") }
             o.symbol = args.removeFirst()
@@ -185,7 +198,8 @@ do {
     let act = try LayerActivation.gpn(base, root: GPNRoot.paper(for: base.name))
     let config = MLPConfiguration(
         inputs: 784, width: o.width, depth: o.depth, outputs: 10, activation: act,
-        constraint: o.constraint, initialization: .orthogonal, bias: true, seed: 1, normalization: o.norm)
+        constraint: o.constraint, initialization: .orthogonal, bias: true, seed: 1, normalization: o.norm,
+        residual: o.residual, residualScale: o.residualScale, dropout: o.dropout)
     let model = try MLP(config)
     let training = TrainingConfiguration(
         epochs: 1, batchSize: o.batch,
@@ -233,7 +247,7 @@ do {
     let activations = Double(2 * (o.depth + 1) * o.batch * o.width + o.batch * 784)
     let minimumMiB = (2 * params + activations) * 4 / 1_048_576
     print("""
-        {"peer": "bsnn", "update_mode": "\(o.mode.rawValue)", "norm": "\(o.norm.rawValue)", "constraint": "\(o.constraint.rawValue)", "clip_grad_norm": \(o.clipGradientNorm.map { "\($0)" } ?? "null"), "activation": "\(base.name)\(o.plugin != nil ? "(plugin)" : "")", "depth": \(o.depth), "width": \(o.width), "threads": \(o.threads), "batch": \(o.batch), "steps": \(o.steps), "median_ms": \(median), "min_ms": \(times.min()!), "max_ms": \(times.max()!), "p10_ms": \(percentile(times, 0.1)), "p90_ms": \(percentile(times, 0.9)), "samples_per_s": \(Double(o.batch) / (median / 1000)), "gflops": \(gflops), "sgemm_peak_gflops": \(peak), "fraction_of_peak": \(gflops / peak), "mallocs_per_step": \(mallocs), "peak_rss_mib": \(peakRSSMiB()), "minimum_mib": \(minimumMiB), "cpu_median_ms": \(percentile(cpuTimes, 0.5)), "blas_core": "\(BLAS.coreName)"}
+        {"peer": "bsnn", "update_mode": "\(o.mode.rawValue)", "norm": "\(o.norm.rawValue)", "constraint": "\(o.constraint.rawValue)", "clip_grad_norm": \(o.clipGradientNorm.map { "\($0)" } ?? "null"), "activation": "\(base.name)\(o.plugin != nil ? "(plugin)" : "")", "depth": \(o.depth), "width": \(o.width), "residual": \(o.residual ? "\"\(o.residualScale)\"" : "null"), "dropout": \(o.dropout), "threads": \(o.threads), "batch": \(o.batch), "steps": \(o.steps), "median_ms": \(median), "min_ms": \(times.min()!), "max_ms": \(times.max()!), "p10_ms": \(percentile(times, 0.1)), "p90_ms": \(percentile(times, 0.9)), "samples_per_s": \(Double(o.batch) / (median / 1000)), "gflops": \(gflops), "sgemm_peak_gflops": \(peak), "fraction_of_peak": \(gflops / peak), "mallocs_per_step": \(mallocs), "peak_rss_mib": \(peakRSSMiB()), "minimum_mib": \(minimumMiB), "cpu_median_ms": \(percentile(cpuTimes, 0.5)), "blas_core": "\(BLAS.coreName)"}
         """)
 } catch {
     fail("\(error)")

@@ -318,3 +318,36 @@ def test_error_texts(tmp_path):
     assert "does not exist" in line
     os.mkfifo(tmp_path / "f.csv")
     assert "FIFO" in error(66, "train", "--data", tmp_path / "f.csv", "--out", tmp_path / "m.safetensors")
+
+
+# ------------------------------------------------------------ issue 15: residual links, dropout
+
+def test_residual_and_dropout_train_inspect_resume_and_bad_values(mixed, tmp_path):
+    common = ["--data", mixed / "train.csv", *CSV, "--scaling", "standardize", "--depth", 3, "--width", 16,
+              "--epochs", 2, "--no-test", "--residual", "--residual-scale", "learnable", "--dropout", 0.3]
+    full = jrun("train", *common, "--out", tmp_path / "full.safetensors")
+    i = jrun("inspect", tmp_path / "full.safetensors")
+    assert i["residual"] == "learnable" and i["dropout"] == 0.3
+    assert i["parameter_count"] == 3 * 16 + 16 + 3 * (16 * 16 + 16 + 1) + 16 * 2 + 2  # one α per hidden layer
+    # Interrupted and resumed, the dropout stream and α's optimizer slots continue bit for bit.
+    p = run("train", *common, "--out", tmp_path / "part.safetensors", "--stop-after-steps", 20, ok=False)
+    assert p.returncode == 130
+    ckpt = tmp_path / "part.safetensors.ckpt"
+    line = error(64, "train", *common, "--dropout", 0.5, "--out", tmp_path / "part.safetensors", "--resume", ckpt)
+    assert "--dropout 0.5 (the checkpoint's is 0.3)" in line
+    r = jrun("train", *common, "--out", tmp_path / "part.safetensors", "--resume", ckpt)
+    assert r["global_step"] == full["global_step"]
+    assert (tmp_path / "part.safetensors").read_bytes() == (tmp_path / "full.safetensors").read_bytes()
+    fixed = jrun("inspect", jrun("train", *common[:-5], "--residual", "--residual-scale", 0.25,
+                                 "--out", tmp_path / "f.safetensors")["model"])
+    assert fixed["residual"] == 0.25 and fixed["dropout"] == 0
+    plain = jrun("inspect", jrun("train", *common[:-5], "--out", tmp_path / "p.safetensors")["model"])
+    assert plain["residual"] is None and plain["dropout"] == 0
+    # Bad values are usage errors before any data is read.
+    base = ["train", "--data", tmp_path / "missing.csv", "--out", tmp_path / "x.safetensors"]
+    for flags, needle in [(["--dropout", 1], "--dropout: dropout: expected a probability in [0, 1), got 1.0"),
+                          (["--dropout=-0.1"], "got -0.1"),
+                          (["--residual", "--residual-scale", "inf"], "--residual-scale: residual scale: expected a finite number"),
+                          (["--residual-scale", 2], "--residual-scale: expected together with --residual"),
+                          (["--residual", "--residual-scale", "learn"], "residual-scale")]:
+        assert needle in error(64, *base, *flags), flags

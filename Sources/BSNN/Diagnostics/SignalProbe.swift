@@ -6,8 +6,14 @@ public struct SignalProbeResult: Sendable {
     /// Mean over samples of ‖x⁽ˡ⁾‖₂/√dₗ for the input of every layer l = 0...depth and
     /// the output of the last activated layer (count depth + 2; the paper's x⁽¹⁾…x⁽ᴸ⁺¹⁾).
     public var forwardNorms: [Double]
-    /// Mean over samples of ‖∂E/∂h⁽ˡ⁾‖₂ for every activated layer l = 0...depth.
+    /// Mean over samples of ‖∂E/∂h⁽ˡ⁾‖₂ for every activated layer l = 0...depth. In a
+    /// residual net the hidden layers' ∂E/∂h carries the factor α and layer 0's does not;
+    /// `inputGradientNorms` is the signal along the residual stream.
     public var backwardNorms: [Double]
+    /// Mean over samples of ‖∂E/∂x⁽ˡ⁾‖₂/√width for the inputs of layers l = 1...depth+1
+    /// (count depth + 1; the last is the upstream gradient the probe starts from): the
+    /// backward signal that residual links carry (∂E/∂x⁽ˡ⁾ = ∂E/∂x⁽ˡ⁺¹⁾ + α·(…)).
+    public var inputGradientNorms: [Double]
     /// Mean over samples of the per-sample ‖∂E/∂W⁽ˡ⁾‖_F = ‖y⁽ˡ⁾‖·‖x⁽ˡ⁾‖ (the quantity of
     /// the paper's Prop. 1 / Thm. 2–3: a single sample's gradient is the rank-one y·xᵀ),
     /// for l = 0...depth.
@@ -103,8 +109,15 @@ public enum SignalProbe {
         var backward = [Double](repeating: 0, count: c.depth + 1)
         var gradients = [Double](repeating: 0, count: c.depth + 1)
         var batchGradients = [Double](repeating: 0, count: c.depth + 1)
+        var inputGradients = [Double](repeating: 0, count: c.depth + 1)
         let visit: (LayerGradient) -> Void = { g in
+            if g.index == c.depth + 1, let dx = g.inputGradient {
+                inputGradients[c.depth] = meanRowNorm(dx, rows: batch, columns: c.width, normalize: true)
+            }
             guard g.index <= c.depth else { return }
+            if g.index > 0, let dx = g.inputGradient {
+                inputGradients[g.index - 1] = meanRowNorm(dx, rows: batch, columns: c.width, normalize: true)
+            }
             let out = g.layer.outputs, inp = g.layer.inputs
             backward[g.index] = meanRowNorm(g.outputGradient, rows: batch, columns: out, normalize: false)
             var perSample = 0.0
@@ -116,6 +129,9 @@ public enum SignalProbe {
             batchGradients[g.index] = g.effectiveWeightGradientNormSquared.squareRoot()
         }
         if let t = top {
+            inputGradients[c.depth] = t.withUnsafeBufferPointer { p in
+                p.baseAddress.map { meanRowNorm($0, rows: batch, columns: c.width, normalize: true) } ?? 0
+            }
             try t.withUnsafeBufferPointer { p in
                 if let b = p.baseAddress { try model.backward(workspace: ws, topGradient: b, preciseNorms: true, visit: visit) }
             }
@@ -123,7 +139,7 @@ public enum SignalProbe {
             try model.backward(workspace: ws, preciseNorms: true, visit: visit)
         }
         return SignalProbeResult(
-            forwardNorms: forward, backwardNorms: backward, weightGradientNorms: gradients,
+            forwardNorms: forward, backwardNorms: backward, inputGradientNorms: inputGradients, weightGradientNorms: gradients,
             batchWeightGradientNorms: batchGradients, derivativeHistogram: histogram)
     }
 

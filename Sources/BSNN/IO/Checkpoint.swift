@@ -1,8 +1,10 @@
 /// Training checkpoints: a model file (see `ModelFile`) plus the trainer's
 /// `TrainingState` — the optimizer slots as tensors `optimizer.layers.{l}.weight.{k}` /
 /// `optimizer.layers.{l}.bias.{k}` (and `optimizer.layers.{l}.norm.{k}`, [2, width]: the
-/// slots of γ then β, for a normalized layer), the position (epoch, step within the epoch, global
-/// step) and the shuffling generator's state — and its configuration, in metadata
+/// slots of γ then β, for a normalized layer; `optimizer.layers.{l}.residual_scale.{k}` for
+/// learnable residual scales), the position (epoch, step within the epoch, global
+/// step), the shuffling generator's state and, for a model with dropout, the dropout
+/// generator's (`dropout_rng_state`, optional: a file without it has no dropout) — and its configuration, in metadata
 /// `bsnn.training`. Written atomically (temp
 /// file in the same directory, fsync, rename); resuming continues bit-identically.
 public enum Checkpoint {
@@ -16,7 +18,7 @@ public enum Checkpoint {
     ]
     /// Written only when set, so a checkpoint without them (0.1, or the options off) is
     /// byte-identical to before and loads with them off.
-    static let optionalTrainingFields = ["clip_grad_norm", "early_stopping"]
+    static let optionalTrainingFields = ["clip_grad_norm", "early_stopping", "dropout_rng_state"]
     static let earlyStoppingFields = ["patience", "monitor", "min_delta"]
     static let optimizerFields = ["kind", "learning_rate", "momentum", "beta1", "beta2", "epsilon", "weight_decay", "schedule"]
 
@@ -60,7 +62,7 @@ public enum Checkpoint {
                 JSONMember("min_delta", .string(String(e.minDelta))),
             ])))
         }
-        let training: JSONValue = .object([
+        var members: [JSONMember] = [
             JSONMember("epoch", .number(Double(state.epoch))),
             JSONMember("step_in_epoch", .number(Double(state.stepInEpoch))),
             JSONMember("global_step", .number(Double(state.globalStep))),
@@ -81,8 +83,12 @@ public enum Checkpoint {
                 JSONMember("weight_decay", .string(String(o.weightDecay))),
                 JSONMember("schedule", .object(schedule)),
             ])),
-        ] + optional)
-        file.metadata[trainingKey] = training.serialized()
+        ] + optional
+        if trainer.model.configuration.dropout > 0 {
+            let d = state.dropoutRNG.state
+            members.append(JSONMember("dropout_rng_state", .array([d.0, d.1, d.2, d.3].map { .string(String($0)) })))
+        }
+        file.metadata[trainingKey] = JSONValue.object(members).serialized()
         for (l, (layer, slots)) in zip(trainer.model.layers, state.optimizer.layers).enumerated() {
             for (k, st) in slots.weight.enumerated() {
                 try file.append(name: "optimizer.layers.\(l).weight.\(k)", shape: [layer.outputs, layer.inputs], values: try st.checkedArray(what: "optimizer state of layer \(l)"))
@@ -92,6 +98,9 @@ public enum Checkpoint {
             }
             for (k, st) in slots.normalization.enumerated() {
                 try file.append(name: "optimizer.layers.\(l).norm.\(k)", shape: [2, layer.outputs], values: try st.checkedArray(what: "optimizer state of layer \(l)"))
+            }
+            for (k, st) in slots.residualScale.enumerated() {
+                try file.append(name: "optimizer.layers.\(l).residual_scale.\(k)", shape: [1], values: try st.checkedArray(what: "optimizer state of layer \(l)"))
             }
         }
         return file
@@ -148,17 +157,21 @@ public enum Checkpoint {
             updateMode: try t.validated("update_mode") { try UpdateMode.named(try t.string("update_mode")) },
             clipGradientNorm: t.has("clip_grad_norm") ? try t.double("clip_grad_norm") : nil, earlyStopping: earlyStopping)
         try t.validated("") { try config.validate() }
-        guard let words = try t.raw("rng_state").arrayValue, words.count == 4 else {
-            throw t.fail("rng_state", "expected an array of 4 unsigned integers written as strings")
-        }
-        var state = [UInt64]()
-        for w in words {
-            guard let u = w.stringValue.flatMap(MetadataRecord.decimalUInt64) else {
-                throw t.fail("rng_state", "expected an array of 4 unsigned integers written as strings, got \(w.serialized().prefix(40))")
+        func generator(_ key: String) throws -> RandomGenerator {
+            guard let words = try t.raw(key).arrayValue, words.count == 4 else {
+                throw t.fail(key, "expected an array of 4 unsigned integers written as strings")
             }
-            state.append(u)
+            var state = [UInt64]()
+            for w in words {
+                guard let u = w.stringValue.flatMap(MetadataRecord.decimalUInt64) else {
+                    throw t.fail(key, "expected an array of 4 unsigned integers written as strings, got \(w.serialized().prefix(40))")
+                }
+                state.append(u)
+            }
+            return try t.validated(key) { try RandomGenerator(state: (state[0], state[1], state[2], state[3])) }
         }
-        let rng = try t.validated("rng_state") { try RandomGenerator(state: (state[0], state[1], state[2], state[3])) }
+        let rng = try generator("rng_state")
+        let dropoutRNG = t.has("dropout_rng_state") ? try generator("dropout_rng_state") : nil
         let epoch = try t.int("epoch", in: counter), stepInEpoch = try t.int("step_in_epoch", in: counter)
         let globalStep = try t.int("global_step", in: counter)
 
@@ -171,6 +184,7 @@ public enum Checkpoint {
                 expected.insert("optimizer.layers.\(l).weight.\(k)")
                 if layer.bias != nil { expected.insert("optimizer.layers.\(l).bias.\(k)") }
                 if model.normalization(l) != nil { expected.insert("optimizer.layers.\(l).norm.\(k)") }
+                if layer.learnsResidualScale { expected.insert("optimizer.layers.\(l).residual_scale.\(k)") }
             }
         }
         for tensor in file.tensors where tensor.name.hasPrefix("optimizer.") && !expected.contains(tensor.name) {
@@ -208,6 +222,12 @@ public enum Checkpoint {
                         throw fail("tensor \(n): expected shape [2, \(layer.outputs)], got \(st.shape)")
                     }
                     return try FloatBuffer(st.values)
+                },
+                residualScale: try (0..<(layer.learnsResidualScale ? slots : 0)).map { k in
+                    let n = "optimizer.layers.\(l).residual_scale.\(k)"
+                    guard let st = file[n] else { throw fail("tensor \(n) missing") }
+                    guard st.shape == [1] else { throw fail("tensor \(n): expected shape [1], got \(st.shape)") }
+                    return try FloatBuffer(st.values)
                 }))
         }
         // Before the first step a fused step that diverged part-way may have left slots
@@ -223,6 +243,7 @@ public enum Checkpoint {
         position.epoch = epoch
         position.stepInEpoch = stepInEpoch
         position.globalStep = globalStep
+        if let d = dropoutRNG { position.dropoutRNG = d }
         if anyState { position.optimizer.restore(slotsPerLayer, slots: slots) }
         return trainer
     }

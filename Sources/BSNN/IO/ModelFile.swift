@@ -1,6 +1,7 @@
 /// Models as safetensors files: tensors `layers.{l}.weight` ([outputs, inputs], the stored
 /// parameter — V for row-normalized layers, whose applied weight is V with every row
-/// scaled to unit norm) and `layers.{l}.bias`, plus `__metadata__` with the format
+/// scaled to unit norm), `layers.{l}.bias` and, for a learnable residual scale,
+/// `layers.{l}.residual_scale` ([1], hidden layers 1...depth), plus `__metadata__` with the format
 /// version, the architecture and the activation (see `ActivationRecord`). Layer 0 is the
 /// input layer, 1...depth the hidden layers, depth+1 the output layer. A normalized
 /// model also has `layers.{l}.norm.weight` (γ) and `layers.{l}.norm.bias` (β) for
@@ -28,7 +29,11 @@ public enum ModelFile {
     ]
     static let architectureFields = ["inputs", "width", "depth", "outputs", "bias", "constraint", "seed"]
     /// Absent in files of the first releases, which always initialized orthogonally.
-    static let optionalArchitectureFields = ["initialization", "normalization", "normalization_momentum", "normalization_epsilon"]
+    /// Absent in files of the first releases, which always initialized orthogonally;
+    /// `residual`, `residual_scale` (a decimal string or "learnable") and `dropout` (a
+    /// decimal string), like the `normalization*` fields, are written only when they differ from the defaults, so a plain
+    /// model's file is the one 0.1 wrote, and a file without them is a plain model.
+    static let optionalArchitectureFields = ["initialization", "normalization", "normalization_momentum", "normalization_epsilon", "residual", "residual_scale", "dropout"]
 
     /// Options for loading. Plugin and foreign activations are re-loaded only when
     /// `allowPlugins` is true. Files without a verified `bsnn.checksum` (written by
@@ -75,7 +80,7 @@ public enum ModelFile {
             JSONMember("normalization_momentum", .string(String(c.normalizationMomentum))),
             JSONMember("normalization_epsilon", .string(String(c.normalizationEpsilon))),
         ]
-        let arch: JSONValue = .object([
+        var members = [
             JSONMember("inputs", .number(Double(c.inputs))),
             JSONMember("width", .number(Double(c.width))),
             JSONMember("depth", .number(Double(c.depth))),
@@ -84,7 +89,18 @@ public enum ModelFile {
             JSONMember("constraint", .string(c.constraint.rawValue)),
             JSONMember("initialization", .string(c.initialization.rawValue)),
             JSONMember("seed", .string(String(c.seed))),
-        ] + normalizationMembers)
+        ] + normalizationMembers
+        if c.residual {
+            members.append(JSONMember("residual", .bool(true)))
+            switch c.residualScale {
+            case .fixed(let a): members.append(JSONMember("residual_scale", .string(String(a))))
+            case .learnable: members.append(JSONMember("residual_scale", .string(ResidualScale.learnableName)))
+            }
+        }
+        if c.dropout != MLPConfiguration.defaultDropout {
+            members.append(JSONMember("dropout", .string(String(c.dropout))))
+        }
+        let arch: JSONValue = .object(members)
         var file = try SafeTensorsFile(metadata: [
             formatKey: kind,
             versionKey: String(formatVersion),
@@ -95,6 +111,9 @@ public enum ModelFile {
         for (l, layer) in model.layers.enumerated() {
             try file.append(name: "layers.\(l).weight", shape: [layer.outputs, layer.inputs], values: try layer.weight.checkedArray(what: "layers.\(l).weight"))
             if let b = layer.bias { try file.append(name: "layers.\(l).bias", shape: [layer.outputs], values: try b.checkedArray(what: "layers.\(l).bias")) }
+            if layer.learnsResidualScale, let a = layer.residualScale {
+                try file.append(name: "layers.\(l).residual_scale", shape: [1], values: try a.checkedArray(what: "layers.\(l).residual_scale"))
+            }
         }
         for l in model.normalizations.indices {
             let p = try model.normalizationParameters(layer: l)
@@ -167,12 +186,27 @@ public enum ModelFile {
             ? try arch.double("normalization_momentum") : MLPConfiguration.defaultNormalizationMomentum
         let epsilon = arch.has("normalization_epsilon")
             ? try arch.double("normalization_epsilon") : MLPConfiguration.defaultNormalizationEpsilon
+        let residual = arch.has("residual") ? try arch.bool("residual") : MLPConfiguration.defaultResidual
+        var residualScale = MLPConfiguration.defaultResidualScale
+        if arch.has("residual_scale") {
+            let text = try arch.string("residual_scale")
+            if text == ResidualScale.learnableName {
+                residualScale = .learnable
+            } else {
+                guard let a = MetadataRecord.decimalDouble(text) else {
+                    throw arch.fail("residual_scale", "expected a finite number written as a decimal string or \"\(ResidualScale.learnableName)\", got \"\(text.prefix(40))\"")
+                }
+                residualScale = .fixed(a)
+            }
+        }
+        let dropout = arch.has("dropout") ? try arch.double("dropout") : MLPConfiguration.defaultDropout
         let record = try ActivationRecord(text: file.metadata[activationKey] ?? "", file: name, key: activationKey)
         let activation = try record.resolve(allowPlugins: options.allowPlugins, file: name, key: activationKey)
         var config = MLPConfiguration(
             inputs: inputs, width: width, depth: depth, outputs: outputs,
             activation: activation, constraint: constraint, initialization: initialization, bias: bias, seed: seed,
-            normalization: normalization, normalizationMomentum: momentum, normalizationEpsilon: epsilon)
+            normalization: normalization, normalizationMomentum: momentum, normalizationEpsilon: epsilon,
+            residual: residual, residualScale: residualScale, dropout: dropout)
         try arch.validated("") { try config.validate() }
         config.featureScaler = try FeatureScalingRecord.read(file.metadata, inputs: config.inputs, file: name)
 
@@ -181,24 +215,27 @@ public enum ModelFile {
         // accounts for; anything else is a mislabelled or injected tensor.
         let normalizationNames = normalization == .none ? [] : normalization == .batch
             ? ["weight", "bias", "running_mean", "running_var"] : ["weight", "bias"]
-        let expectedCount = (depth + 2) * (bias ? 2 : 1) + (depth + 1) * normalizationNames.count
+        let learnsAlpha = residual && residualScale.isLearnable
+        let expectedCount = (depth + 2) * (bias ? 2 : 1) + (depth + 1) * normalizationNames.count + (learnsAlpha ? depth : 0)
         let layerTensors = file.tensors.filter { $0.name.hasPrefix("layers.") }.count
         let normalizationNote = normalization == .none ? "" : ", norm \(normalization.rawValue)"
+        let described = "depth \(depth)\(bias ? " with biases" : " without biases")\(normalizationNote)\(learnsAlpha ? " and learnable residual scales" : "")"
         guard layerTensors == expectedCount else {
-            throw fail("\(architectureKey): depth \(depth)\(bias ? " with biases" : " without biases")\(normalizationNote) needs \(expectedCount) layer tensors, the file has \(layerTensors)")
+            throw fail("\(architectureKey): \(described) needs \(expectedCount) layer tensors, the file has \(layerTensors)")
         }
         var expected = Set<String>()
         for l in 0...(depth + 1) {
             expected.insert("layers.\(l).weight")
             if bias { expected.insert("layers.\(l).bias") }
             if l <= depth { for n in normalizationNames { expected.insert("layers.\(l).norm.\(n)") } }
+            if learnsAlpha && config.isResidual(layer: l) { expected.insert("layers.\(l).residual_scale") }
         }
         for t in file.tensors where !expected.contains(t.name) {
             guard kind == "checkpoint", t.name.hasPrefix("optimizer.") else {
-                throw fail("unexpected tensor \"\(t.name.prefix(80))\" (\(architectureKey): depth \(depth)\(bias ? " with biases" : " without biases") has layers.0...\(depth + 1) only)")
+                throw fail("unexpected tensor \"\(t.name.prefix(80))\" (\(architectureKey): \(described) has layers.0...\(depth + 1) only)")
             }
         }
-        var weights: [[Float]] = [], biases: [[Float]] = []
+        var weights: [[Float]] = [], biases: [[Float]] = [], alphas: [Int: Float] = [:]
         for l in 0...(depth + 1) {
             let rows = l == depth + 1 ? outputs : width
             let cols = l == 0 ? inputs : width
@@ -211,6 +248,12 @@ public enum ModelFile {
                 guard let b = file["layers.\(l).bias"] else { throw fail("tensor layers.\(l).bias missing (\(architectureKey): bias true)") }
                 guard b.shape == [rows] else { throw fail("tensor layers.\(l).bias: expected shape [\(rows)] (from \(architectureKey)), got \(b.shape)") }
                 biases.append(b.values)
+            }
+            if learnsAlpha && config.isResidual(layer: l) {
+                let n = "layers.\(l).residual_scale"
+                guard let a = file[n] else { throw fail("tensor \(n) missing (\(architectureKey): residual_scale learnable)") }
+                guard a.shape == [1], let value = a.values.first else { throw fail("tensor \(n): expected shape [1], got \(a.shape)") }
+                alphas[l] = value
             }
         }
         var normalizationValues: [[String: [Float]]] = []
@@ -230,6 +273,7 @@ public enum ModelFile {
             do {
                 try model.setWeights(layer: l, weights[l])
                 if bias { try model.setBias(layer: l, biases[l]) }
+                if let a = alphas[l] { try model.setResidualScale(layer: l, a) }
             } catch let e as BSNNError {
                 if case .outOfMemory = e { throw e }
                 throw fail("tensor layers.\(l): \(e.message)")

@@ -13,17 +13,35 @@ final class DenseLayer {
     let weight: FloatBuffer
     let bias: FloatBuffer?
     let rowScale: FloatBuffer?
+    /// α of a residual layer (one float: x⁽ˡ⁺¹⁾ = x⁽ˡ⁾ + α·ψ); nil for a plain layer.
+    let residualScale: FloatBuffer?
+    /// Whether the optimizer trains `residualScale` (ReZero) rather than keeping it fixed.
+    let learnsResidualScale: Bool
 
-    init(inputs: Int, outputs: Int, constraint: WeightConstraint, bias: Bool) throws {
+    init(
+        inputs: Int, outputs: Int, constraint: WeightConstraint, bias: Bool, residualScale: ResidualScale? = nil
+    ) throws {
         self.inputs = inputs
         self.outputs = outputs
         self.constraint = constraint
         self.weight = try FloatBuffer(rows: outputs, columns: inputs, what: "weights of a \(outputs)×\(inputs) layer")
         self.bias = bias ? try FloatBuffer(count: outputs) : nil
         self.rowScale = constraint == .rowNormalized ? try FloatBuffer(count: outputs) : nil
+        if let r = residualScale {
+            let a = try FloatBuffer(count: 1)
+            a.pointer[0] = Float(r.initialValue)
+            self.residualScale = a
+        } else {
+            self.residualScale = nil
+        }
+        learnsResidualScale = residualScale?.isLearnable ?? false
     }
 
-    var parameterCount: Int { inputs * outputs + (bias?.count ?? 0) }
+    var parameterCount: Int { inputs * outputs + (bias?.count ?? 0) + (learnsResidualScale ? 1 : 0) }
+
+    /// α as the forward and backward passes use it (1 for a plain layer is never read).
+    @inline(__always)
+    var residualAlpha: Float { residualScale?.pointer[0] ?? 1 }
 
     /// 1/‖v‖ for one row of V. The single definition used after updates and on load, so
     /// a reloaded model's row scales are bit-identical to the trained one's (a double

@@ -15,6 +15,9 @@ extension MLP {
         let activation: FloatBuffer
         /// Evaluation-mode normalization coefficients: max(rows, width) floats, or none.
         let normalizationScratch: FloatBuffer
+        /// ψ of a residual layer before it is added to the layer's input (which is
+        /// `activation`); nil for a model without residual links.
+        let branch: FloatBuffer?
 
         init(model: MLP, rows: Int) throws {
             let c = model.configuration
@@ -24,9 +27,11 @@ extension MLP {
             activation = try FloatBuffer(rows: rows, columns: columns, what: "inference activations for \(rows) rows")
             normalizationScratch = try FloatBuffer(
                 count: c.normalization == .none ? 0 : max(rows, c.width), what: "inference normalization scratch")
+            branch = c.residual && c.depth > 0
+                ? try FloatBuffer(rows: rows, columns: c.width, what: "inference residual branches for \(rows) rows") : nil
         }
 
         /// Floats held, for the memory bound tests and callers that size a pool.
-        var floatCount: Int { preActivation.count + activation.count + normalizationScratch.count }
+        var floatCount: Int { preActivation.count + activation.count + normalizationScratch.count + (branch?.count ?? 0) }
     }
 }

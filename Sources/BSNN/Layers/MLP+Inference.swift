@@ -85,7 +85,7 @@ extension MLP {
     /// layer's product goes to `ws.preActivation`, its activation to `ws.activation`
     /// (over the input it came from, which is no longer needed), and the last layer's to
     /// `logits` (`rows × outputs`; may be `ws.preActivation`). The same products and
-    /// kernels as the training forward pass, so the logits are the same.
+    /// kernels as the training forward pass, so the logits are the same. Never dropout.
     func infer(
         _ input: UnsafePointer<Float>, rows: Int, workspace ws: InferenceWorkspace, logits: UnsafeMutablePointer<Float>
     ) throws {
@@ -102,11 +102,17 @@ extension MLP {
                 a: x, lda: layer.inputs, b: layer.weight.pointer, ldb: layer.inputs, c: h, ldc: layer.outputs)
             Self.scaleColumnsAndAddBias(
                 h, rows: rows, columns: layer.outputs, scale: layer.rowScale?.pointer, bias: layer.bias?.pointer)
-            if !isOutput {
-                if let n = normalization(l) { n.forwardEvaluation(h, rows: rows, scratch: ws.normalizationScratch.pointer) }
-                act.apply(h, count: rows * layer.outputs, value: ws.activation.pointer, derivative: nil)
-                x = UnsafePointer(ws.activation.pointer)
+            if isOutput { continue }
+            let count = rows * layer.outputs
+            if let n = normalization(l) { n.forwardEvaluation(h, rows: rows, scratch: ws.normalizationScratch.pointer) }
+            if layer.residualScale != nil, let branch = ws.branch {
+                // x is `activation` here (layers 1...depth read the previous layer's).
+                act.apply(h, count: count, value: branch.pointer, derivative: nil)
+                Self.addScaled(x, alpha: layer.residualAlpha, branch.pointer, into: ws.activation.pointer, count: count)
+            } else {
+                act.apply(h, count: count, value: ws.activation.pointer, derivative: nil)
             }
+            x = UnsafePointer(ws.activation.pointer)
         }
     }
 

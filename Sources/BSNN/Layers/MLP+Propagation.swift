@@ -14,6 +14,8 @@ struct LayerGradient {
     /// The layer's normalization and ∂E/∂γ then ∂E/∂β (2·width); nil when it has none.
     let normalization: NormalizationLayer?
     let normalizationGradient: UnsafePointer<Float>?
+    /// ∂E/∂α = Σ ∂E/∂x⁽ˡ⁺¹⁾·ψ̃ of a residual layer with a learnable α; nil otherwise.
+    let residualScaleGradient: Float?
     /// ‖∂E/∂W‖²_F for the effective weight W (what the paper's Fig. 1 plots).
     let effectiveWeightGradientNormSquared: Double
     /// ∂E/∂h for the batch (B × outputs): the paper's y⁽ˡ⁾ rows.
@@ -21,6 +23,9 @@ struct LayerGradient {
     /// The layer's input for the batch (B × inputs): the paper's x⁽ˡ⁾ rows.
     let input: UnsafePointer<Float>
     let batch: Int
+    /// ∂E/∂x⁽ˡ⁾ (B × inputs) for l > 0 in `backward` (for a residual layer it includes the
+    /// identity path); nil for layer 0 and in the second pass of a checked step.
+    var inputGradient: UnsafePointer<Float>? = nil
 
     /// ∂E/∂(stored parameter) as a new array (projection applied): for tests and tools.
     func parameterGradient() -> [Float] {
@@ -38,14 +43,30 @@ struct LayerGradient {
 
 extension MLP {
     /// Runs the batch forward; returns the logits buffer (B × outputs) of `ws`.
-    /// `input` holds B × inputs floats.
+    /// `input` holds B × inputs floats. No dropout (evaluation mode).
     @discardableResult
     func forward(_ input: UnsafePointer<Float>, workspace ws: Workspace, storeDerivatives: Bool = true) throws
         -> UnsafeMutablePointer<Float>
     {
+        var none: RandomGenerator? = nil
+        return try forward(input, workspace: ws, storeDerivatives: storeDerivatives, dropout: &none)
+    }
+
+    /// The forward pass; with a generator in `dropout` (a training step) and a model
+    /// whose `dropout` is positive, every hidden activation is dropped out (`Dropout`)
+    /// with bits drawn from it. Residual layers write ψ̃ to a branch buffer (the stored
+    /// one when α is learnable, scratch otherwise) and add α·ψ̃ to their input.
+    @discardableResult
+    func forward(
+        _ input: UnsafePointer<Float>, workspace ws: Workspace, storeDerivatives: Bool = true,
+        dropout rng: inout RandomGenerator?
+    ) throws -> UnsafeMutablePointer<Float> {
         let batch = ws.batch
         ws.xs[0].pointer.update(from: input, count: batch * configuration.inputs)
         let act = configuration.activation
+        let p = configuration.dropout
+        var generator = p > 0 ? rng : nil
+        defer { if generator != nil { rng = generator } }
         for (l, layer) in layers.enumerated() {
             let isOutput = l == layers.count - 1
             // Pre-activations go to a scratch buffer, not in place: with distinct input
@@ -60,14 +81,32 @@ extension MLP {
             Self.scaleColumnsAndAddBias(
                 out, rows: batch, columns: layer.outputs, scale: layer.rowScale?.pointer,
                 bias: layer.bias?.pointer)
-            if !isOutput {
-                if let n = normalization(l) { n.forwardTraining(out, rows: batch, workspace: ws.normalization[l]) }
-                act.apply(
-                    out, count: batch * layer.outputs, value: ws.xs[l + 1].pointer,
-                    derivative: storeDerivatives ? ws.ds[l].pointer : nil)
+            if isOutput { continue }
+            let count = batch * layer.outputs
+            let next = ws.xs[l + 1].pointer
+            // dxB is free during the forward pass: the scratch branch of a fixed α.
+            let branch = layer.residualScale == nil ? next : (ws.branches[l]?.pointer ?? ws.dxB.pointer)
+            let derivative = storeDerivatives ? ws.ds[l].pointer : nil
+            if let n = normalization(l) { n.forwardTraining(out, rows: batch, workspace: ws.normalization[l]) }
+            act.apply(out, count: count, value: branch, derivative: derivative)
+            if var g = generator {
+                Dropout.apply(probability: p, rng: &g, value: branch, derivative: derivative, count: count)
+                generator = g
+            }
+            if layer.residualScale != nil {
+                Self.addScaled(ws.xs[l].pointer, alpha: layer.residualAlpha, branch, into: next, count: count)
             }
         }
         return ws.logits.pointer
+    }
+
+    /// out[i] = x[i] + α·branch[i]: the residual add (α = 0 leaves x bit for bit).
+    @inline(__always)
+    static func addScaled(
+        _ x: UnsafePointer<Float>, alpha a: Float, _ branch: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>,
+        count n: Int
+    ) {
+        for i in 0..<n { out[i] = x[i] + a * branch[i] }
     }
 
     /// h[r, j] = h[r, j]·scale[j] + bias[j]; one pass, vectorizable.
@@ -119,8 +158,9 @@ extension MLP {
                     index: l, layer: layer, weightGradient: g, rowProjection: layer.rowScale == nil ? nil : UnsafePointer(proj),
                     biasGradient: layer.bias == nil ? nil : bg, normalization: normalization(l),
                     normalizationGradient: normalizationGradient(of: l, workspace: ws),
+                    residualScaleGradient: layer.learnsResidualScale ? ws.residualScaleGradients.pointer[l] : nil,
                     effectiveWeightGradientNormSquared: normSquared, outputGradient: UnsafePointer(upstream),
-                    input: UnsafePointer(ws.xs[l].pointer), batch: batch))
+                    input: UnsafePointer(ws.xs[l].pointer), batch: batch, inputGradient: l > 0 ? UnsafePointer(dx) : nil))
             if l > 0 {
                 upstream = dx
                 dxFree = dxFree === ws.dxA ? ws.dxB : ws.dxA
@@ -144,7 +184,8 @@ extension MLP {
     /// `backwardSignals(workspace:)` that, with `measureGradientNorm`, also sums into
     /// `gradientNormSquared` the squared L2 norm of every parameter's gradient as the
     /// optimizer sees it (∂E/∂V with the row projection for row-normalized layers, every
-    /// bias, and the normalizations' γ and β): the global norm that gradient clipping needs before any update.
+    /// bias, the normalizations' γ and β, and learnable residual scales): the global norm
+    /// that gradient clipping needs before any update.
     /// Without it the arithmetic is exactly the plain first pass's.
     func backwardSignals(
         workspace ws: Workspace, measureGradientNorm: Bool, gradientNormSquared: inout Double
@@ -159,11 +200,16 @@ extension MLP {
             let through = step.through
             if layer.bias != nil && !BLAS.allFinite(bg, count: layer.outputs) { return l }
             if let ng = normalizationGradient(of: l, workspace: ws), !BLAS.allFinite(ng, count: 2 * layer.outputs) { return l }
+            if layer.learnsResidualScale && !ws.residualScaleGradients.pointer[l].isFinite { return l }
             if try !weightGradientIsFinite(of: l, through: through, workspace: ws) { return l }
             if measureGradientNorm {
                 if layer.bias != nil { gradientNormSquared += BLAS.sumOfSquares(bg, count: layer.outputs) }
                 if let ng = normalizationGradient(of: l, workspace: ws) {
                     gradientNormSquared += BLAS.sumOfSquares(ng, count: 2 * layer.outputs)
+                }
+                if layer.learnsResidualScale {
+                    let ga = Double(ws.residualScaleGradients.pointer[l])
+                    gradientNormSquared += ga * ga
                 }
                 gradientNormSquared += try parameterGradientNormSquared(of: l, through: through, workspace: ws)
             }
@@ -193,6 +239,7 @@ extension MLP {
                     index: l, layer: layer, weightGradient: g, rowProjection: layer.rowScale == nil ? nil : UnsafePointer(proj),
                     biasGradient: layer.bias == nil ? nil : bg, normalization: normalization(l),
                     normalizationGradient: normalizationGradient(of: l, workspace: ws),
+                    residualScaleGradient: layer.learnsResidualScale ? ws.residualScaleGradients.pointer[l] : nil,
                     effectiveWeightGradientNormSquared: normSquared, outputGradient: UnsafePointer(upstream),
                     input: UnsafePointer(ws.xs[l].pointer), batch: ws.batch))
         }
@@ -201,19 +248,27 @@ extension MLP {
     /// One layer of a backward sweep, shared by `backward` and `backwardSignals` so both
     /// do the same arithmetic: layer l's signal ∂E/∂h (bias gradient into `bg`), the
     /// signal through the stored parameter, and for l > 0 ∂E/∂x⁽ˡ⁾ = s·V into `dx`
-    /// (B×out · out×in, with the weights before any update).
+    /// (B×out · out×in, with the weights before any update). A residual layer adds the
+    /// identity path, ∂E/∂x⁽ˡ⁾ = ∂E/∂x⁽ˡ⁺¹⁾ + s·V, and for a learnable α forms
+    /// ∂E/∂α = Σ ∂E/∂x⁽ˡ⁺¹⁾·ψ̃ into `ws.residualScaleGradients`.
     @inline(__always)
     private func propagate(
         through l: Int, upstream: UnsafeMutablePointer<Float>, workspace ws: Workspace,
         biasGradient bg: UnsafeMutablePointer<Float>, into dx: UnsafeMutablePointer<Float>
     ) throws -> (signal: UnsafeMutablePointer<Float>, through: UnsafePointer<Float>) {
         let layer = layers[l]
+        if let b = ws.branches[l] {
+            ws.residualScaleGradients.pointer[l] = RowKernels.dot(upstream, b.pointer, count: ws.batch * layer.outputs)
+        }
         let s = signal(of: l, upstream: upstream, workspace: ws, biasGradient: bg)
         let through = throughSignal(of: l, upstream: s, workspace: ws)
         if l > 0 {
+            let residual = layer.residualScale != nil
+            if residual { dx.update(from: upstream, count: ws.batch * layer.inputs) }
             try BLAS.gemm(
                 transposeA: false, transposeB: false, m: ws.batch, n: layer.inputs, k: layer.outputs,
-                a: through, lda: layer.outputs, b: layer.weight.pointer, ldb: layer.inputs, c: dx, ldc: layer.inputs)
+                a: through, lda: layer.outputs, b: layer.weight.pointer, ldb: layer.inputs,
+                beta: residual ? 1 : 0, c: dx, ldc: layer.inputs)
         }
         return (signal: s, through: through)
     }
@@ -237,8 +292,14 @@ extension MLP {
         }
         if l < layers.count - 1 {
             let d = ws.ds[l].pointer
-            Self.gateBackwardSignal(
-                upstream, derivative: d, rows: ws.batch, columns: layer.outputs, biasGradient: layer.bias == nil ? nil : bg)
+            if layer.residualScale != nil {
+                Self.gateBackwardSignal(
+                    upstream, scale: layer.residualAlpha, derivative: d, rows: ws.batch, columns: layer.outputs,
+                    biasGradient: layer.bias == nil ? nil : bg)
+            } else {
+                Self.gateBackwardSignal(
+                    upstream, derivative: d, rows: ws.batch, columns: layer.outputs, biasGradient: layer.bias == nil ? nil : bg)
+            }
             return d
         }
         if layer.bias != nil { Self.columnSums(upstream, rows: ws.batch, columns: layer.outputs, into: bg) }
@@ -314,6 +375,17 @@ extension MLP {
         biasGradient: UnsafeMutablePointer<Float>?
     ) {
         for i in 0..<(rows * columns) { d[i] *= up[i] }
+        if let bg = biasGradient { columnSums(d, rows: rows, columns: columns, into: bg) }
+    }
+
+    /// d[r,j] = up[r,j]·α·d[r,j] (a residual layer's branch is scaled by α);
+    /// optionally biasGradient[j] = Σ_r d[r,j].
+    @inline(__always)
+    static func gateBackwardSignal(
+        _ up: UnsafePointer<Float>, scale a: Float, derivative d: UnsafeMutablePointer<Float>, rows: Int, columns: Int,
+        biasGradient: UnsafeMutablePointer<Float>?
+    ) {
+        for i in 0..<(rows * columns) { d[i] *= up[i] * a }
         if let bg = biasGradient { columnSums(d, rows: rows, columns: columns, into: bg) }
     }
 

@@ -42,7 +42,9 @@ public final class MLP: @unchecked Sendable {
         var built: [DenseLayer] = []
         built.append(try DenseLayer(inputs: c.inputs, outputs: c.width, constraint: .none, bias: c.bias))
         for _ in 0..<c.depth {
-            built.append(try DenseLayer(inputs: c.width, outputs: c.width, constraint: c.constraint, bias: c.bias))
+            built.append(try DenseLayer(
+                inputs: c.width, outputs: c.width, constraint: c.constraint, bias: c.bias,
+                residualScale: c.residual ? c.residualScale : nil))
         }
         built.append(try DenseLayer(inputs: c.width, outputs: c.outputs, constraint: .none, bias: c.bias))
         layers = built
@@ -181,6 +183,23 @@ public final class MLP: @unchecked Sendable {
         }
     }
 
+    /// α of a residual layer (1...depth of a model with `residual`); nil for other layers.
+    public func residualScale(layer index: Int) throws -> Float? { try layer(index).residualScale?.pointer[0] }
+
+    /// Replaces α of a residual layer (finite). Fixed scales can be set as well: the
+    /// configuration's value is only where they start.
+    ///
+    /// - Throws: `.wrongState` for a layer without a residual link or while a trainer
+    ///   changes the model.
+    public func setResidualScale(layer index: Int, _ value: Float) throws {
+        let l = try layer(index)
+        guard let a = l.residualScale else {
+            throw BSNNError.wrongState("residual scale of layer \(index): the layer has no residual link (residual links are on layers 1...depth of a model created with residual)")
+        }
+        guard value.isFinite else { throw BSNNError.numeric("residual scale of layer \(index): expected finite, got \(value)") }
+        try exclusiveChange("set the residual scale of layer \(index)") { a.pointer[0] = value }
+    }
+
     func layer(_ index: Int) throws -> DenseLayer {
         guard index >= 0, index < layers.count else {
             throw BSNNError.invalidArgument("layer: expected 0..<\(layers.count), got \(index)")
@@ -196,7 +215,8 @@ public final class MLP: @unchecked Sendable {
         let batch: Int
         /// xs[l] is the input of layer l (B × layers[l].inputs); xs[0] is the batch copy.
         let xs: [FloatBuffer]
-        /// ds[l] = scale·φ'(h⁽ˡ⁾) for l in 0...depth (B × width), overwritten by ∂E/∂h⁽ˡ⁾.
+        /// ds[l] = scale·φ'(h⁽ˡ⁾) for l in 0...depth (B × width), times the dropout mask
+        /// and 1/(1−p) in a dropout step, overwritten by ∂E/∂h⁽ˡ⁾.
         let ds: [FloatBuffer]
         let logits: FloatBuffer
         let dLogits: FloatBuffer
@@ -229,6 +249,11 @@ public final class MLP: @unchecked Sendable {
                 }
             }
         }
+        /// branches[l] = the dropped-out activation ψ̃ of a residual layer whose α is
+        /// learnable (B × width; ∂E/∂α = Σ ∂E/∂x⁽ˡ⁺¹⁾·ψ̃ needs it); nil for other layers.
+        let branches: [FloatBuffer?]
+        /// ∂E/∂α per layer, formed by the backward signal sweep (0 where α is not learnable).
+        let residualScaleGradients: FloatBuffer
 
         init(model: MLP, batch: Int) throws {
             self.batch = batch
@@ -246,6 +271,10 @@ public final class MLP: @unchecked Sendable {
             biasGradient = try FloatBuffer(count: max(c.width, c.outputs))
             scaledSignal = try FloatBuffer(rows: batch, columns: c.width, what: "scaled backward signal for batch \(batch)")
             projection = try FloatBuffer(count: max(c.width, c.outputs))
+            branches = try model.layers.map {
+                $0.learnsResidualScale ? try FloatBuffer(rows: batch, columns: c.width, what: "residual branches for batch \(batch)") : nil
+            }
+            residualScaleGradients = try FloatBuffer(count: model.layers.count)
         }
     }
 
@@ -294,6 +323,7 @@ public final class MLP: @unchecked Sendable {
             total + w.xs.reduce(0) { $0 + $1.count } + w.ds.reduce(0) { $0 + $1.count } + w.gradient.count
                 + w.normalization.reduce(0) { $0 + $1.floatCount }
                 + (w.unscaledOutputs ?? []).reduce(0) { $0 + ($1?.count ?? 0) }
+                + w.branches.reduce(0) { $0 + ($1?.count ?? 0) }
         }
     }
 }

@@ -31,6 +31,16 @@ public struct MLPConfiguration: Sendable {
     public var normalizationMomentum: Double
     /// ε in 1/√(σ²+ε) for batch and layer normalization. Finite and > 0; default 1e-5.
     public var normalizationEpsilon: Double
+    /// Residual links on the square hidden layers 1...depth (never the input or output
+    /// layer): x⁽ˡ⁺¹⁾ = x⁽ˡ⁾ + α·ψ(W x⁽ˡ⁾ + b). Default false. With depth 0 there is no
+    /// square hidden layer and it changes nothing.
+    public var residual: Bool
+    /// α of the residual links (ignored without `residual`); default `.fixed(1)`.
+    public var residualScale: ResidualScale
+    /// Inverted-dropout probability on every hidden activation (after φ, before the
+    /// residual add), in [0, 1); applied only by training steps, never by `predict`,
+    /// `evaluate` or the probe. Default 0 (off).
+    public var dropout: Double
 
     /// The defaults every door (Swift, C, Python, CLI) uses when the caller names none.
     /// The activation is GPN-normalized (`LayerActivation.make`, root
@@ -43,17 +53,25 @@ public struct MLPConfiguration: Sendable {
     public static let defaultNormalization: Normalization = .none
     public static let defaultNormalizationMomentum = 0.1
     public static let defaultNormalizationEpsilon = 1e-5
+    public static let defaultResidual = false
+    public static let defaultResidualScale: ResidualScale = .fixed(1)
+    public static let defaultDropout = 0.0
 
     public init(
         inputs: Int, width: Int, depth: Int, outputs: Int, activation: LayerActivation,
         constraint: WeightConstraint = defaultConstraint, initialization: WeightInitialization = defaultInitialization,
         bias: Bool = defaultBias, seed: UInt64 = defaultSeed, featureScaler: FeatureScaler? = nil,
         normalization: Normalization = defaultNormalization, normalizationMomentum: Double = defaultNormalizationMomentum,
-        normalizationEpsilon: Double = defaultNormalizationEpsilon
+        normalizationEpsilon: Double = defaultNormalizationEpsilon,
+        residual: Bool = defaultResidual, residualScale: ResidualScale = defaultResidualScale,
+        dropout: Double = defaultDropout
     ) {
         self.normalization = normalization
         self.normalizationMomentum = normalizationMomentum
         self.normalizationEpsilon = normalizationEpsilon
+        self.residual = residual
+        self.residualScale = residualScale
+        self.dropout = dropout
         self.featureScaler = featureScaler
         self.inputs = inputs
         self.width = width
@@ -70,7 +88,17 @@ public struct MLPConfiguration: Sendable {
     public var parameterCount: Int {
         let b = bias ? 1 : 0
         let n = normalization == .none ? 0 : 2 * width * (depth + 1)
-        return inputs * width + b * width + depth * (width * width + b * width) + width * outputs + b * outputs + n
+        let alpha = residual && residualScale.isLearnable ? 1 : 0
+        return inputs * width + b * width + depth * (width * width + b * width + alpha) + width * outputs + b * outputs + n
+    }
+
+    /// Whether layer `l` (0 = input layer) carries a residual link.
+    func isResidual(layer l: Int) -> Bool { residual && l >= 1 && l <= depth }
+
+    /// The dropout rule, also for doors that check their arguments before loading data.
+    public static func validateDropout(_ p: Double) throws {
+        // NaN fails both comparisons, so it is rejected too.
+        guard p >= 0, p < 1 else { throw BSNNError.invalidArgument("dropout: expected a probability in [0, 1), got \(p)") }
     }
 
     /// Floats of γ, β and running statistics over all normalized layers.
@@ -97,6 +125,8 @@ public struct MLPConfiguration: Sendable {
         guard normalizationEpsilon.isFinite, normalizationEpsilon > 0, Float(normalizationEpsilon) > 0 else {
             throw BSNNError.invalidArgument("norm epsilon: expected finite and > 0 (at least the smallest float), got \(normalizationEpsilon)")
         }
+        try Self.validateDropout(dropout)
+        try residualScale.validate()
         guard depth >= 0 else { throw BSNNError.invalidArgument("depth: expected >= 0, got \(depth)") }
         let limit = 1 << 24
         for (name, v) in [("inputs", inputs), ("width", width), ("outputs", outputs), ("depth", depth)] where v > limit {

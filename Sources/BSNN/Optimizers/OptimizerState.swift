@@ -1,5 +1,6 @@
 /// The optimizer's per-parameter slots (SGD: none; momentum and Nesterov: the velocity;
-/// Adam: the first and second moments), one set per layer, in the layer order of the
+/// Adam: the first and second moments) for weights, biases and learnable residual
+/// scales, one set per layer, in the layer order of the
 /// model they were made for. Owned by the trainer's `TrainingState`, not by the model:
 /// a model trained by two trainers one after the other does not carry one's velocity
 /// into the other, and a checkpoint saves exactly what its trainer holds.
@@ -11,18 +12,22 @@ final class OptimizerState {
         let bias: [FloatBuffer]
         /// `slots` buffers of 2·width (γ then β) for a normalized layer; empty otherwise.
         let normalization: [FloatBuffer]
+        /// `slots` one-float buffers for a learnable residual scale α; empty otherwise.
+        let residualScale: [FloatBuffer]
 
         /// Zeroed slots for one layer and its normalization, if any.
         init(zeroFor layer: DenseLayer, normalization norm: NormalizationLayer?, slots: Int) throws {
             weight = try (0..<slots).map { _ in try FloatBuffer(count: layer.weight.count) }
             bias = try (0..<(layer.bias == nil ? 0 : slots)).map { _ in try FloatBuffer(count: layer.outputs) }
             normalization = try (0..<(norm == nil ? 0 : slots)).map { _ in try FloatBuffer(count: norm?.parameterCount ?? 0) }
+            residualScale = try (0..<(layer.learnsResidualScale ? slots : 0)).map { _ in try FloatBuffer(count: 1) }
         }
 
-        init(weight: [FloatBuffer], bias: [FloatBuffer], normalization: [FloatBuffer] = []) {
+        init(weight: [FloatBuffer], bias: [FloatBuffer], normalization: [FloatBuffer] = [], residualScale: [FloatBuffer] = []) {
             self.weight = weight
             self.bias = bias
             self.normalization = normalization
+            self.residualScale = residualScale
         }
 
         @inline(__always)
@@ -32,6 +37,10 @@ final class OptimizerState {
         @inline(__always)
         func normalizationSlot(_ k: Int) -> UnsafeMutablePointer<Float>? {
             k < normalization.count ? normalization[k].pointer : nil
+        }
+        @inline(__always)
+        func residualScaleSlot(_ k: Int) -> UnsafeMutablePointer<Float>? {
+            k < residualScale.count ? residualScale[k].pointer : nil
         }
     }
 

@@ -87,7 +87,8 @@ struct ParameterUpdate {
         }
     }
 
-    /// Applies the step to one layer with its optimizer slots: bias, then weights (row by
+    /// Applies the step to one layer with its optimizer slots: bias, residual scale (when
+    /// learnable), then weights (row by
     /// row for row-normalized layers so each row's new norm is taken while the row is in
     /// L1), then the constraint (row scales or orthogonal retraction).
     func apply(to gradient: LayerGradient, slots: OptimizerState.Layer) throws {
@@ -97,6 +98,9 @@ struct ParameterUpdate {
         }
         if let n = gradient.normalization, let ng = gradient.normalizationGradient {
             apply(n.scaleShift.pointer, ng, slots.normalizationSlot(0), slots.normalizationSlot(1), count: n.parameterCount)
+        }
+        if let a = layer.residualScale, let ga = gradient.residualScaleGradient {
+            withUnsafePointer(to: ga) { apply(a.pointer, $0, slots.residualScaleSlot(0), slots.residualScaleSlot(1), count: 1) }
         }
         let w = layer.weight.pointer, g = gradient.weightGradient
         let s1 = slots.weightSlot(0), s2 = slots.weightSlot(1)

@@ -19,7 +19,7 @@ struct ApplyNow: GradientSink {
 
     func backpropagate(through model: MLP, workspace ws: MLP.Workspace) throws {
         try model.backward(workspace: ws) { g in
-            guard g.effectiveWeightGradientNormSquared.isFinite else {
+            guard g.effectiveWeightGradientNormSquared.isFinite, g.residualScaleGradient?.isFinite ?? true else {
                 throw BSNNError.numeric(
                     "divergence at step \(step): the gradient of layer \(g.index) is NaN/Inf (fused update mode: layers above it were already updated in this step)")
             }

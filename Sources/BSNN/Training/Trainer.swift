@@ -102,7 +102,10 @@ public final class Trainer: @unchecked Sendable {
         let ws = try model.workspace(batch: count)
         let clip = configuration.clipGradientNorm.flatMap { $0 > 0 ? $0 : nil }
         try ws.keepUnscaledOutputs(clip != nil, of: model)
-        let logits = try model.forward(batch.features, workspace: ws)
+        var dropout: RandomGenerator? = state.dropoutRNG
+        let logits = try model.forward(batch.features, workspace: ws, dropout: &dropout)
+        // The masks of a step that then diverges are drawn too: a retried step draws new ones.
+        if let d = dropout { state.dropoutRNG = d }
         if !BLAS.allFinite(logits, count: count * c.outputs) {
             throw BSNNError.numeric(
                 "divergence at step \(globalStep): the logits are NaN/Inf; the model keeps the weights of the last good step")

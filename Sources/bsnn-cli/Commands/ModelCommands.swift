@@ -129,8 +129,18 @@ struct InspectCommand: ParsableCommand {
             JSONMember("norm_epsilon", .number(c.normalizationEpsilon)),
             JSONMember("activation", JSONOutput.object(activation)),
             JSONMember("feature_scaling", c.featureScaler.map { .string($0.method.rawValue) } ?? .null),
+            JSONMember("residual", c.residual ? residualScaleJSON(c.residualScale) : .null),
+            JSONMember("dropout", .number(c.dropout)),
             JSONMember("parameter_count", JSONOutput.int(m.parameterCount)),
         ]
+    }
+
+    /// A fixed α as a number, a learnable one as "learnable".
+    func residualScaleJSON(_ r: ResidualScale) -> JSONValue {
+        switch r {
+        case .fixed(let a): return .number(a)
+        case .learnable: return .string(ResidualScale.learnableName)
+        }
     }
 
     func run() throws {
@@ -164,6 +174,8 @@ struct InspectCommand: ParsableCommand {
             lines.append(("b+ / b-", "\(k.bPlus) / \(k.bMinus)"))
         }
         lines.append(("feature scaling", c.featureScaler.map { "\($0.method.rawValue) (recorded from the training data)" } ?? "none recorded"))
+        lines.append(("residual", c.residual ? "yes, scale \(c.residualScale.defaultValueDescription)" : "no"))
+        lines.append(("dropout", "\(c.dropout)"))
         lines.append(("parameters count", "\(m.parameterCount)"))
         if json {
             try JSONOutput.emit(try jsonMembers(m))

@@ -33,6 +33,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Normalization before φ on every activated layer: batch (batch statistics in training, running ones in eval/predict; a batch needs >= 2 samples), layer, or none (default).") var norm: Normalization?
     @Option(help: "Batch normalization's running-statistics momentum m in [0, 1]: r ← (1−m)·r + m·batch (default: 0.1).") var normMomentum: Double?
     @Option(help: "ε of the normalization's 1/√(σ²+ε), > 0 (default: 1e-5).") var normEpsilon: Double?
+    @Flag(help: "Residual links on the square hidden layers: x + α·φ(W x + b).") var residual = false
+    @Option(help: ArgumentHelp("α of --residual: a number (default: 1; 1/sqrt(depth) keeps the signals bounded) or learnable (one per layer, from 0).", valueName: "X|learnable")) var residualScale: ResidualScale?
+    @Option(help: ArgumentHelp("Dropout probability on the hidden activations while training, in [0, 1) (default: 0).", valueName: "P")) var dropout: Double?
     @Option(help: "Optimizer (default: momentum).") var optimizer: OptimizerKind?
     @Option(help: "Learning rate (default: 0.01; the paper: 1e-4 over 50 epochs).") var lr: Double?
     @Option(help: "Momentum (default: 0.9; the paper: 0.5).") var momentum: Double?
@@ -65,6 +68,11 @@ struct TrainCommand: ParsableCommand {
         if noTest && test != nil { throw ValidationError("give at most one of --test and --no-test") }
         if earlyStopping == nil && (earlyStoppingMonitor != nil || earlyStoppingMinDelta != nil) {
             throw ValidationError("--early-stopping-monitor and --early-stopping-min-delta need --early-stopping PATIENCE")
+        }
+        if residualScale != nil && !residual && resume == nil { throw ValidationError("--residual-scale: expected together with --residual") }
+        // The engine's rules, checked before any data is loaded.
+        for (flag, rule) in [("dropout", { try dropout.map(MLPConfiguration.validateDropout) }), ("residual-scale", { try residualScale?.validate() })] {
+            do { try rule() } catch let e as BSNNError { throw ValidationError("--\(flag): \(e.message)") }
         }
         try DataSpec.requireOneStandardInput([("--data", data), ("--validation", validation), ("--test", test), ("--resume", resume)])
     }
@@ -199,7 +207,10 @@ struct TrainCommand: ParsableCommand {
             activation: try act.layerActivation(), constraint: constraint ?? .rowNormalized, seed: seed ?? 0,
             featureScaler: train.scaler, normalization: norm ?? MLPConfiguration.defaultNormalization,
             normalizationMomentum: normMomentum ?? MLPConfiguration.defaultNormalizationMomentum,
-            normalizationEpsilon: normEpsilon ?? MLPConfiguration.defaultNormalizationEpsilon)
+            normalizationEpsilon: normEpsilon ?? MLPConfiguration.defaultNormalizationEpsilon,
+            residual: residual,
+            residualScale: residualScale ?? MLPConfiguration.defaultResidualScale,
+            dropout: dropout ?? MLPConfiguration.defaultDropout)
         let model = try MLP(config)
         let opt = OptimizerConfiguration(kind: optimizer ?? .momentum, learningRate: lr ?? 0.01, momentum: momentum ?? 0.9)
         return try Trainer(model: model, configuration: TrainingConfiguration(
@@ -230,6 +241,9 @@ struct TrainCommand: ParsableCommand {
         check("norm", norm?.rawValue, m.normalization.rawValue)
         check("norm-momentum", normMomentum, m.normalizationMomentum)
         check("norm-epsilon", normEpsilon, m.normalizationEpsilon)
+        check("residual", residual ? true : nil, m.residual)
+        check("residual-scale", residualScale, m.residualScale)
+        check("dropout", dropout, m.dropout)
         check("optimizer", optimizer?.rawValue, t.optimizer.kind.rawValue)
         check("lr", lr, t.optimizer.learningRate)
         check("momentum", momentum, t.optimizer.momentum)

@@ -8,6 +8,17 @@ extension OptimizerKind: ExpressibleByArgument {}
 extension Normalization: ExpressibleByArgument {}
 extension EarlyStopping.Monitor: ExpressibleByArgument {}
 
+/// `--residual-scale X|learnable`.
+extension ResidualScale: ExpressibleByArgument {
+    public init?(argument: String) { self.init(text: argument) }
+    public var defaultValueDescription: String {
+        switch self {
+        case .fixed(let a): return String(a)
+        case .learnable: return ResidualScale.learnableName
+        }
+    }
+}
+
 /// `--scaling`: the CLI's names of the engine's `FeatureScaling` methods.
 enum ScalingChoice: String, ExpressibleByArgument, CaseIterable {
     case none, unit, standardize

@@ -96,3 +96,31 @@ def test_same_request_same_network_through_every_door(tmp_path, repo, cc, blas_o
                     "--seed", str(SEED), "--threads", "1", "--out", str(out)],
                    check=True, capture_output=True)
     assert_identical(trained, tensors(out), "CLI vs Python, trained")
+
+
+def test_residual_and_dropout_request_is_the_same_through_python_and_the_cli(tmp_path, repo, blas_one_thread):
+    """Learnable residual scales and dropout: the Python and CLI doors build and train the
+    same network bit for bit (the dropout masks come from the training seed in both)."""
+    X, y = data()
+    csv = tmp_path / "data.csv"
+    write_csv(csv, X, y)
+    model = bsnn.MLP(INPUTS, WIDTH, DEPTH, OUTPUTS, "gelu", seed=SEED, residual=True,
+                     residual_scale="learnable", dropout=0.25)
+    model.fit(X, y, epochs=2, batch_size=8, lr=0.05, seed=SEED, progress=None)
+    model.save(tmp_path / "py.safetensors")
+    assert np.all(model.residual_scales() != 0)
+    cli = os.environ.get("BSNN") or next(
+        (str(p) for p in (repo / ".build" / "release" / "bsnn-cli", repo / ".build" / "debug" / "bsnn-cli")
+         if p.is_file()), None)
+    if cli is None:
+        pytest.skip("no bsnn CLI binary (set BSNN)")
+    out = tmp_path / "cli.safetensors"
+    subprocess.run([cli, "train", "--data", str(csv), "--depth", str(DEPTH), "--width", str(WIDTH),
+                    "--activation", "gelu", "--lr", "0.05", "--batch", "8", "--epochs", "2",
+                    "--seed", str(SEED), "--threads", "1", "--residual", "--residual-scale", "learnable",
+                    "--dropout", "0.25", "--no-test", "--out", str(out)],
+                   check=True, capture_output=True)
+    assert_identical(tensors(tmp_path / "py.safetensors"), tensors(out), "CLI vs Python, trained")
+    with bsnn.load(out) as m:
+        assert np.array_equal(m.residual_scales(), model.residual_scales())
+        assert (m.residual, m.residual_scale, m.dropout) == (True, "learnable", 0.25)

@@ -89,3 +89,14 @@ def test_recipe_checksum_is_the_files_and_catches_a_flipped_bit(recipe, tmp_path
         f.write(bytes([byte[0] ^ 0x01]))
     with pytest.raises(bsnn.FormatError, match="checksum mismatch"):
         bsnn.load(path)
+
+
+@pytest.mark.parametrize("residual_scale", [0.5, "learnable"])
+def test_recipe_follows_residual_links_and_ignores_dropout(recipe, tmp_path, residual_scale):
+    X, y = np.random.default_rng(3).standard_normal((96, 9)).astype(np.float32), np.arange(96, dtype=np.int32) % 4
+    model = bsnn.MLP(9, 16, 3, 4, "tanh", seed=4, residual=True, residual_scale=residual_scale, dropout=0.2)
+    model.fit(X, y, epochs=2, batch_size=16, lr=0.05, seed=1, progress=None)  # moves learnable α off 0
+    path = tmp_path / "m.bsnn"
+    model.save(path)
+    net = recipe["load_network"](str(path))
+    assert agree(recipe["logits"](net, X), model.predict(X)) < 1e-5

@@ -42,6 +42,7 @@ UPSTREAM = {"gaussian": 0, "labels": 1}
 PROBE_FORWARD_NORMS, PROBE_BACKWARD_NORMS = 0, 1
 PROBE_WEIGHT_GRADIENT_NORMS, PROBE_BATCH_WEIGHT_GRADIENT_NORMS = 2, 3
 PROBE_DERIVATIVE_HISTOGRAM = 4
+PROBE_INPUT_GRADIENT_NORMS = 5  # Added in ABI 3 (0.2)
 FEATURE_PLUGINS, FEATURE_FFI, FEATURE_THREADED_BLAS = 1, 2, 4
 SOURCE = {0: "builtin", 1: "plugin", 2: "foreign", 3: "callback"}
 
@@ -69,7 +70,9 @@ class ModelConfig(Structure):
                 ("gpn_root", c_int32), ("constraint", c_int32), ("init", c_int32),
                 ("bias", c_int32), ("seed", c_uint64), ("scaling", c_int32),
                 ("scaling_offsets", c_void_p), ("scaling_scales", c_void_p),
-                ("norm", c_int32), ("norm_momentum", c_double), ("norm_epsilon", c_double)]
+                ("norm", c_int32), ("norm_momentum", c_double), ("norm_epsilon", c_double),
+                # Added in ABI 3 (0.2)
+                ("residual", c_int32), ("residual_scale", c_double), ("dropout", c_double)]
 
 
 class ModelInfo(Structure):
@@ -264,6 +267,8 @@ _SIGNATURES: dict[str, tuple[Any, list[Any]]] = {
     "bsnn_model_predict": (_STATUS, [_P, _P, _SZ, _SZ, _P, _SZ]),
     "bsnn_model_evaluate": (_STATUS, [_P, _P, c_int, POINTER(Evaluation)]),
     "bsnn_model_scaling": (_STATUS, [_P, POINTER(c_int32), _P, _P, _SZ]),
+    "bsnn_model_get_regularization": (_STATUS, [_P, POINTER(c_int32), POINTER(c_double), POINTER(c_double)]),
+    "bsnn_model_get_residual_scale": (_STATUS, [_P, _SZ, _P]),
     "bsnn_model_save": (_STATUS, [_P, c_char_p]),
     "bsnn_model_load": (_STATUS, [c_char_p, c_int32, _P]),
     # training

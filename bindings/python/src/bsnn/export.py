@@ -60,13 +60,18 @@ def model_activation(model: MLP) -> Activation:
 
 def network(model: MLP) -> Network:
     """Reads the model's layers and activation; raises UnsupportedActivation for an
-    activation that is not a builtin."""
+    activation that is not a builtin, InvalidArgument for residual links. Dropout is a
+    training-time option: the exported graph is the evaluation network."""
     if not isinstance(model, MLP):
         raise InvalidArgument(f"model must be a bsnn.MLP, got {type(model).__name__}")
     if model.norm != "none":
         raise InvalidArgument(
             f"model uses norm={model.norm!r}; exporting normalized layers is not supported "
             "(the exported graph would leave out γ, β and the running statistics)")
+    if model.residual and model.depth > 0:
+        # The exported graphs are plain layer chains; a silent plain chain would be wrong.
+        raise InvalidArgument("model has residual links, which the ONNX and PyTorch exports do not "
+                              "write yet; export a model created without residual")
     with model_activation(model) as act:
         name, source, root, params = act.name, act.source, act.root, act.params
         if source != "builtin" or name not in EXPORTABLE:

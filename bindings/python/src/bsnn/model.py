@@ -4,13 +4,14 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import json
+import math
 import os
 import signal
 import math
 import threading
 import dataclasses
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, Mapping, Sequence
+from typing import Any, Callable, Iterator, Literal, Mapping, Sequence
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -170,6 +171,9 @@ class ProbeResult:
         Counts of a·φ'(h) over `histogram_range`.
     histogram_range : (float, float)
         The histogram's [lower, upper).
+    input_gradient_norms : ndarray
+        depth + 1 values ‖∂E/∂x⁽ˡ⁾‖/√width for l = 1 … depth + 1: the backward signal
+        along a residual net's stream (its ∂E/∂h⁽ˡ⁾ carries the factor α).
     """
     forward_norms: np.ndarray            # depth + 2 values ‖x⁽ˡ⁾‖/√d
     backward_norms: np.ndarray           # depth + 1 values ‖∂E/∂h⁽ˡ⁾‖
@@ -177,6 +181,7 @@ class ProbeResult:
     batch_weight_gradient_norms: np.ndarray  # depth + 1, minibatch gradient
     derivative_histogram: np.ndarray     # counts of a·φ'(h)
     histogram_range: tuple[float, float]
+    input_gradient_norms: np.ndarray     # depth + 1 values ‖∂E/∂x⁽ˡ⁾‖/√width
 
 
 class History(dict):
@@ -336,12 +341,25 @@ class MLP:
         r ← (1−m)·r + m·batch; None: the library's default (0.1).
     norm_epsilon : float, optional
         ε > 0 of 1/√(σ²+ε); None: the library's default (1e-5).
+    residual : bool, optional
+        Residual links on the square hidden layers (not the input or output layer):
+        x + α·φ(W x + b). None: the library's default (False).
+    residual_scale : float or "learnable", optional
+        α of the residual links. None: the library's default (1.0). 1/sqrt(depth) keeps
+        the backward signal bounded at any depth (1.0 lets it grow with depth).
+        "learnable": one α per hidden layer, initialized to 0 (ReZero) and trained like
+        a bias (a NaN float means the same, as in C).
+    dropout : float, optional
+        Inverted-dropout probability in [0, 1) on the hidden activations during
+        training only (never in `predict`/`evaluate`), seeded from the training seed.
+        None: the library's default (0.0).
 
     Raises
     ------
     InvalidArgument
         A size of 0, an unknown name, an activation that is not an `Activation`, a
-        momentum outside [0, 1] or an epsilon ≤ 0.
+        momentum outside [0, 1], an epsilon ≤ 0, dropout outside [0, 1), an infinite
+        residual_scale.
     ShapeError
         `feature_scaling` for another number of inputs.
 
@@ -349,6 +367,10 @@ class MLP:
     ----------
     inputs, width, depth, outputs, layer_count : int
         The architecture (layer_count = depth + 2).
+    residual : bool
+    residual_scale : float or "learnable"
+    dropout : float
+        As created (or read from the model's file).
     """
 
     def __init__(self, inputs: int, width: int, depth: int, outputs: int,
@@ -356,7 +378,10 @@ class MLP:
                  constraint: ConstraintName | None = None, init: InitName | None = None,
                  bias: bool | None = None, seed: int | None = None,
                  feature_scaling: FeatureScaling | None = None, norm: NormName | None = None,
-                 norm_momentum: float | None = None, norm_epsilon: float | None = None) -> None:
+                 norm_momentum: float | None = None, norm_epsilon: float | None = None,
+                 residual: bool | None = None,
+                 residual_scale: float | Literal["learnable"] | None = None,
+                 dropout: float | None = None) -> None:
         act = Activation(activation) if isinstance(activation, str) else activation
         if not isinstance(act, Activation):
             raise InvalidArgument(f"activation must be a name or bsnn.Activation, got {type(activation).__name__}")
@@ -396,6 +421,14 @@ class MLP:
             c.scaling = feature_scaling.code
             c.scaling_offsets = feature_scaling.offsets.ctypes.data
             c.scaling_scales = feature_scaling.scales.ctypes.data
+        if residual is not None:
+            c.residual = 1 if residual else 0
+        if isinstance(residual_scale, str) and residual_scale != "learnable":
+            raise InvalidArgument(f'residual_scale must be a number or "learnable", got {residual_scale!r}')
+        if residual_scale is not None:
+            c.residual_scale = math.nan if residual_scale == "learnable" else float(residual_scale)
+        if dropout is not None:
+            c.dropout = float(dropout)
         names = (act.name, _CONSTRAINT_NAMES.get(c.constraint, str(c.constraint)))
         out = _ffi.out_handle()
         try:
@@ -418,6 +451,12 @@ class MLP:
         self.inputs, self.width, self.depth, self.outputs = (info.inputs, info.width,
                                                              info.depth, info.outputs)
         self.layer_count = info.layer_count
+        residual, scale, dropout = ctypes.c_int32(), ctypes.c_double(), ctypes.c_double()
+        lib.bsnn_model_get_regularization(self._ptr, ctypes.byref(residual), ctypes.byref(scale),
+                                          ctypes.byref(dropout))
+        self.residual = bool(residual.value)
+        self.residual_scale: float | str = "learnable" if math.isnan(scale.value) else scale.value
+        self.dropout = dropout.value
 
     @classmethod
     def _wrap(cls, out: ctypes.c_void_p, activation: Activation | None = None,
@@ -441,6 +480,17 @@ class MLP:
     def parameter_count(self) -> int:
         """Weights and biases in all layers, and γ, β of normalized layers."""
         return int(self.info.parameter_count)
+
+    def residual_scales(self) -> NDArray[np.float32]:
+        """α of hidden layers 1...depth as trained (learnable) or configured (fixed);
+        empty without residual links."""
+        if not self.residual or self.depth == 0:
+            return np.zeros(0, dtype=np.float32)
+        out, a = np.empty(self.depth, dtype=np.float32), ctypes.c_float()
+        for layer in range(1, self.depth + 1):
+            lib.bsnn_model_get_residual_scale(self._ptr, layer, ctypes.byref(a))
+            out[layer - 1] = a.value
+        return out
 
     @property
     def norm(self) -> NormName:
@@ -562,7 +612,8 @@ class MLP:
             return ProbeResult(get(_ffi.PROBE_FORWARD_NORMS), get(_ffi.PROBE_BACKWARD_NORMS),
                                get(_ffi.PROBE_WEIGHT_GRADIENT_NORMS),
                                get(_ffi.PROBE_BATCH_WEIGHT_GRADIENT_NORMS),
-                               get(_ffi.PROBE_DERIVATIVE_HISTOGRAM), (lo.value, hi.value))
+                               get(_ffi.PROBE_DERIVATIVE_HISTOGRAM), (lo.value, hi.value),
+                               get(_ffi.PROBE_INPUT_GRADIENT_NORMS))
         finally:
             handle.close()
 
