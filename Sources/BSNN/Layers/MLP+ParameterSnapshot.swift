@@ -11,10 +11,10 @@ final class ParameterSnapshot {
 
 extension DenseLayer {
     /// Every buffer whose contents define what the layer computes: the stored weight,
-    /// the bias, and the row scales derived from V (copied rather than recomputed, so a
-    /// restore is a plain copy). A layer that gains parameters or running statistics
-    /// lists them here, and snapshots cover them.
-    var stateBuffers: [FloatBuffer] { [weight] + [bias, rowScale].compactMap { $0 } }
+    /// the bias, the row scales derived from V (copied rather than recomputed, so a
+    /// restore is a plain copy) and the residual scale α. A layer that gains parameters
+    /// or running statistics lists them here, and snapshots cover them.
+    var stateBuffers: [FloatBuffer] { [weight] + [bias, rowScale, residualScale].compactMap { $0 } }
 }
 
 extension NormalizationLayer {
