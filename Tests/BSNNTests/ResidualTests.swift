@@ -260,4 +260,20 @@ final class ResidualTests: XCTestCase {
         XCTAssertGreaterThan(grown, 30, "α = 1 lets the forward norm grow, measured 81×")
         XCTAssertGreaterThan(SignalProbeResult.ratio(unit.inputGradientNorms), 50, "α = 1: the backward signal grows, measured 218×")
     }
+
+    /// The verdict for plain tanh (zero mean, so the branches add no coherent
+    /// drift as GPN's shift b does): with α = 1/√depth both the forward and the backward
+    /// signal stay within a small factor over 200 layers.
+    func testProbeVerdictPlainResidualTanhKeepsBothSignalsBounded() throws {
+        let width = 500, depth = 200, batch = 100
+        let model = try MLP(MLPConfiguration(
+            inputs: width, width: width, depth: depth, outputs: 10, activation: try .builtin("tanh", gpn: nil),
+            constraint: .none, initialization: .orthogonal, bias: false, seed: 42, residual: true,
+            residualScale: ResidualScale.inverseSquareRootDepth(depth)))
+        let r = try SignalProbe.run(model: model, input: gaussianArray(batch * width, seed: 1), upstream: .gaussian(seed: 2))
+        let forward = SignalProbeResult.ratio(r.forwardNorms), backward = SignalProbeResult.ratio(r.inputGradientNorms)
+        print("residual plain tanh, α = 1/√\(depth): forward max/min \(forward), backward max/min \(backward)")
+        XCTAssertLessThan(forward, 2.2, "forward signal of a residual tanh net with α = 1/√depth: measured 1.59")
+        XCTAssertLessThan(backward, 1.8, "backward signal of a residual tanh net with α = 1/√depth: measured 1.33")
+    }
 }
