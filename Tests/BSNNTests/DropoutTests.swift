@@ -9,16 +9,6 @@ final class DropoutTests: XCTestCase {
             constraint: .rowNormalized, bias: true, seed: 3, residual: residual, dropout: p)
     }
 
-    func blobs(_ n: Int) throws -> Dataset {
-        var rng = RandomGenerator(seed: 8)
-        var x = [Float](), y = [Int32]()
-        for i in 0..<n {
-            for j in 0..<5 { x.append(Float(rng.nextGaussian() * 0.7 + (j % 4 == i % 4 ? 2 : 0))) }
-            y.append(Int32(i % 4))
-        }
-        return try Dataset(features: x, labels: y, featureCount: 5, classCount: 4)
-    }
-
     func allParameters(_ m: MLP) throws -> [[Float]] {
         try (0..<m.layerCount).flatMap { [try m.weights(layer: $0), try m.bias(layer: $0) ?? []] }
     }

@@ -144,16 +144,6 @@ final class ResidualTests: XCTestCase {
         XCTAssertTrue(results[1] == results[3], "adam: fused and checked differ")
     }
 
-    func blobs(_ n: Int) throws -> Dataset {
-        var rng = RandomGenerator(seed: 8)
-        var x = [Float](), y = [Int32]()
-        for i in 0..<n {
-            for j in 0..<5 { x.append(Float(rng.nextGaussian() * 0.7 + (j % 4 == i % 4 ? 2 : 0))) }
-            y.append(Int32(i % 4))
-        }
-        return try Dataset(features: x, labels: y, featureCount: 5, classCount: 4)
-    }
-
     func testSaveLoadPredictAndResumeAreBitIdentical() throws {
         let dir = try makeTempDirectory()
         defer { removeTree(dir) }

@@ -35,3 +35,15 @@ func batchLoss(_ model: MLP, _ x: [Float], _ labels: [Int32], loss: LossFunction
     let data = try Dataset(features: x, labels: labels, featureCount: model.configuration.inputs, classCount: model.configuration.outputs)
     return try model.evaluate(data, loss: loss).loss
 }
+
+/// n samples of 5 features in 4 separable Gaussian blobs (sample i in class i % 4): a
+/// small classification set that trains in a few steps.
+func blobs(_ n: Int) throws -> Dataset {
+    var rng = RandomGenerator(seed: 8)
+    var x = [Float](), y = [Int32]()
+    for i in 0..<n {
+        for j in 0..<5 { x.append(Float(rng.nextGaussian() * 0.7 + (j % 4 == i % 4 ? 2 : 0))) }
+        y.append(Int32(i % 4))
+    }
+    return try Dataset(features: x, labels: y, featureCount: 5, classCount: 4)
+}
