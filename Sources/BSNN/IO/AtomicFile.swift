@@ -270,4 +270,4 @@ public enum AtomicFile {
 }
 
 /// The whole contents of the regular file at `path` (see `AtomicFile.read`).
-public func readFile(_ path: String) throws -> [UInt8] { try AtomicFile.read(path) }
+package func readFile(_ path: String) throws -> [UInt8] { try AtomicFile.read(path) }

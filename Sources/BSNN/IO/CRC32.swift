@@ -1,9 +1,9 @@
 /// CRC-32 (IEEE 802.3, reflected polynomial 0xEDB88320), the checksum of zlib, gzip and
 /// PNG, so values can be checked with stock tools (`python -c 'zlib.crc32(...)'`).
-public struct CRC32: Sendable {
-    public private(set) var value: UInt32 = 0
+package struct CRC32: Sendable {
+    package private(set) var value: UInt32 = 0
 
-    public init() {}
+    package init() {}
 
     static let table: [UInt32] = (0..<256).map { i -> UInt32 in
         var c = UInt32(i)
@@ -11,7 +11,7 @@ public struct CRC32: Sendable {
         return c
     }
 
-    public mutating func update<C: Collection>(_ bytes: C) where C.Element == UInt8 {
+    package mutating func update<C: Collection>(_ bytes: C) where C.Element == UInt8 {
         var c = ~value
         Self.table.withUnsafeBufferPointer { t in
             for b in bytes { c = t[Int((c ^ UInt32(b)) & 0xFF)] ^ (c >> 8) }
@@ -19,14 +19,14 @@ public struct CRC32: Sendable {
         value = ~c
     }
 
-    public static func checksum<C: Collection>(_ bytes: C) -> UInt32 where C.Element == UInt8 {
+    package static func checksum<C: Collection>(_ bytes: C) -> UInt32 where C.Element == UInt8 {
         var crc = CRC32()
         crc.update(bytes)
         return crc.value
     }
 
     /// The checksum as 8 lowercase hex digits, as stored in safetensors metadata.
-    public static func hex(_ value: UInt32) -> String {
+    package static func hex(_ value: UInt32) -> String {
         let s = String(value, radix: 16)
         return String(repeating: "0", count: 8 - s.count) + s
     }

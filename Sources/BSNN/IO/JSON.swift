@@ -1,6 +1,6 @@
 /// A JSON value. Objects keep their members in order so that serialization is
 /// deterministic and files written by bsnn are byte-for-byte reproducible.
-public enum JSONValue: Sendable, Equatable {
+package enum JSONValue: Sendable, Equatable {
     case null
     case bool(Bool)
     case number(Double)
@@ -8,18 +8,18 @@ public enum JSONValue: Sendable, Equatable {
     case array([JSONValue])
     case object([JSONMember])
 
-    public subscript(key: String) -> JSONValue? {
+    package subscript(key: String) -> JSONValue? {
         guard case .object(let members) = self else { return nil }
         return members.first(where: { $0.key == key })?.value
     }
 
-    public var stringValue: String? { if case .string(let s) = self { return s } else { return nil } }
-    public var numberValue: Double? { if case .number(let d) = self { return d } else { return nil } }
-    public var arrayValue: [JSONValue]? { if case .array(let a) = self { return a } else { return nil } }
-    public var objectValue: [JSONMember]? { if case .object(let o) = self { return o } else { return nil } }
+    package var stringValue: String? { if case .string(let s) = self { return s } else { return nil } }
+    package var numberValue: Double? { if case .number(let d) = self { return d } else { return nil } }
+    package var arrayValue: [JSONValue]? { if case .array(let a) = self { return a } else { return nil } }
+    package var objectValue: [JSONMember]? { if case .object(let o) = self { return o } else { return nil } }
 
     /// The number as an `Int` when it is integral and exactly representable.
-    public var intValue: Int? {
+    package var intValue: Int? {
         guard case .number(let d) = self, d.rounded(.towardZero) == d,
             d >= -9_007_199_254_740_992, d <= 9_007_199_254_740_992
         else { return nil }
@@ -27,7 +27,7 @@ public enum JSONValue: Sendable, Equatable {
     }
 
     /// A name for error messages ("a string", "an object", …).
-    public var kindName: String {
+    package var kindName: String {
         switch self {
         case .null: return "null"
         case .bool: return "a boolean"
@@ -39,10 +39,10 @@ public enum JSONValue: Sendable, Equatable {
     }
 }
 
-public struct JSONMember: Sendable, Equatable {
-    public var key: String
-    public var value: JSONValue
-    public init(_ key: String, _ value: JSONValue) {
+package struct JSONMember: Sendable, Equatable {
+    package var key: String
+    package var value: JSONValue
+    package init(_ key: String, _ value: JSONValue) {
         self.key = key
         self.value = value
     }
@@ -53,8 +53,8 @@ public struct JSONMember: Sendable, Equatable {
 /// A strict RFC 8259 parser: no comments, no trailing commas, no NaN/Infinity, no
 /// duplicate object keys (they make "which value wins" implementation-defined, which an
 /// attacker can use to show two readers different tensors), valid UTF-8 only.
-public struct JSONParser {
-    public static let defaultMaxDepth = 64
+package struct JSONParser {
+    package static let defaultMaxDepth = 64
 
     private let bytes: [UInt8]
     private let name: String
@@ -63,7 +63,7 @@ public struct JSONParser {
 
     /// Parses exactly one value surrounded by optional whitespace. `name` is used in error
     /// messages (a file name or "header of x.safetensors").
-    public static func parse(_ bytes: [UInt8], name: String = "JSON", maxDepth: Int = defaultMaxDepth) throws -> JSONValue {
+    package static func parse(_ bytes: [UInt8], name: String = "JSON", maxDepth: Int = defaultMaxDepth) throws -> JSONValue {
         var p = JSONParser(bytes: bytes, name: name, maxDepth: maxDepth)
         p.skipWhitespace()
         let v = try p.parseValue(depth: 0)
@@ -74,7 +74,7 @@ public struct JSONParser {
         return v
     }
 
-    public static func parse(_ text: String, name: String = "JSON", maxDepth: Int = defaultMaxDepth) throws -> JSONValue {
+    package static func parse(_ text: String, name: String = "JSON", maxDepth: Int = defaultMaxDepth) throws -> JSONValue {
         try parse(Array(text.utf8), name: name, maxDepth: maxDepth)
     }
 
@@ -309,7 +309,7 @@ extension JSONValue {
     /// Compact JSON text. Members are written in their stored order, or sorted by key
     /// (bytewise UTF-8) when `sortedKeys` is set. Non-finite numbers, which JSON cannot
     /// represent, are written as `null`.
-    public func serialized(sortedKeys: Bool = false) -> String {
+    package func serialized(sortedKeys: Bool = false) -> String {
         var out = ""
         write(to: &out, sortedKeys: sortedKeys)
         return out

@@ -7,11 +7,11 @@ import Glibc
 /// instead of a trap inside the host process.
 /// Unchecked Sendable: `count` and `pointer` never change; who may write the floats, and
 /// when, is the owner's rule (the model's `exclusiveChange`, per-call workspaces).
-public final class FloatBuffer: @unchecked Sendable {
-    public let count: Int
-    public let pointer: UnsafeMutablePointer<Float>
+package final class FloatBuffer: @unchecked Sendable {
+    package let count: Int
+    package let pointer: UnsafeMutablePointer<Float>
 
-    public init(count: Int, what: String = "float buffer") throws {
+    package init(count: Int, what: String = "float buffer") throws {
         let bytes = try MemoryBudget.byteCount(count, elementSize: MemoryLayout<Float>.stride, what: what)
         let r = try MemoryBudget.allocate(bytes: bytes, alignment: 64, what: "\(what) of \(count) floats")
         self.count = count
@@ -19,12 +19,12 @@ public final class FloatBuffer: @unchecked Sendable {
     }
 
     /// A `rows × columns` matrix, the product overflow-checked.
-    public convenience init(rows: Int, columns: Int, what: String = "float matrix") throws {
+    package convenience init(rows: Int, columns: Int, what: String = "float matrix") throws {
         try self.init(count: try MemoryBudget.elementCount(rows, columns, what: what), what: what)
     }
 
     /// A copy of `values`.
-    public convenience init(_ values: [Float]) throws {
+    package convenience init(_ values: [Float]) throws {
         try self.init(count: values.count)
         values.withUnsafeBufferPointer { src in
             if let b = src.baseAddress { pointer.update(from: b, count: values.count) }
@@ -33,21 +33,21 @@ public final class FloatBuffer: @unchecked Sendable {
 
     deinit { free(pointer) }
 
-    public var buffer: UnsafeMutableBufferPointer<Float> {
+    package var buffer: UnsafeMutableBufferPointer<Float> {
         UnsafeMutableBufferPointer(start: pointer, count: count)
     }
 
     /// The contents as a Swift array; `.outOfMemory` instead of a trap when it cannot be made.
-    public func checkedArray(what: String = "copy of a float buffer") throws -> [Float] {
+    package func checkedArray(what: String = "copy of a float buffer") throws -> [Float] {
         try MemoryBudget.checkArray(of: Float.self, count: count, what: what)
         return array
     }
 
-    public var array: [Float] { Array(UnsafeBufferPointer(start: pointer, count: count)) }
+    package var array: [Float] { Array(UnsafeBufferPointer(start: pointer, count: count)) }
 
-    public func fill(_ value: Float) { pointer.update(repeating: value, count: count) }
+    package func fill(_ value: Float) { pointer.update(repeating: value, count: count) }
 
-    public func copy(from other: FloatBuffer) {
+    package func copy(from other: FloatBuffer) {
         pointer.update(from: other.pointer, count: min(count, other.count))
     }
 }
