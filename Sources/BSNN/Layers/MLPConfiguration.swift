@@ -101,15 +101,6 @@ public struct MLPConfiguration: Sendable {
         guard p >= 0, p < 1 else { throw BSNNError.invalidArgument("dropout: expected a probability in [0, 1), got \(p)") }
     }
 
-    /// Floats of γ, β and running statistics over all normalized layers.
-    var normalizationFloats: Int {
-        switch normalization {
-        case .none: return 0
-        case .layer: return 2 * width * (depth + 1)
-        case .batch: return 4 * width * (depth + 1)
-        }
-    }
-
     /// Rejects sizes that are zero, negative, or that could not fit in this machine's
     /// memory, before anything is allocated.
     public func validate() throws {

@@ -133,7 +133,8 @@ public final class Trainer: @unchecked Sendable {
         model.commitNormalizationStatistics(workspace: ws)
         state.globalStep += 1
         lastGradientNorm = norm
-        lastStepClipped = norm.map { n in clip.map { n > $0 } ?? false } ?? false
+        // A norm is measured only with clipping on, so both are set or neither.
+        if let n = norm, let c = clip { lastStepClipped = n > c } else { lastStepClipped = false }
         return StepResult(loss: r.loss, correct: r.correct, count: count, gradientNorm: norm, clipped: lastStepClipped)
     }
 
