@@ -28,17 +28,7 @@ extension MLP {
         let g = ws.gradient.pointer, proj = ws.projection.pointer
         let unscaled = ws.unscaledOutputs?[l] ?? nil
         if b * (inp + out) < inp * out, layer.rowScale == nil || unscaled != nil {
-            let signalGram = g, inputGram = g + b * b
-            try BLAS.gramUpper(n: b, k: out, a: through, lda: out, c: signalGram, ldc: b)
-            try BLAS.gramUpper(n: b, k: inp, a: ws.xs[l].pointer, lda: inp, c: inputGram, ldc: b)
-            var total = 0.0
-            for i in 0..<b {
-                let s = signalGram + i * b, x = inputGram + i * b
-                total += Double(s[i]) * Double(x[i])
-                var upper = 0.0
-                for j in (i + 1)..<b { upper += Double(s[j]) * Double(x[j]) }
-                total += 2 * upper
-            }
+            var total = try gramProductNormSquared(signal: through, input: ws.xs[l].pointer, batch: b, outputs: out, inputs: inp, scratch: g)
             if let rs = layer.rowScale, let u = unscaled {
                 // Row by row over the batch (contiguous, vectorizable), dots in double.
                 ws.radialDots.withUnsafeMutableBufferPointer { dots in
@@ -68,5 +58,46 @@ extension MLP {
             }
         }
         return total
+    }
+
+    /// ‖SᵀX‖²_F = ⟨SSᵀ, XXᵀ⟩_F from two upper batch × batch Grams in `scratch` (2·batch²
+    /// floats), combined in double.
+    func gramProductNormSquared(
+        signal: UnsafePointer<Float>, input: UnsafePointer<Float>, batch b: Int, outputs out: Int, inputs inp: Int,
+        scratch g: UnsafeMutablePointer<Float>
+    ) throws -> Double {
+        let signalGram = g, inputGram = g + b * b
+        try BLAS.gramUpper(n: b, k: out, a: signal, lda: out, c: signalGram, ldc: b)
+        try BLAS.gramUpper(n: b, k: inp, a: input, lda: inp, c: inputGram, ldc: b)
+        var total = 0.0
+        for i in 0..<b {
+            let s = signalGram + i * b, x = inputGram + i * b
+            total += Double(s[i]) * Double(x[i])
+            var upper = 0.0
+            for j in (i + 1)..<b { upper += Double(s[j]) * Double(x[j]) }
+            total += 2 * upper
+        }
+        return total
+    }
+
+    /// ‖∂E/∂W⁽ˡ⁾‖²_F for the effective weight (the probe's `batchWeightGradientNorms`) from
+    /// the layer's signal ∂E/∂h (B × out, not row-scaled) and its input: ∂E/∂W = Sᵀ·X for
+    /// every constraint. Through the Grams where that is cheaper (as
+    /// `parameterGradientNormSquared`), unless the result is so small (< 1e-20) that
+    /// float squares of the signal may have underflowed — deep nets' vanishing gradients
+    /// are what the monitor is for — or not finite; then Sᵀ·X is formed in
+    /// `ws.gradient` and squared in double. Overwrites `ws.gradient` only.
+    func effectiveWeightGradientNormSquared(of l: Int, signal: UnsafePointer<Float>, workspace ws: Workspace) throws -> Double {
+        let layer = layers[l]
+        let out = layer.outputs, inp = layer.inputs, b = ws.batch
+        let g = ws.gradient.pointer
+        if b * (inp + out) < inp * out {
+            let total = try gramProductNormSquared(signal: signal, input: ws.xs[l].pointer, batch: b, outputs: out, inputs: inp, scratch: g)
+            if total.isFinite && total >= 1e-20 { return total }
+        }
+        try BLAS.gemm(
+            transposeA: true, transposeB: false, m: out, n: inp, k: b,
+            a: signal, lda: out, b: ws.xs[l].pointer, ldb: inp, c: g, ldc: inp)
+        return BLAS.sumOfSquares(g, count: out * inp)
     }
 }

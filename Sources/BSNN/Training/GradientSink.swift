@@ -45,6 +45,8 @@ struct CheckThenApply: GradientSink {
     let optimizer: OptimizerState
     let step: Int
     let clipGradientNorm: Double?
+    /// Measures the signals of a monitored step between the two passes.
+    var monitor: TrainingMonitor? = nil
 
     func backpropagate(through model: MLP, workspace ws: MLP.Workspace) throws {
         _ = try backpropagateMeasuring(through: model, workspace: ws)
@@ -60,6 +62,7 @@ struct CheckThenApply: GradientSink {
             throw BSNNError.numeric(
                 "divergence at step \(step): the gradient of layer \(l) is NaN/Inf; no weight was changed, the model keeps the weights of the last good step")
         }
+        try monitor?.measureBackward(model: model, workspace: ws)
         guard let c = clipGradientNorm else {
             try model.backwardGradients(workspace: ws) { g in try update.apply(to: g, slots: optimizer.layers[g.index]) }
             return nil

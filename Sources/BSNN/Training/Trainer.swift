@@ -42,6 +42,8 @@ public final class Trainer: @unchecked Sendable {
     public private(set) var earlyStoppingOutcome: EarlyStoppingOutcome?
     /// The best epoch's parameters, allocated on the first fit with early stopping.
     private var earlyStoppingSnapshot: ParameterSnapshot?
+    /// The in-training signal statistics; nil while `configuration.monitorEvery` is 0.
+    public private(set) var monitor: TrainingMonitor?
     /// True while `fit` runs, so its own progress callback cannot reconfigure it.
     private var fitting = false
 
@@ -51,6 +53,7 @@ public final class Trainer: @unchecked Sendable {
         self.model = model
         self.configuration = configuration
         self.state = TrainingState(seed: configuration.seed)
+        monitor = configuration.monitorEvery > 0 ? TrainingMonitor(every: configuration.monitorEvery, model: model) : nil
     }
 
     /// Replaces hyper-parameters between calls (e.g. a new learning rate); the optimizer
@@ -66,6 +69,9 @@ public final class Trainer: @unchecked Sendable {
                 "optimizer: cannot switch from \(configuration.optimizer.kind.rawValue) to \(c.optimizer.kind.rawValue) after training started")
         }
         configuration = c
+        if c.monitorEvery != monitor?.every ?? 0 {
+            monitor = c.monitorEvery > 0 ? TrainingMonitor(every: c.monitorEvery, model: model) : nil
+        }
     }
 
     // MARK: One step
@@ -117,20 +123,26 @@ public final class Trainer: @unchecked Sendable {
             throw BSNNError.numeric(
                 "divergence at step \(globalStep): loss is \(r.loss); the model keeps the weights of the last good step")
         }
+        let monitored = monitor.map { $0.isDue(step: globalStep) } ?? false
+        if monitored { monitor?.measureForward(model: model, workspace: ws) }
         let update = ParameterUpdate(configuration.optimizer, step: globalStep)
         try state.optimizer.prepare(for: model, kind: configuration.optimizer.kind)
         // Concrete sinks, not an existential: a boxed sink would allocate every step.
         // Clipping needs the global norm before any layer is updated, which only the
-        // two-pass sink has: with clipping on, a fused step runs the checked path.
+        // two-pass sink has: with clipping on, a fused step runs the checked path; so
+        // does a monitored one (its signals are measured before any update).
         var norm: Double?
-        if configuration.updateMode == .fused && clip == nil {
+        if configuration.updateMode == .fused && clip == nil && !monitored {
             try ApplyNow(update: update, optimizer: state.optimizer, step: globalStep).backpropagate(through: model, workspace: ws)
         } else {
-            norm = try CheckThenApply(update: update, optimizer: state.optimizer, step: globalStep, clipGradientNorm: clip)
-                .backpropagateMeasuring(through: model, workspace: ws)
+            norm = try CheckThenApply(
+                update: update, optimizer: state.optimizer, step: globalStep, clipGradientNorm: clip,
+                monitor: monitored ? monitor : nil
+            ).backpropagateMeasuring(through: model, workspace: ws)
         }
         // Only a step whose update succeeded moves the running statistics.
         model.commitNormalizationStatistics(workspace: ws)
+        if monitored { monitor?.commit(step: globalStep) }
         state.globalStep += 1
         lastGradientNorm = norm
         // A norm is measured only with clipping on, so both are set or neither.
@@ -241,6 +253,10 @@ public final class Trainer: @unchecked Sendable {
             batchTargets = try FloatBuffer(count: batch * c.outputs)
         }
         if batchLabels.count != batch { batchLabels = [Int32](repeating: 0, count: batch) }
+        if let m = monitor {
+            let steps = (configuration.epochs - epoch) * stepsPerEpoch - stepInEpoch
+            m.reserve(records: steps / m.every + 1)
+        }
         var records: [EpochRecord] = []
         var tracker: EarlyStoppingTracker?
         if let rule = configuration.earlyStopping {

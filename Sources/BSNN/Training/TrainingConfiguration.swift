@@ -19,12 +19,20 @@ public struct TrainingConfiguration: Sendable, Equatable {
     /// Stop `fit` when the validation metric stops improving and restore the best
     /// weights (see `EarlyStopping`); nil: off. Needs a validation set.
     public var earlyStopping: EarlyStopping?
+    /// Record `LayerSignalStatistics` every this many optimizer steps (global steps 0, N,
+    /// 2N, …) in `Trainer.monitor`; 0: off (no monitor, no cost). A diagnostic: not saved
+    /// in checkpoints, and weights are bit-identical with it on or off (see
+    /// `TrainingMonitor`).
+    public var monitorEvery: Int
+    public static let defaultMonitorEvery = 0
 
     public init(
         epochs: Int = 1, batchSize: Int = 64, loss: LossFunction = .crossEntropy,
         optimizer: OptimizerConfiguration = OptimizerConfiguration(), seed: UInt64 = 0, shuffle: Bool = true,
-        updateMode: UpdateMode = .checked, clipGradientNorm: Double? = nil, earlyStopping: EarlyStopping? = nil
+        updateMode: UpdateMode = .checked, clipGradientNorm: Double? = nil, earlyStopping: EarlyStopping? = nil,
+        monitorEvery: Int = TrainingConfiguration.defaultMonitorEvery
     ) {
+        self.monitorEvery = monitorEvery
         self.clipGradientNorm = clipGradientNorm
         self.earlyStopping = earlyStopping
         self.updateMode = updateMode
@@ -46,6 +54,9 @@ public struct TrainingConfiguration: Sendable, Equatable {
             throw BSNNError.invalidArgument("clip gradient norm: expected a finite value >= 0 (0 = off), got \(c)")
         }
         try earlyStopping?.validate()
+        guard monitorEvery >= 0 else {
+            throw BSNNError.invalidArgument("monitor every: expected >= 0 steps (0 = off), got \(monitorEvery)")
+        }
     }
 }
 
