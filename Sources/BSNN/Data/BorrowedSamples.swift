@@ -143,7 +143,7 @@ extension Optional where Wrapped == Dataset {
     /// `Dataset.withSamples` for an optional data set (nil stays nil).
     func withSamples<R, E: Error>(_ body: (BorrowedSamples?) throws(E) -> R) throws(E) -> R {
         switch self {
-        case .some(let d): return try d.withSamples { (x0) throws(E) in try body(x0) }
+        case .some(let d): return try d.withSamples { (samples) throws(E) in try body(samples) }
         case .none: return try body(nil)
         }
     }

@@ -101,7 +101,7 @@ public struct FeatureScaler: Sendable, Equatable {
     }
 
     public func apply(to features: inout [Float]) throws(BSNNError) {
-        try features.withUnsafeMutableBufferPointer { (x0) throws(BSNNError) in try apply(to: x0) }
+        try features.withUnsafeMutableBufferPointer { (buffer) throws(BSNNError) in try apply(to: buffer) }
     }
 
     /// A copy of `data` with its features mapped; it records this scaler. `data` must be
@@ -118,7 +118,7 @@ public struct FeatureScaler: Sendable, Equatable {
         // Writing to the copy duplicates the features while `data` still shares them.
         try MemoryBudget.checkArray(of: Float.self, count: data.features.count, what: "scaled features")
         var copy = data
-        try copy.withMutableFeatures { (x0) throws(BSNNError) in try apply(to: &x0) }
+        try copy.withMutableFeatures { (features) throws(BSNNError) in try apply(to: &features) }
         copy.scaler = self
         return copy
     }

@@ -50,7 +50,7 @@ extension MLP {
 
     /// Mean loss and accuracy over a data set, in chunks.
     public func evaluate(_ data: Dataset, loss: LossFunction = .crossEntropy) throws(BSNNError) -> Evaluation {
-        try data.withSamples { (x0) throws(BSNNError) in try evaluate(x0, loss: loss) }
+        try data.withSamples { (samples) throws(BSNNError) in try evaluate(samples, loss: loss) }
     }
 
     /// Mean loss and accuracy over samples read in place, in chunks through an

@@ -28,8 +28,8 @@ extension MLP {
 
     /// Buffers for `copyParameters(into:)`, one per state buffer of the model.
     func makeParameterSnapshot() throws(BSNNError) -> ParameterSnapshot {
-        ParameterSnapshot(buffers: try stateBuffers.map { (x0) throws(BSNNError) in
-            try FloatBuffer(count: x0.count, what: "early-stopping copy of the model's parameters")
+        ParameterSnapshot(buffers: try stateBuffers.map { (buffer) throws(BSNNError) in
+            try FloatBuffer(count: buffer.count, what: "early-stopping copy of the model's parameters")
         })
     }
 

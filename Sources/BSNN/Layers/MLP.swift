@@ -258,8 +258,8 @@ public final class MLP: @unchecked Sendable {
         init(model: MLP, batch: Int) throws(BSNNError) {
             self.batch = batch
             let c = model.configuration
-            normalization = try model.normalizations.map { (x0) throws(BSNNError) in try NormalizationWorkspace(kind: x0.kind, rows: batch, width: c.width) }
-            xs = try model.layers.map { (x0) throws(BSNNError) in try FloatBuffer(rows: batch, columns: x0.inputs, what: "layer inputs for batch \(batch)") }
+            normalization = try model.normalizations.map { (norm) throws(BSNNError) in try NormalizationWorkspace(kind: norm.kind, rows: batch, width: c.width) }
+            xs = try model.layers.map { (layer) throws(BSNNError) in try FloatBuffer(rows: batch, columns: layer.inputs, what: "layer inputs for batch \(batch)") }
             ds = try (0...c.depth).map { (_) throws(BSNNError) in try FloatBuffer(rows: batch, columns: c.width, what: "activation derivatives for batch \(batch)") }
             logits = try FloatBuffer(rows: batch, columns: c.outputs, what: "logits for batch \(batch)")
             dLogits = try FloatBuffer(rows: batch, columns: c.outputs, what: "logit gradients for batch \(batch)")
@@ -271,8 +271,8 @@ public final class MLP: @unchecked Sendable {
             biasGradient = try FloatBuffer(count: max(c.width, c.outputs))
             scaledSignal = try FloatBuffer(rows: batch, columns: c.width, what: "scaled backward signal for batch \(batch)")
             projection = try FloatBuffer(count: max(c.width, c.outputs))
-            branches = try model.layers.map { (x0) throws(BSNNError) in
-                x0.learnsResidualScale ? try FloatBuffer(rows: batch, columns: c.width, what: "residual branches for batch \(batch)") : nil
+            branches = try model.layers.map { (layer) throws(BSNNError) in
+                layer.learnsResidualScale ? try FloatBuffer(rows: batch, columns: c.width, what: "residual branches for batch \(batch)") : nil
             }
             residualScaleGradients = try FloatBuffer(count: model.layers.count)
         }

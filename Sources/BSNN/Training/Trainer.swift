@@ -277,7 +277,7 @@ public final class Trainer: @unchecked Sendable {
                     }
                 }
             }
-            let val = try validation.map { (x0) throws(BSNNError) in try model.evaluate(x0, loss: configuration.loss) }
+            let val = try validation.map { (data) throws(BSNNError) in try model.evaluate(data, loss: configuration.loss) }
             let seconds = MonotonicClock.now() - started
             let record = EpochRecord(
                 epoch: epoch, trainLoss: seen > 0 ? lossSum / Double(seen) : .nan,
