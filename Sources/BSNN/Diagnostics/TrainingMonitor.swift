@@ -60,7 +60,7 @@ public final class TrainingMonitor: @unchecked Sendable {
     static let quantityCount = SignalQuantity.allCases.count
 
     /// Record `index`'s statistics, one per layer.
-    public func layers(record index: Int) throws -> [LayerSignalStatistics] {
+    public func layers(record index: Int) throws(BSNNError) -> [LayerSignalStatistics] {
         let base = try offset(record: index)
         return values.withUnsafeBufferPointer { v in
             (0..<layerCount).compactMap { l in
@@ -70,13 +70,13 @@ public final class TrainingMonitor: @unchecked Sendable {
     }
 
     /// One quantity of record `index`, per layer (depth + 1 values).
-    public func values(_ q: SignalQuantity, record index: Int) throws -> [Double] {
+    public func values(_ q: SignalQuantity, record index: Int) throws(BSNNError) -> [Double] {
         let base = try offset(record: index) + q.rawValue * layerCount
         return Array(values[base..<(base + layerCount)])
     }
 
     /// Copies one quantity of record `index` into `out` (layerCount values).
-    public func copyValues(_ q: SignalQuantity, record index: Int, into out: UnsafeMutableBufferPointer<Double>) throws {
+    public func copyValues(_ q: SignalQuantity, record index: Int, into out: UnsafeMutableBufferPointer<Double>) throws(BSNNError) {
         let base = try offset(record: index) + q.rawValue * layerCount
         guard out.count >= layerCount else {
             throw BSNNError.shapeMismatch("monitor values: expected room for \(layerCount) layers, got \(out.count)")
@@ -85,7 +85,7 @@ public final class TrainingMonitor: @unchecked Sendable {
     }
 
     /// max/min of ‖∂E/∂W⁽ˡ⁾‖_F over the layers of record `index` (∞ if one is 0).
-    public func gradientNormRatio(record index: Int) throws -> Double {
+    public func gradientNormRatio(record index: Int) throws(BSNNError) -> Double {
         SignalProbeResult.ratio(try values(.weightGradientNorm, record: index))
     }
 
@@ -102,7 +102,7 @@ public final class TrainingMonitor: @unchecked Sendable {
         values.removeAll(keepingCapacity: true)
     }
 
-    private func offset(record index: Int) throws -> Int {
+    private func offset(record index: Int) throws(BSNNError) -> Int {
         guard index >= 0, index < steps.count else {
             throw BSNNError.invalidArgument("monitor record: expected 0..<\(steps.count), got \(index)")
         }
@@ -142,7 +142,7 @@ public final class TrainingMonitor: @unchecked Sendable {
     }
 
     /// After the checked step's signal pass (ws.ds[l] = ∂E/∂h⁽ˡ⁾), before any update.
-    func measureBackward(model: MLP, workspace ws: MLP.Workspace) throws {
+    func measureBackward(model: MLP, workspace ws: MLP.Workspace) throws(BSNNError) {
         let b = ws.batch, w = width, n = layerCount
         for l in 0..<n {
             let y = UnsafePointer(ws.ds[l].pointer)

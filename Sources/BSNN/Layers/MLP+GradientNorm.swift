@@ -65,7 +65,7 @@ extension MLP {
     func gramProductNormSquared(
         signal: UnsafePointer<Float>, input: UnsafePointer<Float>, batch b: Int, outputs out: Int, inputs inp: Int,
         scratch g: UnsafeMutablePointer<Float>
-    ) throws -> Double {
+    ) throws(BSNNError) -> Double {
         let signalGram = g, inputGram = g + b * b
         try BLAS.gramUpper(n: b, k: out, a: signal, lda: out, c: signalGram, ldc: b)
         try BLAS.gramUpper(n: b, k: inp, a: input, lda: inp, c: inputGram, ldc: b)
@@ -87,7 +87,7 @@ extension MLP {
     /// float squares of the signal may have underflowed — deep nets' vanishing gradients
     /// are what the monitor is for — or not finite; then Sᵀ·X is formed in
     /// `ws.gradient` and squared in double. Overwrites `ws.gradient` only.
-    func effectiveWeightGradientNormSquared(of l: Int, signal: UnsafePointer<Float>, workspace ws: Workspace) throws -> Double {
+    func effectiveWeightGradientNormSquared(of l: Int, signal: UnsafePointer<Float>, workspace ws: Workspace) throws(BSNNError) -> Double {
         let layer = layers[l]
         let out = layer.outputs, inp = layer.inputs, b = ws.batch
         let g = ws.gradient.pointer
