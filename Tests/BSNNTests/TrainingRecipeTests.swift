@@ -25,7 +25,7 @@ final class TrainingRecipeTests: XCTestCase {
             XCTAssertEqual(s.residualScale, .fixed(1 / Double(depth).squareRoot()), "depth \(depth)")
             XCTAssertEqual(s.optimizer, .adam)
             XCTAssertEqual(s.learningRate, 1e-3)
-            XCTAssertEqual(s.clipGradientNorm, 1)
+            XCTAssertNil(s.clipGradientNorm)
         }
         // depth 0 has no square hidden layer; α stays finite.
         XCTAssertEqual(TrainingRecipe.deep.settings(depth: 0).residualScale, .fixed(1))
@@ -41,7 +41,7 @@ final class TrainingRecipeTests: XCTestCase {
         }
         XCTAssertEqual(TrainingRecipe.paper.summary(depth: 200), "momentum lr 0.0001, momentum 0.5, no clipping, no residual links")
         XCTAssertEqual(TrainingRecipe.deep.summary(depth: 100),
-                       "adam lr 0.001, clip-grad-norm 1.0, residual links, α = 1/sqrt(depth) (0.1 at depth 100)")
+                       "adam lr 0.001, no clipping, residual links, α = 1/sqrt(depth) (0.1 at depth 100)")
     }
 
     /// `apply` writes exactly the preset's fields and leaves every other setting as given.
@@ -59,17 +59,17 @@ final class TrainingRecipeTests: XCTestCase {
 
         var training = TrainingConfiguration(
             epochs: 3, batchSize: 32, optimizer: OptimizerConfiguration(beta2: 0.99, weightDecay: 0.01), seed: 4,
-            updateMode: .fused)
+            updateMode: .fused, clipGradientNorm: 3)
         TrainingRecipe.deep.apply(to: &training, depth: 16)
         XCTAssertEqual(training.optimizer.kind, .adam)
         XCTAssertEqual(training.optimizer.learningRate, 1e-3)
-        XCTAssertEqual(training.clipGradientNorm, 1)
+        XCTAssertNil(training.clipGradientNorm)
         XCTAssertEqual(training.optimizer.beta2, 0.99)
         XCTAssertEqual(training.optimizer.weightDecay, 0.01)
         XCTAssertEqual((training.epochs, training.batchSize, training.seed, training.updateMode), (3, 32, 4, .fused))
 
         // An explicit setting made after the preset wins; the paper's preset turns the
-        // deep one's residual links and clipping off again.
+        // deep one's residual links off again.
         training.optimizer.learningRate = 5e-4
         XCTAssertEqual(training.optimizer.learningRate, 5e-4)
         TrainingRecipe.paper.apply(to: &model)
