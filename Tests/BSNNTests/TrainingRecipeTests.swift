@@ -66,7 +66,10 @@ final class TrainingRecipeTests: XCTestCase {
         XCTAssertNil(training.clipGradientNorm)
         XCTAssertEqual(training.optimizer.beta2, 0.99)
         XCTAssertEqual(training.optimizer.weightDecay, 0.01)
-        XCTAssertEqual((training.epochs, training.batchSize, training.seed, training.updateMode), (3, 32, 4, .fused))
+        XCTAssertEqual(training.epochs, 3)
+        XCTAssertEqual(training.batchSize, 32)
+        XCTAssertEqual(training.seed, 4)
+        XCTAssertEqual(training.updateMode, .fused)
 
         // An explicit setting made after the preset wins; the paper's preset turns the
         // deep one's residual links off again.
