@@ -643,7 +643,7 @@ typedef struct bsnn_trainer_state {
  * (size argument and status since ABI 2). */
 BSNN_API bsnn_status bsnn_training_config_init_defaults(bsnn_training_config *config, size_t size);
 /* Writes the preset `name` ("paper": the paper's SGD, momentum 0.5, lr 1e-4; "deep":
- * residual links with α = 1/sqrt(depth), Adam, clipping; values in bsnn train --help) for a
+ * residual links with α = 1/sqrt(depth), Adam lr 1e-3, no clipping; values in bsnn train --help) for a
  * net of `depth` square hidden layers into `model` (residual, residual_scale) and
  * `training` (optimizer, learning_rate, momentum, clip_grad_norm); other fields are kept,
  * so fields set afterwards override the preset. Both structs must come from

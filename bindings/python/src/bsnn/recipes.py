@@ -61,6 +61,17 @@ def apply(name: str, depth: int, model: _ffi.ModelConfig | None = None,
 def recipe(name: RecipeName, depth: int) -> Recipe:
     """The values of preset `name` for a net of `depth` square hidden layers.
 
+    Parameters
+    ----------
+    name : {"paper", "deep"}
+        The preset.
+    depth : int
+        Square hidden layers of the net (the deep preset's α is 1/√depth).
+
+    Returns
+    -------
+    Recipe
+
     Raises
     ------
     InvalidArgument
