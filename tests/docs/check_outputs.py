@@ -9,6 +9,8 @@
     code, inline code and generated blocks) occurs in a checked-in run output (docs/results/*.txt without their
     header lines, and the generated bench-table blocks of README.md and
     benchmarks/RESULTS.md), or is listed in NOT_FROM_A_RUN below with the reason.
+(c) docs/RECIPES.md's recipe-table block is what scripts/recipe-report.py renders from the
+    checked-in benchmarks/results/recipe-table-*.jsonl runs.
 
 usage: python3 tests/docs/check_outputs.py [--root DIR]   (exit status 1, one line per problem)
 """
@@ -131,10 +133,27 @@ def check(root):
     return problems, len(quoted), checked
 
 
+def check_recipes(root):
+    spec = importlib.util.spec_from_file_location("recipe_report", root / "scripts" / "recipe-report.py")
+    report = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(report)
+    logs = sorted((root / "benchmarks" / "results").glob("recipe-table-*.jsonl"))
+    blocks = docblocks.find((root / "docs" / "RECIPES.md").read_text(), "recipe-table")
+    if not logs:
+        return ["benchmarks/results: no recipe-table-*.jsonl (docs/RECIPES.md quotes one)"]
+    if len(blocks) != 1:
+        return [f"docs/RECIPES.md: expected one recipe-table block, found {len(blocks)}"]
+    if blocks[0][1] != report.render(logs):
+        return ["docs/RECIPES.md: the recipe-table block differs from scripts/recipe-report.py's output "
+                "(run scripts/recipe-report.py --write)"]
+    return []
+
+
 def main():
     args = sys.argv[1:]
     root = pathlib.Path(args[1]).resolve() if args[:1] == ["--root"] and len(args) == 2 else ROOT
     problems, blocks, checked = check(root)
+    problems += check_recipes(root)
     for p in problems:
         print(p)
     print(f"docs outputs: {blocks} blocks equal their run files, {checked} prose numbers checked, "
