@@ -173,10 +173,10 @@ final class GPNTests: XCTestCase {
         do {
             _ = try GPNNormalizer.normalize(act)
             return nil
-        } catch let error as BSNNError {
+        } catch {
             guard case .numeric(let m) = error else { return "wrong kind: \(error)" }
             return m
-        } catch { return "wrong type: \(error)" }
+        }
     }
 
     func testDegenerateFunctionsAreRejected() throws {

@@ -141,7 +141,8 @@ final class IDXTests: XCTestCase {
         do {
             _ = try IDXReader.read(bytes: gzipCompress(lying), name: "lie.gz")
             XCTFail("a stream longer than declared must be refused")
-        } catch let e as BSNNError {
+        } catch {
+            let e = error
             guard case .format(let m) = e else { return XCTFail("\(e)") }
             XCTAssertTrue(m.contains("lie.gz") && m.contains("declares"), m)
             // The message reports how far decompression went.

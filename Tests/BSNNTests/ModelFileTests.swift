@@ -406,7 +406,7 @@ extension ModelFileTests {
                     do {
                         _ = try Checkpoint.trainer(from: sealed, name: "h", options: .init())
                         loaded += 1
-                    } catch let e as BSNNError {
+                    } catch let e {
                         guard case .format(let m) = e else {
                             XCTFail("\(key).\(path.joined(separator: ".")) = \(value.serialized()): \(e)")
                             continue

@@ -30,7 +30,7 @@ public enum BuiltinActivation {
     /// declaration order.
     /// - Throws: `BSNNError.invalidArgument` for an unknown name, an unknown parameter
     ///   name, or a non-finite parameter value.
-    public static func make(_ name: String, parameters: [String: Double] = [:]) throws
+    public static func make(_ name: String, parameters: [String: Double] = [:]) throws(BSNNError)
         -> Activation
     {
         // Names are matched case-insensitively (`Tanh`, `GELU`); the result carries the

@@ -25,7 +25,7 @@ public struct BorrowedSamples {
     public init(
         features: UnsafeBufferPointer<Float>, labels: UnsafeBufferPointer<Int32>, featureCount: Int, classCount: Int,
         argumentPrefix p: String = ""
-    ) throws {
+    ) throws(BSNNError) {
         guard featureCount > 0 else {
             throw BSNNError.invalidArgument("featureCount: expected > 0, got \(featureCount)")
         }
@@ -55,7 +55,7 @@ public struct BorrowedSamples {
     /// Regression samples with `targetCount` float targets each.
     public init(
         features: UnsafeBufferPointer<Float>, targets: UnsafeBufferPointer<Float>, featureCount: Int, targetCount: Int
-    ) throws {
+    ) throws(BSNNError) {
         guard featureCount > 0, targetCount > 0 else {
             throw BSNNError.invalidArgument(
                 "featureCount/targetCount: expected > 0, got \(featureCount)/\(targetCount)")
@@ -80,7 +80,7 @@ public struct BorrowedSamples {
     /// per data set, so that fit fails before its first step rather than in the middle of
     /// an epoch (a minibatch's own check, `Batch`, would stop it only after earlier
     /// batches had changed the weights), and every door gets the same message.
-    private static func checkFinite(_ values: UnsafeBufferPointer<Float>, rowLength: Int, name: String) throws {
+    private static func checkFinite(_ values: UnsafeBufferPointer<Float>, rowLength: Int, name: String) throws(BSNNError) {
         guard let base = values.baseAddress, !BLAS.allFinite(base, count: values.count) else { return }
         let bad = values.firstIndex(where: { !$0.isFinite }) ?? 0
         throw BSNNError.numeric("\(name): sample \(bad / rowLength) contains NaN or infinity (value \(bad % rowLength) is \(values[bad]))")
@@ -125,10 +125,10 @@ public struct BorrowedSamples {
 
 extension Dataset {
     /// The data set's storage as `BorrowedSamples`, valid inside `body` only.
-    func withSamples<R>(_ body: (BorrowedSamples) throws -> R) rethrows -> R {
-        try features.withUnsafeBufferPointer { f in
-            try labels.withUnsafeBufferPointer { l in
-                try targets.withUnsafeBufferPointer { t in
+    func withSamples<R, E: Error>(_ body: (BorrowedSamples) throws(E) -> R) throws(E) -> R {
+        try features.withUnsafeBufferPointer { (f) throws(E) in
+            try labels.withUnsafeBufferPointer { (l) throws(E) in
+                try targets.withUnsafeBufferPointer { (t) throws(E) in
                     try body(
                         BorrowedSamples(
                             unchecked: f, labels: l, targets: t, count: count, featureCount: featureCount,
@@ -141,9 +141,9 @@ extension Dataset {
 
 extension Optional where Wrapped == Dataset {
     /// `Dataset.withSamples` for an optional data set (nil stays nil).
-    func withSamples<R>(_ body: (BorrowedSamples?) throws -> R) rethrows -> R {
+    func withSamples<R, E: Error>(_ body: (BorrowedSamples?) throws(E) -> R) throws(E) -> R {
         switch self {
-        case .some(let d): return try d.withSamples { try body($0) }
+        case .some(let d): return try d.withSamples { (samples) throws(E) in try body(samples) }
         case .none: return try body(nil)
         }
     }

@@ -22,7 +22,7 @@ public struct CSVOptions: Sendable {
     public var delimiter: UInt8
     public var task: Task
 
-    public init(labelColumn: Int = 0, header: Header = .auto, delimiter: Character = ",", task: Task = .classification()) throws {
+    public init(labelColumn: Int = 0, header: Header = .auto, delimiter: Character = ",", task: Task = .classification()) throws(BSNNError) {
         guard let d = delimiter.asciiValue, d != UInt8(ascii: "\n"), d != UInt8(ascii: "\r"), d != UInt8(ascii: "\"") else {
             throw BSNNError.invalidArgument("delimiter: expected one ASCII character other than a newline or quote, got \(delimiter.debugDescription)")
         }
@@ -41,12 +41,12 @@ public enum CSVReader {
     /// Inferred class counts above this are treated as a mistaken label column.
     public static let maxInferredClassCount = 1 << 20
 
-    public static func read(path: String, options: CSVOptions? = nil) throws -> Dataset {
-        try read(bytes: AtomicFile.read(path), name: path, options: options ?? CSVOptions())
+    public static func read(path: String, options: CSVOptions? = nil) throws(BSNNError) -> Dataset {
+        try read(bytes: AtomicFile.read(path), name: path, options: options)
     }
 
-    public static func read(bytes: [UInt8], name: String, options: CSVOptions? = nil) throws -> Dataset {
-        let options = try options ?? CSVOptions()
+    public static func read(bytes: [UInt8], name: String, options: CSVOptions? = nil) throws(BSNNError) -> Dataset {
+        let options = if let options { options } else { try CSVOptions() }
         let rows = try checkedSplitRows(bytes, delimiter: options.delimiter, name: name)
         guard let first = rows.first else {
             throw BSNNError.format("\(name): expected at least one data row, got an empty file")
@@ -112,8 +112,8 @@ public enum CSVReader {
     /// delimiter and the number rules are those of `read`.
     public static func readFeatures(
         bytes: [UInt8], name: String, featureCount: Int, options: CSVOptions? = nil
-    ) throws -> (features: [Float], count: Int) {
-        let options = try options ?? CSVOptions()
+    ) throws(BSNNError) -> (features: [Float], count: Int) {
+        let options = if let options { options } else { try CSVOptions() }
         let rows = try checkedSplitRows(bytes, delimiter: options.delimiter, name: name)
         guard let first = rows.first else {
             throw BSNNError.format("\(name): expected at least one data row, got an empty file")
@@ -150,7 +150,7 @@ public enum CSVReader {
 
     /// `splitRows` after checking that its result fits: it holds every line as a String
     /// and every cell as a Substring (a Swift array that cannot grow traps).
-    static func checkedSplitRows(_ bytes: [UInt8], delimiter: UInt8, name: String) throws -> [(line: Int, cells: [Substring])] {
+    static func checkedSplitRows(_ bytes: [UInt8], delimiter: UInt8, name: String) throws(BSNNError) -> [(line: Int, cells: [Substring])] {
         var cellCount = 1
         for b in bytes where b == delimiter || b == UInt8(ascii: "\n") { cellCount += 1 }
         try MemoryBudget.checkArray(
@@ -162,7 +162,7 @@ public enum CSVReader {
     /// non-numeric); at least one.
     static func dataRows(
         _ rows: [(line: Int, cells: [Substring])], header: CSVOptions.Header, name: String
-    ) throws -> ArraySlice<(line: Int, cells: [Substring])> {
+    ) throws(BSNNError) -> ArraySlice<(line: Int, cells: [Substring])> {
         let hasHeader: Bool
         switch header {
         case .present: hasHeader = true
@@ -176,7 +176,7 @@ public enum CSVReader {
         return data
     }
 
-    static func finiteNumber(_ cell: Substring, name: String, line: Int, column c: Int) throws -> Float {
+    static func finiteNumber(_ cell: Substring, name: String, line: Int, column c: Int) throws(BSNNError) -> Float {
         guard let v = parseNumber(cell) else {
             throw BSNNError.format("\(name) line \(line), column \(c + 1): expected a number, got '\(cell.prefix(40))'")
         }

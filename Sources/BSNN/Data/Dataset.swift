@@ -16,9 +16,9 @@ public struct Dataset: Sendable, Equatable {
     public internal(set) var scaler: FeatureScaler? = nil
 
     /// Classification data. Validates sizes and label range (`BorrowedSamples`'s rules).
-    public init(features: [Float], labels: [Int32], featureCount: Int, classCount: Int) throws {
-        _ = try features.withUnsafeBufferPointer { f in
-            try labels.withUnsafeBufferPointer { l in
+    public init(features: [Float], labels: [Int32], featureCount: Int, classCount: Int) throws(BSNNError) {
+        _ = try features.withUnsafeBufferPointer { (f) throws(BSNNError) in
+            try labels.withUnsafeBufferPointer { (l) throws(BSNNError) in
                 try BorrowedSamples(features: f, labels: l, featureCount: featureCount, classCount: classCount)
             }
         }
@@ -32,9 +32,9 @@ public struct Dataset: Sendable, Equatable {
     }
 
     /// Regression data with `targetCount` float targets per sample.
-    public init(features: [Float], targets: [Float], featureCount: Int, targetCount: Int) throws {
-        let n = try features.withUnsafeBufferPointer { f in
-            try targets.withUnsafeBufferPointer { t in
+    public init(features: [Float], targets: [Float], featureCount: Int, targetCount: Int) throws(BSNNError) {
+        let n = try features.withUnsafeBufferPointer { (f) throws(BSNNError) in
+            try targets.withUnsafeBufferPointer { (t) throws(BSNNError) in
                 try BorrowedSamples(features: f, targets: t, featureCount: featureCount, targetCount: targetCount).count
             }
         }
@@ -50,7 +50,7 @@ public struct Dataset: Sendable, Equatable {
     public var isClassification: Bool { targetCount == 0 }
 
     /// The samples at `indices` (in that order).
-    public func subset(_ indices: [Int]) throws -> Dataset {
+    public func subset(_ indices: [Int]) throws(BSNNError) -> Dataset {
         if let bad = indices.first(where: { $0 < 0 || $0 >= count }) {
             throw BSNNError.invalidArgument("subset index \(bad): expected 0..<\(count)")
         }
@@ -79,10 +79,10 @@ public struct Dataset: Sendable, Equatable {
     }
 
     /// The first `n` samples (all of them if `n >= count`).
-    public func prefix(_ n: Int) throws -> Dataset { try subset(Array(0..<min(max(n, 0), count))) }
+    public func prefix(_ n: Int) throws(BSNNError) -> Dataset { try subset(Array(0..<min(max(n, 0), count))) }
 
     /// Replaces the features in place (used by scaling); the shape must not change.
-    mutating func withMutableFeatures<R>(_ body: (inout [Float]) throws -> R) rethrows -> R {
+    mutating func withMutableFeatures<R, E: Error>(_ body: (inout [Float]) throws(E) -> R) throws(E) -> R {
         try body(&features)
     }
 }

@@ -21,7 +21,7 @@ public enum FashionMNIST {
     }
 
     /// The path of `base` in `directory`, plain or `.gz`, whichever exists.
-    static func locate(_ base: String, in directory: String) throws -> String {
+    static func locate(_ base: String, in directory: String) throws(BSNNError) -> String {
         let dir = directory.hasSuffix("/") ? String(directory.dropLast()) : directory
         for candidate in ["\(dir)/\(base)", "\(dir)/\(base).gz"] where access(FilePathBytes.cString(candidate), R_OK) == 0 {
             return candidate
@@ -37,7 +37,7 @@ public enum FashionMNIST {
     public static func load(
         directory: String = defaultDirectory, split: Split, limit: Int? = nil,
         scaling: FeatureScaling = .unitInterval, scaledLike: FeatureScaler? = nil
-    ) throws -> Dataset {
+    ) throws(BSNNError) -> Dataset {
         var reference = scaledLike
         if reference == nil, scaling == .standardize, split == .test || limit != nil {
             reference = try load(directory: directory, split: .train, scaling: scaling).scaler

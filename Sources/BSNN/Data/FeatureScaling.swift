@@ -18,7 +18,7 @@ public struct FeatureScaler: Sendable, Equatable {
     public let scales: [Float]
     public var featureCount: Int { offsets.count }
 
-    public init(method: FeatureScaling, offsets: [Float], scales: [Float]) throws {
+    public init(method: FeatureScaling, offsets: [Float], scales: [Float]) throws(BSNNError) {
         guard offsets.count == scales.count, !offsets.isEmpty else {
             throw BSNNError.shapeMismatch("FeatureScaler: expected equal non-empty offsets and scales, got \(offsets.count) and \(scales.count)")
         }
@@ -32,20 +32,20 @@ public struct FeatureScaler: Sendable, Equatable {
     }
 
     /// The fixed map x / 255 used for byte images.
-    public static func byteRange(featureCount: Int) throws -> FeatureScaler {
+    public static func byteRange(featureCount: Int) throws(BSNNError) -> FeatureScaler {
         guard featureCount > 0 else { throw BSNNError.invalidArgument("featureCount: expected > 0, got \(featureCount)") }
         return try FeatureScaler(
             method: .unitInterval, offsets: [Float](repeating: 0, count: featureCount),
             scales: [Float](repeating: 1 / 255, count: featureCount))
     }
 
-    public static func fit(_ data: Dataset, method: FeatureScaling) throws -> FeatureScaler {
+    public static func fit(_ data: Dataset, method: FeatureScaling) throws(BSNNError) -> FeatureScaler {
         try fit(features: data.features, featureCount: data.featureCount, method: method)
     }
 
     /// Fits on row-major `features`. Constant features get scale 1 (they become 0 after
     /// subtracting the offset) instead of a division by zero.
-    public static func fit(features: [Float], featureCount: Int, method: FeatureScaling) throws -> FeatureScaler {
+    public static func fit(features: [Float], featureCount: Int, method: FeatureScaling) throws(BSNNError) -> FeatureScaler {
         guard featureCount > 0 else { throw BSNNError.invalidArgument("featureCount: expected > 0, got \(featureCount)") }
         guard features.count % featureCount == 0 else {
             throw BSNNError.shapeMismatch("features: \(features.count) values is not a multiple of featureCount \(featureCount)")
@@ -100,14 +100,14 @@ public struct FeatureScaler: Sendable, Equatable {
         return try FeatureScaler(method: method, offsets: offsets, scales: scales)
     }
 
-    public func apply(to features: inout [Float]) throws {
-        try features.withUnsafeMutableBufferPointer { try apply(to: $0) }
+    public func apply(to features: inout [Float]) throws(BSNNError) {
+        try features.withUnsafeMutableBufferPointer { (buffer) throws(BSNNError) in try apply(to: buffer) }
     }
 
     /// A copy of `data` with its features mapped; it records this scaler. `data` must be
     /// unscaled: a map on top of another could not be replayed from one record, which is
     /// what a model file keeps. A `.none` scaler returns `data` as it is.
-    public func apply(to data: Dataset) throws -> Dataset {
+    public func apply(to data: Dataset) throws(BSNNError) -> Dataset {
         guard data.featureCount == featureCount else {
             throw BSNNError.shapeMismatch("data set: expected \(featureCount) features (as fitted), got \(data.featureCount)")
         }
@@ -118,13 +118,13 @@ public struct FeatureScaler: Sendable, Equatable {
         // Writing to the copy duplicates the features while `data` still shares them.
         try MemoryBudget.checkArray(of: Float.self, count: data.features.count, what: "scaled features")
         var copy = data
-        try copy.withMutableFeatures { try apply(to: &$0) }
+        try copy.withMutableFeatures { (features) throws(BSNNError) in try apply(to: &features) }
         copy.scaler = self
         return copy
     }
 
     /// Maps `count` floats (a multiple of `featureCount`) in place.
-    public func apply(to features: UnsafeMutableBufferPointer<Float>) throws {
+    public func apply(to features: UnsafeMutableBufferPointer<Float>) throws(BSNNError) {
         let m = featureCount
         guard features.count > 0, features.count % m == 0 else {
             throw BSNNError.shapeMismatch(

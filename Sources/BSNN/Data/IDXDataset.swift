@@ -8,7 +8,7 @@ extension Dataset {
     public static func fromIDX(
         imagesPath: String, labelsPath: String, classCount: Int? = nil, limit: Int? = nil,
         scaling: FeatureScaling = .unitInterval, scaledLike: FeatureScaler? = nil
-    ) throws -> Dataset {
+    ) throws(BSNNError) -> Dataset {
         // The limit reaches the reader, so a gzip file is only decompressed that far.
         if let limit = limit, limit < 0 { throw BSNNError.invalidArgument("limit: expected ≥ 0, got \(limit)") }
         return try fromIDX(
@@ -21,7 +21,7 @@ extension Dataset {
         images: IDXArray, imagesName: String = "images", labels: IDXArray, labelsName: String = "labels",
         classCount: Int? = nil, limit: Int? = nil, scaling: FeatureScaling = .unitInterval,
         scaledLike: FeatureScaler? = nil
-    ) throws -> Dataset {
+    ) throws(BSNNError) -> Dataset {
         guard images.dimensions.count >= 2 else {
             throw BSNNError.format("\(imagesName): expected at least 2 dimensions (samples × features), got \(images.dimensions)")
         }

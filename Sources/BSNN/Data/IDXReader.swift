@@ -45,12 +45,12 @@ public enum IDXReader {
     /// `limit` reads only the first samples (along the first dimension). A gzip file is
     /// then decompressed only that far, so damage after them goes unnoticed; without a
     /// limit the whole file is checked.
-    public static func read(path: String, limit: Int? = nil) throws -> IDXArray {
+    public static func read(path: String, limit: Int? = nil) throws(BSNNError) -> IDXArray {
         try read(bytes: AtomicFile.read(path), name: path, limit: limit)
     }
 
     /// Parses an IDX file held in memory; gzip data (magic 1f 8b) is decompressed first.
-    public static func read(bytes input: [UInt8], name: String, limit: Int? = nil) throws -> IDXArray {
+    public static func read(bytes input: [UInt8], name: String, limit: Int? = nil) throws(BSNNError) -> IDXArray {
         try readCounting(bytes: input, name: name, limit: limit).array
     }
 
@@ -66,7 +66,7 @@ public enum IDXReader {
     }
 
     /// Parses the header from the first bytes; nil while `bytes` is too short to tell.
-    static func header(_ bytes: ArraySlice<UInt8>, name: String, complete: Bool) throws -> Header? {
+    static func header(_ bytes: ArraySlice<UInt8>, name: String, complete: Bool) throws(BSNNError) -> Header? {
         let b = bytes.startIndex
         guard bytes.count >= 4 else {
             if !complete { return nil }
@@ -112,7 +112,7 @@ public enum IDXReader {
 
     /// `read`, also reporting how many bytes gzip decompression produced (the tests
     /// check that a decompression bomb is not inflated beyond what is needed).
-    package static func readCounting(bytes input: [UInt8], name: String, limit: Int?) throws -> (array: IDXArray, inflated: Int) {
+    package static func readCounting(bytes input: [UInt8], name: String, limit: Int?) throws(BSNNError) -> (array: IDXArray, inflated: Int) {
         if let l = limit, l < 0 { throw BSNNError.invalidArgument("limit: expected ≥ 0, got \(l)") }
         /// Bytes needed for the header plus the samples kept.
         func needed(_ h: Header) -> Int {
@@ -128,7 +128,7 @@ public enum IDXReader {
             // genuine file has; decompression stops there (or one chunk later, when a
             // stream longer than declared is detected) whatever the stream holds.
             var declared: Header?
-            (bytes, inflated) = try Gzip.decompress(input, name: name) { out in
+            (bytes, inflated) = try Gzip.decompress(input, name: name) { (out) throws(BSNNError) in
                 if declared == nil { declared = try header(out[...], name: name, complete: false) }
                 guard let h = declared else { return nil }
                 let n = needed(h)
@@ -205,8 +205,8 @@ package enum Gzip {
     /// Returns the output (at most the bound) and the bytes inflated (at most the bound
     /// plus one chunk).
     static func decompress(
-        _ input: [UInt8], name: String, limit: Int? = nil, bound: (([UInt8]) throws -> Bound?)? = nil
-    ) throws -> (bytes: [UInt8], inflated: Int) {
+        _ input: [UInt8], name: String, limit: Int? = nil, bound: (([UInt8]) throws(BSNNError) -> Bound?)? = nil
+    ) throws(BSNNError) -> (bytes: [UInt8], inflated: Int) {
         guard input.count <= Int(UInt32.max) else {
             throw BSNNError.format("\(name): gzip input of \(input.count) bytes is larger than zlib's 4 GiB limit per call")
         }
@@ -221,7 +221,7 @@ package enum Gzip {
         var inflated = 0
         var known: Bound?
         var chunk = [UInt8](repeating: 0, count: chunkSize)
-        try input.withUnsafeBufferPointer { inBuf in
+        try input.withUnsafeBufferPointer { (inBuf) throws(BSNNError) in
             guard let base = inBuf.baseAddress else { return }
             // zlib's next_in is not declared const, but inflate only reads from it.
             strm.next_in = UnsafeMutablePointer(mutating: base)

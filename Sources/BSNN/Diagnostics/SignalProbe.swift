@@ -59,7 +59,7 @@ public enum SignalProbe {
     /// Probes `model` on a batch of `batch × inputs` features. Weights are not changed.
     public static func run(
         model: MLP, input: [Float], upstream: Upstream, histogramBins: Int = 60
-    ) throws -> SignalProbeResult {
+    ) throws(BSNNError) -> SignalProbeResult {
         let c = model.configuration
         guard !input.isEmpty, input.count % c.inputs == 0 else {
             throw BSNNError.shapeMismatch("probe input: expected a positive multiple of \(c.inputs) values, got \(input.count)")
@@ -74,7 +74,7 @@ public enum SignalProbe {
         // The probe runs the training-mode forward pass (batch statistics).
         try c.checkTrainingBatch(batch, what: "probe input")
         let ws = try MLP.Workspace(model: model, batch: batch)
-        try input.withUnsafeBufferPointer { p in
+        try input.withUnsafeBufferPointer { (p) throws(BSNNError) in
             if let b = p.baseAddress { try model.forward(b, workspace: ws) }
         }
         var forward: [Double] = []
@@ -99,7 +99,7 @@ public enum SignalProbe {
             guard labels.count == batch else {
                 throw BSNNError.shapeMismatch("probe labels: expected \(batch), got \(labels.count)")
             }
-            _ = try labels.withUnsafeBufferPointer { lb in
+            _ = try labels.withUnsafeBufferPointer { (lb) throws(BSNNError) in
                 try Batch.checkLabels(lb, classes: c.outputs)
                 return try loss.evaluate(
                     logits: ws.logits.pointer, batch: batch, outputs: c.outputs, labels: lb.baseAddress,
@@ -132,7 +132,7 @@ public enum SignalProbe {
             inputGradients[c.depth] = t.withUnsafeBufferPointer { p in
                 p.baseAddress.map { meanRowNorm($0, rows: batch, columns: c.width, normalize: true) } ?? 0
             }
-            try t.withUnsafeBufferPointer { p in
+            try t.withUnsafeBufferPointer { (p) throws(BSNNError) in
                 if let b = p.baseAddress { try model.backward(workspace: ws, topGradient: b, preciseNorms: true, visit: visit) }
             }
         } else {

@@ -37,7 +37,7 @@ public struct GPNConstants: Sendable, Equatable {
     /// - Throws: `BSNNError.numeric` if a moment is non-finite, E[φ'²] is not positive,
     ///   or Var[φ] exceeds E[φ'²] by more than rounding (1e-9 relative), which the
     ///   Gaussian–Poincaré inequality rules out for a correct derivative.
-    public init(moments m: GaussianMoments, name: String = "activation") throws {
+    public init(moments m: GaussianMoments, name: String = "activation") throws(BSNNError) {
         guard m.mean.isFinite, m.meanSquare.isFinite, m.derivativeMeanSquare.isFinite else {
             throw BSNNError.numeric(
                 "GPN constants of '\(name)' need finite moments, got E[φ] = \(m.mean), "

@@ -22,7 +22,7 @@ public enum GPNNormalizer {
     ///   not declared as breakpoints (floor, round: a numeric derivative sees spikes).
     ///   A quadrature rule sees finite numbers in all these cases; what gives them away
     ///   is that a rule with twice the panels changes them (`refinementTolerance`).
-    public static func moments(of activation: Activation) throws -> GaussianMoments {
+    public static func moments(of activation: Activation) throws(BSNNError) -> GaussianMoments {
         let standard = try moments(of: activation, quadrature: .standard)
         let refined = try moments(of: activation, quadrature: .refined)
         func drift(_ a: Double, _ b: Double) -> Double { abs(a - b) / max(abs(a), abs(b), .leastNormalMagnitude) }
@@ -48,7 +48,7 @@ public enum GPNNormalizer {
     static let refinementTolerance = 1e-3
 
     /// `moments(of:)` with a caller-chosen rule (finer rules are for verification).
-    public static func moments(of activation: Activation, quadrature: GaussianQuadrature) throws
+    public static func moments(of activation: Activation, quadrature: GaussianQuadrature) throws(BSNNError)
         -> GaussianMoments
     {
         let name = activation.name
@@ -57,7 +57,7 @@ public enum GPNNormalizer {
         let f = activation.function
         let analytic = activation.analyticDerivative
         do {
-            try quadrature.forEachNode(splitAt: activation.breakpoints) { node in
+            try quadrature.forEachNode(splitAt: activation.breakpoints) { (node) throws(BSNNError) in
                 let x = node.x
                 let v = f(x)
                 guard v.isFinite else {
@@ -82,7 +82,7 @@ public enum GPNNormalizer {
                     bandDerivativeSquare += w * d * d
                 }
             }
-        } catch let error as BSNNError {
+        } catch {
             if case .invalidArgument(let message) = error {
                 throw BSNNError.invalidArgument("activation '\(name)': \(message)")
             }
@@ -114,12 +114,12 @@ public enum GPNNormalizer {
     }
 
     /// a and both roots b± for `activation`.
-    public static func constants(for activation: Activation) throws -> GPNConstants {
+    public static func constants(for activation: Activation) throws(BSNNError) -> GPNConstants {
         try GPNConstants(moments: moments(of: activation), name: activation.name)
     }
 
     /// The GPN-normalized activation a·φ+b with the chosen root (nil: `GPNRoot.default`).
-    public static func normalize(_ activation: Activation, root: GPNRoot? = nil) throws
+    public static func normalize(_ activation: Activation, root: GPNRoot? = nil) throws(BSNNError)
         -> GPNActivation
     {
         GPNActivation(

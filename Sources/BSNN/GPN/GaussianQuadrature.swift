@@ -30,7 +30,7 @@ public struct GaussianQuadrature: Sendable {
     /// - Throws: `BSNNError.invalidArgument` unless 2 ≤ order ≤ 200, 0 < panelWidth and
     ///   0 < bandStart < cutoff ≤ 40, all finite.
     public init(order: Int = 20, panelWidth: Double = 0.5, cutoff: Double = 20, bandStart: Double = 16)
-        throws
+        throws(BSNNError)
     {
         guard (2...200).contains(order) else {
             throw BSNNError.invalidArgument("quadrature order must be in 2...200, got \(order)")
@@ -82,7 +82,7 @@ public struct GaussianQuadrature: Sendable {
     /// Calls `body` for every node of the rule split at `breakpoints` (those outside
     /// (-cutoff, cutoff) are irrelevant and ignored).
     /// - Throws: `BSNNError.invalidArgument` for a non-finite breakpoint; rethrows `body`'s.
-    func forEachNode(splitAt breakpoints: [Double], _ body: (Node) throws -> Void) throws {
+    func forEachNode(splitAt breakpoints: [Double], _ body: (Node) throws(BSNNError) -> Void) throws(BSNNError) {
         for b in breakpoints where !b.isFinite {
             throw BSNNError.invalidArgument("breakpoints must be finite, got \(b)")
         }

@@ -57,13 +57,13 @@ public struct ActivationRecord: Sendable, Equatable {
 
     /// Decodes the record stored under metadata `key`; every failure is `.format` naming
     /// the file and the key path (unknown members included).
-    init(text: String, file: String, key: String) throws {
+    init(text: String, file: String, key: String) throws(BSNNError) {
         let r = try MetadataRecord(text: text, file: file, key: key, required: Self.fields, optional: Self.optionalFields)
         let n = try r.string("name")
         guard !n.isEmpty else { throw r.fail("name", "expected a non-empty string") }
         name = n
         guard let ps = try r.raw("parameters").objectValue else { throw r.fail("parameters", "expected an object of numbers") }
-        parameters = try ps.map { m in
+        parameters = try ps.map { (m) throws(BSNNError) in
             guard let v = m.value.numberValue, v.isFinite else { throw r.fail("parameters.\(m.key)", "expected a finite number") }
             return ActivationParameter(name: m.key, value: v)
         }
@@ -105,7 +105,7 @@ public struct ActivationRecord: Sendable, Equatable {
     /// `allowPlugins` (opening a model file never loads code implicitly). For GPN
     /// activations the constants are recomputed and must match the stored ones, so a
     /// plugin that changed since training is caught instead of silently mis-normalizing.
-    public func resolve(allowPlugins: Bool) throws -> LayerActivation {
+    public func resolve(allowPlugins: Bool) throws(BSNNError) -> LayerActivation {
         try resolve(allowPlugins: allowPlugins, file: nil, key: "")
     }
 
@@ -113,7 +113,7 @@ public struct ActivationRecord: Sendable, Equatable {
     /// are out of range, or GPN constants that do not match the function, can only be a
     /// damaged or forged file: they are reported as `.format`. Plugin and foreign
     /// functions keep `.plugin`, since their library may legitimately have changed.
-    func resolve(allowPlugins: Bool, file: String?, key: String) throws -> LayerActivation {
+    func resolve(allowPlugins: Bool, file: String?, key: String) throws(BSNNError) -> LayerActivation {
         do {
             return try resolveUnchecked(allowPlugins: allowPlugins)
         } catch let e as BSNNError {
@@ -125,7 +125,7 @@ public struct ActivationRecord: Sendable, Equatable {
         }
     }
 
-    private func resolveUnchecked(allowPlugins: Bool) throws -> LayerActivation {
+    private func resolveUnchecked(allowPlugins: Bool) throws(BSNNError) -> LayerActivation {
         let values = Dictionary(parameters.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })
         let base: Activation
         switch source {

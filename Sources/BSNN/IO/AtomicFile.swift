@@ -14,7 +14,7 @@ public enum AtomicFile {
     /// descriptor (not a `stat` of the path, which could change in between) then refuses
     /// FIFOs, devices (`/dev/zero` would be read until memory runs out), sockets and
     /// directories. The caller owns the descriptor.
-    static func openRegularFile(_ path: String, role: String = "file") throws -> (fd: Int32, size: Int) {
+    static func openRegularFile(_ path: String, role: String = "file") throws(BSNNError) -> (fd: Int32, size: Int) {
         let fd = open(FilePathBytes.cString(path), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)
         guard fd >= 0 else { throw ioError("cannot open '\(path)' for reading") }
         var st = stat()
@@ -35,7 +35,7 @@ public enum AtomicFile {
 
     /// Throws `.io` unless `path` names a regular file (see `openRegularFile`). For paths
     /// handed to other readers, such as `dlopen`, that would block on a FIFO.
-    public static func requireRegularFile(_ path: String, role: String = "file") throws {
+    public static func requireRegularFile(_ path: String, role: String = "file") throws(BSNNError) {
         close(try openRegularFile(path, role: role).fd)
     }
 
@@ -53,7 +53,7 @@ public enum AtomicFile {
 
     /// The whole contents of the regular file at `path`; anything else is refused with
     /// `.io` before a byte is read (see `openRegularFile`).
-    public static func read(_ path: String) throws -> [UInt8] {
+    public static func read(_ path: String) throws(BSNNError) -> [UInt8] {
         let (fd, size) = try openRegularFile(path)
         defer { close(fd) }
         // The size is a hint (the file may grow or shrink while it is read): read to EOF.
@@ -97,7 +97,7 @@ public enum AtomicFile {
     /// target left behind (their writer process no longer exists) are removed. On failure
     /// the old file is left untouched, no temporary file remains, and `.io` names the path
     /// and the OS reason.
-    public static func write(_ bytes: [UInt8], to path: String) throws {
+    public static func write(_ bytes: [UInt8], to path: String) throws(BSNNError) {
         guard !path.isEmpty, !path.hasSuffix("/") else {
             throw BSNNError.invalidArgument("path: expected a file path, got '\(path)'")
         }
@@ -126,7 +126,7 @@ public enum AtomicFile {
     /// The file a write to `path` must replace: `path` itself unless it is a symlink,
     /// else the end of its chain (which may not exist yet). A chain through /proc (whose
     /// fd links are not real paths) stops at the first /proc entry.
-    static func resolveTarget(_ path: String) throws -> String {
+    static func resolveTarget(_ path: String) throws(BSNNError) -> String {
         var target = path
         for _ in 0..<maxSymlinkHops {
             if target.hasPrefix("/proc/") { return target }
@@ -152,7 +152,7 @@ public enum AtomicFile {
         return (directory, String(path[path.index(after: slash)...]))
     }
 
-    static func writeDirectly(_ bytes: [UInt8], to path: String, kind: String, flags: Int32 = 0) throws {
+    static func writeDirectly(_ bytes: [UInt8], to path: String, kind: String, flags: Int32 = 0) throws(BSNNError) {
         let fd = open(FilePathBytes.cString(path), O_WRONLY | O_CLOEXEC | O_NOCTTY | flags)
         guard fd >= 0 else { throw ioError("cannot open '\(path)' (\(kind)) for writing") }
         defer { close(fd) }
@@ -160,8 +160,8 @@ public enum AtomicFile {
     }
 
     /// Writes all of `bytes` to an open descriptor (retrying short writes and EINTR).
-    public static func writeAll(_ bytes: [UInt8], fd: Int32, what: String) throws {
-        try bytes.withUnsafeBytes { buffer in
+    public static func writeAll(_ bytes: [UInt8], fd: Int32, what: String) throws(BSNNError) {
+        try bytes.withUnsafeBufferPointer { (buffer) throws(BSNNError) in
             guard let start = buffer.baseAddress else { return }
             var offset = 0
             while offset < buffer.count {
@@ -179,7 +179,7 @@ public enum AtomicFile {
     /// leftover of a killed writer from the live file of a concurrent one.
     static func temporaryPrefix(base: String) -> String { "." + base + ".tmp-" }
 
-    static func replace(_ bytes: [UInt8], at target: String, requested path: String) throws {
+    static func replace(_ bytes: [UInt8], at target: String, requested path: String) throws(BSNNError) {
         let (directory, base) = split(target)
         // Keep the existing file's permissions; a fresh file gets the usual 0644.
         var mode: mode_t = 0o644
@@ -270,4 +270,4 @@ public enum AtomicFile {
 }
 
 /// The whole contents of the regular file at `path` (see `AtomicFile.read`).
-package func readFile(_ path: String) throws -> [UInt8] { try AtomicFile.read(path) }
+package func readFile(_ path: String) throws(BSNNError) -> [UInt8] { try AtomicFile.read(path) }

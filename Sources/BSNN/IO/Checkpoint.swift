@@ -22,12 +22,12 @@ public enum Checkpoint {
     static let earlyStoppingFields = ["patience", "monitor", "min_delta"]
     static let optimizerFields = ["kind", "learning_rate", "momentum", "beta1", "beta2", "epsilon", "weight_decay", "schedule"]
 
-    public static func save(_ trainer: Trainer, to path: String) throws {
+    public static func save(_ trainer: Trainer, to path: String) throws(BSNNError) {
         try AtomicFile.write(try encode(trainer), to: path)
     }
 
     /// The exact bytes `save` writes, for copies made in memory (pickling in the bindings).
-    public static func encode(_ trainer: Trainer) throws -> [UInt8] {
+    public static func encode(_ trainer: Trainer) throws(BSNNError) -> [UInt8] {
         try serialize(trainer).serialized()
     }
 
@@ -35,11 +35,11 @@ public enum Checkpoint {
     /// the path in error messages.
     public static func decode(
         _ bytes: [UInt8], name: String = "checkpoint buffer", options: ModelFile.LoadOptions = ModelFile.LoadOptions()
-    ) throws -> Trainer {
+    ) throws(BSNNError) -> Trainer {
         try trainer(from: try SafeTensorsFile(bytes: bytes, name: name), name: name, options: options)
     }
 
-    static func serialize(_ trainer: Trainer) throws -> SafeTensorsFile {
+    static func serialize(_ trainer: Trainer) throws(BSNNError) -> SafeTensorsFile {
         var file = try ModelFile.serialize(trainer.model, kind: "checkpoint")
         let c = trainer.configuration
         let o = c.optimizer
@@ -108,12 +108,12 @@ public enum Checkpoint {
 
     /// Restores model, optimizer state and trainer position. `epochs` may be raised to
     /// train further than the original run planned.
-    public static func load(_ path: String, options: ModelFile.LoadOptions = ModelFile.LoadOptions()) throws -> Trainer {
+    public static func load(_ path: String, options: ModelFile.LoadOptions = ModelFile.LoadOptions()) throws(BSNNError) -> Trainer {
         try trainer(from: SafeTensorsFile.read(path: path), name: path, options: options)
     }
 
     /// The parsing half of `load`, separate so that the fuzzer can feed it bytes.
-    package static func trainer(from file: SafeTensorsFile, name path: String, options: ModelFile.LoadOptions) throws -> Trainer {
+    package static func trainer(from file: SafeTensorsFile, name path: String, options: ModelFile.LoadOptions) throws(BSNNError) -> Trainer {
         let model = try ModelFile.model(from: file, name: path, expectedKind: "checkpoint", options: options)
         func fail(_ what: String) -> BSNNError { .format("\(path): \(trainingKey): \(what)") }
         let t = try MetadataRecord(
@@ -137,27 +137,27 @@ public enum Checkpoint {
             throw s.fail("kind", "expected constant, step or cosine, got \"\(other.prefix(40))\"")
         }
         let optimizer = OptimizerConfiguration(
-            kind: try o.validated("kind") { try OptimizerKind.named(try o.string("kind")) },
+            kind: try o.validated("kind") { () throws(BSNNError) in try OptimizerKind.named(try o.string("kind")) },
             learningRate: try o.double("learning_rate"), momentum: try o.double("momentum"),
             beta1: try o.double("beta1"), beta2: try o.double("beta2"), epsilon: try o.double("epsilon"),
             weightDecay: try o.double("weight_decay"), schedule: schedule)
-        try o.validated("") { try optimizer.validate() }
+        try o.validated("") { () throws(BSNNError) in try optimizer.validate() }
         var earlyStopping: EarlyStopping?
         if t.has("early_stopping") {
             let e = try t.record("early_stopping", required: earlyStoppingFields)
             earlyStopping = EarlyStopping(
                 patience: try e.int("patience", in: counter),
-                monitor: try e.validated("monitor") { try EarlyStopping.Monitor.named(try e.string("monitor")) },
+                monitor: try e.validated("monitor") { () throws(BSNNError) in try EarlyStopping.Monitor.named(try e.string("monitor")) },
                 minDelta: try e.double("min_delta"))
         }
         let config = TrainingConfiguration(
             epochs: try t.int("epochs", in: counter), batchSize: try t.int("batch_size", in: counter),
-            loss: try t.validated("loss") { try LossFunction.named(try t.string("loss")) }, optimizer: optimizer,
+            loss: try t.validated("loss") { () throws(BSNNError) in try LossFunction.named(try t.string("loss")) }, optimizer: optimizer,
             seed: try t.uint64("seed"), shuffle: try t.bool("shuffle"),
-            updateMode: try t.validated("update_mode") { try UpdateMode.named(try t.string("update_mode")) },
+            updateMode: try t.validated("update_mode") { () throws(BSNNError) in try UpdateMode.named(try t.string("update_mode")) },
             clipGradientNorm: t.has("clip_grad_norm") ? try t.double("clip_grad_norm") : nil, earlyStopping: earlyStopping)
-        try t.validated("") { try config.validate() }
-        func generator(_ key: String) throws -> RandomGenerator {
+        try t.validated("") { () throws(BSNNError) in try config.validate() }
+        func generator(_ key: String) throws(BSNNError) -> RandomGenerator {
             guard let words = try t.raw(key).arrayValue, words.count == 4 else {
                 throw t.fail(key, "expected an array of 4 unsigned integers written as strings")
             }
@@ -168,7 +168,7 @@ public enum Checkpoint {
                 }
                 state.append(u)
             }
-            return try t.validated(key) { try RandomGenerator(state: (state[0], state[1], state[2], state[3])) }
+            return try t.validated(key) { () throws(BSNNError) in try RandomGenerator(state: (state[0], state[1], state[2], state[3])) }
         }
         let rng = try generator("rng_state")
         let dropoutRNG = t.has("dropout_rng_state") ? try generator("dropout_rng_state") : nil
@@ -201,7 +201,7 @@ public enum Checkpoint {
                 continue
             }
             restored.append(OptimizerState.Layer(
-                weight: try (0..<slots).map { k in
+                weight: try (0..<slots).map { (k) throws(BSNNError) in
                     let n = "optimizer.layers.\(l).weight.\(k)"
                     guard let st = file[n] else { throw fail("tensor \(n) missing") }
                     guard st.shape == [layer.outputs, layer.inputs] else {
@@ -209,13 +209,13 @@ public enum Checkpoint {
                     }
                     return try FloatBuffer(st.values)
                 },
-                bias: try (0..<(layer.bias != nil ? slots : 0)).map { k in
+                bias: try (0..<(layer.bias != nil ? slots : 0)).map { (k) throws(BSNNError) in
                     let n = "optimizer.layers.\(l).bias.\(k)"
                     guard let st = file[n] else { throw fail("tensor \(n) missing") }
                     guard st.shape == [layer.outputs] else { throw fail("tensor \(n): expected shape [\(layer.outputs)], got \(st.shape)") }
                     return try FloatBuffer(st.values)
                 },
-                normalization: try (0..<(model.normalization(l) != nil ? slots : 0)).map { k in
+                normalization: try (0..<(model.normalization(l) != nil ? slots : 0)).map { (k) throws(BSNNError) in
                     let n = "optimizer.layers.\(l).norm.\(k)"
                     guard let st = file[n] else { throw fail("tensor \(n) missing") }
                     guard st.shape == [2, layer.outputs] else {
@@ -223,7 +223,7 @@ public enum Checkpoint {
                     }
                     return try FloatBuffer(st.values)
                 },
-                residualScale: try (0..<(layer.learnsResidualScale ? slots : 0)).map { k in
+                residualScale: try (0..<(layer.learnsResidualScale ? slots : 0)).map { (k) throws(BSNNError) in
                     let n = "optimizer.layers.\(l).residual_scale.\(k)"
                     guard let st = file[n] else { throw fail("tensor \(n) missing") }
                     guard st.shape == [1] else { throw fail("tensor \(n): expected shape [1], got \(st.shape)") }
@@ -233,11 +233,11 @@ public enum Checkpoint {
         // Before the first step a fused step that diverged part-way may have left slots
         // on the upper layers only; the others start from zero, as they would have.
         let anyState = restored.contains { $0 != nil }
-        let slotsPerLayer = try zip(model.layers.indices, restored).map { l, r in
-            try r ?? OptimizerState.Layer(zeroFor: model.layers[l], normalization: model.normalization(l), slots: slots)
+        let slotsPerLayer = try zip(model.layers.indices, restored).map { (l, r) throws(BSNNError) in
+            if let r { r } else { try OptimizerState.Layer(zeroFor: model.layers[l], normalization: model.normalization(l), slots: slots) }
         }
         // Everything is validated; only now is the trainer built and its state committed.
-        let trainer = try t.validated("") { try Trainer(model: model, configuration: config) }
+        let trainer = try t.validated("") { () throws(BSNNError) in try Trainer(model: model, configuration: config) }
         let position = trainer.state
         position.epochStartRNG = rng
         position.epoch = epoch

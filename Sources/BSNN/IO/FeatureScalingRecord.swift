@@ -18,7 +18,7 @@ enum FeatureScalingRecord {
     }
 
     /// The record of a model with `inputs` inputs, nil when the file has none.
-    static func read(_ metadata: [String: String], inputs: Int, file: String) throws -> FeatureScaler? {
+    static func read(_ metadata: [String: String], inputs: Int, file: String) throws(BSNNError) -> FeatureScaler? {
         guard let text = metadata[key] else { return nil }
         func fail(_ what: String) -> BSNNError { .format("\(file): metadata \"\(key)\": \(what)") }
         let json = try JSONParser.parse(text, name: "\(file): \(key)")
@@ -28,11 +28,11 @@ enum FeatureScalingRecord {
         guard let name = json["method"]?.stringValue, let method = FeatureScaling(rawValue: name), method != .none else {
             throw fail("method: expected unitInterval or standardize, got \(json["method"].map { "\($0)" } ?? "nothing")")
         }
-        func floats(_ field: String) throws -> [Float] {
+        func floats(_ field: String) throws(BSNNError) -> [Float] {
             guard let items = json[field]?.arrayValue, items.count == inputs else {
                 throw fail("\(field): expected an array of \(inputs) numbers (one per input)")
             }
-            return try items.enumerated().map { i, v in
+            return try items.enumerated().map { (i, v) throws(BSNNError) in
                 guard let d = v.numberValue, let f = Float(exactly: d), f.isFinite else {
                     throw fail("\(field)[\(i)]: expected a finite float32, got \(v)")
                 }

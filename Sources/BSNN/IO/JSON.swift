@@ -63,7 +63,7 @@ package struct JSONParser {
 
     /// Parses exactly one value surrounded by optional whitespace. `name` is used in error
     /// messages (a file name or "header of x.safetensors").
-    package static func parse(_ bytes: [UInt8], name: String = "JSON", maxDepth: Int = defaultMaxDepth) throws -> JSONValue {
+    package static func parse(_ bytes: [UInt8], name: String = "JSON", maxDepth: Int = defaultMaxDepth) throws(BSNNError) -> JSONValue {
         var p = JSONParser(bytes: bytes, name: name, maxDepth: maxDepth)
         p.skipWhitespace()
         let v = try p.parseValue(depth: 0)
@@ -74,7 +74,7 @@ package struct JSONParser {
         return v
     }
 
-    package static func parse(_ text: String, name: String = "JSON", maxDepth: Int = defaultMaxDepth) throws -> JSONValue {
+    package static func parse(_ text: String, name: String = "JSON", maxDepth: Int = defaultMaxDepth) throws(BSNNError) -> JSONValue {
         try parse(Array(text.utf8), name: name, maxDepth: maxDepth)
     }
 
@@ -104,14 +104,14 @@ package struct JSONParser {
         }
     }
 
-    private mutating func expectLiteral(_ literal: String) throws {
+    private mutating func expectLiteral(_ literal: String) throws(BSNNError) {
         for b in literal.utf8 {
             guard pos < bytes.count, bytes[pos] == b else { throw error("expected '\(literal)', got \(describeCurrent())") }
             pos += 1
         }
     }
 
-    private mutating func parseValue(depth: Int) throws -> JSONValue {
+    private mutating func parseValue(depth: Int) throws(BSNNError) -> JSONValue {
         guard pos < bytes.count else { throw error("expected a value, got end of input") }
         switch bytes[pos] {
         case UInt8(ascii: "{"): return try parseObject(depth: depth + 1)
@@ -125,7 +125,7 @@ package struct JSONParser {
         }
     }
 
-    private mutating func parseObject(depth: Int) throws -> JSONValue {
+    private mutating func parseObject(depth: Int) throws(BSNNError) -> JSONValue {
         guard depth <= maxDepth else { throw error("nesting deeper than \(maxDepth) levels") }
         pos += 1
         var members = [JSONMember]()
@@ -161,7 +161,7 @@ package struct JSONParser {
         }
     }
 
-    private mutating func parseArray(depth: Int) throws -> JSONValue {
+    private mutating func parseArray(depth: Int) throws(BSNNError) -> JSONValue {
         guard depth <= maxDepth else { throw error("nesting deeper than \(maxDepth) levels") }
         pos += 1
         var elements = [JSONValue]()
@@ -181,7 +181,7 @@ package struct JSONParser {
         }
     }
 
-    private mutating func parseHex4() throws -> UInt32 {
+    private mutating func parseHex4() throws(BSNNError) -> UInt32 {
         var v: UInt32 = 0
         for _ in 0..<4 {
             guard pos < bytes.count else { throw error("expected 4 hex digits after \\u, got end of input") }
@@ -199,7 +199,7 @@ package struct JSONParser {
         return v
     }
 
-    private mutating func parseString() throws -> String {
+    private mutating func parseString() throws(BSNNError) -> String {
         let start = pos
         pos += 1  // opening quote
         var out = [UInt8]()
@@ -263,7 +263,7 @@ package struct JSONParser {
         return s
     }
 
-    private mutating func parseNumber() throws -> Double {
+    private mutating func parseNumber() throws(BSNNError) -> Double {
         let start = pos
         func digits() -> Int {
             let s = pos

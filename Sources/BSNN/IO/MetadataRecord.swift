@@ -12,7 +12,7 @@ struct MetadataRecord {
 
     /// Parses `text` (the metadata value stored under `key`) and checks its member names
     /// against `required` and `optional`.
-    init(text: String, file: String, key: String, required: [String], optional: [String] = []) throws {
+    init(text: String, file: String, key: String, required: [String], optional: [String] = []) throws(BSNNError) {
         let parsed: JSONValue
         do {
             parsed = try JSONParser.parse(text, name: "\(file): metadata \"\(key)\"")
@@ -22,7 +22,7 @@ struct MetadataRecord {
         try self.init(value: parsed, file: file, path: key, required: required, optional: optional)
     }
 
-    init(value: JSONValue, file: String, path: String, required: [String], optional: [String] = []) throws {
+    init(value: JSONValue, file: String, path: String, required: [String], optional: [String] = []) throws(BSNNError) {
         guard let members = value.objectValue else {
             throw BSNNError.format("\(file): \(path): expected a JSON object, got \(value.kindName)")
         }
@@ -45,45 +45,45 @@ struct MetadataRecord {
 
     func has(_ key: String) -> Bool { value[key] != nil }
 
-    func raw(_ key: String) throws -> JSONValue {
+    func raw(_ key: String) throws(BSNNError) -> JSONValue {
         guard let v = value[key] else { throw fail(key, "missing") }
         return v
     }
 
-    func int(_ key: String, in range: ClosedRange<Int>) throws -> Int {
+    func int(_ key: String, in range: ClosedRange<Int>) throws(BSNNError) -> Int {
         let v = try raw(key)
         guard let i = v.intValue else { throw fail(key, "expected an integer, got \(v.serialized().prefix(40))") }
         guard range.contains(i) else { throw fail(key, "expected \(range.lowerBound)...\(range.upperBound), got \(i)") }
         return i
     }
 
-    func string(_ key: String) throws -> String {
+    func string(_ key: String) throws(BSNNError) -> String {
         let v = try raw(key)
         guard let s = v.stringValue else { throw fail(key, "expected a string, got \(v.kindName)") }
         return s
     }
 
-    func bool(_ key: String) throws -> Bool {
+    func bool(_ key: String) throws(BSNNError) -> Bool {
         let v = try raw(key)
         guard case .bool(let b) = v else { throw fail(key, "expected true or false, got \(v.kindName)") }
         return b
     }
 
     /// Unsigned 64-bit values are stored as decimal strings (JSON numbers lose bits).
-    func uint64(_ key: String) throws -> UInt64 {
+    func uint64(_ key: String) throws(BSNNError) -> UInt64 {
         let s = try string(key)
         guard let u = Self.decimalUInt64(s) else { throw fail(key, "expected an unsigned integer written as a decimal string, got \"\(s.prefix(40))\"") }
         return u
     }
 
     /// Doubles are stored as their shortest round-tripping decimal strings.
-    func double(_ key: String) throws -> Double {
+    func double(_ key: String) throws(BSNNError) -> Double {
         let s = try string(key)
         guard let d = Self.decimalDouble(s) else { throw fail(key, "expected a finite number written as a decimal string, got \"\(s.prefix(40))\"") }
         return d
     }
 
-    func record(_ key: String, required: [String], optional: [String] = []) throws -> MetadataRecord {
+    func record(_ key: String, required: [String], optional: [String] = []) throws(BSNNError) -> MetadataRecord {
         try MetadataRecord(value: raw(key), file: file, path: "\(path).\(key)", required: required, optional: optional)
     }
 
@@ -104,7 +104,7 @@ struct MetadataRecord {
     /// Runs an engine validation on decoded values and reports its complaint as a format
     /// error of this record, so that a file's bad value never surfaces as a caller's
     /// INVALID_ARGUMENT (the rule itself stays in the engine's `validate()`).
-    func validated<T>(_ what: String, _ body: () throws -> T) throws -> T {
+    func validated<T>(_ what: String, _ body: () throws(BSNNError) -> T) throws(BSNNError) -> T {
         do {
             return try body()
         } catch let e as BSNNError {

@@ -48,27 +48,27 @@ public enum ModelFile {
         }
     }
 
-    public static func save(_ model: MLP, to path: String) throws {
+    public static func save(_ model: MLP, to path: String) throws(BSNNError) {
         try AtomicFile.write(try encode(model), to: path)
     }
 
-    public static func load(_ path: String, options: LoadOptions = LoadOptions()) throws -> MLP {
+    public static func load(_ path: String, options: LoadOptions = LoadOptions()) throws(BSNNError) -> MLP {
         let file = try SafeTensorsFile.read(path: path)
         return try model(from: file, name: path, expectedKind: "model", options: options)
     }
 
     /// The exact bytes `save` writes, for copies made in memory (pickling in the bindings).
-    public static func encode(_ model: MLP) throws -> [UInt8] {
+    public static func encode(_ model: MLP) throws(BSNNError) -> [UInt8] {
         try serialize(model, kind: "model").serialized()
     }
 
     /// `load` from bytes: the same checksum, validation and `options`; `name` stands for
     /// the path in error messages.
-    public static func decode(_ bytes: [UInt8], name: String = "model buffer", options: LoadOptions = LoadOptions()) throws -> MLP {
+    public static func decode(_ bytes: [UInt8], name: String = "model buffer", options: LoadOptions = LoadOptions()) throws(BSNNError) -> MLP {
         try model(from: try SafeTensorsFile(bytes: bytes, name: name), name: name, expectedKind: "model", options: options)
     }
 
-    static func serialize(_ model: MLP, kind: String) throws -> SafeTensorsFile {
+    static func serialize(_ model: MLP, kind: String) throws(BSNNError) -> SafeTensorsFile {
         let c = model.configuration
         if case .closure = c.activation.base.source {
             throw BSNNError.wrongState(
@@ -132,7 +132,7 @@ public enum ModelFile {
     /// `bsnn.*` metadata keys against `known`.
     static func checkEnvelope(
         _ file: SafeTensorsFile, name: String, known: [(key: String, required: Bool)], options: LoadOptions
-    ) throws {
+    ) throws(BSNNError) {
         func fail(_ what: String) -> BSNNError { .format("\(name): \(what)") }
         guard file.hasVerifiedChecksum || options.allowUnverified else {
             throw fail(
@@ -146,7 +146,7 @@ public enum ModelFile {
         }
     }
 
-    package static func model(from file: SafeTensorsFile, name: String, expectedKind: String, options: LoadOptions) throws -> MLP {
+    package static func model(from file: SafeTensorsFile, name: String, expectedKind: String, options: LoadOptions) throws(BSNNError) -> MLP {
         func fail(_ what: String) -> BSNNError { .format("\(name): \(what)") }
         guard let kind = file.metadata[formatKey] else {
             throw fail("not a bsnn file (metadata \"\(formatKey)\" missing)")
@@ -174,12 +174,12 @@ public enum ModelFile {
         let inputs = try arch.int("inputs", in: sizeRange), width = try arch.int("width", in: sizeRange)
         let depth = try arch.int("depth", in: 0...(1 << 30)), outputs = try arch.int("outputs", in: sizeRange)
         let bias = try arch.bool("bias")
-        let constraint = try arch.validated("constraint") { try WeightConstraint.named(try arch.string("constraint")) }
-        let initialization = try arch.validated("initialization") {
+        let constraint = try arch.validated("constraint") { () throws(BSNNError) in try WeightConstraint.named(try arch.string("constraint")) }
+        let initialization = try arch.validated("initialization") { () throws(BSNNError) in
             try WeightInitialization.named(arch.has("initialization") ? try arch.string("initialization") : "orthogonal")
         }
         let seed = try arch.uint64("seed")
-        let normalization = try arch.validated("normalization") {
+        let normalization = try arch.validated("normalization") { () throws(BSNNError) in
             try Normalization.named(arch.has("normalization") ? try arch.string("normalization") : "none")
         }
         let momentum = arch.has("normalization_momentum")
@@ -207,7 +207,7 @@ public enum ModelFile {
             activation: activation, constraint: constraint, initialization: initialization, bias: bias, seed: seed,
             normalization: normalization, normalizationMomentum: momentum, normalizationEpsilon: epsilon,
             residual: residual, residualScale: residualScale, dropout: dropout)
-        try arch.validated("") { try config.validate() }
+        try arch.validated("") { () throws(BSNNError) in try config.validate() }
         config.featureScaler = try FeatureScalingRecord.read(file.metadata, inputs: config.inputs, file: name)
 
         // Sizes come from the file: check them against the tensors before allocating.

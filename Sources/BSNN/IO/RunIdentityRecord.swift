@@ -81,7 +81,7 @@ enum RunIdentityRecord {
         metadata[key] = json.serialized()
     }
 
-    static func read(_ metadata: [String: String], file: String) throws -> RunIdentity? {
+    static func read(_ metadata: [String: String], file: String) throws(BSNNError) -> RunIdentity? {
         guard let text = metadata[key] else { return nil }
         let r = try MetadataRecord(text: text, file: file, key: key, required: fields)
         let count = 0...Int(Int32.max) * 1024
@@ -103,7 +103,7 @@ enum RunIdentityRecord {
 
 extension Checkpoint {
     /// `save(_:to:)` plus the run's identity, for `loadRun` to compare on resume.
-    public static func save(_ trainer: Trainer, identity: RunIdentity?, to path: String) throws {
+    public static func save(_ trainer: Trainer, identity: RunIdentity?, to path: String) throws(BSNNError) {
         var file = try serialize(trainer)
         if let id = identity { RunIdentityRecord.write(id, into: &file.metadata) }
         try AtomicFile.write(try file.serialized(), to: path)
@@ -111,7 +111,7 @@ extension Checkpoint {
 
     /// `load(_:options:)` plus the identity recorded with it (nil in checkpoints written
     /// without one).
-    public static func loadRun(_ path: String, options: ModelFile.LoadOptions = ModelFile.LoadOptions()) throws
+    public static func loadRun(_ path: String, options: ModelFile.LoadOptions = ModelFile.LoadOptions()) throws(BSNNError)
         -> (trainer: Trainer, identity: RunIdentity?)
     {
         let file = try SafeTensorsFile.read(path: path)

@@ -8,7 +8,7 @@ public struct SafeTensorsFile: Sendable {
         public let shape: [Int]
         public let values: [Float]
 
-        public init(name: String, shape: [Int], values: [Float]) throws {
+        public init(name: String, shape: [Int], values: [Float]) throws(BSNNError) {
             guard !name.isEmpty else { throw BSNNError.invalidArgument("tensor name: expected a non-empty string") }
             guard name != SafeTensorsFile.metadataKey else {
                 throw BSNNError.invalidArgument("tensor name: '\(name)' is reserved for metadata")
@@ -51,20 +51,20 @@ public struct SafeTensorsFile: Sendable {
     /// files without the checksum (written by another tool or by bsnn 0.1).
     public private(set) var hasVerifiedChecksum = false
 
-    public init(tensors: [Tensor] = [], metadata: [String: String] = [:]) throws {
+    public init(tensors: [Tensor] = [], metadata: [String: String] = [:]) throws(BSNNError) {
         self.tensors = []
         self.metadata = metadata
         for t in tensors { try append(t) }
     }
 
-    public mutating func append(_ tensor: Tensor) throws {
+    public mutating func append(_ tensor: Tensor) throws(BSNNError) {
         guard self[tensor.name] == nil else {
             throw BSNNError.invalidArgument("tensor name '\(tensor.name)': expected unique names, got a duplicate")
         }
         tensors.append(tensor)
     }
 
-    public mutating func append(name: String, shape: [Int], values: [Float]) throws {
+    public mutating func append(name: String, shape: [Int], values: [Float]) throws(BSNNError) {
         try append(Tensor(name: name, shape: shape, values: values))
     }
 
@@ -87,7 +87,7 @@ public struct SafeTensorsFile: Sendable {
 
     /// The file's bytes: tensors in stored order, little-endian F32, header padded with
     /// spaces so the data buffer starts 8-byte aligned (what the spec recommends).
-    public func serialized() throws -> [UInt8] {
+    public func serialized() throws(BSNNError) -> [UInt8] {
         var dataSize = 0
         for t in tensors { dataSize += t.values.count * 4 }
         var data = [UInt8]()
@@ -130,25 +130,25 @@ public struct SafeTensorsFile: Sendable {
     }
 
     /// Writes the file atomically (see `AtomicFile.write`).
-    public func write(to path: String) throws {
+    public func write(to path: String) throws(BSNNError) {
         try AtomicFile.write(serialized(), to: path)
     }
 
     // MARK: Reading
 
-    public static func read(path: String) throws -> SafeTensorsFile {
+    public static func read(path: String) throws(BSNNError) -> SafeTensorsFile {
         try SafeTensorsFile(bytes: AtomicFile.read(path), name: path)
     }
 
     /// Parses and validates a whole file; any violation of the format throws `.format`
     /// naming `name`, the offending tensor and the expected and actual values.
-    public init(bytes: [UInt8], name: String = "safetensors data") throws {
+    public init(bytes: [UInt8], name: String = "safetensors data") throws(BSNNError) {
         try self.init(bytes: bytes, name: name, verifyingChecksum: true)
     }
 
     /// `verifyingChecksum: false` exists for the fuzzer only: mutated tensor bytes would
     /// otherwise never get past the CRC and the loaders behind it would go untested.
-    package init(bytes: [UInt8], name: String, verifyingChecksum: Bool) throws {
+    package init(bytes: [UInt8], name: String, verifyingChecksum: Bool) throws(BSNNError) {
         func bad(_ what: String) -> BSNNError { .format("\(name): \(what)") }
         guard bytes.count >= 8 else {
             throw bad("expected at least 8 bytes (the header length), got \(bytes.count)")

@@ -8,7 +8,7 @@ import Glibc
 public enum StandardInput {
     /// All of standard input. A terminal is refused (it would wait for typing that
     /// nobody expects to have to do).
-    public static func readAll(what: String) throws -> [UInt8] {
+    public static func readAll(what: String) throws(BSNNError) -> [UInt8] {
         if isatty(STDIN_FILENO) == 1 {
             throw BSNNError.invalidArgument("\(what): standard input is a terminal; pipe or redirect the data into it")
         }
@@ -34,7 +34,7 @@ public enum StandardInput {
 extension ModelFile {
     /// `load(_:options:)` for a model file's bytes (read from standard input), `name`
     /// naming it in errors.
-    public static func load(bytes: [UInt8], name: String, options: LoadOptions = LoadOptions()) throws -> MLP {
+    public static func load(bytes: [UInt8], name: String, options: LoadOptions = LoadOptions()) throws(BSNNError) -> MLP {
         try model(from: try SafeTensorsFile(bytes: bytes, name: name), name: name, expectedKind: "model", options: options)
     }
 }

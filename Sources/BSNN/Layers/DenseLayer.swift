@@ -20,7 +20,7 @@ final class DenseLayer {
 
     init(
         inputs: Int, outputs: Int, constraint: WeightConstraint, bias: Bool, residualScale: ResidualScale? = nil
-    ) throws {
+    ) throws(BSNNError) {
         self.inputs = inputs
         self.outputs = outputs
         self.constraint = constraint
@@ -61,7 +61,7 @@ final class DenseLayer {
     }
 
     /// Recomputes 1/‖vᵢ‖ for every row (row-normalized layers only).
-    func refreshRowScale() throws {
+    func refreshRowScale() throws(BSNNError) {
         guard let rs = rowScale else { return }
         for i in 0..<outputs {
             let s = Self.inverseRowNorm(weight.pointer + i * inputs, count: inputs)
@@ -73,7 +73,7 @@ final class DenseLayer {
     }
 
     /// Moves an exactly-orthogonal layer back onto the orthogonal group (QR retraction).
-    func retractToOrthogonal() throws {
+    func retractToOrthogonal() throws(BSNNError) {
         guard constraint == .orthogonal, inputs == outputs else { return }
         let n = inputs
         let m = try QRDecomposition.allocateDoubles(weight.count, what: "orthogonal retraction of a \(n)×\(n) layer")
@@ -84,7 +84,7 @@ final class DenseLayer {
     }
 
     /// The effective weight W as a new array (row-normalization applied).
-    func effectiveWeight() throws -> [Float] {
+    func effectiveWeight() throws(BSNNError) -> [Float] {
         var w = try weight.checkedArray(what: "effective weights of a \(outputs)×\(inputs) layer")
         if let rs = rowScale {
             for i in 0..<outputs {

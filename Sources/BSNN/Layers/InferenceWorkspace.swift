@@ -19,7 +19,7 @@ extension MLP {
         /// `activation`); nil for a model without residual links.
         let branch: FloatBuffer?
 
-        init(model: MLP, rows: Int) throws {
+        init(model: MLP, rows: Int) throws(BSNNError) {
             let c = model.configuration
             self.rows = rows
             let columns = max(c.width, c.outputs)

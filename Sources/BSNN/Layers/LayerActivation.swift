@@ -37,26 +37,26 @@ public struct LayerActivation: Sendable {
 extension LayerActivation {
     /// `a·φ + b` with the GPN constants of `base` for the chosen root (nil:
     /// `GPNRoot.default(for:)`).
-    public static func gpn(_ base: Activation, root: GPNRoot? = nil) throws -> LayerActivation {
+    public static func gpn(_ base: Activation, root: GPNRoot? = nil) throws(BSNNError) -> LayerActivation {
         let g = try GPNNormalizer.normalize(base, root: root)
         return LayerActivation(base, scale: g.a, shift: g.b, gpnRoot: g.root.rawValue)
     }
 
     /// The layer activation for `base` as every door builds it: GPN-normalized unless
     /// `gpn` is false (bsnn's default is on), with `root` or else the default root.
-    public static func make(_ base: Activation, gpn: Bool = MLPConfiguration.defaultGPN, root: GPNRoot? = nil) throws -> LayerActivation {
+    public static func make(_ base: Activation, gpn: Bool = MLPConfiguration.defaultGPN, root: GPNRoot? = nil) throws(BSNNError) -> LayerActivation {
         gpn ? try self.gpn(base, root: root) : LayerActivation(base)
     }
 
     /// A builtin by name, GPN-normalized with the default root.
-    public static func builtin(_ name: String, parameters: [String: Double] = [:]) throws -> LayerActivation {
+    public static func builtin(_ name: String, parameters: [String: Double] = [:]) throws(BSNNError) -> LayerActivation {
         try make(try BuiltinActivation.make(name, parameters: parameters))
     }
 
     /// A builtin by name, plain (`gpn: nil`) or GPN-normalized with the given root.
     public static func builtin(
         _ name: String, parameters: [String: Double] = [:], gpn root: GPNRoot?
-    ) throws -> LayerActivation {
+    ) throws(BSNNError) -> LayerActivation {
         let base = try BuiltinActivation.make(name, parameters: parameters)
         guard let r = root else { return LayerActivation(base) }
         return try gpn(base, root: r)

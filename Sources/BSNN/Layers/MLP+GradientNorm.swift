@@ -22,7 +22,7 @@ extension MLP {
     /// Otherwise (Gram not cheaper, no kept U, or a Gram that overflows float) the
     /// gradient is formed in scratch, projected element by element as
     /// `ParameterUpdate.apply` does, and squared.
-    func parameterGradientNormSquared(of l: Int, through: UnsafePointer<Float>, workspace ws: Workspace) throws -> Double {
+    func parameterGradientNormSquared(of l: Int, through: UnsafePointer<Float>, workspace ws: Workspace) throws(BSNNError) -> Double {
         let layer = layers[l]
         let out = layer.outputs, inp = layer.inputs, b = ws.batch
         let g = ws.gradient.pointer, proj = ws.projection.pointer

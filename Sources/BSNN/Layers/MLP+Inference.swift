@@ -18,7 +18,7 @@ extension MLP {
     /// batch's), so a sample's logits do not depend on the other samples given with it.
     public func predict(
         _ features: UnsafePointer<Float>, count: Int, into output: UnsafeMutablePointer<Float>
-    ) throws {
+    ) throws(BSNNError) {
         guard count > 0 else { throw BSNNError.invalidArgument("count: expected > 0 samples, got \(count)") }
         let c = configuration
         let ws = try InferenceWorkspace(model: self, rows: min(count, Self.inferenceChunk))
@@ -31,7 +31,7 @@ extension MLP {
     }
 
     /// Logits for every sample of `features` (row-major, `inputs` columns).
-    public func predict(_ features: [Float]) throws -> [Float] {
+    public func predict(_ features: [Float]) throws(BSNNError) -> [Float] {
         let c = configuration
         guard features.count % c.inputs == 0, features.count > 0 else {
             throw BSNNError.shapeMismatch(
@@ -39,8 +39,8 @@ extension MLP {
         }
         let n = features.count / c.inputs
         var out = try MemoryBudget.array(repeating: Float(0), count: try MemoryBudget.elementCount(n, c.outputs, what: "predictions"), what: "predictions")
-        try features.withUnsafeBufferPointer { f in
-            try out.withUnsafeMutableBufferPointer { o in
+        try features.withUnsafeBufferPointer { (f) throws(BSNNError) in
+            try out.withUnsafeMutableBufferPointer { (o) throws(BSNNError) in
                 guard let fb = f.baseAddress, let ob = o.baseAddress else { return }
                 try predict(fb, count: n, into: ob)
             }
@@ -49,13 +49,13 @@ extension MLP {
     }
 
     /// Mean loss and accuracy over a data set, in chunks.
-    public func evaluate(_ data: Dataset, loss: LossFunction = .crossEntropy) throws -> Evaluation {
-        try data.withSamples { try evaluate($0, loss: loss) }
+    public func evaluate(_ data: Dataset, loss: LossFunction = .crossEntropy) throws(BSNNError) -> Evaluation {
+        try data.withSamples { (samples) throws(BSNNError) in try evaluate(samples, loss: loss) }
     }
 
     /// Mean loss and accuracy over samples read in place, in chunks through an
     /// `InferenceWorkspace` (the logits land in its pre-activation buffer).
-    public func evaluate(_ data: BorrowedSamples, loss: LossFunction = .crossEntropy) throws -> Evaluation {
+    public func evaluate(_ data: BorrowedSamples, loss: LossFunction = .crossEntropy) throws(BSNNError) -> Evaluation {
         try checkCompatible(data)
         guard data.count > 0, let fb = data.features.baseAddress else {
             throw BSNNError.invalidArgument("data set: expected samples, got none")
@@ -88,7 +88,7 @@ extension MLP {
     /// kernels as the training forward pass, so the logits are the same. Never dropout.
     func infer(
         _ input: UnsafePointer<Float>, rows: Int, workspace ws: InferenceWorkspace, logits: UnsafeMutablePointer<Float>
-    ) throws {
+    ) throws(BSNNError) {
         guard rows > 0, rows <= ws.rows else {
             throw BSNNError.internal("inference workspace of \(ws.rows) rows used for \(rows)")
         }
@@ -116,7 +116,7 @@ extension MLP {
         }
     }
 
-    func checkCompatible(_ data: BorrowedSamples) throws {
+    func checkCompatible(_ data: BorrowedSamples) throws(BSNNError) {
         let c = configuration
         guard data.featureCount == c.inputs else {
             throw BSNNError.shapeMismatch("data set: expected \(c.inputs) features per sample, got \(data.featureCount)")

@@ -27,23 +27,23 @@ extension MLP {
     var stateBuffers: [FloatBuffer] { layers.flatMap(\.stateBuffers) + normalizations.flatMap(\.stateBuffers) }
 
     /// Buffers for `copyParameters(into:)`, one per state buffer of the model.
-    func makeParameterSnapshot() throws -> ParameterSnapshot {
-        ParameterSnapshot(buffers: try stateBuffers.map {
-            try FloatBuffer(count: $0.count, what: "early-stopping copy of the model's parameters")
+    func makeParameterSnapshot() throws(BSNNError) -> ParameterSnapshot {
+        ParameterSnapshot(buffers: try stateBuffers.map { (buffer) throws(BSNNError) in
+            try FloatBuffer(count: buffer.count, what: "early-stopping copy of the model's parameters")
         })
     }
 
     /// Copies every layer's state buffers into `snapshot` (made by this model).
-    func copyParameters(into snapshot: ParameterSnapshot) throws {
+    func copyParameters(into snapshot: ParameterSnapshot) throws(BSNNError) {
         try zipStateBuffers(snapshot) { live, copy in copy.pointer.update(from: live.pointer, count: live.count) }
     }
 
     /// Overwrites every layer's state buffers from `snapshot` (made by this model).
-    func restoreParameters(from snapshot: ParameterSnapshot) throws {
+    func restoreParameters(from snapshot: ParameterSnapshot) throws(BSNNError) {
         try zipStateBuffers(snapshot) { live, copy in live.pointer.update(from: copy.pointer, count: live.count) }
     }
 
-    private func zipStateBuffers(_ snapshot: ParameterSnapshot, _ body: (FloatBuffer, FloatBuffer) -> Void) throws {
+    private func zipStateBuffers(_ snapshot: ParameterSnapshot, _ body: (FloatBuffer, FloatBuffer) -> Void) throws(BSNNError) {
         let live = stateBuffers
         guard live.count == snapshot.buffers.count else {
             throw BSNNError.internal("parameter snapshot: made for a different model (\(snapshot.buffers.count) buffers, expected \(live.count))")

@@ -45,7 +45,7 @@ extension MLP {
     /// Runs the batch forward; returns the logits buffer (B × outputs) of `ws`.
     /// `input` holds B × inputs floats. No dropout (evaluation mode).
     @discardableResult
-    func forward(_ input: UnsafePointer<Float>, workspace ws: Workspace, storeDerivatives: Bool = true) throws
+    func forward(_ input: UnsafePointer<Float>, workspace ws: Workspace, storeDerivatives: Bool = true) throws(BSNNError)
         -> UnsafeMutablePointer<Float>
     {
         var none: RandomGenerator? = nil
@@ -60,7 +60,7 @@ extension MLP {
     func forward(
         _ input: UnsafePointer<Float>, workspace ws: Workspace, storeDerivatives: Bool = true,
         dropout rng: inout RandomGenerator?
-    ) throws -> UnsafeMutablePointer<Float> {
+    ) throws(BSNNError) -> UnsafeMutablePointer<Float> {
         let batch = ws.batch
         ws.xs[0].pointer.update(from: input, count: batch * configuration.inputs)
         let act = configuration.activation
@@ -134,8 +134,8 @@ extension MLP {
     /// the output layer), skipping the output layer — the paper's synthetic probe.
     func backward(
         workspace ws: Workspace, topGradient: UnsafePointer<Float>? = nil, preciseNorms: Bool = false,
-        visit: (LayerGradient) throws -> Void
-    ) throws {
+        visit: (LayerGradient) throws(BSNNError) -> Void
+    ) throws(BSNNError) {
         let batch = ws.batch
         var upstream = ws.dLogits.pointer  // ∂E/∂h of the current layer, B × outputs
         var dxFree = ws.dxA
@@ -176,7 +176,7 @@ extension MLP {
     /// finite, or nil. A weight gradient sᵀx is finite when ‖s‖_F·‖x‖_F is well below
     /// the float range; only a layer past that bound has its gradient formed (in
     /// scratch) and checked as the fused step checks it.
-    func backwardSignals(workspace ws: Workspace) throws -> Int? {
+    func backwardSignals(workspace ws: Workspace) throws(BSNNError) -> Int? {
         var unused = 0.0
         return try backwardSignals(workspace: ws, measureGradientNorm: false, gradientNormSquared: &unused)
     }
@@ -189,7 +189,7 @@ extension MLP {
     /// Without it the arithmetic is exactly the plain first pass's.
     func backwardSignals(
         workspace ws: Workspace, measureGradientNorm: Bool, gradientNormSquared: inout Double
-    ) throws -> Int? {
+    ) throws(BSNNError) -> Int? {
         var upstream = ws.dLogits.pointer
         var dxFree = ws.dxA
         for l in stride(from: layers.count - 1, through: 0, by: -1) {
@@ -225,7 +225,7 @@ extension MLP {
     /// `backwardSignals` left in `ws` and visits it, from the output layer down, so the
     /// visitor may update the layer in place (its input gradient is no longer needed).
     /// The arithmetic is the one `backward` does, so the gradients are bit-identical.
-    func backwardGradients(workspace ws: Workspace, visit: (LayerGradient) throws -> Void) throws {
+    func backwardGradients(workspace ws: Workspace, visit: (LayerGradient) throws(BSNNError) -> Void) throws(BSNNError) {
         for l in stride(from: layers.count - 1, through: 0, by: -1) {
             let upstream = l == layers.count - 1 ? ws.dLogits.pointer : ws.ds[l].pointer
             let layer = layers[l]
@@ -255,7 +255,7 @@ extension MLP {
     private func propagate(
         through l: Int, upstream: UnsafeMutablePointer<Float>, workspace ws: Workspace,
         biasGradient bg: UnsafeMutablePointer<Float>, into dx: UnsafeMutablePointer<Float>
-    ) throws -> (signal: UnsafeMutablePointer<Float>, through: UnsafePointer<Float>) {
+    ) throws(BSNNError) -> (signal: UnsafeMutablePointer<Float>, through: UnsafePointer<Float>) {
         let layer = layers[l]
         if let b = ws.branches[l] {
             ws.residualScaleGradients.pointer[l] = RowKernels.dot(upstream, b.pointer, count: ws.batch * layer.outputs)
@@ -334,7 +334,7 @@ extension MLP {
     func weightGradient(
         of l: Int, through: UnsafePointer<Float>, workspace ws: Workspace, into g: UnsafeMutablePointer<Float>,
         projection proj: UnsafeMutablePointer<Float>, precise: Bool
-    ) throws -> Double {
+    ) throws(BSNNError) -> Double {
         let layer = layers[l]
         let out = layer.outputs, inp = layer.inputs
         try BLAS.gemm(
@@ -353,7 +353,7 @@ extension MLP {
     /// sᵀx is at most ‖s‖_F·‖x‖_F. A zero row scale makes the norm 0/0, as in the fused
     /// check. Past the bound (or with a non-finite sum) the gradient is formed in scratch
     /// and its norm taken.
-    private func weightGradientIsFinite(of l: Int, through: UnsafePointer<Float>, workspace ws: Workspace) throws -> Bool {
+    private func weightGradientIsFinite(of l: Int, through: UnsafePointer<Float>, workspace ws: Workspace) throws(BSNNError) -> Bool {
         let layer = layers[l]
         if let rs = layer.rowScale, (0..<layer.outputs).contains(where: { rs.pointer[$0] == 0 }) { return false }
         let s2 = RowKernels.dot(through, through, count: ws.batch * layer.outputs)

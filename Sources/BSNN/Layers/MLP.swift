@@ -29,12 +29,12 @@ public final class MLP: @unchecked Sendable {
     private var cachedWorkspaces: [Workspace] = []
     private let changeLock = ChangeLock()
 
-    public convenience init(_ configuration: MLPConfiguration) throws {
+    public convenience init(_ configuration: MLPConfiguration) throws(BSNNError) {
         try self.init(configuration, initializeWeights: true)
     }
 
     /// `initializeWeights: false` leaves zeros for a loader to fill (skips 200 QRs).
-    init(_ configuration: MLPConfiguration, initializeWeights: Bool) throws {
+    init(_ configuration: MLPConfiguration, initializeWeights: Bool) throws(BSNNError) {
         try configuration.validate()
         BLAS.applyDefaultThreadCount()
         self.configuration = configuration
@@ -48,7 +48,7 @@ public final class MLP: @unchecked Sendable {
         }
         built.append(try DenseLayer(inputs: c.width, outputs: c.outputs, constraint: .none, bias: c.bias))
         layers = built
-        normalizations = c.normalization == .none ? [] : try (0...c.depth).map { _ in
+        normalizations = c.normalization == .none ? [] : try (0...c.depth).map { (_) throws(BSNNError) in
             try NormalizationLayer(
                 kind: c.normalization, width: c.width, momentum: c.normalizationMomentum, epsilon: c.normalizationEpsilon)
         }
@@ -77,7 +77,7 @@ public final class MLP: @unchecked Sendable {
     ///
     /// - Throws: `.wrongState` for a model without normalization, `.invalidArgument` for
     ///   a layer index outside 0...depth.
-    public func normalizationParameters(layer index: Int) throws
+    public func normalizationParameters(layer index: Int) throws(BSNNError)
         -> (gamma: [Float], beta: [Float], runningMean: [Float]?, runningVariance: [Float]?)
     {
         guard !normalizations.isEmpty else {
@@ -100,10 +100,10 @@ public final class MLP: @unchecked Sendable {
     ///   while a trainer changes the model.
     public func setNormalizationParameters(
         layer index: Int, gamma: [Float], beta: [Float], runningMean: [Float]? = nil, runningVariance: [Float]? = nil
-    ) throws {
+    ) throws(BSNNError) {
         _ = try normalizationParameters(layer: index)
         let n = normalizations[index]
-        try exclusiveChange("set the normalization of layer \(index)") {
+        try exclusiveChange("set the normalization of layer \(index)") { () throws(BSNNError) in
             try n.load(
                 gamma: gamma, beta: beta, runningMean: runningMean ?? n.runningMean?.array,
                 runningVariance: runningVariance ?? n.runningVariance?.array)
@@ -113,25 +113,25 @@ public final class MLP: @unchecked Sendable {
     // MARK: Parameters
 
     /// Shape (outputs, inputs) of layer `index`.
-    public func weightShape(layer index: Int) throws -> (outputs: Int, inputs: Int) {
+    public func weightShape(layer index: Int) throws(BSNNError) -> (outputs: Int, inputs: Int) {
         let l = try layer(index)
         return (l.outputs, l.inputs)
     }
 
     /// The stored weight parameter of a layer (V for row-normalized layers), row-major.
-    public func weights(layer index: Int) throws -> [Float] { try layer(index).weight.checkedArray(what: "weights of layer \(index)") }
+    public func weights(layer index: Int) throws(BSNNError) -> [Float] { try layer(index).weight.checkedArray(what: "weights of layer \(index)") }
 
     /// The weight the layer applies (row-normalization folded in), row-major.
-    public func effectiveWeights(layer index: Int) throws -> [Float] { try layer(index).effectiveWeight() }
+    public func effectiveWeights(layer index: Int) throws(BSNNError) -> [Float] { try layer(index).effectiveWeight() }
 
-    public func bias(layer index: Int) throws -> [Float]? { try layer(index).bias?.checkedArray(what: "bias of layer \(index)") }
+    public func bias(layer index: Int) throws(BSNNError) -> [Float]? { try layer(index).bias?.checkedArray(what: "bias of layer \(index)") }
 
     /// Replaces a layer's stored weight parameter (V for row-normalized layers).
     /// Validates everything (finite values, every row's norm of a row-normalized layer)
     /// before changing anything: a failing call leaves the layer bit-identical.
     ///
     /// - Throws: `.wrongState` while a trainer changes the model (see `exclusiveChange`).
-    public func setWeights(layer index: Int, _ values: [Float]) throws {
+    public func setWeights(layer index: Int, _ values: [Float]) throws(BSNNError) {
         let l = try layer(index)
         guard values.count == l.weight.count else {
             throw BSNNError.shapeMismatch(
@@ -140,10 +140,10 @@ public final class MLP: @unchecked Sendable {
         if let bad = values.firstIndex(where: { !$0.isFinite }) {
             throw BSNNError.numeric("weights of layer \(index): value \(bad) is \(values[bad]); expected finite")
         }
-        let scales: [Float]? = try l.rowScale.map { _ in
-            try values.withUnsafeBufferPointer { src -> [Float] in
+        let scales: [Float]? = try l.rowScale.map { (_) throws(BSNNError) in
+            try values.withUnsafeBufferPointer { (src) throws(BSNNError) -> [Float] in
                 guard let p = src.baseAddress else { return [] }
-                return try (0..<l.outputs).map { i in
+                return try (0..<l.outputs).map { (i) throws(BSNNError) in
                     let s = DenseLayer.inverseRowNorm(p + i * l.inputs, count: l.inputs)
                     guard s.isFinite, s > 0 else {
                         throw BSNNError.numeric(
@@ -165,7 +165,7 @@ public final class MLP: @unchecked Sendable {
         }
     }
 
-    public func setBias(layer index: Int, _ values: [Float]) throws {
+    public func setBias(layer index: Int, _ values: [Float]) throws(BSNNError) {
         let l = try layer(index)
         guard let b = l.bias else {
             throw BSNNError.wrongState("bias of layer \(index): the model was created without biases")
@@ -184,14 +184,14 @@ public final class MLP: @unchecked Sendable {
     }
 
     /// α of a residual layer (1...depth of a model with `residual`); nil for other layers.
-    public func residualScale(layer index: Int) throws -> Float? { try layer(index).residualScale?.pointer[0] }
+    public func residualScale(layer index: Int) throws(BSNNError) -> Float? { try layer(index).residualScale?.pointer[0] }
 
     /// Replaces α of a residual layer (finite). Fixed scales can be set as well: the
     /// configuration's value is only where they start.
     ///
     /// - Throws: `.wrongState` for a layer without a residual link or while a trainer
     ///   changes the model.
-    public func setResidualScale(layer index: Int, _ value: Float) throws {
+    public func setResidualScale(layer index: Int, _ value: Float) throws(BSNNError) {
         let l = try layer(index)
         guard let a = l.residualScale else {
             throw BSNNError.wrongState("residual scale of layer \(index): the layer has no residual link (residual links are on layers 1...depth of a model created with residual)")
@@ -200,7 +200,7 @@ public final class MLP: @unchecked Sendable {
         try exclusiveChange("set the residual scale of layer \(index)") { a.pointer[0] = value }
     }
 
-    func layer(_ index: Int) throws -> DenseLayer {
+    func layer(_ index: Int) throws(BSNNError) -> DenseLayer {
         guard index >= 0, index < layers.count else {
             throw BSNNError.invalidArgument("layer: expected 0..<\(layers.count), got \(index)")
         }
@@ -239,12 +239,12 @@ public final class MLP: @unchecked Sendable {
         var radialDots: [Double] = []
 
         /// Starts (allocating once) or stops keeping `unscaledOutputs`.
-        func keepUnscaledOutputs(_ keep: Bool, of model: MLP) throws {
+        func keepUnscaledOutputs(_ keep: Bool, of model: MLP) throws(BSNNError) {
             guard keep else { unscaledOutputs = nil; radialDots = []; return }
             guard unscaledOutputs == nil, model.layers.contains(where: { $0.rowScale != nil }) else { return }
             radialDots = [Double](repeating: 0, count: model.layers.map(\.outputs).max() ?? 0)
-            unscaledOutputs = try model.layers.map { layer in
-                try layer.rowScale.map { _ in
+            unscaledOutputs = try model.layers.map { (layer) throws(BSNNError) in
+                try layer.rowScale.map { (_) throws(BSNNError) in
                     try FloatBuffer(rows: batch, columns: layer.outputs, what: "unscaled layer outputs for batch \(batch)")
                 }
             }
@@ -255,12 +255,12 @@ public final class MLP: @unchecked Sendable {
         /// ∂E/∂α per layer, formed by the backward signal sweep (0 where α is not learnable).
         let residualScaleGradients: FloatBuffer
 
-        init(model: MLP, batch: Int) throws {
+        init(model: MLP, batch: Int) throws(BSNNError) {
             self.batch = batch
             let c = model.configuration
-            normalization = try model.normalizations.map { try NormalizationWorkspace(kind: $0.kind, rows: batch, width: c.width) }
-            xs = try model.layers.map { try FloatBuffer(rows: batch, columns: $0.inputs, what: "layer inputs for batch \(batch)") }
-            ds = try (0...c.depth).map { _ in try FloatBuffer(rows: batch, columns: c.width, what: "activation derivatives for batch \(batch)") }
+            normalization = try model.normalizations.map { (norm) throws(BSNNError) in try NormalizationWorkspace(kind: norm.kind, rows: batch, width: c.width) }
+            xs = try model.layers.map { (layer) throws(BSNNError) in try FloatBuffer(rows: batch, columns: layer.inputs, what: "layer inputs for batch \(batch)") }
+            ds = try (0...c.depth).map { (_) throws(BSNNError) in try FloatBuffer(rows: batch, columns: c.width, what: "activation derivatives for batch \(batch)") }
             logits = try FloatBuffer(rows: batch, columns: c.outputs, what: "logits for batch \(batch)")
             dLogits = try FloatBuffer(rows: batch, columns: c.outputs, what: "logit gradients for batch \(batch)")
             let widest = max(c.width, c.inputs)
@@ -271,8 +271,8 @@ public final class MLP: @unchecked Sendable {
             biasGradient = try FloatBuffer(count: max(c.width, c.outputs))
             scaledSignal = try FloatBuffer(rows: batch, columns: c.width, what: "scaled backward signal for batch \(batch)")
             projection = try FloatBuffer(count: max(c.width, c.outputs))
-            branches = try model.layers.map {
-                $0.learnsResidualScale ? try FloatBuffer(rows: batch, columns: c.width, what: "residual branches for batch \(batch)") : nil
+            branches = try model.layers.map { (layer) throws(BSNNError) in
+                layer.learnsResidualScale ? try FloatBuffer(rows: batch, columns: c.width, what: "residual branches for batch \(batch)") : nil
             }
             residualScaleGradients = try FloatBuffer(count: model.layers.count)
         }
@@ -284,7 +284,7 @@ public final class MLP: @unchecked Sendable {
     /// - Throws: `.wrongState` when another change (a trainer's step or fit, setWeights,
     ///   setBias) is running, including the caller's own fit (re-entrancy from a
     ///   progress callback).
-    public func exclusiveChange<R>(_ what: String, _ body: () throws -> R) throws -> R {
+    public func exclusiveChange<R>(_ what: String, _ body: () throws(BSNNError) -> R) throws(BSNNError) -> R {
         guard changeLock.tryAcquire() else {
             throw BSNNError.wrongState(
                 "cannot \(what) while the model is being trained or changed (by another thread, or re-entrantly from a progress callback); one change at a time per model")
@@ -297,7 +297,7 @@ public final class MLP: @unchecked Sendable {
     public var isBeingChanged: Bool { changeLock.isHeld }
 
     /// Only called from inside `exclusiveChange` (the trainer's step).
-    func workspace(batch: Int) throws -> Workspace {
+    func workspace(batch: Int) throws(BSNNError) -> Workspace {
         if let w = cachedWorkspaces.first(where: { $0.batch == batch }) { return w }
         let w = try Workspace(model: self, batch: batch)
         cachedWorkspaces = Array(cachedWorkspaces.suffix(1)) + [w]
@@ -310,7 +310,7 @@ public final class MLP: @unchecked Sendable {
     /// steps allocate nothing) until this is called. The next step allocates them again.
     ///
     /// - Throws: `.wrongState` while a change (a trainer's step or fit) is using them.
-    public func releaseWorkspace() throws {
+    public func releaseWorkspace() throws(BSNNError) {
         try exclusiveChange("release the training workspace") { releaseWorkspaceHoldingModel() }
     }
 

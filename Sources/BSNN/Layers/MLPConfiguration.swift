@@ -96,14 +96,14 @@ public struct MLPConfiguration: Sendable {
     func isResidual(layer l: Int) -> Bool { residual && l >= 1 && l <= depth }
 
     /// The dropout rule, also for doors that check their arguments before loading data.
-    public static func validateDropout(_ p: Double) throws {
+    public static func validateDropout(_ p: Double) throws(BSNNError) {
         // NaN fails both comparisons, so it is rejected too.
         guard p >= 0, p < 1 else { throw BSNNError.invalidArgument("dropout: expected a probability in [0, 1), got \(p)") }
     }
 
     /// Rejects sizes that are zero, negative, or that could not fit in this machine's
     /// memory, before anything is allocated.
-    public func validate() throws {
+    public func validate() throws(BSNNError) {
         if let s = featureScaler, s.featureCount != inputs {
             throw BSNNError.shapeMismatch("featureScaler: expected \(inputs) features (one per input), got \(s.featureCount)")
         }

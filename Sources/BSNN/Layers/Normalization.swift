@@ -31,7 +31,7 @@ final class NormalizationLayer {
     let momentum: Float
     let epsilon: Float
 
-    init(kind: Normalization, width: Int, momentum: Double, epsilon: Double) throws {
+    init(kind: Normalization, width: Int, momentum: Double, epsilon: Double) throws(BSNNError) {
         self.kind = kind
         self.width = width
         self.momentum = Float(momentum)
@@ -119,7 +119,7 @@ final class NormalizationLayer {
     }
 
     /// Replaces γ, β and the running statistics after checking them all (a loader's call).
-    func load(gamma g: [Float], beta b: [Float], runningMean rm: [Float]?, runningVariance rv: [Float]?) throws {
+    func load(gamma g: [Float], beta b: [Float], runningMean rm: [Float]?, runningVariance rv: [Float]?) throws(BSNNError) {
         for (name, values) in [("gamma", g), ("beta", b)] {
             guard values.count == width else {
                 throw BSNNError.shapeMismatch("normalization \(name): expected \(width) values, got \(values.count)")
@@ -160,7 +160,7 @@ final class NormalizationWorkspace {
     /// Per-unit coefficients of the batch normalization backward pass (3·width).
     let scratch: FloatBuffer
 
-    init(kind: Normalization, rows: Int, width: Int) throws {
+    init(kind: Normalization, rows: Int, width: Int) throws(BSNNError) {
         normalized = try FloatBuffer(rows: rows, columns: width, what: "normalized pre-activations for batch \(rows)")
         let statistics = kind == .batch ? width : 0
         mean = try FloatBuffer(count: statistics, what: "batch means")
@@ -182,7 +182,7 @@ extension MLPConfiguration {
 
     /// Rejects a training batch of `count` samples that batch normalization cannot use;
     /// `what` names the door's field in the message (e.g. "batch size", "count").
-    public func checkTrainingBatch(_ count: Int, what: String) throws {
+    public func checkTrainingBatch(_ count: Int, what: String) throws(BSNNError) {
         guard count >= minimumTrainingBatch else {
             throw BSNNError.invalidArgument(
                 "\(what): batch normalization (norm batch) needs at least \(minimumTrainingBatch) samples per training step (one sample's batch variance is 0), got \(count)")

@@ -47,7 +47,7 @@ public enum ResidualScale: Sendable, Equatable {
     }
 
     /// Rejects a non-finite fixed scale.
-    public func validate() throws {
+    public func validate() throws(BSNNError) {
         if case .fixed(let a) = self, !a.isFinite {
             throw BSNNError.invalidArgument("residual scale: expected a finite number (or learnable), got \(a)")
         }

@@ -16,7 +16,7 @@ public enum WeightInitialization: String, Sendable, NamedOption {
     public static let optionName = "initialization"
 
     /// Fills a row-major `rows × columns` weight matrix.
-    func fill(_ w: UnsafeMutablePointer<Float>, rows: Int, columns: Int, rng: inout RandomGenerator) throws {
+    func fill(_ w: UnsafeMutablePointer<Float>, rows: Int, columns: Int, rng: inout RandomGenerator) throws(BSNNError) {
         switch self {
         case .xavier:
             rng.fillGaussian(

@@ -9,7 +9,7 @@ public enum BLAS {
     /// `n` as a BLAS/LAPACK count (32-bit `blasint`); `.invalidArgument` naming `what`
     /// when it does not fit, where a plain conversion would trap.
     @inline(__always)
-    public static func count(_ n: Int, _ what: String) throws -> blasint {
+    public static func count(_ n: Int, _ what: String) throws(BSNNError) -> blasint {
         guard let v = blasint(exactly: n), v >= 0 else {
             throw BSNNError.invalidArgument("\(what): \(n) exceeds BLAS's 32-bit count limit \(blasint.max)")
         }
@@ -24,7 +24,7 @@ public enum BLAS {
         alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
         b: UnsafePointer<Float>, ldb: Int,
         beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int
-    ) throws {
+    ) throws(BSNNError) {
         cblas_sgemm(
             CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans,
             transposeB ? CblasTrans : CblasNoTrans,
@@ -36,7 +36,7 @@ public enum BLAS {
     /// The upper triangle of C = A·Aᵀ (A is n×k row-major, C n×n); the lower triangle
     /// of C is left as it was.
     @inline(__always)
-    public static func gramUpper(n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, c: UnsafeMutablePointer<Float>, ldc: Int) throws {
+    public static func gramUpper(n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, c: UnsafeMutablePointer<Float>, ldc: Int) throws(BSNNError) {
         cblas_ssyrk(
             CblasRowMajor, CblasUpper, CblasNoTrans, try count(n, "Gram matrix size"), try count(k, "Gram inner size"),
             1, a, try count(lda, "leading dimension"), 0, c, try count(ldc, "leading dimension"))
@@ -59,7 +59,7 @@ public enum BLAS {
     public static let threadCountRange = 1...4096
 
     /// Sets the number of threads OpenBLAS uses for each product (process-wide).
-    public static func setThreadCount(_ threads: Int) throws {
+    public static func setThreadCount(_ threads: Int) throws(BSNNError) {
         guard threadCountRange.contains(threads) else {
             throw BSNNError.invalidArgument(
                 "threads: expected \(threadCountRange.lowerBound)...\(threadCountRange.upperBound), got \(threads)")

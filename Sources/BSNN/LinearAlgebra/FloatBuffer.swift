@@ -11,7 +11,7 @@ package final class FloatBuffer: @unchecked Sendable {
     package let count: Int
     package let pointer: UnsafeMutablePointer<Float>
 
-    package init(count: Int, what: String = "float buffer") throws {
+    package init(count: Int, what: String = "float buffer") throws(BSNNError) {
         let bytes = try MemoryBudget.byteCount(count, elementSize: MemoryLayout<Float>.stride, what: what)
         let r = try MemoryBudget.allocate(bytes: bytes, alignment: 64, what: "\(what) of \(count) floats")
         self.count = count
@@ -19,12 +19,12 @@ package final class FloatBuffer: @unchecked Sendable {
     }
 
     /// A `rows × columns` matrix, the product overflow-checked.
-    package convenience init(rows: Int, columns: Int, what: String = "float matrix") throws {
+    package convenience init(rows: Int, columns: Int, what: String = "float matrix") throws(BSNNError) {
         try self.init(count: try MemoryBudget.elementCount(rows, columns, what: what), what: what)
     }
 
     /// A copy of `values`.
-    package convenience init(_ values: [Float]) throws {
+    package convenience init(_ values: [Float]) throws(BSNNError) {
         try self.init(count: values.count)
         values.withUnsafeBufferPointer { src in
             if let b = src.baseAddress { pointer.update(from: b, count: values.count) }
@@ -38,7 +38,7 @@ package final class FloatBuffer: @unchecked Sendable {
     }
 
     /// The contents as a Swift array; `.outOfMemory` instead of a trap when it cannot be made.
-    package func checkedArray(what: String = "copy of a float buffer") throws -> [Float] {
+    package func checkedArray(what: String = "copy of a float buffer") throws(BSNNError) -> [Float] {
         try MemoryBudget.checkArray(of: Float.self, count: count, what: what)
         return array
     }

@@ -10,7 +10,7 @@ import Glibc
 /// that moves it as little as QR can.
 enum QRDecomposition {
     /// `count` zeroed doubles from the checked allocator, released with `free`.
-    static func allocateDoubles(_ count: Int, what: String) throws -> UnsafeMutablePointer<Double> {
+    static func allocateDoubles(_ count: Int, what: String) throws(BSNNError) -> UnsafeMutablePointer<Double> {
         let bytes = try MemoryBudget.byteCount(count, elementSize: MemoryLayout<Double>.stride, what: what)
         return try MemoryBudget.allocate(bytes: bytes, alignment: 64, what: what)
             .bindMemory(to: Double.self, capacity: max(count, 1))
@@ -19,7 +19,7 @@ enum QRDecomposition {
     /// Replaces the n×n row-major `matrix` by the orthogonal factor Q of its QR
     /// decomposition, sign-corrected. Throws `.numeric` if LAPACK reports a failure and
     /// `.outOfMemory` if its scratch space cannot be allocated.
-    static func orthonormalize(_ matrix: UnsafeMutablePointer<Double>, n: Int) throws {
+    static func orthonormalize(_ matrix: UnsafeMutablePointer<Double>, n: Int) throws(BSNNError) {
         guard n > 0 else {
             throw BSNNError.shapeMismatch("orthonormalize: expected a positive size, got \(n)")
         }
@@ -65,7 +65,7 @@ enum QRDecomposition {
     }
 
     /// LAPACK's workspace query answer as a count (at least n), rejected if not finite.
-    private static func workspaceSize(_ query: Double, n: Int) throws -> Int {
+    private static func workspaceSize(_ query: Double, n: Int) throws(BSNNError) -> Int {
         guard query.isFinite, query < Double(Int32.max) else {
             throw BSNNError.outOfMemory("QR workspace: LAPACK asked for \(query) doubles, beyond its 32-bit sizes")
         }

@@ -25,7 +25,7 @@ public enum LossFunction: String, Sendable, NamedOption {
         logits: UnsafePointer<Float>, batch: Int, outputs: Int,
         labels: UnsafePointer<Int32>?, targets: UnsafePointer<Float>?,
         gradient: UnsafeMutablePointer<Float>?
-    ) throws -> (loss: Double, correct: Int) {
+    ) throws(BSNNError) -> (loss: Double, correct: Int) {
         guard labels != nil || targets != nil else {
             throw BSNNError.invalidArgument("\(rawValue) loss: expected labels or targets, got neither")
         }

@@ -24,7 +24,7 @@ public enum LearningRateSchedule: Sendable, Equatable {
         }
     }
 
-    func validate() throws {
+    func validate() throws(BSNNError) {
         switch self {
         case .constant: return
         case .step(let every, let factor):

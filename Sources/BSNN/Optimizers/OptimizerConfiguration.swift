@@ -59,7 +59,7 @@ public struct OptimizerConfiguration: Sendable, Equatable {
         self.schedule = schedule
     }
 
-    public func validate() throws {
+    public func validate() throws(BSNNError) {
         guard learningRate.isFinite, learningRate > 0 else {
             throw BSNNError.invalidArgument("learning rate: expected a finite value > 0, got \(learningRate)")
         }

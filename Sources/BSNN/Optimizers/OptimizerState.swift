@@ -16,11 +16,11 @@ final class OptimizerState {
         let residualScale: [FloatBuffer]
 
         /// Zeroed slots for one layer and its normalization, if any.
-        init(zeroFor layer: DenseLayer, normalization norm: NormalizationLayer?, slots: Int) throws {
-            weight = try (0..<slots).map { _ in try FloatBuffer(count: layer.weight.count) }
-            bias = try (0..<(layer.bias == nil ? 0 : slots)).map { _ in try FloatBuffer(count: layer.outputs) }
-            normalization = try (0..<(norm == nil ? 0 : slots)).map { _ in try FloatBuffer(count: norm?.parameterCount ?? 0) }
-            residualScale = try (0..<(layer.learnsResidualScale ? slots : 0)).map { _ in try FloatBuffer(count: 1) }
+        init(zeroFor layer: DenseLayer, normalization norm: NormalizationLayer?, slots: Int) throws(BSNNError) {
+            weight = try (0..<slots).map { (_) throws(BSNNError) in try FloatBuffer(count: layer.weight.count) }
+            bias = try (0..<(layer.bias == nil ? 0 : slots)).map { (_) throws(BSNNError) in try FloatBuffer(count: layer.outputs) }
+            normalization = try (0..<(norm == nil ? 0 : slots)).map { (_) throws(BSNNError) in try FloatBuffer(count: norm?.parameterCount ?? 0) }
+            residualScale = try (0..<(layer.learnsResidualScale ? slots : 0)).map { (_) throws(BSNNError) in try FloatBuffer(count: 1) }
         }
 
         init(weight: [FloatBuffer], bias: [FloatBuffer], normalization: [FloatBuffer] = [], residualScale: [FloatBuffer] = []) {
@@ -53,10 +53,10 @@ final class OptimizerState {
 
     /// Zeroed slots for `kind` on every layer of `model`, unless they already exist for
     /// a kind with the same slot count (created once, before the first update).
-    func prepare(for model: MLP, kind: OptimizerKind) throws {
+    func prepare(for model: MLP, kind: OptimizerKind) throws(BSNNError) {
         let slots = kind.stateSlots
         if !layers.isEmpty && slotCount == slots { return }
-        layers = try model.layers.indices.map { l in
+        layers = try model.layers.indices.map { (l) throws(BSNNError) in
             try Layer(zeroFor: model.layers[l], normalization: model.normalization(l), slots: slots)
         }
         slotCount = slots

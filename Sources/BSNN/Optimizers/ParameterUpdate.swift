@@ -91,7 +91,7 @@ struct ParameterUpdate {
     /// learnable), then weights (row by
     /// row for row-normalized layers so each row's new norm is taken while the row is in
     /// L1), then the constraint (row scales or orthogonal retraction).
-    func apply(to gradient: LayerGradient, slots: OptimizerState.Layer) throws {
+    func apply(to gradient: LayerGradient, slots: OptimizerState.Layer) throws(BSNNError) {
         let layer = gradient.layer
         if let b = layer.bias, let bg = gradient.biasGradient {
             apply(b.pointer, bg, slots.biasSlot(0), slots.biasSlot(1), count: b.count)

@@ -35,7 +35,7 @@ enum ActivationGridCheck {
         derivative: ((Double) -> Double)?,
         forwardF32: ((UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void)?,
         derivativeF32: ((UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void)?
-    ) throws {
+    ) throws(BSNNError) {
         let xs = grid(breakpoints: breakpoints)
         for x in xs {
             let y = function(x)
@@ -71,9 +71,9 @@ enum ActivationGridCheck {
         func compare(
             _ form: (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void, _ what: String,
             isDerivative: Bool, reference: (Double) -> Double
-        ) throws {
-            try xf.withUnsafeBufferPointer { xb in
-                try out.withUnsafeMutableBufferPointer { ob in
+        ) throws(BSNNError) {
+            try xf.withUnsafeBufferPointer { (xb) throws(BSNNError) in
+                try out.withUnsafeMutableBufferPointer { (ob) throws(BSNNError) in
                     guard let xp = xb.baseAddress, let op = ob.baseAddress else { return }
                     form(xp, op, xb.count)
                     for i in 0..<xb.count {

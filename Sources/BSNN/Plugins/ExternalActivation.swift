@@ -1,7 +1,7 @@
 /// Re-creates plugin and foreign-function activations recorded in model files, by the
 /// path exactly as recorded (no search path). Used only when the caller allows plugins.
 enum ExternalActivation {
-    static func make(source: ActivationSource, name: String, parameters: [ActivationParameter]) throws -> Activation {
+    static func make(source: ActivationSource, name: String, parameters: [ActivationParameter]) throws(BSNNError) -> Activation {
         switch source {
         case .plugin(let path, let pluginName):
             let library = try PluginLibrary.load(path: path)

@@ -15,7 +15,7 @@ final class ForeignCallInterface: @unchecked Sendable {
     private let function: @convention(c) () -> Void
     private let argumentCount: Int
 
-    init(symbol: UnsafeMutableRawPointer, signature: ForeignSignature, boundValues: [Double], name: String) throws {
+    init(symbol: UnsafeMutableRawPointer, signature: ForeignSignature, boundValues: [Double], name: String) throws(BSNNError) {
         self.signature = signature
         argumentCount = signature.argumentTypes.count
         function = unsafeBitCast(symbol, to: (@convention(c) () -> Void).self)

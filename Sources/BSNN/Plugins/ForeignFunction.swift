@@ -33,7 +33,7 @@ public enum ForeignActivation {
     public static func make(
         library: String, symbol: String, signature: String, boundParameters: [Double] = [],
         dispatch: ForeignDispatch = .automatic
-    ) throws -> Activation {
+    ) throws(BSNNError) -> Activation {
         let sig = try ForeignSignature.parse(signature)
         guard boundParameters.count == sig.boundCount else {
             throw BSNNError.invalidArgument(

@@ -33,7 +33,7 @@ enum IsolatedChild {
     /// Forks, runs `work` in the child and sends back what it returns.
     ///
     /// - Throws: `.internal` when no pipe or child can be made.
-    static func run(what: String, timeout: Double, work: () -> String) throws -> Outcome {
+    static func run(what: String, timeout: Double, work: () -> String) throws(BSNNError) -> Outcome {
         var fds: [Int32] = [-1, -1]
         guard pipe(&fds) == 0 else {
             throw BSNNError.internal("\(what): isolated validation could not create a pipe (errno \(errno))")

@@ -40,13 +40,13 @@ extension PluginLibrary {
     ///   no child can be started.
     public static func validateIsolated(
         path: String, name: String, parameters: [String: Double] = [:], timeout: Double = 10
-    ) throws -> IsolatedValidationReport {
+    ) throws(BSNNError) -> IsolatedValidationReport {
         guard timeout.isFinite, timeout > 0, timeout <= 86_400 else {
             throw BSNNError.invalidArgument("timeout: expected a number of seconds in (0, 86400], got \(timeout)")
         }
         let what = "plugin '\(path)', activation '\(name)'"
         let outcome = try IsolatedChild.run(what: what, timeout: timeout) {
-            childReply {
+            childReply { () throws(BSNNError) in
                 let plugin = try PluginLibrary.load(path: path)
                 let activation = try plugin.makeActivation(name: name, parameters: parameters)
                 return (try GPNNormalizer.moments(of: activation), plugin.name)
@@ -58,7 +58,7 @@ extension PluginLibrary {
     }
 
     /// The child's side: the moments as exact bit patterns, or the error's kind and text.
-    static func childReply(_ body: () throws -> (GaussianMoments, String)) -> String {
+    static func childReply(_ body: () throws(BSNNError) -> (GaussianMoments, String)) -> String {
         do {
             let (m, label) = try body()
             return "ok\n" + [m.mean, m.meanSquare, m.derivativeMeanSquare].map { String($0.bitPattern, radix: 16) }.joined(separator: "\n")
@@ -73,7 +73,7 @@ extension PluginLibrary {
     /// The parent's side: the moments and label, or the error the outcome stands for.
     static func interpret(
         _ outcome: IsolatedChild.Outcome, what: String, timeout: Double
-    ) throws -> (GaussianMoments, String) {
+    ) throws(BSNNError) -> (GaussianMoments, String) {
         switch outcome {
         case .timedOut:
             throw BSNNError.plugin("\(what): timed out after \(formatSeconds(timeout)) s during validation (the child process and its process group were killed)")
@@ -84,7 +84,7 @@ extension PluginLibrary {
         }
     }
 
-    private static func decode(_ message: String, what: String, exitStatus: Int32?) throws -> (GaussianMoments, String) {
+    private static func decode(_ message: String, what: String, exitStatus: Int32?) throws(BSNNError) -> (GaussianMoments, String) {
         let lines = message.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         if lines.first == "ok", lines.count >= 5 {
             let v = lines[1...3].compactMap { UInt64($0, radix: 16).map(Double.init(bitPattern:)) }
@@ -141,7 +141,7 @@ extension ForeignActivation {
     ///   signature, missing symbol, non-finite values) reported from the child.
     public static func validateIsolated(
         library: String, symbol: String, signature: String, boundParameters: [Double] = [], timeout: Double = 10
-    ) throws -> IsolatedValidationReport {
+    ) throws(BSNNError) -> IsolatedValidationReport {
         guard timeout.isFinite, timeout > 0, timeout <= 86_400 else {
             throw BSNNError.invalidArgument("timeout: expected a number of seconds in (0, 86400], got \(timeout)")
         }
@@ -149,7 +149,7 @@ extension ForeignActivation {
         _ = try ForeignSignature.parse(signature)
         let what = "foreign function '\(symbol)' in '\(library)' (\(signature))"
         let outcome = try IsolatedChild.run(what: what, timeout: timeout) {
-            PluginLibrary.childReply {
+            PluginLibrary.childReply { () throws(BSNNError) in
                 let activation = try make(
                     library: library, symbol: symbol, signature: signature, boundParameters: boundParameters)
                 return (try GPNNormalizer.moments(of: activation), library)

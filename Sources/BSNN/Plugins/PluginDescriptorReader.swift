@@ -34,7 +34,7 @@ struct PluginDescriptorReader {
         var entries: [PluginActivationEntry]
     }
 
-    func read(_ raw: UnsafeRawPointer) throws -> Result {
+    func read(_ raw: UnsafeRawPointer) throws(BSNNError) -> Result {
         // The three leading UInt32 fields exist in every ABI version, so they are safe
         // to read before anything is known about the plugin.
         let major = raw.load(fromByteOffset: 0, as: UInt32.self)
@@ -94,7 +94,7 @@ struct PluginDescriptorReader {
 
     private func readActivation(
         _ raw: UnsafeRawPointer, index i: Int, stride: Int, plugin: String
-    ) throws -> PluginActivationEntry {
+    ) throws(BSNNError) -> PluginActivationEntry {
         let at = "plugin '\(path)' ('\(plugin)'), activation \(i)"
         let size = Int(raw.load(as: UInt32.self))
         guard size == stride else {
@@ -183,7 +183,7 @@ struct PluginDescriptorReader {
 
     /// A NUL-terminated UTF-8 string from the plugin, bounded so that a missing
     /// terminator cannot make the host read without end.
-    private func string(_ p: UnsafePointer<CChar>?, field: String, required: Bool) throws -> String? {
+    private func string(_ p: UnsafePointer<CChar>?, field: String, required: Bool) throws(BSNNError) -> String? {
         guard let p else {
             if required { throw BSNNError.plugin("\(field) is NULL; expected a NUL-terminated string") }
             return nil

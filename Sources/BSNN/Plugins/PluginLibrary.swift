@@ -47,7 +47,7 @@ public final class PluginLibrary: @unchecked Sendable {
     ///   the loader's reason), lacks `bsnn_plugin_entry`, whose entry returns NULL, or
     ///   whose descriptor breaks the ABI (major, sizes, NULL or duplicate names, NULL
     ///   function, inconsistent counts, non-finite defaults or breakpoints).
-    public static func load(path: String) throws -> PluginLibrary {
+    public static func load(path: String) throws(BSNNError) -> PluginLibrary {
         let library = try SharedLibrary(path: path)
         guard let symbol = library.symbol(BSNN_PLUGIN_ENTRY_NAME) else {
             throw BSNNError.plugin(
@@ -79,7 +79,7 @@ public final class PluginLibrary: @unchecked Sendable {
     /// - Throws: `.invalidArgument` for an unknown activation or parameter name or a
     ///   non-finite value; `.plugin` when φ is not finite somewhere on the grid or its
     ///   derivative / float forms disagree with it (naming x).
-    public func makeActivation(name: String, parameters: [String: Double] = [:]) throws -> Activation {
+    public func makeActivation(name: String, parameters: [String: Double] = [:]) throws(BSNNError) -> Activation {
         guard let entry = entries.first(where: { $0.info.name == name }) else {
             throw BSNNError.invalidArgument(
                 "plugin '\(self.name)' ('\(path)') has no activation '\(name)'; it has: "

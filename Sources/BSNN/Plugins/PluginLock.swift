@@ -11,7 +11,7 @@ import Glibc
 final class PluginLock: @unchecked Sendable {
     private let mutex = PthreadMutex()
 
-    @inline(__always) func withLock<R>(_ body: () throws -> R) rethrows -> R {
+    @inline(__always) func withLock<R, E: Error>(_ body: () throws(E) -> R) throws(E) -> R {
         try mutex.withLock(body)
     }
 }

@@ -16,7 +16,7 @@ final class SharedLibrary: @unchecked Sendable {
 
     /// Opens `path` with `RTLD_NOW | RTLD_LOCAL`: unresolved symbols fail here rather
     /// than at the first call, and the library's symbols cannot leak into others.
-    init(path: String) throws {
+    init(path: String) throws(BSNNError) {
         guard !path.isEmpty else {
             throw BSNNError.invalidArgument("library path is empty; expected a shared library file or name")
         }

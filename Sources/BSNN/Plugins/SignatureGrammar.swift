@@ -20,7 +20,7 @@ public struct ForeignSignature: Sendable, Equatable, CustomStringConvertible {
     /// At least one: x first, then the bound arguments.
     public let argumentTypes: [ForeignScalarType]
 
-    public init(returnType: ForeignScalarType, argumentTypes: [ForeignScalarType]) throws {
+    public init(returnType: ForeignScalarType, argumentTypes: [ForeignScalarType]) throws(BSNNError) {
         guard !argumentTypes.isEmpty else {
             throw BSNNError.invalidArgument("a foreign signature needs at least one argument (x); got none")
         }
@@ -41,7 +41,7 @@ public struct ForeignSignature: Sendable, Equatable, CustomStringConvertible {
     /// - Throws: `.invalidArgument` naming the 1-based character position and what was
     ///   expected there, e.g. "expected an argument type at position 8, found end of
     ///   signature".
-    public static func parse(_ text: String) throws -> ForeignSignature {
+    public static func parse(_ text: String) throws(BSNNError) -> ForeignSignature {
         var parser = SignatureParser(text: text)
         return try parser.parse()
     }
@@ -59,7 +59,7 @@ private struct SignatureParser {
         self.chars = Array(text)
     }
 
-    mutating func parse() throws -> ForeignSignature {
+    mutating func parse() throws(BSNNError) -> ForeignSignature {
         let ret = try type(role: "a return type")
         try expect("(")
         var args = [try type(role: "an argument type")]
@@ -85,7 +85,7 @@ private struct SignatureParser {
         while index < chars.count, chars[index].isWhitespace { index += 1 }
     }
 
-    mutating func type(role: String) throws -> ForeignScalarType {
+    mutating func type(role: String) throws(BSNNError) -> ForeignScalarType {
         skipSpace()
         let start = index
         while index < chars.count, chars[index].isLetter || chars[index].isNumber || chars[index] == "_" {
@@ -105,7 +105,7 @@ private struct SignatureParser {
         return t
     }
 
-    mutating func expect(_ c: Character) throws {
+    mutating func expect(_ c: Character) throws(BSNNError) {
         skipSpace()
         guard index < chars.count, chars[index] == c else { throw error("expected '\(c)'") }
         index += 1

@@ -9,7 +9,7 @@ import Glibc
 /// comes from `malloc`/`posix_memalign`, whose failure is an `.outOfMemory` error.
 public enum MemoryBudget {
     /// `count × elementSize` bytes; `.outOfMemory` naming `what` when the product overflows.
-    public static func byteCount(_ count: Int, elementSize: Int, what: String) throws -> Int {
+    public static func byteCount(_ count: Int, elementSize: Int, what: String) throws(BSNNError) -> Int {
         guard count >= 0 else {
             throw BSNNError.invalidArgument("\(what): expected a size >= 0, got \(count)")
         }
@@ -21,7 +21,7 @@ public enum MemoryBudget {
     }
 
     /// `a × b` elements, overflow-checked (a matrix's rows × columns, samples × features).
-    public static func elementCount(_ a: Int, _ b: Int, what: String) throws -> Int {
+    public static func elementCount(_ a: Int, _ b: Int, what: String) throws(BSNNError) -> Int {
         guard a >= 0, b >= 0 else {
             throw BSNNError.invalidArgument("\(what): expected sizes >= 0, got \(a) × \(b)")
         }
@@ -37,7 +37,7 @@ public enum MemoryBudget {
     static let estimateThreshold = 1 << 20
 
     /// Throws `.outOfMemory` when `bytes` exceeds `availableBytes()`.
-    public static func reserve(_ bytes: Int, what: String) throws {
+    public static func reserve(_ bytes: Int, what: String) throws(BSNNError) {
         guard bytes >= estimateThreshold else { return }
         let available = availableBytes()
         if bytes > available {
@@ -49,7 +49,7 @@ public enum MemoryBudget {
     /// `bytes` of zeroed memory aligned to `alignment` (a power of two ≥ pointer size),
     /// to be released with `free`. The budget check runs first, so an allocation that
     /// would push the machine into swap or the OOM killer is refused up front.
-    public static func allocate(bytes: Int, alignment: Int = 64, what: String) throws -> UnsafeMutableRawPointer {
+    public static func allocate(bytes: Int, alignment: Int = 64, what: String) throws(BSNNError) -> UnsafeMutableRawPointer {
         try reserve(bytes, what: what)
         var raw: UnsafeMutableRawPointer?
         guard posix_memalign(&raw, alignment, max(bytes, 1)) == 0, let r = raw else {
@@ -63,7 +63,7 @@ public enum MemoryBudget {
     /// array (or `reserveCapacity`) of that size that follows does not trap: the budget
     /// check, then a trial `malloc` of the same size, returned at once (a large block is
     /// mapped and unmapped without its pages being touched).
-    public static func checkArray<T>(of type: T.Type, count: Int, what: String) throws {
+    public static func checkArray<T>(of type: T.Type, count: Int, what: String) throws(BSNNError) {
         let bytes = try byteCount(count, elementSize: MemoryLayout<T>.stride, what: what)
         try reserve(bytes, what: what)
         // Swift adds a small header to the element storage.
@@ -75,13 +75,13 @@ public enum MemoryBudget {
     }
 
     /// `[T](repeating:count:)` through the checked path.
-    public static func array<T>(repeating value: T, count: Int, what: String) throws -> [T] {
+    public static func array<T>(repeating value: T, count: Int, what: String) throws(BSNNError) -> [T] {
         try checkArray(of: T.self, count: count, what: what)
         return [T](repeating: value, count: count)
     }
 
     /// A Swift array copy of `source` (a caller's buffer, a slice) through the checked path.
-    public static func array<C: Collection>(copying source: C, what: String) throws -> [C.Element] {
+    public static func array<C: Collection>(copying source: C, what: String) throws(BSNNError) -> [C.Element] {
         try checkArray(of: C.Element.self, count: source.count, what: what)
         return Array(source)
     }

@@ -6,7 +6,7 @@ public protocol NamedOption: RawRepresentable, CaseIterable where RawValue == St
 }
 
 extension NamedOption {
-    public static func named(_ name: String) throws -> Self {
+    public static func named(_ name: String) throws(BSNNError) -> Self {
         guard let v = Self(rawValue: name) else {
             throw BSNNError.invalidArgument(
                 "\(optionName): expected one of \(allCases.map(\.rawValue).joined(separator: ", ")), got \"\(name)\""

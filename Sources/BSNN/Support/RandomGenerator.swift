@@ -16,7 +16,7 @@ public struct RandomGenerator: RandomNumberGenerator, Sendable, Equatable {
     }
 
     /// Restores a state captured from `state`; an all-zero state is invalid for xoshiro.
-    public init(state: (UInt64, UInt64, UInt64, UInt64)) throws {
+    public init(state: (UInt64, UInt64, UInt64, UInt64)) throws(BSNNError) {
         guard state != (0, 0, 0, 0) else {
             throw BSNNError.invalidArgument("random generator state: expected a non-zero state, got all zeros")
         }

@@ -17,7 +17,7 @@ public struct Batch {
     public init(
         features: UnsafeBufferPointer<Float>, labels: UnsafeBufferPointer<Int32>, for model: MLPConfiguration,
         featuresName: String = "features"
-    ) throws {
+    ) throws(BSNNError) {
         let n = labels.count
         let (f, _) = try Self.checkFeatures(features, count: n, inputs: model.inputs, name: featuresName)
         guard let l0 = labels.baseAddress else { throw BSNNError.internal("labels: no buffer for \(n) samples") }
@@ -31,7 +31,7 @@ public struct Batch {
     /// A batch of `count` samples with float targets (count × outputs).
     public init(
         features: UnsafeBufferPointer<Float>, targets: UnsafeBufferPointer<Float>, count: Int, for model: MLPConfiguration
-    ) throws {
+    ) throws(BSNNError) {
         let (f, _) = try Self.checkFeatures(features, count: count, inputs: model.inputs, name: "features")
         let (expected, overflow) = count.multipliedReportingOverflow(by: model.outputs)
         guard !overflow, targets.count == expected, let t = targets.baseAddress else {
@@ -46,7 +46,7 @@ public struct Batch {
 
     private static func checkFeatures(
         _ features: UnsafeBufferPointer<Float>, count n: Int, inputs: Int, name: String
-    ) throws -> (UnsafePointer<Float>, Int) {
+    ) throws(BSNNError) -> (UnsafePointer<Float>, Int) {
         guard n > 0 else { throw BSNNError.invalidArgument("count: expected > 0 samples, got 0") }
         let (expected, overflow) = n.multipliedReportingOverflow(by: inputs)
         guard !overflow, features.count == expected else {
@@ -61,7 +61,7 @@ public struct Batch {
     }
 
     /// Every label a class in 0..<classes; the error names the first one that is not.
-    static func checkLabels(_ labels: UnsafeBufferPointer<Int32>, classes: Int) throws {
+    static func checkLabels(_ labels: UnsafeBufferPointer<Int32>, classes: Int) throws(BSNNError) {
         for (i, c) in labels.enumerated() where c < 0 || Int(c) >= classes {
             throw BSNNError.invalidArgument("labels[\(i)]: expected a class in 0..<\(classes), got \(c)")
         }

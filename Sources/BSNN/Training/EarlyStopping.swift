@@ -36,7 +36,7 @@ public struct EarlyStopping: Sendable, Equatable {
         self.minDelta = minDelta
     }
 
-    public func validate() throws {
+    public func validate() throws(BSNNError) {
         guard patience >= 1 else { throw BSNNError.invalidArgument("early stopping patience: expected >= 1 epochs, got \(patience)") }
         guard minDelta.isFinite, minDelta >= 0 else {
             throw BSNNError.invalidArgument("early stopping min delta: expected a finite value >= 0, got \(minDelta)")
@@ -72,7 +72,7 @@ struct EarlyStoppingTracker {
 
     /// Records epoch `epoch`'s validation result, copying the model on an improvement;
     /// returns whether fit should stop now. A NaN metric never improves.
-    mutating func observe(_ e: Evaluation, epoch: Int, model: MLP) throws -> Bool {
+    mutating func observe(_ e: Evaluation, epoch: Int, model: MLP) throws(BSNNError) -> Bool {
         let v = rule.value(of: e)
         if v.isFinite, best.map({ rule.improves(v, on: $0.value) }) ?? true {
             try model.copyParameters(into: snapshot)

@@ -6,7 +6,7 @@
 protocol GradientSink {
     /// Runs the backward pass of the batch whose forward pass and loss gradient are in
     /// `ws`, applying the update to every layer.
-    func backpropagate(through model: MLP, workspace ws: MLP.Workspace) throws
+    func backpropagate(through model: MLP, workspace ws: MLP.Workspace) throws(BSNNError)
 }
 
 /// `.fused`: each layer is updated the moment its gradient is formed, while gradient and
@@ -17,8 +17,8 @@ struct ApplyNow: GradientSink {
     let optimizer: OptimizerState
     let step: Int
 
-    func backpropagate(through model: MLP, workspace ws: MLP.Workspace) throws {
-        try model.backward(workspace: ws) { g in
+    func backpropagate(through model: MLP, workspace ws: MLP.Workspace) throws(BSNNError) {
+        try model.backward(workspace: ws) { (g) throws(BSNNError) in
             guard g.effectiveWeightGradientNormSquared.isFinite, g.residualScaleGradient?.isFinite ?? true else {
                 throw BSNNError.numeric(
                     "divergence at step \(step): the gradient of layer \(g.index) is NaN/Inf (fused update mode: layers above it were already updated in this step)")
@@ -46,13 +46,13 @@ struct CheckThenApply: GradientSink {
     let step: Int
     let clipGradientNorm: Double?
 
-    func backpropagate(through model: MLP, workspace ws: MLP.Workspace) throws {
+    func backpropagate(through model: MLP, workspace ws: MLP.Workspace) throws(BSNNError) {
         _ = try backpropagateMeasuring(through: model, workspace: ws)
     }
 
     /// `backpropagate`, returning the global gradient norm before clipping (nil when
     /// clipping is off: then nothing is measured and the step is the plain checked one).
-    func backpropagateMeasuring(through model: MLP, workspace ws: MLP.Workspace) throws -> Double? {
+    func backpropagateMeasuring(through model: MLP, workspace ws: MLP.Workspace) throws(BSNNError) -> Double? {
         var normSquared = 0.0
         if let l = try model.backwardSignals(
             workspace: ws, measureGradientNorm: clipGradientNorm != nil, gradientNormSquared: &normSquared)
@@ -61,13 +61,13 @@ struct CheckThenApply: GradientSink {
                 "divergence at step \(step): the gradient of layer \(l) is NaN/Inf; no weight was changed, the model keeps the weights of the last good step")
         }
         guard let c = clipGradientNorm else {
-            try model.backwardGradients(workspace: ws) { g in try update.apply(to: g, slots: optimizer.layers[g.index]) }
+            try model.backwardGradients(workspace: ws) { (g) throws(BSNNError) in try update.apply(to: g, slots: optimizer.layers[g.index]) }
             return nil
         }
         let norm = normSquared.squareRoot()
         var scaled = update
         if norm > c { scaled.gradientScale = Float(c / norm) }
-        try model.backwardGradients(workspace: ws) { g in try scaled.apply(to: g, slots: optimizer.layers[g.index]) }
+        try model.backwardGradients(workspace: ws) { (g) throws(BSNNError) in try scaled.apply(to: g, slots: optimizer.layers[g.index]) }
         return norm
     }
 }

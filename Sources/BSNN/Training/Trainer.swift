@@ -45,7 +45,7 @@ public final class Trainer: @unchecked Sendable {
     /// True while `fit` runs, so its own progress callback cannot reconfigure it.
     private var fitting = false
 
-    public init(model: MLP, configuration: TrainingConfiguration) throws {
+    public init(model: MLP, configuration: TrainingConfiguration) throws(BSNNError) {
         try configuration.validate()
         try model.configuration.checkTrainingBatch(configuration.batchSize, what: "batch size")
         self.model = model
@@ -55,7 +55,7 @@ public final class Trainer: @unchecked Sendable {
 
     /// Replaces hyper-parameters between calls (e.g. a new learning rate); the optimizer
     /// kind must stay the same once state exists.
-    public func updateConfiguration(_ c: TrainingConfiguration) throws {
+    public func updateConfiguration(_ c: TrainingConfiguration) throws(BSNNError) {
         guard !fitting else {
             throw BSNNError.wrongState("cannot change the training configuration while this trainer's fit is running (called re-entrantly from its progress callback); one change at a time per model")
         }
@@ -72,8 +72,8 @@ public final class Trainer: @unchecked Sendable {
 
     /// One optimizer step on a validated batch.
     @discardableResult
-    public func step(_ batch: Batch) throws -> StepResult {
-        try model.exclusiveChange("train (step)") { try stepHoldingModel(batch) }
+    public func step(_ batch: Batch) throws(BSNNError) -> StepResult {
+        try model.exclusiveChange("train (step)") { () throws(BSNNError) in try stepHoldingModel(batch) }
     }
 
     /// One optimizer step on `count` samples given by pointer (features count × inputs;
@@ -81,7 +81,7 @@ public final class Trainer: @unchecked Sendable {
     @discardableResult
     public func step(
         features: UnsafePointer<Float>, labels: UnsafePointer<Int32>?, targets: UnsafePointer<Float>?, count: Int
-    ) throws -> StepResult {
+    ) throws(BSNNError) -> StepResult {
         let c = model.configuration
         let (n, overflow) = max(count, 0).multipliedReportingOverflow(by: c.inputs)
         guard !overflow else { throw BSNNError.invalidArgument("count: \(count) samples × \(c.inputs) inputs overflows") }
@@ -95,7 +95,7 @@ public final class Trainer: @unchecked Sendable {
         return try step(Batch(features: f, targets: UnsafeBufferPointer(start: t, count: m), count: count, for: c))
     }
 
-    private func stepHoldingModel(_ batch: Batch) throws -> StepResult {
+    private func stepHoldingModel(_ batch: Batch) throws(BSNNError) -> StepResult {
         let c = model.configuration
         let count = batch.count
         try c.checkTrainingBatch(count, what: "batch")
@@ -140,9 +140,9 @@ public final class Trainer: @unchecked Sendable {
 
     /// One step on arrays.
     @discardableResult
-    public func step(features: [Float], labels: [Int32]) throws -> StepResult {
-        try features.withUnsafeBufferPointer { f in
-            try labels.withUnsafeBufferPointer { l in try step(Batch(features: f, labels: l, for: model.configuration)) }
+    public func step(features: [Float], labels: [Int32]) throws(BSNNError) -> StepResult {
+        try features.withUnsafeBufferPointer { (f) throws(BSNNError) in
+            try labels.withUnsafeBufferPointer { (l) throws(BSNNError) in try step(Batch(features: f, labels: l, for: model.configuration)) }
         }
     }
 
@@ -157,9 +157,9 @@ public final class Trainer: @unchecked Sendable {
     public func fit(
         _ data: Dataset, epochs: Int, validation: Dataset? = nil,
         progress: ((TrainingProgress) -> Bool)? = nil
-    ) throws -> [EpochRecord] {
-        try data.withSamples { d in
-            try validation.withSamples { v in try fit(d, epochs: epochs, validation: v, progress: progress) }
+    ) throws(BSNNError) -> [EpochRecord] {
+        try data.withSamples { (d) throws(BSNNError) in
+            try validation.withSamples { (v) throws(BSNNError) in try fit(d, epochs: epochs, validation: v, progress: progress) }
         }
     }
 
@@ -171,7 +171,7 @@ public final class Trainer: @unchecked Sendable {
     public func fit(
         _ data: BorrowedSamples, epochs: Int, validation: BorrowedSamples? = nil,
         progress: ((TrainingProgress) -> Bool)? = nil
-    ) throws -> [EpochRecord] {
+    ) throws(BSNNError) -> [EpochRecord] {
         try checkTrainingData(data, validation: validation)
         guard epochs > epoch else {
             throw BSNNError.wrongState(
@@ -183,7 +183,7 @@ public final class Trainer: @unchecked Sendable {
         return try fit(data, validation: validation, progress: progress)
     }
 
-    private func checkTrainingData(_ data: BorrowedSamples, validation: BorrowedSamples?) throws {
+    private func checkTrainingData(_ data: BorrowedSamples, validation: BorrowedSamples?) throws(BSNNError) {
         if configuration.earlyStopping != nil && validation == nil {
             throw BSNNError.invalidArgument(
                 "early stopping: expected a validation set (it monitors the validation loss or accuracy), got none")
@@ -202,8 +202,8 @@ public final class Trainer: @unchecked Sendable {
     public func fit(
         _ data: Dataset, validation: Dataset? = nil,
         progress: ((TrainingProgress) -> Bool)? = nil
-    ) throws -> [EpochRecord] {
-        try data.withSamples { d in try validation.withSamples { v in try fit(d, validation: v, progress: progress) } }
+    ) throws(BSNNError) -> [EpochRecord] {
+        try data.withSamples { (d) throws(BSNNError) in try validation.withSamples { (v) throws(BSNNError) in try fit(d, validation: v, progress: progress) } }
     }
 
     /// `fit(_:validation:progress:)` reading the samples in place (see `BorrowedSamples`).
@@ -212,8 +212,8 @@ public final class Trainer: @unchecked Sendable {
     public func fit(
         _ data: BorrowedSamples, validation: BorrowedSamples? = nil,
         progress: ((TrainingProgress) -> Bool)? = nil
-    ) throws -> [EpochRecord] {
-        try model.exclusiveChange("train (fit)") {
+    ) throws(BSNNError) -> [EpochRecord] {
+        try model.exclusiveChange("train (fit)") { () throws(BSNNError) in
             fitting = true
             defer {
                 fitting = false
@@ -225,7 +225,7 @@ public final class Trainer: @unchecked Sendable {
 
     private func fitHoldingModel(
         _ data: BorrowedSamples, validation: BorrowedSamples?, progress: ((TrainingProgress) -> Bool)?
-    ) throws -> [EpochRecord] {
+    ) throws(BSNNError) -> [EpochRecord] {
         try checkTrainingData(data, validation: validation)
         earlyStoppingOutcome = nil
         let c = model.configuration
@@ -244,7 +244,7 @@ public final class Trainer: @unchecked Sendable {
         var records: [EpochRecord] = []
         var tracker: EarlyStoppingTracker?
         if let rule = configuration.earlyStopping {
-            let snapshot = try earlyStoppingSnapshot ?? model.makeParameterSnapshot()
+            let snapshot = if let earlyStoppingSnapshot { earlyStoppingSnapshot } else { try model.makeParameterSnapshot() }
             earlyStoppingSnapshot = snapshot
             tracker = EarlyStoppingTracker(rule: rule, snapshot: snapshot)
         }
@@ -277,7 +277,7 @@ public final class Trainer: @unchecked Sendable {
                     }
                 }
             }
-            let val = try validation.map { try model.evaluate($0, loss: configuration.loss) }
+            let val = try validation.map { (data) throws(BSNNError) in try model.evaluate(data, loss: configuration.loss) }
             let seconds = MonotonicClock.now() - started
             let record = EpochRecord(
                 epoch: epoch, trainLoss: seen > 0 ? lossSum / Double(seen) : .nan,
@@ -310,7 +310,7 @@ public final class Trainer: @unchecked Sendable {
 
     /// One step on the samples at `indices`, gathered from `data` into the batch buffers
     /// and checked as a `Batch` like any other door's data.
-    private func stepOnGathered(_ data: BorrowedSamples, _ indices: ArraySlice<Int>) throws -> StepResult {
+    private func stepOnGathered(_ data: BorrowedSamples, _ indices: ArraySlice<Int>) throws(BSNNError) -> StepResult {
         let c = model.configuration
         let n = indices.count
         guard let bf = batchFeatures else { throw BSNNError.internal("batch buffer missing") }
@@ -319,7 +319,7 @@ public final class Trainer: @unchecked Sendable {
             batchLabels.withUnsafeMutableBufferPointer { lb in
                 data.gather(indices, features: bf.pointer, labels: lb.baseAddress, targets: nil)
             }
-            return try batchLabels.withUnsafeBufferPointer { lb in
+            return try batchLabels.withUnsafeBufferPointer { (lb) throws(BSNNError) in
                 try stepHoldingModel(Batch(features: features, labels: UnsafeBufferPointer(rebasing: lb[0..<n]), for: c))
             }
         }

@@ -36,7 +36,7 @@ public struct TrainingConfiguration: Sendable, Equatable {
         self.shuffle = shuffle
     }
 
-    public func validate() throws {
+    public func validate() throws(BSNNError) {
         guard epochs >= 0 else { throw BSNNError.invalidArgument("epochs: expected >= 0, got \(epochs)") }
         guard batchSize > 0, batchSize <= 1 << 20 else {
             throw BSNNError.invalidArgument("batch size: expected 1...\(1 << 20), got \(batchSize)")

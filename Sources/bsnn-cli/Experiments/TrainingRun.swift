@@ -50,7 +50,7 @@ struct TrainingRun {
                 return true
             }
             bar?.finishLine()
-        } catch let e as BSNNError {
+        } catch let e {
             bar?.finishLine()
             curve += points
             if let s = saveError { throw s }

@@ -75,12 +75,12 @@ enum Output {
     static func write(_ text: String, to path: String) throws {
         if path == "-" {
             fflush(stdout)
-            do { try AtomicFile.writeAll(Array(text.utf8), fd: STDOUT_FILENO, what: "standard output") } catch let e as BSNNError {
+            do { try AtomicFile.writeAll(Array(text.utf8), fd: STDOUT_FILENO, what: "standard output") } catch let e {
                 throw CLIError.io(e.message)
             }
             return
         }
-        do { try AtomicFile.write(Array(text.utf8), to: path) } catch let e as BSNNError {
+        do { try AtomicFile.write(Array(text.utf8), to: path) } catch let e {
             throw CLIError.io(e.message)
         }
     }
