@@ -89,7 +89,7 @@ enum TrainabilityRun {
         let stops = Set((1...max(s.tracePoints, 1)).map { total * $0 / (s.tracePoints + 1) }.filter { $0 > 0 && $0 < total })
 
         var trace: [TrainabilityResult.TracePoint] = []
-        func measure() throws {
+        func measure() throws(BSNNError) {
             let e = try model.evaluate(test)
             let p = try SignalProbe.run(model: model, input: probeInput, upstream: .labels(probeLabels, loss: .crossEntropy))
             trace.append(.init(step: trainer.globalStep, testAccuracy: e.accuracy, gradientRatio: p.gradientNormRatio,
@@ -97,18 +97,20 @@ enum TrainabilityRun {
         }
         var losses: [(step: Int, loss: Double)] = []
         var accuracy: Double? = nil, tail: Double? = nil
-        do {
+        do throws(BSNNError) {
             try measure()
             var finished = false
             while !finished {
-                do {
+                do throws(BSNNError) {
                     try trainer.fit(train) { p in
                         guard p.phase == .step else { return true }
                         losses.append((p.globalStep, p.loss))
                         return !stops.contains(p.globalStep)
                     }
                     finished = true
-                } catch BSNNError.cancelled(_) {
+                } catch {
+                    // A stop at a trace point (the progress callback returned false).
+                    guard case .cancelled = error else { throw error }
                     try measure()
                 }
             }
@@ -116,8 +118,8 @@ enum TrainabilityRun {
             accuracy = trace.last?.testAccuracy
             let t = losses.suffix(max(losses.count / 10, 1))
             tail = t.map(\.loss).reduce(0, +) / Double(max(t.count, 1))
-        } catch let e as BSNNError {
-            guard case .numeric = e else { throw e }
+        } catch {
+            guard case .numeric = error else { throw error }
         }
         return TrainabilityResult(activation: name, variant: variant, seed: seed, testAccuracy: accuracy, tailLoss: tail,
                                   lossCurve: windowed(losses), trace: trace, seconds: MonotonicClock.now() - started)
