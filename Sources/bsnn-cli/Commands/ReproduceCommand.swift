@@ -15,11 +15,11 @@ struct ReproduceCommand: ParsableCommand {
             (--jobs; each run single-threaded, results bit-identical to --jobs 1). Every run is probed and tested \
             at --trace-points steps (Fig. 4 and the gradient-ratio trace). \
             --full is the paper's scale: width 500, all 60000 samples, 50 epochs, tested on all 10000, Fig. 3 at \
-            depth 200 (estimated from the measured step time: about 30 days on 2 cores).
+            depth 200 (far beyond a 2-core machine: see docs/CLI.md).
             """)
 
     @Option(help: "Output folder.") var out = "report"
-    @Flag(help: "The paper's full settings (weeks on 2 cores; see above).") var full = false
+    @Flag(help: "The paper's full settings (see above).") var full = false
     @Option(help: "Depth of the Fig. 1 probe.") var probeDepth = 200
     @Option(help: "Width of the Fig. 1 probe.") var probeWidth = 500
     @Option(help: "Hidden layers of the trained nets.") var depth: Int?
