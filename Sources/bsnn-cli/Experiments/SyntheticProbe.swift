@@ -17,10 +17,10 @@ struct SyntheticProbe {
     var residual = MLPConfiguration.defaultResidual
     var residualScale: ResidualScale = MLPConfiguration.defaultResidualScale
 
-    func configuration(_ act: LayerActivation) -> MLPConfiguration {
+    func configuration(_ act: LayerActivation, initialization: WeightInitialization = .orthogonal) -> MLPConfiguration {
         MLPConfiguration(
             inputs: width, width: width, depth: depth - 1, outputs: 1, activation: act,
-            constraint: constraint, initialization: .orthogonal, bias: false, seed: seed,
+            constraint: constraint, initialization: initialization, bias: false, seed: seed,
             normalization: normalization, residual: residual, residualScale: residualScale)
     }
 
@@ -34,7 +34,12 @@ struct SyntheticProbe {
 
     func run(_ act: LayerActivation, weights: [[Float]]) throws -> SignalProbeResult {
         guard depth >= 1 else { throw CLIError.usage("--depth: expected >= 1, got \(depth)") }
-        let model = try MLP(configuration(act))
+        // Every weight is replaced by the shared Haar draw, so the model is created with
+        // the cheap Gaussian fill: its own orthogonal draw would redo the QRs per activation.
+        let model = try MLP(configuration(act, initialization: .xavier))
+        guard weights.count == model.layerCount else {
+            throw BSNNError.internal("probe: \(weights.count) shared weight matrices for \(model.layerCount) layers")
+        }
         for (l, w) in weights.enumerated() { try model.setWeights(layer: l, w) }
         var rng = RandomGenerator(seed: seed &+ 1)
         var x = try MemoryBudget.array(
