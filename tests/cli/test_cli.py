@@ -275,6 +275,7 @@ def test_reproduce_small(tmp_path):
     for heading in ["## Table 1", "## Fig. 1", "## Fig. 3", "## Table 2", "## Fig. 4"]:
         assert heading in report
     assert re.search(r"^\| gelu \| 1\.4915 \| -0\.9097 \| 1\.4915 \| -0\.9097 \| b- \|", report, re.M)
+    assert re.search(r"^Run time: \d+ s in all \(.*\), \d+ s of CPU time \(all threads\), 2 run\(s\) at a time", report, re.M)
     # Every printed cell is the mean ± sample sd of the runs table2-runs.csv lists
     # (seeds 0 and 1 per cell), rounded as printed; accuracy is a percentage of 200
     # test images, the loss a cross-entropy over 10 classes near ln 10 this early.
