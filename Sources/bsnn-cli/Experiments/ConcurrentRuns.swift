@@ -12,23 +12,22 @@ enum ConcurrentRuns {
     /// each run (under a lock, in completion order) for a progress note.
     static func map<T>(count: Int, jobs: Int, done: ((Int, Int) -> Void)? = nil, _ body: @escaping (Int) throws -> T) throws -> [T] {
         guard count > 0 else { return [] }
-        let lock = NSLock()
-        var results = [Result<T, Error>?](repeating: nil, count: count)
-        var next = 0, finished = 0
-        func take() -> Int? {
-            lock.lock(); defer { lock.unlock() }
-            guard next < count else { return nil }
-            next += 1
-            return next - 1
+        let shared = ConcurrentRunsState<T>(count)
+        let run = UncheckedSendable(body), report = UncheckedSendable(done)
+        @Sendable func take() -> Int? {
+            shared.lock.lock(); defer { shared.lock.unlock() }
+            guard shared.next < count else { return nil }
+            shared.next += 1
+            return shared.next - 1
         }
-        func work() {
+        @Sendable func work() {
             while let i = take() {
-                let r = Result { try body(i) }
-                lock.lock()
-                results[i] = r
-                finished += 1
-                done?(finished, count)
-                lock.unlock()
+                let r = Result { try run.value(i) }
+                shared.lock.lock()
+                shared.results[i] = r
+                shared.finished += 1
+                report.value?(shared.finished, count)
+                shared.lock.unlock()
             }
         }
         let workers = max(1, min(jobs, count))
@@ -47,9 +46,24 @@ enum ConcurrentRuns {
             }
             group.wait()
         }
-        return try results.map { r in
+        return try shared.results.map { r in
             guard let r else { throw BSNNError.internal("concurrent runs: a run did not report its result") }
             return try r.get()
         }
     }
+}
+
+/// A closure handed to the worker threads: each run builds its own model, and the
+/// progress note is called under the workers' lock, so sharing them is safe.
+private struct UncheckedSendable<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}
+
+/// What the worker threads share; every access holds `lock`.
+private final class ConcurrentRunsState<T>: @unchecked Sendable {
+    let lock = NSLock()
+    var results: [Result<T, Error>?]
+    var next = 0, finished = 0
+    init(_ count: Int) { results = .init(repeating: nil, count: count) }
 }
