@@ -45,6 +45,8 @@ NOT_FROM_A_RUN = {
     "7": "those 814 CPU seconds spread over 2 idle cores, in minutes",
     "143": "Fig. 3's seconds in report.md of a --jobs 1 timing run on the same day (report.md is no docs output)",
     "41": "CPU seconds of one Fig. 3 cell at width 1500, timed alone with /usr/bin/time on the same day",
+    "35": "(814 − 33 − 143) CPU seconds over the default's 18 activation × seed pairs",
+    "90": "the default's Table-2 runs: 6 activations × 5 columns × 3 seeds",
     "300": "the 1-epoch Table-2 length the measurement that chose the defaults rejected",
     "128": "the width of the earlier measurement that chose the learning rate (not a result)",
     "10000": "the size of Fashion-MNIST's test split (the paper's setting)",
