@@ -642,6 +642,15 @@ typedef struct bsnn_trainer_state {
  * config->size = size. Errors: INVALID_ARGUMENT (NULL, size out of range). Since 0.1
  * (size argument and status since ABI 2). */
 BSNN_API bsnn_status bsnn_training_config_init_defaults(bsnn_training_config *config, size_t size);
+/* Writes the preset `name` ("paper": the paper's SGD, momentum 0.5, lr 1e-4; "deep":
+ * residual links with α = 1/sqrt(depth), Adam lr 1e-3, no clipping; values in bsnn train --help) for a
+ * net of `depth` square hidden layers into `model` (residual, residual_scale) and
+ * `training` (optimizer, learning_rate, momentum, clip_grad_norm); other fields are kept,
+ * so fields set afterwards override the preset. Both structs must come from
+ * *_init_defaults and hold the ABI 3 fields; either may be NULL. Errors: INVALID_ARGUMENT
+ * (unknown name, NULL name, size), nothing written then. Reentrant. Added in ABI 3 (0.2). */
+BSNN_API bsnn_status bsnn_recipe_apply(const char *name, size_t depth, bsnn_model_config *model,
+                                       bsnn_training_config *training);
 /* A trainer for `model` (which it references: the model handle may be freed first and
  * the network stays alive while the trainer does; training changes what every handle to
  * that network predicts). `config` NULL means defaults. Since 0.1. */

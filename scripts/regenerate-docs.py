@@ -11,7 +11,7 @@ checks that the blocks equal the files and that the numbers quoted in prose occu
 
 usage: scripts/regenerate-docs.py [--only NAME[,NAME…]] [--bsnn PATH]
   --only   rerun only these outputs (the others keep their checked-in files); the full
-           `reproduce` run takes about 5 minutes on an idle 2-core machine
+           `reproduce` run takes about 14 CPU minutes (about 7 minutes on an idle 2-core machine)
   --bsnn   the binary to run (default: build with `swift build -c release --product bsnn-cli`)
 """
 import argparse

@@ -24,6 +24,7 @@ struct Options {
     var residual = false
     var residualScale = MLPConfiguration.defaultResidualScale
     var dropout = MLPConfiguration.defaultDropout
+    var optimizer = OptimizerKind.momentum
 }
 
 func fail(_ message: String) -> Never {
@@ -72,6 +73,9 @@ func parse() -> Options {
         case "--constraint":
             guard !args.isEmpty, let c = WeightConstraint(rawValue: args.removeFirst()) else { fail("--constraint row_norm|none|orthogonal") }
             o.constraint = c
+        case "--optimizer":
+            guard !args.isEmpty, let k = OptimizerKind(rawValue: args.removeFirst()) else { fail("--optimizer needs one of \(OptimizerKind.allCases.map(\.rawValue))") }
+            o.optimizer = k
         case "--mode":
             guard !args.isEmpty, let m = UpdateMode(rawValue: args.removeFirst()) else { fail("--mode fused|checked") }
             o.mode = m
@@ -203,7 +207,7 @@ do {
     let model = try MLP(config)
     let training = TrainingConfiguration(
         epochs: 1, batchSize: o.batch,
-        optimizer: OptimizerConfiguration(kind: .momentum, learningRate: 1e-4, momentum: 0.5),
+        optimizer: OptimizerConfiguration(kind: o.optimizer, learningRate: 1e-4, momentum: 0.5),
         seed: 1, updateMode: o.mode, clipGradientNorm: o.clipGradientNorm)
     let trainer = try Trainer(model: model, configuration: training)
     let flopsPerSample = 6.0 * Double(784 * o.width + o.depth * o.width * o.width + o.width * 10)
@@ -247,7 +251,7 @@ do {
     let activations = Double(2 * (o.depth + 1) * o.batch * o.width + o.batch * 784)
     let minimumMiB = (2 * params + activations) * 4 / 1_048_576
     print("""
-        {"peer": "bsnn", "update_mode": "\(o.mode.rawValue)", "norm": "\(o.norm.rawValue)", "constraint": "\(o.constraint.rawValue)", "clip_grad_norm": \(o.clipGradientNorm.map { "\($0)" } ?? "null"), "activation": "\(base.name)\(o.plugin != nil ? "(plugin)" : "")", "depth": \(o.depth), "width": \(o.width), "residual": \(o.residual ? "\"\(o.residualScale)\"" : "null"), "dropout": \(o.dropout), "threads": \(o.threads), "batch": \(o.batch), "steps": \(o.steps), "median_ms": \(median), "min_ms": \(times.min()!), "max_ms": \(times.max()!), "p10_ms": \(percentile(times, 0.1)), "p90_ms": \(percentile(times, 0.9)), "samples_per_s": \(Double(o.batch) / (median / 1000)), "gflops": \(gflops), "sgemm_peak_gflops": \(peak), "fraction_of_peak": \(gflops / peak), "mallocs_per_step": \(mallocs), "peak_rss_mib": \(peakRSSMiB()), "minimum_mib": \(minimumMiB), "cpu_median_ms": \(percentile(cpuTimes, 0.5)), "blas_core": "\(BLAS.coreName)"}
+        {"peer": "bsnn", "update_mode": "\(o.mode.rawValue)", "optimizer": "\(o.optimizer.rawValue)", "norm": "\(o.norm.rawValue)", "constraint": "\(o.constraint.rawValue)", "clip_grad_norm": \(o.clipGradientNorm.map { "\($0)" } ?? "null"), "activation": "\(base.name)\(o.plugin != nil ? "(plugin)" : "")", "depth": \(o.depth), "width": \(o.width), "residual": \(o.residual ? "\"\(o.residualScale)\"" : "null"), "dropout": \(o.dropout), "threads": \(o.threads), "batch": \(o.batch), "steps": \(o.steps), "median_ms": \(median), "min_ms": \(times.min()!), "max_ms": \(times.max()!), "p10_ms": \(percentile(times, 0.1)), "p90_ms": \(percentile(times, 0.9)), "samples_per_s": \(Double(o.batch) / (median / 1000)), "gflops": \(gflops), "sgemm_peak_gflops": \(peak), "fraction_of_peak": \(gflops / peak), "mallocs_per_step": \(mallocs), "peak_rss_mib": \(peakRSSMiB()), "minimum_mib": \(minimumMiB), "cpu_median_ms": \(percentile(cpuTimes, 0.5)), "blas_core": "\(BLAS.coreName)"}
         """)
 } catch {
     fail("\(error)")

@@ -232,22 +232,71 @@ def test_sigint_saves_checkpoint(tmp_path):
 
 # ---------------------------------------------------------------- reproduce
 
+SPREAD = re.compile(r"^(-?\d+\.\d+) ± (\d+\.\d+)$")
+
+
+def spread_tables(stdout):
+    """reproduce's printed Table-2 blocks: {"accuracy"|"loss": {activation: {column: cell}}}."""
+    blocks = {}
+    for key, start, end in (("accuracy", "test accuracy (%):", "train loss"), ("loss", "train loss", "wrote ")):
+        lines = stdout[stdout.index(start):].split("\n", 1)[1]
+        lines = lines[:lines.index(end)].strip().splitlines() if end in lines else lines.strip().splitlines()
+        head = lines[0].split()
+        rows = {}
+        for line in lines[2:]:
+            if not line.strip():
+                break
+            act, rest = line.split(None, 1)
+            cells = re.findall(r"-?\d+\.\d+ ± \d+\.\d+(?: \(\d+/\d+ diverged\))?|-?\d+\.\d+ \(1 seed\)|diverged", rest)
+            assert len(cells) == len(head) - 1, line
+            rows[act] = dict(zip(head[1:], cells))
+        blocks[key] = rows
+    return blocks
+
+
+def reproduce_runs(folder):
+    """table2-runs.csv: {(activation, variant): [(seed, accuracy, loss)]} (nan when diverged)."""
+    runs = {}
+    for line in (folder / "table2-runs.csv").read_text().splitlines()[1:]:
+        act, variant, seed, acc, loss, _ = line.split(",")
+        runs.setdefault((act, variant), []).append((int(seed), float(acc), float(loss)))
+    return runs
+
+
+VARIANT_TITLES = {"plain": "plain", "plain-bn": "plain+BN", "gpn": "GPN", "gpn-bn": "GPN+BN", "gpn-res": "GPN+res"}
+
+
 @needs_data
 def test_reproduce_small(tmp_path):
     p = run("reproduce", "--out", tmp_path, "--probe-depth", 12, "--probe-width", 48, "--depth", 2, "--width", 16,
-            "--train-samples", 256, "--test-samples", 200, "--activations", "relu,tanh", "--probe-activations", "relu,selu")
+            "--train-samples", 256, "--test-samples", 200, "--activations", "relu,tanh", "--probe-activations", "relu,selu",
+            "--sweep-widths", "16,32", "--sweep-depth", 4, "--sweep-samples", 20, "--sweep-activations", "tanh", "--seeds", 2)
     report = (tmp_path / "report.md").read_text()
-    for heading in ["## Table 1", "## Fig. 1", "## Table 2"]:
+    for heading in ["## Table 1", "## Fig. 1", "## Fig. 3", "## Table 2", "## Fig. 4"]:
         assert heading in report
     assert re.search(r"^\| gelu \| 1\.4915 \| -0\.9097 \| 1\.4915 \| -0\.9097 \| b- \|", report, re.M)
-    t2 = table_rows(p.stdout, {"relu", "tanh"})
-    for name in ["relu", "tanh"]:
-        assert all(c.endswith("%") or c == "diverged" for c in t2[name][:2])
+    assert re.search(r"^Run time: \d+ s in all \(.*\), \d+ s of CPU time \(all threads\), 2 run\(s\) at a time", report, re.M)
+    # Every printed cell is the mean ± sample sd of the runs table2-runs.csv lists
+    # (seeds 0 and 1 per cell), rounded as printed; accuracy is a percentage of 200
+    # test images, the loss a cross-entropy over 10 classes near ln 10 this early.
+    tables, runs = spread_tables(p.stdout), reproduce_runs(tmp_path)
+    assert set(runs) == {(a, v) for a in ("relu", "tanh") for v in VARIANT_TITLES}
+    for (act, variant), rs in runs.items():
+        assert sorted(r[0] for r in rs) == [0, 1]
+        for key, k, scale, digits in (("accuracy", 1, 100, 2), ("loss", 2, 1, 4)):
+            values = [r[k] * scale for r in rs]
+            m, sd = SPREAD.match(tables[key][act][VARIANT_TITLES[variant]]).groups()
+            assert abs(float(m) - statistics.mean(values)) <= 0.6 * 10 ** -digits, (act, variant, key, m, values)
+            assert abs(float(sd) - statistics.stdev(values)) <= 0.6 * 10 ** -digits, (act, variant, key, sd, values)
+        for _, acc, loss in rs:
+            assert 0 <= acc <= 1 and abs(acc * 200 - round(acc * 200)) < 1e-9
+            assert 1.5 < loss < 6
     for act in ["relu", "relu-GPN", "selu", "selu-GPN"]:
         assert len(polylines(tmp_path / f"fig1-{act}.svg")["‖x‖/√d"]) == 13
         assert f"fig1-{act}.svg" in report
     assert (tmp_path / "fig2-relu-GPN.svg").exists()
-    assert len(polylines(tmp_path / "table2-loss-gpn.svg")) == 2
+    assert set(polylines(tmp_path / "table2-loss-gpn.svg")) == {"relu-GPN", "tanh-GPN"}
+    assert set(polylines(tmp_path / "fig4-relu.svg")) == set(VARIANT_TITLES.values())
 
 
 # ---------------------------------------------------------------- errors and exit codes

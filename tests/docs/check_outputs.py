@@ -9,6 +9,8 @@
     code, inline code and generated blocks) occurs in a checked-in run output (docs/results/*.txt without their
     header lines, and the generated bench-table blocks of README.md and
     benchmarks/RESULTS.md), or is listed in NOT_FROM_A_RUN below with the reason.
+(c) docs/RECIPES.md's recipe-table block is what scripts/recipe-report.py renders from the
+    checked-in benchmarks/results/recipe-table-*.jsonl runs.
 
 usage: python3 tests/docs/check_outputs.py [--root DIR]   (exit status 1, one line per problem)
 """
@@ -40,7 +42,21 @@ NOT_FROM_A_RUN = {
     "8": "benchmarks/RESULTS.md: 2-thread sgemm under contention, 8–100 GFLOP/s (benchmarks/run.sh)",
     "100": "benchmarks/RESULTS.md: the upper end of that range",
     "1.04": "benchmarks/RESULTS.md: peak memory over the theoretical minimum (benchmarks/run.sh)",
-    "257": "reproduce's wall time on an idle machine, docs/results/reproduce-console.txt at commit c0d7ff2",
+    "2026": "the year of the default run's timing measurement (docs/CLI.md)",
+    "814": "the default run's user + sys CPU seconds from /usr/bin/time -v around regenerate-docs.py (not in its output)",
+    "7": "those 814 CPU seconds spread over 2 idle cores, in minutes",
+    "143": "Fig. 3's seconds in report.md of a --jobs 1 timing run on the same day (report.md is no docs output)",
+    "41": "CPU seconds of one Fig. 3 cell at width 1500, timed alone with /usr/bin/time on the same day",
+    "35": "(814 − 33 − 143) CPU seconds over the default's 18 activation × seed pairs",
+    "90": "the default's Table-2 runs: 6 activations × 5 columns × 3 seeds",
+    "300": "the 1-epoch Table-2 length the measurement that chose the defaults rejected",
+    "128": "the width of the earlier measurement that chose the learning rate (not a result)",
+    "10000": "the size of Fashion-MNIST's test split (the paper's setting)",
+    "0.61": "--full estimate: measured CPU seconds per step at width 500 (30 minus 10 steps of a timed reproduce run)",
+    "938": "--full estimate: steps per epoch over 60,000 samples in batches of 64",
+    "46900": "--full estimate: 938 steps × 50 epochs",
+    "7.9": "--full estimate: 46900 steps × 0.61 s, in hours",
+    "15": "--full estimate: 90 runs × 7.9 h over 2 cores, in days",
 }
 
 
@@ -120,10 +136,12 @@ def check(root):
         for m in NUMBER.finditer(text):
             checked += 1
             token = m.group(0).rstrip(",")
-            if value(token) in measured:
-                continue
+            # A listed number stays listed while it is quoted, even when a run happens
+            # to print the same value (the reason for it has not changed).
             if token in NOT_FROM_A_RUN:
                 allowed.add(token)
+                continue
+            if value(token) in measured:
                 continue
             context = text[max(0, m.start() - 40):m.end() + 20].replace("\n", " ")
             problems.append(f"{doc}: '{token}' is in no run output and not in NOT_FROM_A_RUN: …{context}…")
@@ -131,10 +149,27 @@ def check(root):
     return problems, len(quoted), checked
 
 
+def check_recipes(root):
+    spec = importlib.util.spec_from_file_location("recipe_report", root / "scripts" / "recipe-report.py")
+    report = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(report)
+    logs = sorted((root / "benchmarks" / "results").glob("recipe-table-*.jsonl"))
+    blocks = docblocks.find((root / "docs" / "RECIPES.md").read_text(), "recipe-table")
+    if not logs:
+        return ["benchmarks/results: no recipe-table-*.jsonl (docs/RECIPES.md quotes one)"]
+    if len(blocks) != 1:
+        return [f"docs/RECIPES.md: expected one recipe-table block, found {len(blocks)}"]
+    if blocks[0][1] != report.render(logs):
+        return ["docs/RECIPES.md: the recipe-table block differs from scripts/recipe-report.py's output "
+                "(run scripts/recipe-report.py --write)"]
+    return []
+
+
 def main():
     args = sys.argv[1:]
     root = pathlib.Path(args[1]).resolve() if args[:1] == ["--root"] and len(args) == 2 else ROOT
     problems, blocks, checked = check(root)
+    problems += check_recipes(root)
     for p in problems:
         print(p)
     print(f"docs outputs: {blocks} blocks equal their run files, {checked} prose numbers checked, "

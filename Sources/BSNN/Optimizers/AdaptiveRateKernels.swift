@@ -2,6 +2,9 @@
 /// gradient: RMSProp (an exponential average) and AdaGrad (a sum). Same contract as
 /// `ParameterUpdate.apply`: gradient `(g − c·p)·gradientScale` (c: the row projection of a row-normalized
 /// layer, else 0), decoupled decay first, slot `v` updated in place.
+/// `abs(v).squareRoot()`: v ≥ 0 (or NaN) already, so abs changes no value, but it lets the
+/// compiler prove the root's argument non-negative, drop libm's errno path and vectorize
+/// the loop (without it every element takes a scalar sqrt and a branch).
 extension ParameterUpdate {
     /// v ← β₂v + (1−β₂)g²; p ← p·(1−ηλ) − η·g/(√v + ε)
     @inline(__always)
@@ -14,7 +17,7 @@ extension ParameterUpdate {
             let gi = (g[i] - c * p[i]) * k
             let vi = b2 * v[i] + ob2 * gi * gi
             v[i] = vi
-            p[i] = p[i] * d - lr * gi / (vi.squareRoot() + eps)
+            p[i] = p[i] * d - lr * gi / (abs(vi).squareRoot() + eps)
         }
     }
 
@@ -29,7 +32,7 @@ extension ParameterUpdate {
             let gi = (g[i] - c * p[i]) * k
             let vi = v[i] + gi * gi
             v[i] = vi
-            p[i] = p[i] * d - lr * gi / (vi.squareRoot() + eps)
+            p[i] = p[i] * d - lr * gi / (abs(vi).squareRoot() + eps)
         }
     }
 }

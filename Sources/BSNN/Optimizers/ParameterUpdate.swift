@@ -76,7 +76,7 @@ struct ParameterUpdate {
                 let vi = b2 * v[i] + ob2 * gi * gi
                 m[i] = mi
                 v[i] = vi
-                p[i] = p[i] * d - lr * (mi * c1) / ((vi * c2).squareRoot() + eps)
+                p[i] = p[i] * d - lr * (mi * c1) / (abs(vi * c2).squareRoot() + eps)  // abs: see AdaptiveRateKernels
             }
         case .rmsprop:
             guard let v = s1 else { return }

@@ -25,12 +25,28 @@ struct ProbeCommand: ParsableCommand {
     @Option(help: "Layers shown in the terminal table (first and last halves).") var rows = 12
     @Option(help: ArgumentHelp("Comma-separated widths for the Fig. 3 sweep.", valueName: "W1,W2,…")) var sweepWidth: String?
     @Option(help: "Seeds per width in the sweep.") var seeds = 3
+    @Option(help: "Normalization before φ on every layer: batch (the probe samples' statistics), layer, or none (default).") var norm: Normalization?
+    @Flag(help: "Residual links on the depth−1 square hidden layers: x + α·φ(W x). The verdict then reads the backward signal as ‖∂E/∂x‖ (‖∂E/∂h‖ carries α).") var residual = false
+    @Option(help: ArgumentHelp("α of --residual (default: 1; 1/sqrt(depth) keeps the signals bounded).", valueName: "X")) var residualScale: Double?
     @Flag(help: "Print JSON (full-precision numbers; keys in docs/CLI.md) on standard output instead of the table; the files are written as usual.") var json = false
 
     func validate() throws {
         for (n, v) in [("width", width), ("depth", depth), ("samples", samples), ("seeds", seeds)] where v < 1 {
             throw ValidationError("--\(n): expected >= 1, got \(v)")
         }
+        if residualScale != nil && !residual { throw ValidationError("--residual-scale: expected together with --residual") }
+        do { try residualScale.map { try ResidualScale.fixed($0).validate() } } catch let e as BSNNError {
+            throw ValidationError("--residual-scale: \(e.message)")
+        }
+    }
+
+    /// The probe's architecture options applied to `probe`.
+    func shaped(_ probe: SyntheticProbe) -> SyntheticProbe {
+        var p = probe
+        p.normalization = norm ?? MLPConfiguration.defaultNormalization
+        p.residual = residual
+        p.residualScale = residualScale.map { .fixed($0) } ?? MLPConfiguration.defaultResidualScale
+        return p
     }
 
     func run() throws {
@@ -41,9 +57,9 @@ struct ProbeCommand: ParsableCommand {
             try sweep(widths: try parseWidths(sw), act: layerAct, constraint: c)
             return
         }
-        let probe = SyntheticProbe(width: width, depth: depth, samples: samples, constraint: c, seed: seed)
+        let probe = shaped(SyntheticProbe(width: width, depth: depth, samples: samples, constraint: c, seed: seed))
         let r = try probe.run(layerAct, weights: try probe.haarWeights())
-        try Self.writeOutputs(r, name: layerAct.displayName, depth: depth, width: width, out: out, rows: rows, json: json)
+        try Self.writeOutputs(r, name: layerAct.displayName, depth: depth, width: width, out: out, rows: rows, json: json, residual: residual)
     }
 
     func parseWidths(_ s: String) throws -> [Int] {
@@ -54,14 +70,17 @@ struct ProbeCommand: ParsableCommand {
         return ws.map { $0! }
     }
 
-    static func writeOutputs(_ r: SignalProbeResult, name: String, depth: Int, width: Int, out: String, rows: Int, json: Bool = false) throws {
+    static func writeOutputs(_ r: SignalProbeResult, name: String, depth: Int, width: Int, out: String, rows: Int, json: Bool = false, residual: Bool = false) throws {
         // With --json the table and notes are not printed: standard output is the object.
         func print(_ text: String, terminator: String = "\n") { if !json { Swift.print(text, terminator: terminator) } }
-        var csv = CSVTable(header: ["layer", "forward_norm", "backward_norm", "weight_grad_norm", "batch_weight_grad_norm"])
+        // input_grad_norm: ‖∂E/∂x⁽ˡ⁾‖/√d for the input of layer l (none for layer 0, whose
+        // input is the data; the last row is the upstream gradient).
+        var csv = CSVTable(header: ["layer", "forward_norm", "backward_norm", "weight_grad_norm", "batch_weight_grad_norm", "input_grad_norm"])
         let n = r.forwardNorms.count
         for l in 0..<n {
             func at(_ a: [Double]) -> String { l < a.count ? Fmt.full(a[l]) : "" }
-            csv.add(["\(l)", at(r.forwardNorms), at(r.backwardNorms), at(r.weightGradientNorms), at(r.batchWeightGradientNorms)])
+            let dx = l >= 1 && l - 1 < r.inputGradientNorms.count ? Fmt.full(r.inputGradientNorms[l - 1]) : ""
+            csv.add(["\(l)", at(r.forwardNorms), at(r.backwardNorms), at(r.weightGradientNorms), at(r.batchWeightGradientNorms), dx])
         }
         try csv.write(to: "\(out)/probe.csv")
 
@@ -72,10 +91,10 @@ struct ProbeCommand: ParsableCommand {
             func at(_ a: [Double]) -> String { l < a.count ? Fmt.num(a[l]) : "" }
             t.add(["\(l)", at(r.forwardNorms), at(r.backwardNorms), at(r.weightGradientNorms)])
         }
-        let v = SignalVerdict(r)
+        let v = SignalVerdict(r, residual: residual)
         print("\(name), width \(width), depth \(depth)")
         print(t.text(), terminator: "")
-        print("final forward norm \(Fmt.num(v.finalForward)), backward ratio (bottom/top) \(Fmt.num(v.backwardRatio)), gradient-norm ratio (max/min) \(Fmt.num(v.gradientRatio))")
+        print("final forward norm \(Fmt.num(v.finalForward)), backward ratio (bottom/top\(residual ? " of ‖∂E/∂x‖" : "")) \(Fmt.num(v.backwardRatio)), gradient-norm ratio (max/min) \(Fmt.num(v.gradientRatio))")
         print("verdict: \(v.verdict)")
 
         var plot = SVGPlot(title: "\(name): signal norms, width \(width), depth \(depth)", xLabel: "layer", yLabel: "norm (log scale)", logY: true)
@@ -83,6 +102,7 @@ struct ProbeCommand: ParsableCommand {
             .init(label: label, points: a.enumerated().map { (Double($0.offset), $0.element) })
         }
         plot.series = [series("‖x‖/√d", r.forwardNorms), series("‖y‖", r.backwardNorms), series("‖∂E/∂W‖_F", r.weightGradientNorms)]
+        if residual { plot.series.append(.init(label: "‖∂E/∂x‖/√d", points: r.inputGradientNorms.enumerated().map { (Double($0.offset + 1), $0.element) })) }
         try plot.write(to: "\(out)/probe.svg")
 
         let h = r.derivativeHistogram
@@ -120,14 +140,12 @@ struct ProbeCommand: ParsableCommand {
         var summary = CSVTable(header: ["width", "mean", "min", "max", "std", "batch_mean", "batch_min", "batch_max", "batch_std"])
         var t = TextTable(["width", "mean ratio", "min", "max", "std", "batch mean", "batch std"])
         var mean: [(x: Double, y: Double)] = [], band: [(x: Double, low: Double, high: Double)] = []
-        for w in widths {
-            var ratios: [Double] = [], batchRatios: [Double] = []
-            for s in 0..<seeds {
-                let p = SyntheticProbe(width: w, depth: depth, samples: samples, constraint: constraint, seed: seed &+ UInt64(s) &* 1000)
-                let r = try p.run(act, weights: try p.haarWeights())
-                ratios.append(r.gradientNormRatio)
-                batchRatios.append(r.batchGradientNormRatio)
-                raw.add(["\(w)", "\(p.seed)", Fmt.full(r.gradientNormRatio), Fmt.full(r.batchGradientNormRatio)])
+        let sweep = WidthSweep(widths: widths, seeds: seeds,
+                               probe: shaped(SyntheticProbe(width: width, depth: depth, samples: samples, constraint: constraint, seed: seed)))
+        for point in try sweep.run([act], jobs: 1)[0] {
+            let w = point.width, ratios = point.ratios, batchRatios = point.batchRatios
+            for k in 0..<seeds {
+                raw.add(["\(w)", "\(point.seeds[k])", Fmt.full(ratios[k]), Fmt.full(batchRatios[k])])
             }
             let s = SampleSummary(ratios), b = SampleSummary(batchRatios)
             summary.add(["\(w)", Fmt.full(s.mean), Fmt.full(s.minimum), Fmt.full(s.maximum), Fmt.full(s.standardDeviation),

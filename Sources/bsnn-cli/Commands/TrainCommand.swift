@@ -33,9 +33,10 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Normalization before φ on every activated layer: batch (batch statistics in training, running ones in eval/predict; a batch needs >= 2 samples), layer, or none (default).") var norm: Normalization?
     @Option(help: "Batch normalization's running-statistics momentum m in [0, 1]: r ← (1−m)·r + m·batch (default: 0.1).") var normMomentum: Double?
     @Option(help: "ε of the normalization's 1/√(σ²+ε), > 0 (default: 1e-5).") var normEpsilon: Double?
-    @Flag(help: "Residual links on the square hidden layers: x + α·φ(W x + b).") var residual = false
+    @Flag(inversion: .prefixedNo, help: "Residual links on the square hidden layers: x + α·φ(W x + b) (default: off; --no-residual turns a --recipe's off).") var residual: Bool?
     @Option(help: ArgumentHelp("α of --residual: a number (default: 1; 1/sqrt(depth) keeps the signals bounded) or learnable (one per layer, from 0).", valueName: "X|learnable")) var residualScale: ResidualScale?
     @Option(help: ArgumentHelp("Dropout probability on the hidden activations while training, in [0, 1) (default: 0).", valueName: "P")) var dropout: Double?
+    @Option(help: TrainingRecipe.flagHelp) var recipe: TrainingRecipe?
     @Option(help: "Optimizer (default: momentum).") var optimizer: OptimizerKind?
     @Option(help: "Learning rate (default: 0.01; the paper: 1e-4 over 50 epochs).") var lr: Double?
     @Option(help: "Momentum (default: 0.9; the paper: 0.5).") var momentum: Double?
@@ -69,7 +70,9 @@ struct TrainCommand: ParsableCommand {
         if earlyStopping == nil && (earlyStoppingMonitor != nil || earlyStoppingMinDelta != nil) {
             throw ValidationError("--early-stopping-monitor and --early-stopping-min-delta need --early-stopping PATIENCE")
         }
-        if residualScale != nil && !residual && resume == nil { throw ValidationError("--residual-scale: expected together with --residual") }
+        if residualScale != nil && resume == nil && resolved(depth: depth ?? Self.defaultDepth).residual != true {
+            throw ValidationError("--residual-scale: expected together with --residual (or a --recipe with residual links)")
+        }
         // The engine's rules, checked before any data is loaded.
         for (flag, rule) in [("dropout", { try dropout.map(MLPConfiguration.validateDropout) }), ("residual-scale", { try residualScale?.validate() })] {
             do { try rule() } catch let e as BSNNError { throw ValidationError("--\(flag): \(e.message)") }
@@ -201,21 +204,32 @@ struct TrainCommand: ParsableCommand {
     }
 
     func newTrainer(_ train: Dataset) throws -> Trainer {
+        let d = depth ?? Self.defaultDepth
+        let f = resolved(depth: d)
+        if let r = recipe { note("recipe \(r.rawValue): \(r.summary(depth: d)) (explicit flags override it)") }
         let config = MLPConfiguration(
-            inputs: train.featureCount, width: width ?? 256, depth: depth ?? 50,
+            inputs: train.featureCount, width: width ?? 256, depth: d,
             outputs: train.isClassification ? train.classCount : train.targetCount,
             activation: try act.layerActivation(), constraint: constraint ?? .rowNormalized, seed: seed ?? 0,
             featureScaler: train.scaler, normalization: norm ?? MLPConfiguration.defaultNormalization,
             normalizationMomentum: normMomentum ?? MLPConfiguration.defaultNormalizationMomentum,
             normalizationEpsilon: normEpsilon ?? MLPConfiguration.defaultNormalizationEpsilon,
-            residual: residual,
-            residualScale: residualScale ?? MLPConfiguration.defaultResidualScale,
+            residual: f.residual ?? MLPConfiguration.defaultResidual,
+            residualScale: f.residualScale ?? MLPConfiguration.defaultResidualScale,
             dropout: dropout ?? MLPConfiguration.defaultDropout)
         let model = try MLP(config)
-        let opt = OptimizerConfiguration(kind: optimizer ?? .momentum, learningRate: lr ?? 0.01, momentum: momentum ?? 0.9)
+        let opt = OptimizerConfiguration(kind: f.optimizer ?? .momentum, learningRate: f.lr ?? 0.01, momentum: f.momentum ?? 0.9)
         return try Trainer(model: model, configuration: TrainingConfiguration(
             epochs: epochs ?? 1, batchSize: batch ?? 64, loss: train.isClassification ? .crossEntropy : .meanSquaredError,
-            optimizer: opt, seed: seed ?? 0, clipGradientNorm: clipGradNorm, earlyStopping: earlyStoppingRule))
+            optimizer: opt, seed: seed ?? 0, clipGradientNorm: f.clipGradNorm, earlyStopping: earlyStoppingRule))
+    }
+
+    static let defaultDepth = 50
+
+    /// The recipe-settable values: explicit flags first, then `--recipe`'s at `depth`.
+    func resolved(depth: Int) -> RecipeResolvedFlags {
+        RecipeResolvedFlags(recipe: recipe, depth: depth, optimizer: optimizer, lr: lr, momentum: momentum,
+                            clipGradNorm: clipGradNorm, residual: residual, residualScale: residualScale)
     }
 
     /// `--early-stopping` and its two companions as the engine's rule (its defaults fill in).
@@ -231,6 +245,8 @@ struct TrainCommand: ParsableCommand {
     /// them is refused rather than ignored (a flag equal to the checkpoint's is fine).
     func rejectChangedFlags(_ trainer: Trainer, checkpoint: String) throws {
         let m = trainer.model.configuration, t = trainer.configuration
+        // A --recipe given on resume is checked value by value like the flags it stands for.
+        let f = resolved(depth: m.depth)
         var changed: [String] = []
         func check<T: Equatable>(_ flag: String, _ given: T?, _ actual: T) {
             if let g = given, g != actual { changed.append("--\(flag) \(g) (the checkpoint's is \(actual))") }
@@ -241,15 +257,15 @@ struct TrainCommand: ParsableCommand {
         check("norm", norm?.rawValue, m.normalization.rawValue)
         check("norm-momentum", normMomentum, m.normalizationMomentum)
         check("norm-epsilon", normEpsilon, m.normalizationEpsilon)
-        check("residual", residual ? true : nil, m.residual)
-        check("residual-scale", residualScale, m.residualScale)
+        check("residual", f.residual, m.residual)
+        check("residual-scale", f.residualScale, m.residualScale)
         check("dropout", dropout, m.dropout)
-        check("optimizer", optimizer?.rawValue, t.optimizer.kind.rawValue)
-        check("lr", lr, t.optimizer.learningRate)
-        check("momentum", momentum, t.optimizer.momentum)
+        check("optimizer", f.optimizer?.rawValue, t.optimizer.kind.rawValue)
+        check("lr", f.lr, t.optimizer.learningRate)
+        check("momentum", f.momentum, t.optimizer.momentum)
         check("batch", batch, t.batchSize)
         check("seed", seed, t.seed)
-        check("clip-grad-norm", clipGradNorm, t.clipGradientNorm ?? 0)
+        check("clip-grad-norm", f.clipGradNorm, t.clipGradientNorm ?? 0)
         if earlyStopping != nil, earlyStoppingRule != t.earlyStopping {
             changed.append("--early-stopping \(earlyStopping ?? 0) (the checkpoint's is \(t.earlyStopping.map { "\($0.patience), monitor \($0.monitor.rawValue), min delta \($0.minDelta)" } ?? "off"))")
         }

@@ -13,6 +13,9 @@ struct SVGPlot {
         var points: [(x: Double, y: Double)]
         /// Optional lower/upper band drawn as a translucent polygon (spread over seeds).
         var band: [(x: Double, low: Double, high: Double)] = []
+        /// Optional error bars (e.g. mean ± standard deviation over seeds), one per x
+        /// (see SVGPlot+ErrorBars.swift).
+        var errorBars: [(x: Double, low: Double, high: Double)] = []
         /// Shown after the label in the legend, e.g. "stays at chance" for a curve that
         /// lies on top of others.
         var note: String? = nil
@@ -48,6 +51,7 @@ struct SVGPlot {
         let drawable: (Double) -> Bool = { kind($0) == .drawable }
         var ys = series.flatMap { $0.points.map(\.y) }.filter(drawable)
         ys += series.flatMap { $0.band.flatMap { [$0.low, $0.high] } }.filter(drawable)
+        ys += series.flatMap { $0.errorBars.flatMap { [$0.low, $0.high] } }.filter(drawable)
         let xs = series.flatMap { $0.points.map(\.x) }.filter(\.isFinite)
         var (x0, x1) = (xs.min() ?? 0, xs.max() ?? 1)
         if x0 == x1 { x0 -= 1; x1 += 1 }
@@ -102,6 +106,7 @@ struct SVGPlot {
                 let down = band.reversed().map { "\(f(px($0.x))),\(f(py($0.low)))" }
                 s += "<polygon class=\"band\" points=\"\((up + down).joined(separator: " "))\" fill=\"\(color)\" fill-opacity=\"0.18\" stroke=\"none\"/>\n"
             }
+            s += errorBarElements(ser, color: color, x: px, y: py, drawable: drawable)
             let dashAttr = dash.isEmpty ? "" : " stroke-dasharray=\"\(dash)\""
             let noteAttr = ser.note.map { " data-note=\"\(esc($0))\"" } ?? ""
             var runs: [[(x: Double, y: Double)]] = [[]]

@@ -15,6 +15,7 @@ from .errors import (BSNNError, BSNNIOError, Cancelled, FormatError, InternalErr
                      ShapeError, WrongState)
 from .model import (MLP, History, ProbeResult, StepResult, Trainer, allow_plugins_on_unpickle,
                     load)
+from .recipes import Recipe, recipe
 from .scaling import FeatureScaling
 from ._progress import ProgressInfo
 from . import datasets
@@ -61,7 +62,7 @@ def blas_threads() -> int:
 __all__ = ["Activation", "Moments", "Roots", "builtin_names", "validate_foreign", "validate_plugin",
            "PluginValidation", "MLP", "Trainer", "History",
            "ProbeResult", "StepResult", "ProgressInfo", "load", "allow_plugins_on_unpickle", "datasets", "export", "features",
-           "FeatureScaling",
+           "FeatureScaling", "Recipe", "recipe",
            "set_blas_threads", "blas_threads", "library_path", "__version__",
            "BSNNError", "InvalidArgument", "ShapeError", "IOError_", "BSNNIOError",
            "FormatError", "PluginError", "NumericError", "OutOfMemory", "WrongState",

@@ -273,6 +273,7 @@ _SIGNATURES: dict[str, tuple[Any, list[Any]]] = {
     "bsnn_model_load": (_STATUS, [c_char_p, c_int32, _P]),
     # training
     "bsnn_training_config_init_defaults": (_STATUS, [POINTER(TrainingConfig), _SZ]),
+    "bsnn_recipe_apply": (_STATUS, [c_char_p, _SZ, POINTER(ModelConfig), POINTER(TrainingConfig)]),
     "bsnn_trainer_create": (_STATUS, [_P, POINTER(TrainingConfig), _P]),
     "bsnn_trainer_free": (None, [_P]),
     "bsnn_trainer_set_config": (_STATUS, [_P, POINTER(TrainingConfig)]),

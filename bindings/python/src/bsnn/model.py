@@ -23,8 +23,9 @@ from .activation import Activation, root_code
 from .callbacks import Callback, CallbackList
 from .errors import Cancelled, InvalidArgument, PluginError, WrongState
 from .scaling import FeatureScaling, read as _read_scaling
+from . import recipes
 from .types import (ActivationName, ConstraintName, InitName, LossName, NormName, OptimizerName,
-                    ProgressKind, RootName)
+                    ProgressKind, RecipeName, RootName)
 
 
 def _path(path: str | os.PathLike) -> bytes:
@@ -230,10 +231,14 @@ class History(dict):
 def _training_config(batch_size: int | None, optimizer: str | None, lr: float | None,
                      momentum: float | None, seed: int | None, loss: str | None = None,
                      weight_decay: float | None = None, update_mode: str | None = None,
-                     shuffle: bool | None = None, **extra: Any) -> _ffi.TrainingConfig:
+                     shuffle: bool | None = None, recipe: str | None = None, depth: int = 0,
+                     **extra: Any) -> _ffi.TrainingConfig:
     """The library's defaults (batch 64, momentum SGD with lr 0.01 and momentum 0.9,
-    cross-entropy, seed 0, shuffled, checked updates) for every option left as None."""
+    cross-entropy, seed 0, shuffled, checked updates) for every option left as None, or
+    `recipe`'s values for a net of `depth` (explicit options override them)."""
     c = _ffi.init_struct(_ffi.TrainingConfig)
+    if recipe is not None:
+        recipes.apply(recipe, depth, training=c)
     if batch_size is not None:
         c.batch_size = _ffi.checked_int(batch_size, ctypes.c_size_t, "batch_size")
         if c.batch_size == 0:
@@ -353,6 +358,10 @@ class MLP:
         Inverted-dropout probability in [0, 1) on the hidden activations during
         training only (never in `predict`/`evaluate`), seeded from the training seed.
         None: the library's default (0.0).
+    recipe : {"paper", "deep"}, optional
+        A training preset's architecture part for this depth ("deep": residual links
+        with α = 1/sqrt(depth); "paper": none); `residual` and `residual_scale` given
+        explicitly override it. Pass the same recipe to `fit` for its optimizer.
 
     Raises
     ------
@@ -381,7 +390,7 @@ class MLP:
                  norm_momentum: float | None = None, norm_epsilon: float | None = None,
                  residual: bool | None = None,
                  residual_scale: float | Literal["learnable"] | None = None,
-                 dropout: float | None = None) -> None:
+                 dropout: float | None = None, recipe: RecipeName | None = None) -> None:
         act = Activation(activation) if isinstance(activation, str) else activation
         if not isinstance(act, Activation):
             raise InvalidArgument(f"activation must be a name or bsnn.Activation, got {type(activation).__name__}")
@@ -397,6 +406,8 @@ class MLP:
         c = _ffi.init_struct(_ffi.ModelConfig)
         for value, what in ((inputs, "inputs"), (width, "width"), (depth, "depth"), (outputs, "outputs")):
             setattr(c, what, _ffi.checked_int(value, ctypes.c_size_t, what))
+        if recipe is not None:
+            recipes.apply(recipe, c.depth, model=c)
         c.activation = act._ptr
         c.gpn_root = root
         if constraint is not None:
@@ -781,7 +792,8 @@ class MLP:
             validation_data: tuple[ArrayLike, ArrayLike] | None = None,
             validation_split: float = 0.0, callbacks: Sequence[Callback] | None = None,
             loss: LossName | None = None, clip_grad_norm: float | None = None,
-            early_stopping: int | Mapping[str, Any] | None = None, **options: Any) -> History:
+            early_stopping: int | Mapping[str, Any] | None = None,
+            recipe: RecipeName | None = None, **options: Any) -> History:
         """Trains on (X, y) until `epochs` epochs are completed in total.
 
         `epochs` is the total, as in C and the CLI, not a number of further epochs: the
@@ -823,6 +835,11 @@ class MLP:
             ``best_epoch``. A resumed fit starts the patience afresh. Unlike the callback
             ``bsnn.callbacks.EarlyStopping`` this runs in the library (the same rule as
             C's and the CLI's) and snapshots the weights without leaving C.
+        recipe : {"paper", "deep"}, optional
+            A training preset (``bsnn.recipe(name, depth)`` shows its values): its
+            optimizer, lr, momentum and clip_grad_norm for this model's depth, each
+            overridden by the option when given. Pair "deep" with ``MLP(recipe="deep")``
+            for its residual links.
         **options
             weight_decay, update_mode ("checked"/"fused"), shuffle, beta1, beta2,
             epsilon, schedule ("constant", "step", "cosine"), schedule_steps,
@@ -846,7 +863,8 @@ class MLP:
         bsnn_training_config_init_defaults and the CLI's.
         """
         config = _training_config(batch_size, optimizer, lr, momentum, seed, loss=loss,
-                                  clip_grad_norm=clip_grad_norm, early_stopping=early_stopping, **options)
+                                  clip_grad_norm=clip_grad_norm, early_stopping=early_stopping,
+                                  recipe=recipe, depth=self.info.depth, **options)
         if self._trainer is None or self._trainer._optimizer != config.optimizer:
             if self._trainer is not None:
                 self._trainer.close()
@@ -1172,7 +1190,7 @@ class Trainer:
         As in ``MLP.fit``; any left as None takes the library's default (batch 64,
         "momentum" with lr 0.01 and momentum 0.9, seed 0, cross-entropy).
     **options
-        The other options of ``MLP.fit``.
+        The other options of ``MLP.fit`` (``recipe`` included, for the model's depth).
 
     Raises
     ------
@@ -1184,7 +1202,8 @@ class Trainer:
                  optimizer: OptimizerName | None = None, lr: float | None = None,
                  momentum: float | None = None, seed: int | None = None,
                  loss: LossName | None = None, **options: Any) -> None:
-        config = _training_config(batch_size, optimizer, lr, momentum, seed, loss=loss, **options)
+        config = _training_config(batch_size, optimizer, lr, momentum, seed, loss=loss,
+                                  depth=model.info.depth, **options)
         self._create(model, config)
 
     @classmethod

@@ -31,8 +31,10 @@ UpdateModeName = Literal["checked", "fused"]
 MonitorName = Literal["loss", "accuracy"]
 #: Feature scalings of the data loaders (bsnn_scaling).
 ScalingName = Literal["unit", "standardize", "none"]
+#: Training presets (bsnn_recipe_apply; ``bsnn train --recipe``).
+RecipeName = Literal["paper", "deep"]
 #: Progress reporting of fit (on stderr); None reports nothing.
 ProgressKind = Literal["auto", "tqdm", "text"]
 
 __all__ = ["ActivationName", "RootName", "ConstraintName", "InitName", "NormName", "OptimizerName",
-           "LossName", "ScheduleName", "UpdateModeName", "MonitorName", "ScalingName", "ProgressKind"]
+           "LossName", "ScheduleName", "UpdateModeName", "MonitorName", "ScalingName", "RecipeName", "ProgressKind"]
