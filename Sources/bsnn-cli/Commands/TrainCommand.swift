@@ -55,6 +55,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Continue from this checkpoint (architecture and optimizer come from it).") var resume: String?
     @Flag(help: "Resume even if the data differ from the checkpoint's run.") var force = false
     @Option(help: "Training-curve SVG (default: OUT with .svg).") var curve: String?
+    @Option(help: ArgumentHelp("Record per-layer signal statistics every N optimizer steps into --monitor and its heat maps, and warn on a signal collapse (default: 0, off; docs/MONITOR.md).", valueName: "N")) var monitorEvery: Int?
+    @Option(help: ArgumentHelp("Monitor CSV of --monitor-every (default: OUT with .monitor.csv); one heat map per quantity beside it.", valueName: "FILE")) var monitor: String?
     @Flag(help: "Allow plugin/foreign activations recorded in --resume to be loaded.") var allowPlugins = false
     @Flag(help: "Resume from a checkpoint without a bsnn checksum (written by an older bsnn).") var unverified = false
     @Flag(help: "Print a JSON summary of the run on standard output (keys in docs/CLI.md).") var json = false
@@ -66,6 +68,7 @@ struct TrainCommand: ParsableCommand {
         }
         if checkpointEvery < 0 { throw ValidationError("--checkpoint-every: expected >= 0, got \(checkpointEvery)") }
         if let lr, !(lr > 0 && lr.isFinite) { throw ValidationError("--lr: expected a finite value > 0, got \(lr)") }
+        if monitor != nil && (monitorEvery ?? 0) == 0 { throw ValidationError("--monitor: expected together with --monitor-every N (N >= 1)") }
         if noTest && test != nil { throw ValidationError("give at most one of --test and --no-test") }
         if earlyStopping == nil && (earlyStoppingMonitor != nil || earlyStoppingMinDelta != nil) {
             throw ValidationError("--early-stopping-monitor and --early-stopping-min-delta need --early-stopping PATIENCE")
@@ -81,7 +84,9 @@ struct TrainCommand: ParsableCommand {
     }
 
     var checkpointPath: String { checkpoint ?? out + ".ckpt" }
-    var curvePath: String { curve ?? (out.hasSuffix(".safetensors") ? String(out.dropLast(12)) : out) + ".svg" }
+    var outBase: String { out.hasSuffix(".safetensors") ? String(out.dropLast(12)) : out }
+    var curvePath: String { curve ?? outBase + ".svg" }
+    var monitorFiles: MonitorFiles { MonitorFiles(csvPath: monitor ?? outBase + ".monitor.csv") }
 
     /// What identifies the training data: its absolute path and the flags that shape it.
     var dataSettings: [String: String] {
@@ -100,6 +105,7 @@ struct TrainCommand: ParsableCommand {
         try OutputPath.requireWritable(out, what: "--out")
         try OutputPath.requireWritable(checkpointPath, what: "--checkpoint")
         try OutputPath.requireWritable(curvePath, what: "--curve")
+        if (monitorEvery ?? 0) > 0 { for p in monitorFiles.paths { try OutputPath.requireWritable(p, what: "--monitor") } }
         let csvOptions = try csv.options()
         var train = try DataSpec.load(data, split: .train, limit: limit, scaling: scaling?.method, csv: csvOptions)
         let trainer: Trainer
@@ -110,9 +116,11 @@ struct TrainCommand: ParsableCommand {
             let loaded = try Checkpoint.loadRun(r, options: ModelFile.LoadOptions(allowPlugins: allowPlugins, allowUnverified: unverified))
             trainer = loaded.trainer
             try rejectChangedFlags(trainer, checkpoint: r)
-            if let e = epochs, e != trainer.configuration.epochs {
+            // The monitor is a diagnostic, not part of the run: it may be set on resume.
+            if (epochs ?? trainer.configuration.epochs) != trainer.configuration.epochs || monitorEvery != nil {
                 var c = trainer.configuration
-                c.epochs = e
+                c.epochs = epochs ?? c.epochs
+                c.monitorEvery = monitorEvery ?? c.monitorEvery
                 try trainer.updateConfiguration(c)
             }
             note("resuming \(r) at epoch \(trainer.epoch + 1), step \(trainer.globalStep)")
@@ -145,7 +153,16 @@ struct TrainCommand: ParsableCommand {
         note("training \(c.activation.displayName), depth \(c.depth), width \(c.width), \(trainer.model.parameterCount) parameters, on \(train.count) samples")
         var run = TrainingRun(checkpointPath: checkpointPath, checkpointEvery: checkpointEvery, stopAfterSteps: stopAfterSteps,
                               identity: runIdentity)
-        let outcome = try run.run(trainer, data: train, validation: validationData)
+        let title = "\(c.activation.displayName), depth \(c.depth), width \(c.width)"
+        let outcome: TrainingRun.Outcome
+        do {
+            outcome = try run.run(trainer, data: train, validation: validationData)
+        } catch {
+            // A diverged run's records are what explains it: they are written before the error.
+            do { try writeMonitor(trainer, title: title) } catch let m { note("warning: monitor files not written: \(m)") }
+            throw error
+        }
+        try writeMonitor(trainer, title: title)
         if case .stopped(let reason) = outcome {
             try Checkpoint.save(trainer, identity: runIdentity, to: checkpointPath)
             throw CLIError.interrupted("\(reason) at step \(trainer.globalStep); checkpoint saved to \(checkpointPath) (continue with --resume \(checkpointPath))")
@@ -156,7 +173,7 @@ struct TrainCommand: ParsableCommand {
                         trainer.configuration.earlyStopping?.monitor.rawValue ?? "loss", o.bestValue))
         }
         try ModelFile.save(trainer.model, to: out)
-        try run.curvePlot(title: "\(c.activation.displayName), depth \(c.depth), width \(c.width)").write(to: curvePath)
+        try run.curvePlot(title: title).write(to: curvePath)
         note("saved model to \(out), training curve to \(curvePath)")
         var testResult: JSONValue = .null
         // The default test set is the test split of IDX data; CSV (a file or `-`) has none.
@@ -194,9 +211,24 @@ struct TrainCommand: ParsableCommand {
                         ("seconds", .number(e.seconds)),
                     ])
                 })),
+                JSONMember("monitor", trainer.monitor.map { m in
+                    JSONOutput.object([
+                        ("csv", .string(monitorFiles.csvPath)), ("every", JSONOutput.int(m.every)), ("records", JSONOutput.int(m.count)),
+                        ("first_collapse", m.firstCollapse.map { f in
+                            JSONOutput.object([("step", JSONOutput.int(m.steps[f.record])), ("message", .string(f.collapse.message))])
+                        } ?? .null),
+                    ])
+                } ?? .null),
                 JSONMember("test", testResult),
             ])
         }
+    }
+
+    /// Writes the monitor's CSV and heat maps (nothing without --monitor-every).
+    func writeMonitor(_ trainer: Trainer, title: String) throws {
+        guard let m = trainer.monitor else { return }
+        try monitorFiles.write(m, title: title)
+        note("wrote \(m.count) monitor records to \(monitorFiles.csvPath), heat maps beside it")
     }
 
     func identity(of train: Dataset) -> RunIdentity {
@@ -221,7 +253,8 @@ struct TrainCommand: ParsableCommand {
         let opt = OptimizerConfiguration(kind: f.optimizer ?? .momentum, learningRate: f.lr ?? 0.01, momentum: f.momentum ?? 0.9)
         return try Trainer(model: model, configuration: TrainingConfiguration(
             epochs: epochs ?? 1, batchSize: batch ?? 64, loss: train.isClassification ? .crossEntropy : .meanSquaredError,
-            optimizer: opt, seed: seed ?? 0, clipGradientNorm: f.clipGradNorm, earlyStopping: earlyStoppingRule))
+            optimizer: opt, seed: seed ?? 0, clipGradientNorm: f.clipGradNorm, earlyStopping: earlyStoppingRule,
+            monitorEvery: monitorEvery ?? TrainingConfiguration.defaultMonitorEvery))
     }
 
     static let defaultDepth = 50

@@ -28,6 +28,7 @@ struct TrainingRun {
         var saveError: Error?
         var points: [CurvePoint] = []
         let every = checkpointEvery, ckpt = checkpointPath, stopAt = stopAfterSteps, id = identity
+        var warnedCollapse = false
         Interrupt.requested = 0
         Interrupt.install()
         defer { Interrupt.uninstall() }
@@ -38,6 +39,12 @@ struct TrainingRun {
                     points.append(CurvePoint(step: p.globalStep, loss: p.loss, accuracy: p.accuracy))
                     bar?.update(step: p.globalStep, epoch: p.epoch, epochs: p.epochs, loss: p.loss,
                                 accuracy: p.accuracy, samplesPerSecond: p.samplesPerSecond, gradientNorm: p.gradientNorm)
+                    if !warnedCollapse, let m = trainer.monitor, let step = m.steps.last, m.steps.count == m.collapses.count,
+                       let c = m.collapses.last ?? nil {
+                        bar?.finishLine()
+                        note("warning: step \(step): \(c.message)")
+                        warnedCollapse = true
+                    }
                     if every > 0, let path = ckpt, p.globalStep % every == 0 {
                         do { try Checkpoint.save(trainer, identity: id, to: path) } catch { saveError = error; return false }
                     }
