@@ -603,7 +603,31 @@ typedef struct bsnn_training_config {
     size_t early_stopping_patience;
     int32_t early_stopping_monitor;   /* bsnn_monitor; default VALIDATION_LOSS */
     double early_stopping_min_delta;  /* default 0 */
+    /* Added in ABI 3 (0.2). Record per-layer signal statistics every this many optimizer
+     * steps (global steps 0, N, 2N, …; bsnn_trainer_monitor_*); 0 (default): off, no
+     * cost. Weights are bit-identical with it on or off; not saved in checkpoints. */
+    size_t monitor_every;
 } bsnn_training_config;
+
+/* What the training monitor records per activated layer l (0…depth), on the step's batch
+ * before its update (definitions in docs/MONITOR.md). */
+typedef enum bsnn_signal {
+    BSNN_SIGNAL_X_NORM = 0,     /* mean ‖x⁽ˡ⁺¹⁾‖/√width, the layer's output */
+    BSNN_SIGNAL_Y_NORM = 1,     /* mean ‖∂E/∂h⁽ˡ⁾‖ */
+    BSNN_SIGNAL_GRAD_NORM = 2,  /* ‖∂E/∂W⁽ˡ⁾‖_F of the minibatch */
+    BSNN_SIGNAL_DERIV_MEAN = 3, /* mean of a·φ'(h) */
+    BSNN_SIGNAL_DERIV_STD = 4,  /* standard deviation of a·φ'(h) */
+    BSNN_SIGNAL_SATURATED = 5,  /* fraction of units with |a·φ'(h)| < 0.01 */
+    BSNN_SIGNAL_COSINE = 6      /* mean cosine similarity between the batch's samples */
+} bsnn_signal;
+
+/* Why a monitor record counts as a signal collapse (docs/MONITOR.md). */
+typedef enum bsnn_collapse {
+    BSNN_COLLAPSE_NONE = 0,
+    BSNN_COLLAPSE_NON_FINITE = 1,     /* a norm or gate statistic is NaN/Inf; value: the layer */
+    BSNN_COLLAPSE_GRADIENT_RATIO = 2, /* max/min of ‖∂E/∂W‖ over layers > 1e4; value: the ratio */
+    BSNN_COLLAPSE_SIMILARITY = 3      /* last hidden layer's cosine similarity > 0.99; value: it */
+} bsnn_collapse;
 
 typedef enum bsnn_phase { BSNN_PHASE_STEP = 0, BSNN_PHASE_EPOCH_END = 1 } bsnn_phase;
 
@@ -678,6 +702,25 @@ BSNN_API bsnn_status bsnn_trainer_last_gradient_norm(const bsnn_trainer *trainer
  * trains. Added in ABI 3 (0.2). */
 BSNN_API bsnn_status bsnn_trainer_early_stopping_result(const bsnn_trainer *trainer, size_t *out_best_epoch,
                                                         double *out_best_value, int32_t *out_stopped_early);
+/* The monitor's record count and values per record (depth + 1 layers); either pointer may
+ * be NULL. Errors: WRONG_STATE when monitor_every is 0. Call between steps (or from the
+ * progress callback) on the thread that trains. Added in ABI 3 (0.2). */
+BSNN_API bsnn_status bsnn_trainer_monitor_count(const bsnn_trainer *trainer, size_t *out_records,
+                                                size_t *out_layers);
+/* Copies quantity `signal` of record `record` (0-based) for every layer into `out`
+ * (out_count >= layers doubles) and its global step into `out_step` (may be NULL).
+ * Errors: WRONG_STATE (monitor off), INVALID_ARGUMENT (record or signal out of range, out
+ * NULL), SHAPE_MISMATCH (out_count < layers); nothing written then. Same thread rule as
+ * above. Added in ABI 3 (0.2). */
+BSNN_API bsnn_status bsnn_trainer_monitor_values(const bsnn_trainer *trainer, size_t record, int32_t signal,
+                                                 double *out, size_t out_count, size_t *out_step);
+/* Record `record`'s collapse verdict (bsnn_collapse) and its value; `out_value` may be
+ * NULL. Errors as bsnn_trainer_monitor_values. Added in ABI 3 (0.2). */
+BSNN_API bsnn_status bsnn_trainer_monitor_collapse(const bsnn_trainer *trainer, size_t record,
+                                                   int32_t *out_collapse, double *out_value);
+/* Drops the monitor's records (storage kept). Errors: WRONG_STATE (monitor off). Added in
+ * ABI 3 (0.2). */
+BSNN_API bsnn_status bsnn_trainer_monitor_clear(bsnn_trainer *trainer);
 /* One optimizer step on `count` samples: `features` count × inputs floats
  * (features_count), `labels` count classes. `out` may be NULL. Errors: NUMERIC (NaN
  * data or divergence: the model keeps its last good weights), SHAPE_MISMATCH. Since 0.1. */

@@ -25,6 +25,7 @@ func trainingDefaults() -> bsnn_training_config {
     c.early_stopping_patience = t.earlyStopping?.patience ?? 0
     c.early_stopping_monitor = monitorCode(t.earlyStopping?.monitor ?? EarlyStopping.defaultMonitor)
     c.early_stopping_min_delta = t.earlyStopping?.minDelta ?? EarlyStopping.defaultMinDelta
+    c.monitor_every = t.monitorEvery
     return c
 }
 
@@ -83,7 +84,8 @@ func trainingConfiguration(_ p: UnsafePointer<bsnn_training_config>?, epochs: In
         optimizer: optimizer, seed: c.seed, shuffle: c.shuffle != 0, updateMode: mode,
         clipGradientNorm: c.clip_grad_norm == 0 ? nil : c.clip_grad_norm,
         earlyStopping: patience == 0
-            ? nil : EarlyStopping(patience: patience, monitor: monitor, minDelta: c.early_stopping_min_delta))
+            ? nil : EarlyStopping(patience: patience, monitor: monitor, minDelta: c.early_stopping_min_delta),
+        monitorEvery: try size(c.monitor_every, "config->monitor_every"))
 }
 
 @_cdecl("bsnn_training_config_init_defaults")

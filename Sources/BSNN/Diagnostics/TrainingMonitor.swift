@@ -84,6 +84,12 @@ public final class TrainingMonitor: @unchecked Sendable {
         for l in 0..<layerCount { out[l] = values[base + l] }
     }
 
+    /// Record `index`'s collapse verdict (nil: healthy).
+    public func collapse(record index: Int) throws(BSNNError) -> SignalCollapse? {
+        _ = try offset(record: index)
+        return collapses[index]
+    }
+
     /// max/min of ‖∂E/∂W⁽ˡ⁾‖_F over the layers of record `index` (∞ if one is 0).
     public func gradientNormRatio(record index: Int) throws(BSNNError) -> Double {
         SignalProbeResult.ratio(try values(.weightGradientNorm, record: index))
@@ -202,5 +208,15 @@ public enum SignalCollapse: Sendable, Equatable {
         let s = v[SignalQuantity.cosineSimilarity.rawValue * n + n - 1]
         if s > TrainingMonitor.collapseCosineSimilarity { return .similarity(s) }
         return nil
+    }
+}
+
+extension Trainer {
+    /// The monitor, or a wrong-state error naming the setting that turns it on.
+    public func requireMonitor() throws(BSNNError) -> TrainingMonitor {
+        guard let m = monitor else {
+            throw BSNNError.wrongState("training monitor: off (set monitorEvery / monitor_every to N >= 1 steps)")
+        }
+        return m
     }
 }

@@ -19,6 +19,8 @@ from .recipes import Recipe, recipe
 from .scaling import FeatureScaling
 from ._progress import ProgressInfo
 from . import datasets
+from . import monitor
+from .monitor import SignalCollapseWarning
 from . import export  # onnx / torch are imported only when used
 
 __version__: str = _ffi.library_version
@@ -62,7 +64,7 @@ def blas_threads() -> int:
 __all__ = ["Activation", "Moments", "Roots", "builtin_names", "validate_foreign", "validate_plugin",
            "PluginValidation", "MLP", "Trainer", "History",
            "ProbeResult", "StepResult", "ProgressInfo", "load", "allow_plugins_on_unpickle", "datasets", "export", "features",
-           "FeatureScaling", "Recipe", "recipe",
+           "FeatureScaling", "Recipe", "recipe", "monitor", "SignalCollapseWarning",
            "set_blas_threads", "blas_threads", "library_path", "__version__",
            "BSNNError", "InvalidArgument", "ShapeError", "IOError_", "BSNNIOError",
            "FormatError", "PluginError", "NumericError", "OutOfMemory", "WrongState",

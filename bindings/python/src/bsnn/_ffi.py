@@ -37,6 +37,9 @@ SCHEDULE = {"constant": 0, "step": 1, "cosine": 2}
 UPDATE_MODE = {"checked": 0, "fused": 1}
 NORM = {"none": 0, "batch": 1, "layer": 2}
 MONITOR = {"validation_loss": 0, "validation_accuracy": 1}
+# Added in ABI 3 (0.2): the training monitor's quantities and collapse verdicts.
+SIGNAL = {"x_norm": 0, "y_norm": 1, "grad_norm": 2, "deriv_mean": 3, "deriv_std": 4, "saturated": 5, "cosine": 6}
+COLLAPSE = {"none": 0, "non_finite": 1, "gradient_ratio": 2, "similarity": 3}
 PHASE_STEP, PHASE_EPOCH_END = 0, 1
 UPSTREAM = {"gaussian": 0, "labels": 1}
 PROBE_FORWARD_NORMS, PROBE_BACKWARD_NORMS = 0, 1
@@ -93,7 +96,7 @@ class TrainingConfig(Structure):
                 ("schedule_factor", c_double), ("seed", c_uint64), ("shuffle", c_int32),
                 ("update_mode", c_int32), ("clip_grad_norm", c_double),
                 ("early_stopping_patience", c_size_t), ("early_stopping_monitor", c_int32),
-                ("early_stopping_min_delta", c_double)]
+                ("early_stopping_min_delta", c_double), ("monitor_every", c_size_t)]
 
 
 class Progress(Structure):
@@ -282,6 +285,10 @@ _SIGNATURES: dict[str, tuple[Any, list[Any]]] = {
     "bsnn_trainer_step": (_STATUS, [_P, _P, _SZ, _P, _SZ, POINTER(StepResult)]),
     "bsnn_trainer_last_gradient_norm": (_STATUS, [_P, _PD, POINTER(c_int32)]),
     "bsnn_trainer_early_stopping_result": (_STATUS, [_P, _PSZ, _PD, POINTER(c_int32)]),
+    "bsnn_trainer_monitor_count": (_STATUS, [_P, _PSZ, _PSZ]),
+    "bsnn_trainer_monitor_values": (_STATUS, [_P, _SZ, c_int32, _PD, _SZ, _PSZ]),
+    "bsnn_trainer_monitor_collapse": (_STATUS, [_P, _SZ, POINTER(c_int32), _PD]),
+    "bsnn_trainer_monitor_clear": (_STATUS, [_P]),
     "bsnn_trainer_fit": (_STATUS, [_P, _P, _P, _SZ, PROGRESS_FN, _P]),
     "bsnn_trainer_fit_arrays": (_STATUS, [_P, _P, _SZ, _P, _SZ, _P, _SZ, _P, _SZ, _SZ, PROGRESS_FN, _P]),
     "bsnn_model_release_workspace": (_STATUS, [_P]),

@@ -16,7 +16,7 @@ from typing import Any, Callable, Iterator, Literal, Mapping, Sequence
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from . import _arrays, _ffi
+from . import _arrays, _ffi, monitor as _monitor
 from ._ffi import lib
 from ._progress import ProgressInfo, Reporter
 from .activation import Activation, root_code
@@ -206,10 +206,15 @@ class History(dict):
     best_epoch : int or None
         With ``early_stopping=``: the epoch whose parameters the model holds after fit
         (counting from 0 over the trainer's life); None otherwise.
+    monitor : dict or None
+        With ``monitor_every=N``: the records this fit added (``bsnn.monitor.records``:
+        ``step`` and one (records, depth + 1) array per quantity, ``collapse``); None
+        otherwise.
     """
 
     stopped_early: bool = False
     best_epoch: int | None = None
+    monitor: dict[str, Any] | None = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -266,6 +271,8 @@ def _training_config(batch_size: int | None, optimizer: str | None, lr: float | 
         c.schedule = _enum(_ffi.SCHEDULE, extra.pop("schedule"), "schedule")
     if "schedule_steps" in extra:
         c.schedule_steps = _ffi.checked_int(extra.pop("schedule_steps"), ctypes.c_size_t, "schedule_steps")
+    if "monitor_every" in extra:
+        c.monitor_every = _ffi.checked_int(extra.pop("monitor_every"), ctypes.c_size_t, "monitor_every")
     clip = extra.pop("clip_grad_norm", None)
     if clip is not None:
         c.clip_grad_norm = float(clip)  # the library rejects negative and non-finite values
@@ -843,7 +850,9 @@ class MLP:
         **options
             weight_decay, update_mode ("checked"/"fused"), shuffle, beta1, beta2,
             epsilon, schedule ("constant", "step", "cosine"), schedule_steps,
-            schedule_factor.
+            schedule_factor, monitor_every (record per-layer signal statistics every N
+            steps into ``History.monitor``; 0, the default: off; a collapse issues a
+            ``bsnn.monitor.SignalCollapseWarning``).
 
         Returns
         -------
@@ -1394,6 +1403,7 @@ class Trainer:
                 return 1
 
         c_progress = _ffi.PROGRESS_FN(on_progress)  # referenced until fit returns
+        before = _monitor.count(self._ptr)
         try:
             hooks.train_begin()
             with interrupt:
@@ -1415,6 +1425,10 @@ class Trainer:
             reporter.close()
             for d in owned:
                 d.close()
+            # Also when the fit raised (a divergence): the records explain it.
+            if before is not None:
+                history.monitor = _monitor.records(self._ptr, start=before[0])
+                _monitor.warn_first_collapse(history.monitor)
         if interrupt.requested:  # arrived during the last step: training completed
             raise KeyboardInterrupt
         best, stopped = ctypes.c_size_t(), ctypes.c_int32()
@@ -1426,6 +1440,17 @@ class Trainer:
             pass
         hooks.train_end({k: v[-1] for k, v in history.items() if v})
         return history
+
+    def monitor(self) -> dict[str, Any] | None:
+        """All of this trainer's monitor records (see `History.monitor`; also those of a
+        fit that raised NumericError, up to its last good step), or None when
+        monitor_every is 0.
+
+        Returns
+        -------
+        dict or None
+        """
+        return _monitor.records(self._ptr)
 
     def save_checkpoint(self, path: str | os.PathLike) -> None:
         """Writes model + optimizer state + position atomically.
