@@ -626,7 +626,7 @@ typedef enum bsnn_collapse {
     BSNN_COLLAPSE_NONE = 0,
     BSNN_COLLAPSE_NON_FINITE = 1,     /* a norm or gate statistic is NaN/Inf; value: the layer */
     BSNN_COLLAPSE_GRADIENT_RATIO = 2, /* max/min of ‖∂E/∂W‖ over layers > 1e4; value: the ratio */
-    BSNN_COLLAPSE_SIMILARITY = 3      /* last hidden layer's cosine similarity > 0.99; value: it */
+    BSNN_COLLAPSE_SIMILARITY = 3      /* last hidden layer's cosine similarity > 0.999; value: it */
 } bsnn_collapse;
 
 typedef enum bsnn_phase { BSNN_PHASE_STEP = 0, BSNN_PHASE_EPOCH_END = 1 } bsnn_phase;

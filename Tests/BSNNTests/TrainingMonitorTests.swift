@@ -222,8 +222,9 @@ final class TrainingMonitorTests: XCTestCase {
         XCTAssertEqual(record { $0[g] = 1; $0[g + 3] = 0x1p-16 }, .gradientRatio(65536))
         XCTAssertEqual(record { $0[g + 1] = 0 }, .gradientRatio(.infinity))
         XCTAssertNil(record { $0[g] = 1; $0[g + 3] = 1e-3 })
-        XCTAssertEqual(record { $0[c + n - 1] = 0.995 }, .similarity(0.995))
-        XCTAssertNil(record { $0[c + 1] = 0.995 }, "only the last hidden layer's similarity counts")
+        XCTAssertEqual(record { $0[c + n - 1] = 0.9995 }, .similarity(0.9995))
+        XCTAssertNil(record { $0[c + n - 1] = 0.995 }, "a deep net at initialization may be this similar")
+        XCTAssertNil(record { $0[c + 1] = 0.9995 }, "only the last hidden layer's similarity counts")
         XCTAssertNil(record { $0[c + n - 1] = .nan }, "a batch of one has no similarity; not a collapse")
     }
 }

@@ -145,7 +145,7 @@ int main(void) {
     TRUE(found);
     TRUE(collapse == BSNN_COLLAPSE_NON_FINITE || collapse == BSNN_COLLAPSE_GRADIENT_RATIO || collapse == BSNN_COLLAPSE_SIMILARITY);
     TRUE(collapse != BSNN_COLLAPSE_GRADIENT_RATIO || value > 1e4);
-    TRUE(collapse != BSNN_COLLAPSE_SIMILARITY || value > 0.99);
+    TRUE(collapse != BSNN_COLLAPSE_SIMILARITY || value > 0.999);
 
     bsnn_trainer_free(tx); bsnn_model_free(wild); bsnn_activation_free(relu);
     bsnn_trainer_free(tw); bsnn_trainer_free(tp);

@@ -25,7 +25,7 @@ _COLLAPSE_NAMES = {v: k for k, v in _ffi.COLLAPSE.items()}
 class SignalCollapseWarning(RuntimeWarning):
     """A monitor record met the library's collapse rule (docs/MONITOR.md): non-finite
     statistics, a weight-gradient ratio max/min over layers above 1e4, or a last hidden
-    layer whose samples all point the same way (cosine similarity above 0.99)."""
+    layer whose samples all point the same way (cosine similarity above 0.999)."""
 
 
 def count(trainer_ptr: Any) -> tuple[int, int] | None:
