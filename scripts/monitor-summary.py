@@ -2,7 +2,8 @@
 """One JSON line summarizing a `bsnn train --monitor-every` run (scripts/monitor-collapse.sh):
 per record, the quantities that tell the collapses apart, aggregated over layers:
 the weight-gradient ratio max/min, min and max of ‖x‖/√d, the last hidden layer's cosine
-similarity and the mean saturated fraction; plus the run's epoch results and the
+similarity and the lowest layer whose similarity exceeds the collapse threshold, ‖∂E/∂h‖ at
+the lowest and highest layer, the mean saturated fraction; plus the run's epoch results and the
 collapse warning it printed."""
 import argparse
 import csv
@@ -38,6 +39,8 @@ for step, rows in sorted(records.items()):
         "x_norm_min": min(x), "x_norm_max": max(x), "cosine_last": float(rows[-1]["cosine"]),
         "cosine_mean": sum(float(r["cosine"]) for r in rows) / len(rows),
         "saturated_mean": sum(float(r["saturated"]) for r in rows) / len(rows),
+        "y_norm_bottom": float(rows[0]["y_norm"]), "y_norm_top": float(rows[-1]["y_norm"]),
+        "first_layer_cosine_above_0.999": next((int(r["layer"]) for r in rows if float(r["cosine"]) > 0.999), None),
         "collapse": rows[0]["collapse"],
     })
 try:

@@ -9,8 +9,8 @@
     code, inline code and generated blocks) occurs in a checked-in run output (docs/results/*.txt without their
     header lines, and the generated bench-table blocks of README.md and
     benchmarks/RESULTS.md), or is listed in NOT_FROM_A_RUN below with the reason.
-(c) docs/RECIPES.md's recipe-table block is what scripts/recipe-report.py renders from the
-    checked-in benchmarks/results/recipe-table-*.jsonl runs.
+(c) The tables of docs/RECIPES.md and docs/MONITOR.md are what scripts/recipe-report.py
+    and scripts/monitor-report.py render from the checked-in benchmarks/results logs.
 
 usage: python3 tests/docs/check_outputs.py [--root DIR]   (exit status 1, one line per problem)
 """
@@ -149,27 +149,35 @@ def check(root):
     return problems, len(quoted), checked
 
 
-def check_recipes(root):
-    spec = importlib.util.spec_from_file_location("recipe_report", root / "scripts" / "recipe-report.py")
-    report = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(report)
-    logs = sorted((root / "benchmarks" / "results").glob("recipe-table-*.jsonl"))
-    blocks = docblocks.find((root / "docs" / "RECIPES.md").read_text(), "recipe-table")
-    if not logs:
-        return ["benchmarks/results: no recipe-table-*.jsonl (docs/RECIPES.md quotes one)"]
-    if len(blocks) != 1:
-        return [f"docs/RECIPES.md: expected one recipe-table block, found {len(blocks)}"]
-    if blocks[0][1] != report.render(logs):
-        return ["docs/RECIPES.md: the recipe-table block differs from scripts/recipe-report.py's output "
-                "(run scripts/recipe-report.py --write)"]
-    return []
+# Tables rendered by a script from checked-in run logs: (doc, block kind, script, log glob).
+RENDERED = [
+    ("docs/RECIPES.md", "recipe-table", "scripts/recipe-report.py", "recipe-table-*.jsonl"),
+    ("docs/MONITOR.md", "monitor-table", "scripts/monitor-report.py", "monitor-collapse-*.jsonl"),
+]
+
+
+def check_rendered(root):
+    problems = []
+    for doc, kind, script, pattern in RENDERED:
+        spec = importlib.util.spec_from_file_location(pathlib.Path(script).stem.replace("-", "_"), root / script)
+        report = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(report)
+        logs = sorted((root / "benchmarks" / "results").glob(pattern))
+        blocks = docblocks.find((root / doc).read_text(), kind)
+        if not logs:
+            problems.append(f"benchmarks/results: no {pattern} ({doc} quotes one)")
+        elif len(blocks) != 1:
+            problems.append(f"{doc}: expected one {kind} block, found {len(blocks)}")
+        elif blocks[0][1] != report.render(logs):
+            problems.append(f"{doc}: the {kind} block differs from {script}'s output (run {script} --write)")
+    return problems
 
 
 def main():
     args = sys.argv[1:]
     root = pathlib.Path(args[1]).resolve() if args[:1] == ["--root"] and len(args) == 2 else ROOT
     problems, blocks, checked = check(root)
-    problems += check_recipes(root)
+    problems += check_rendered(root)
     for p in problems:
         print(p)
     print(f"docs outputs: {blocks} blocks equal their run files, {checked} prose numbers checked, "

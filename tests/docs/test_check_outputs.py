@@ -72,3 +72,20 @@ def test_a_missing_run_file_is_found(copy):
 def test_an_allowance_no_longer_quoted_is_found(copy, monkeypatch):
     monkeypatch.setitem(check_outputs.NOT_FROM_A_RUN, "31415.9", "a reason for a number nobody quotes")
     assert "NOT_FROM_A_RUN: '31415.9' is quoted nowhere any more; remove it" in problems(copy)
+
+
+def test_the_rendered_tables_pass_and_an_edited_one_is_found(tmp_path):
+    assert check_outputs.check_rendered(ROOT) == []
+    for doc, kind, script, pattern in check_outputs.RENDERED:
+        for f in [doc, script, "scripts/docblocks.py"]:
+            (tmp_path / f).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / f, tmp_path / f)
+        (tmp_path / "benchmarks" / "results").mkdir(parents=True, exist_ok=True)
+        for log in (ROOT / "benchmarks" / "results").glob(pattern):
+            shutil.copy2(log, tmp_path / "benchmarks" / "results" / log.name)
+    assert check_outputs.check_rendered(tmp_path) == []
+    recipes = tmp_path / "docs" / "RECIPES.md"
+    recipes.write_text(recipes.read_text().replace("| `deep` | 200 | 85.0 %", "| `deep` | 200 | 95.0 %"))
+    assert check_outputs.check_rendered(tmp_path) == [
+        "docs/RECIPES.md: the recipe-table block differs from scripts/recipe-report.py's output "
+        "(run scripts/recipe-report.py --write)"]
