@@ -56,6 +56,36 @@ def unfenced(body):
     return m.group(1) if m else None
 
 
+def json_lines(paths, key="label"):
+    """The JSON objects of every line of the log files, by `key`; a later line with the
+    same key (a rerun) replaces an earlier one."""
+    import json
+    out = {}
+    for p in paths:
+        for line in pathlib.Path(p).read_text().splitlines():
+            if line.strip():
+                r = json.loads(line)
+                out[r[key]] = r
+    return out
+
+
+def report_main(render, doc, kind, logs, producer):
+    """Command line of a script that renders a table from run logs: prints
+    `render(paths)`, or with --write puts it into `doc`'s `kind` block. The logs are the
+    arguments, else `logs` (the checked-in ones); `producer` names the script to run when
+    there are none."""
+    args = sys.argv[1:]
+    write = "--write" in args
+    paths = [a for a in args if a != "--write"] or logs
+    if not paths:
+        sys.exit(f"no run logs in benchmarks/results (run {producer})")
+    table = render(paths)
+    if write:
+        replace(doc, kind, table)
+    else:
+        sys.stdout.write(table)
+
+
 if __name__ == "__main__":
     if len(sys.argv) not in (4, 5) or sys.argv[1] != "replace":
         sys.exit("usage: docblocks.py replace FILE KIND [NAME] < body")

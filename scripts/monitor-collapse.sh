@@ -17,11 +17,12 @@ declare -A RUNS=(
   [momentum-0.9]="--optimizer momentum --lr 1e-4 --momentum 0.9 --limit 32000 --monitor-every 10 --validation fashion-mnist"
   [paper]="--recipe paper --limit 19200 --monitor-every 10 --validation fashion-mnist"
   [deep]="--recipe deep --limit 19200 --monitor-every 10 --validation fashion-mnist"
+  [paper-relu]="--recipe paper --activation relu --limit 19200 --monitor-every 10 --validation fashion-mnist"
   [paper-gelu]="--recipe paper --activation gelu --limit 19200 --monitor-every 1 --validation fashion-mnist"
   [cost-off]="--recipe paper --limit 1280"
   [cost-every-1]="--recipe paper --limit 1280 --monitor-every 1"
 )
-ORDER=(adam-1e-4 deep paper momentum-0.9 paper-gelu cost-off cost-every-1)
+ORDER=(adam-1e-4 deep paper momentum-0.9 paper-relu paper-gelu cost-off cost-every-1)
 labels=("$@"); [ ${#labels[@]} -eq 0 ] && labels=("${ORDER[@]}")
 for label in "${labels[@]}"; do
   [ -n "${RUNS[$label]:-}" ] || { echo "unknown label $label" >&2; exit 2; }

@@ -6,7 +6,6 @@ output on the checked-in benchmarks/results/monitor-collapse-*.jsonl.
 
 usage: scripts/monitor-report.py [--write] [FILE.jsonl ...]   (default: the checked-in files)
 """
-import json
 import pathlib
 import re
 import sys
@@ -17,7 +16,7 @@ import docblocks  # noqa: E402
 
 DOC = ROOT / "docs" / "MONITOR.md"
 RUNS = [("adam-1e-4", "Adam, lr 1e-4 (plain net)"), ("momentum-0.9", "momentum 0.9, lr 1e-4"),
-        ("paper", "`paper` preset"), ("paper-gelu", "`paper` preset, GELU-GPN"), ("deep", "`deep` preset")]
+        ("paper", "`paper` preset"), ("paper-relu", "`paper` preset, ReLU-GPN"), ("paper-gelu", "`paper` preset, GELU-GPN"), ("deep", "`deep` preset")]
 
 
 def default_logs():
@@ -25,13 +24,7 @@ def default_logs():
 
 
 def runs(paths):
-    out = {}
-    for p in paths:
-        for line in pathlib.Path(p).read_text().splitlines():
-            if line.strip():
-                r = json.loads(line)
-                out[r["label"]] = r
-    return out
+    return docblocks.json_lines(paths)
 
 
 def g(v):
@@ -84,16 +77,7 @@ def render(paths):
 
 
 def main():
-    args = sys.argv[1:]
-    write = "--write" in args
-    paths = [a for a in args if a != "--write"] or default_logs()
-    if not paths:
-        sys.exit("no monitor-collapse-*.jsonl in benchmarks/results (run scripts/monitor-collapse.sh)")
-    table = render(paths)
-    if write:
-        docblocks.replace(DOC, "monitor-table", table)
-    else:
-        sys.stdout.write(table)
+    docblocks.report_main(render, DOC, "monitor-table", default_logs(), "scripts/monitor-collapse.sh")
 
 
 if __name__ == "__main__":

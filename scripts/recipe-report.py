@@ -6,7 +6,6 @@ checked-in benchmarks/results/recipe-table-*.jsonl.
 
 usage: scripts/recipe-report.py [--write] [FILE.jsonl ...]   (default: the checked-in files)
 """
-import json
 import pathlib
 import re
 import sys
@@ -25,13 +24,7 @@ def default_logs():
 
 
 def runs(paths):
-    out = {}
-    for p in paths:
-        for line in pathlib.Path(p).read_text().splitlines():
-            if line.strip():
-                r = json.loads(line)
-                out[r["label"]] = r  # a rerun of a label replaces the earlier line
-    return out
+    return docblocks.json_lines(paths)
 
 
 def accuracies(r):
@@ -99,16 +92,7 @@ def render(paths):
 
 
 def main():
-    args = sys.argv[1:]
-    write = "--write" in args
-    paths = [a for a in args if a != "--write"] or default_logs()
-    if not paths:
-        sys.exit("no recipe-table-*.jsonl in benchmarks/results (run scripts/recipe-table.sh)")
-    table = render(paths)
-    if write:
-        docblocks.replace(DOC, "recipe-table", table)
-    else:
-        sys.stdout.write(table)
+    docblocks.report_main(render, DOC, "recipe-table", default_logs(), "scripts/recipe-table.sh")
 
 
 if __name__ == "__main__":

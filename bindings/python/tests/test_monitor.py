@@ -11,14 +11,7 @@ import pytest
 
 import bsnn
 from bsnn.monitor import QUANTITIES
-
-
-def blobs(n=128, seed=0):
-    r = np.random.default_rng(seed)
-    y = np.arange(n, dtype=np.int32) % 3
-    X = r.normal(0, 0.7, (n, 6)).astype(np.float32)
-    X[np.arange(n), y] += 2
-    return X, y
+from data import blobs
 
 
 def weights(m):

@@ -10,14 +10,7 @@ import numpy as np
 import pytest
 
 import bsnn
-
-
-def blobs(n=96, seed=0):
-    r = np.random.default_rng(seed)
-    y = np.arange(n, dtype=np.int32) % 3
-    X = r.normal(0, 0.7, (n, 6)).astype(np.float32)
-    X[np.arange(n), y] += 2
-    return X, y
+from data import blobs
 
 
 def test_defaults_are_the_library_ones():
@@ -58,7 +51,7 @@ def test_rezero_start_equals_the_input_to_output_net():
 
 
 def test_training_with_dropout_predict_save_load_and_resume(tmp_path):
-    X, y = blobs()
+    X, y = blobs(96)
     m = bsnn.MLP(6, 12, 3, 3, "tanh", residual=True, residual_scale="learnable", dropout=0.3, seed=1)
     trainer = bsnn.Trainer(m, batch_size=16, lr=0.05, seed=4)
     trainer.fit(X, y, epochs=1, progress=None)
