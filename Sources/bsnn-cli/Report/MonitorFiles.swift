@@ -46,7 +46,7 @@ struct MonitorFiles {
         try csv.write(to: csvPath)
         for q in SignalQuantity.allCases {
             let map = SVGHeatMap(title: "\(title): \(Self.describe(q))", steps: monitor.steps, values: perQuantity[q.rawValue],
-                                 logScale: Self.isLogScale(q), valueLabel: Self.isLogScale(q) ? "\(q.name) (log)" : q.name)
+                                 logScale: Self.isLogScale(q), valueLabel: q.name)
             try map.write(to: svgPath(q))
         }
     }

@@ -74,7 +74,8 @@ struct SVGHeatMap {
         s += "<text x=\"\(f(bx + bw + 4))\" y=\"\(f(t + 10))\">\(barLabel(hi))</text>\n"
         s += "<text x=\"\(f(bx + bw + 4))\" y=\"\(f(t + bh))\">\(barLabel(lo))</text>\n"
         s += "<text x=\"\(f(bx))\" y=\"\(f(t - 6))\">\(esc(valueLabel))</text>\n"
-        var ly = t + bh + 20
+        if logScale { s += "<text x=\"\(f(bx))\" y=\"\(f(t + bh + 14))\">log scale</text>\n" }
+        var ly = t + bh + (logScale ? 34 : 20)
         for (shownHere, colour, text) in [(underflow, Self.underflowColour, "0 (underflow)"), (nonFinite, Self.nonFiniteColour, "NaN/Inf")] where shownHere {
             s += "<rect class=\"legend\" x=\"\(f(bx))\" y=\"\(f(ly))\" width=\"\(f(bw))\" height=\"12\" fill=\"\(colour)\"/>"
                 + "<text x=\"\(f(bx + bw + 4))\" y=\"\(f(ly + 10))\">\(text)</text>\n"
@@ -98,7 +99,11 @@ struct SVGHeatMap {
         guard n > 0 else { return [] }
         let k = max(1, n / 6)
         var out = Array(stride(from: 0, to: n, by: k))
-        if out.last != n - 1 { out.append(n - 1) }
+        // The last index always gets a label; a regular one too close to it gives way.
+        if let last = out.last, last != n - 1 {
+            if n - 1 - last < k / 2 { out.removeLast() }
+            out.append(n - 1)
+        }
         return out
     }
 
