@@ -29,9 +29,14 @@ func initConfig<T>(
     guard let p else { throw invalid("config: expected a pointer to a \(structName), got NULL") }
     try checkStructSize(size, T.self, minimum: minimum, structName: structName, argument: "size")
     var value = defaults
-    withUnsafeMutableBytes(of: &value) { src in
-        src.storeBytes(of: size, toByteOffset: 0, as: Int.self)
-        if let s = src.baseAddress { UnsafeMutableRawPointer(p).copyMemory(from: s, byteCount: size) }
+    withUnsafeMutableBytes(of: &value) { $0.storeBytes(of: size, toByteOffset: 0, as: Int.self) }
+    writeConfig(value, to: p, byteCount: size)
+}
+
+/// Writes exactly the first `byteCount` bytes of `value` (the caller's struct size) to `p`.
+func writeConfig<T>(_ value: T, to p: UnsafeMutablePointer<T>, byteCount: Int) {
+    withUnsafeBytes(of: value) { src in
+        if let s = src.baseAddress { UnsafeMutableRawPointer(p).copyMemory(from: s, byteCount: byteCount) }
     }
 }
 

@@ -2,17 +2,6 @@
 import BSNN
 import CBSNNSupport
 
-func optimizerCode(_ kind: OptimizerKind) -> Int32 {
-    switch kind {
-    case .sgd: return BSNN_OPTIMIZER_SGD.code
-    case .momentum: return BSNN_OPTIMIZER_MOMENTUM.code
-    case .nesterov: return BSNN_OPTIMIZER_NESTEROV.code
-    case .adam: return BSNN_OPTIMIZER_ADAM.code
-    case .rmsprop: return BSNN_OPTIMIZER_RMSPROP.code
-    case .adagrad: return BSNN_OPTIMIZER_ADAGRAD.code
-    }
-}
-
 /// The caller's struct (checked like every config read) when it is large enough to hold
 /// `field`, the last field a recipe writes.
 func recipeTarget<T, F>(
@@ -25,15 +14,6 @@ func recipeTarget<T, F>(
         throw invalid("\(argument)->size: a recipe writes fields added in ABI 3; expected >= \(needed) bytes (sizeof(\(structName)) of bsnn.h 0.2), got \(given)")
     }
     return value
-}
-
-/// Writes back exactly the caller's `size` bytes of `value`.
-func writeConfig<T>(_ value: T, to p: UnsafeMutablePointer<T>) {
-    let given = UnsafeRawPointer(p).loadUnaligned(as: Int.self)
-    var v = value
-    withUnsafeBytes(of: &v) { src in
-        if let s = src.baseAddress { UnsafeMutableRawPointer(p).copyMemory(from: s, byteCount: given) }
-    }
 }
 
 @_cdecl("bsnn_recipe_apply")
@@ -56,14 +36,14 @@ public func bsnn_recipe_apply(
         if let p = model, var c = m {
             c.residual = s.residual ? 1 : 0
             c.residual_scale = residualScaleValue(s.residualScale)
-            writeConfig(c, to: p)
+            writeConfig(c, to: p, byteCount: c.size)
         }
         if let p = training, var c = t {
             c.optimizer = optimizerCode(s.optimizer)
             c.learning_rate = s.learningRate
             c.momentum = s.momentum
             c.clip_grad_norm = s.clipGradientNorm ?? 0
-            writeConfig(c, to: p)
+            writeConfig(c, to: p, byteCount: c.size)
         }
     }
 }

@@ -8,7 +8,7 @@ func trainingDefaults() -> bsnn_training_config {
     c.size = MemoryLayout<bsnn_training_config>.size
     c.batch_size = t.batchSize
     c.loss = BSNN_LOSS_CROSS_ENTROPY.code
-    c.optimizer = BSNN_OPTIMIZER_MOMENTUM.code
+    c.optimizer = optimizerCode(o.kind)
     c.learning_rate = o.learningRate
     c.momentum = o.momentum
     c.beta1 = o.beta1
@@ -27,6 +27,17 @@ func trainingDefaults() -> bsnn_training_config {
     c.early_stopping_min_delta = t.earlyStopping?.minDelta ?? EarlyStopping.defaultMinDelta
     c.monitor_every = t.monitorEvery
     return c
+}
+
+func optimizerCode(_ kind: OptimizerKind) -> Int32 {
+    switch kind {
+    case .sgd: return BSNN_OPTIMIZER_SGD.code
+    case .momentum: return BSNN_OPTIMIZER_MOMENTUM.code
+    case .nesterov: return BSNN_OPTIMIZER_NESTEROV.code
+    case .adam: return BSNN_OPTIMIZER_ADAM.code
+    case .rmsprop: return BSNN_OPTIMIZER_RMSPROP.code
+    case .adagrad: return BSNN_OPTIMIZER_ADAGRAD.code
+    }
 }
 
 func monitorCode(_ m: EarlyStopping.Monitor) -> Int32 {

@@ -64,9 +64,8 @@ public final class TrainingMonitor: @unchecked Sendable {
     public func layers(record index: Int) throws(BSNNError) -> [LayerSignalStatistics] {
         let base = try offset(record: index)
         return values.withUnsafeBufferPointer { v in
-            (0..<layerCount).compactMap { l in
-                v.baseAddress.map { LayerSignalStatistics(values: $0 + base + l, stride: layerCount) }
-            }
+            guard let p = v.baseAddress else { return [] }
+            return (0..<layerCount).map { LayerSignalStatistics(values: p + base + $0, stride: layerCount) }
         }
     }
 

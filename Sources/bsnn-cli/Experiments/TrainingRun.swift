@@ -39,8 +39,7 @@ struct TrainingRun {
                     points.append(CurvePoint(step: p.globalStep, loss: p.loss, accuracy: p.accuracy))
                     bar?.update(step: p.globalStep, epoch: p.epoch, epochs: p.epochs, loss: p.loss,
                                 accuracy: p.accuracy, samplesPerSecond: p.samplesPerSecond, gradientNorm: p.gradientNorm)
-                    if !warnedCollapse, let m = trainer.monitor, let step = m.steps.last, m.steps.count == m.collapses.count,
-                       let c = m.collapses.last ?? nil {
+                    if !warnedCollapse, let m = trainer.monitor, let step = m.steps.last, let c = m.collapses.last ?? nil {
                         bar?.finishLine()
                         note("warning: step \(step): \(c.message)")
                         warnedCollapse = true
