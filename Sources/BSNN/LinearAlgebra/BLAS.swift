@@ -148,4 +148,10 @@ public enum BLAS {
         for i in 0..<count { acc += x[i] * 0 }
         return acc == 0
     }
+
+    /// x[i] *= factor.
+    @inline(__always)
+    static func scale(_ x: UnsafeMutablePointer<Float>, count: Int, by factor: Float) {
+        for i in 0..<count { x[i] *= factor }
+    }
 }

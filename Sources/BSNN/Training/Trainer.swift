@@ -46,6 +46,10 @@ public final class Trainer: @unchecked Sendable {
     public private(set) var monitor: TrainingMonitor?
     /// True while `fit` runs, so its own progress callback cannot reconfigure it.
     private var fitting = false
+    /// The collective of a data-parallel run (`setGradientExchange`); nil for one process.
+    public private(set) var gradientExchange: GradientExchange?
+    /// Its buckets, allocated on the first data-parallel step.
+    private var buckets: GradientBuckets?
 
     public init(model: MLP, configuration: TrainingConfiguration) throws(BSNNError) {
         try configuration.validate()
@@ -68,10 +72,57 @@ public final class Trainer: @unchecked Sendable {
             throw BSNNError.wrongState(
                 "optimizer: cannot switch from \(configuration.optimizer.kind.rawValue) to \(c.optimizer.kind.rawValue) after training started")
         }
+        if c.monitorEvery > 0 && gradientExchange != nil { throw Self.monitorWithExchange }
         configuration = c
         if c.monitorEvery != monitor?.every ?? 0 {
             monitor = c.monitorEvery > 0 ? TrainingMonitor(every: c.monitorEvery, model: model) : nil
         }
+    }
+
+    // MARK: Data-parallel runs
+
+    private static let monitorWithExchange = BSNNError.invalidArgument(
+        "monitor every: the in-training monitor measures one process's backward signals, which a data-parallel step does not keep; set it to 0 with a gradient exchange")
+
+    /// Makes this trainer one process of a data-parallel run (see `GradientExchange`):
+    /// from now on every step sums its gradients with the other processes' before
+    /// anything is applied, and `fit` trains on this process's slice of every global
+    /// batch of `batchSize × processCount` samples drawn from the same shuffled order on
+    /// every process. A collective call: every process makes it at the same point, with
+    /// the same model, optimizer state and configuration, which it verifies (a checksum
+    /// compared with process 0's); nil returns to single-process training.
+    public func setGradientExchange(_ exchange: GradientExchange?) throws(BSNNError) {
+        try model.exclusiveChange("set the gradient exchange") { () throws(BSNNError) in
+            guard let exchange else { gradientExchange = nil; buckets = nil; return }
+            guard exchange.processCount >= 1, (0..<exchange.processCount).contains(exchange.rank) else {
+                throw BSNNError.invalidArgument(
+                    "gradient exchange: expected rank in 0..<process count (≥ 1), got rank \(exchange.rank) of \(exchange.processCount)")
+            }
+            if configuration.monitorEvery > 0 { throw Self.monitorWithExchange }
+            guard try exchange.allMatchRankZero(try runChecksum()) else {
+                throw BSNNError.invalidArgument(
+                    "gradient exchange: this process's model, optimizer state or training configuration differs from process 0's (a data-parallel run starts every process from the same seed or checkpoint, with the same flags)")
+            }
+            gradientExchange = exchange
+        }
+    }
+
+    /// A 64-bit FNV-1a hash of the parameters, the optimizer slots, the position and the
+    /// training configuration: what must be equal on every process of a run.
+    private func runChecksum() throws(BSNNError) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        func mix(_ w: UInt64) { h = (h ^ w) &* 0x0000_0100_0000_01b3 }
+        func mix(_ b: FloatBuffer) {
+            let words = UnsafeRawPointer(b.pointer).assumingMemoryBound(to: UInt32.self)
+            for i in 0..<b.count { mix(UInt64(words[i])) }
+        }
+        for b in model.stateBuffers { mix(b) }
+        for layer in state.optimizer.layers {
+            for b in layer.weight + layer.bias + layer.normalization + layer.residualScale { mix(b) }
+        }
+        for v in [globalStep, epoch, stepInEpoch] { mix(UInt64(bitPattern: Int64(v))) }
+        for byte in "\(configuration)".utf8 { mix(UInt64(byte)) }
+        return h
     }
 
     // MARK: One step
@@ -101,28 +152,20 @@ public final class Trainer: @unchecked Sendable {
         return try step(Batch(features: f, targets: UnsafeBufferPointer(start: t, count: m), count: count, for: c))
     }
 
-    private func stepHoldingModel(_ batch: Batch) throws(BSNNError) -> StepResult {
+    /// `globalCount`: the samples of the global batch this process's `batch` is a slice
+    /// of, in a data-parallel run (nil: every process steps on as many as this one).
+    private func stepHoldingModel(_ batch: Batch, globalCount: Int? = nil) throws(BSNNError) -> StepResult {
         let c = model.configuration
         let count = batch.count
         try c.checkTrainingBatch(count, what: "batch")
         let ws = try model.workspace(batch: count)
         let clip = configuration.clipGradientNorm.flatMap { $0 > 0 ? $0 : nil }
+        if let exchange = gradientExchange {
+            try ws.keepUnscaledOutputs(false, of: model)
+            return try dataParallelStep(batch, workspace: ws, exchange: exchange, clip: clip, globalCount: globalCount)
+        }
         try ws.keepUnscaledOutputs(clip != nil, of: model)
-        var dropout: RandomGenerator? = state.dropoutRNG
-        let logits = try model.forward(batch.features, workspace: ws, dropout: &dropout)
-        // The masks of a step that then diverges are drawn too: a retried step draws new ones.
-        if let d = dropout { state.dropoutRNG = d }
-        if !BLAS.allFinite(logits, count: count * c.outputs) {
-            throw BSNNError.numeric(
-                "divergence at step \(globalStep): the logits are NaN/Inf; the model keeps the weights of the last good step")
-        }
-        let r = try configuration.loss.evaluate(
-            logits: logits, batch: count, outputs: c.outputs, labels: batch.labels, targets: batch.targets,
-            gradient: ws.dLogits.pointer)
-        guard r.loss.isFinite else {
-            throw BSNNError.numeric(
-                "divergence at step \(globalStep): loss is \(r.loss); the model keeps the weights of the last good step")
-        }
+        let r = try forwardAndLoss(batch, workspace: ws)
         let monitored = monitor.map { $0.isDue(step: globalStep) } ?? false
         if monitored { monitor?.measureForward(model: model, workspace: ws) }
         let update = ParameterUpdate(configuration.optimizer, step: globalStep)
@@ -148,6 +191,52 @@ public final class Trainer: @unchecked Sendable {
         // A norm is measured only with clipping on, so both are set or neither.
         if let n = norm, let c = clip { lastStepClipped = n > c } else { lastStepClipped = false }
         return StepResult(loss: r.loss, correct: r.correct, count: count, gradientNorm: norm, clipped: lastStepClipped)
+    }
+
+    /// The forward pass of a step and the loss gradient into `ws.dLogits`, after which
+    /// the logits and the loss are known finite; no weight has changed yet.
+    private func forwardAndLoss(_ batch: Batch, workspace ws: MLP.Workspace) throws(BSNNError) -> (loss: Double, correct: Int) {
+        let c = model.configuration
+        let count = batch.count
+        var dropout: RandomGenerator? = state.dropoutRNG
+        let logits = try model.forward(batch.features, workspace: ws, dropout: &dropout)
+        // The masks of a step that then diverges are drawn too: a retried step draws new ones.
+        if let d = dropout { state.dropoutRNG = d }
+        if !BLAS.allFinite(logits, count: count * c.outputs) {
+            throw BSNNError.numeric(
+                "divergence at step \(globalStep): the logits are NaN/Inf; the model keeps the weights of the last good step")
+        }
+        let r = try configuration.loss.evaluate(
+            logits: logits, batch: count, outputs: c.outputs, labels: batch.labels, targets: batch.targets,
+            gradient: ws.dLogits.pointer)
+        guard r.loss.isFinite else {
+            throw BSNNError.numeric(
+                "divergence at step \(globalStep): loss is \(r.loss); the model keeps the weights of the last good step")
+        }
+        return r
+    }
+
+    private func dataParallelStep(
+        _ batch: Batch, workspace ws: MLP.Workspace, exchange: GradientExchange, clip: Double?, globalCount: Int?
+    ) throws(BSNNError) -> StepResult {
+        let buckets = if let buckets { buckets } else { try GradientBuckets(model: model) }
+        self.buckets = buckets
+        try state.optimizer.prepare(for: model, kind: configuration.optimizer.kind)
+        let sink = DataParallelStep(
+            update: ParameterUpdate(configuration.optimizer, step: globalStep), optimizer: state.optimizer,
+            step: globalStep, clipGradientNorm: clip, exchange: exchange, buckets: buckets)
+        let outcome = try sink.run(
+            model: model, workspace: ws, localCount: batch.count,
+            globalCount: globalCount ?? batch.count * exchange.processCount
+        ) { () throws(BSNNError) in try forwardAndLoss(batch, workspace: ws) }
+        // Each process's own batch statistics (like PyTorch DDP without SyncBatchNorm).
+        model.commitNormalizationStatistics(workspace: ws)
+        state.globalStep += 1
+        lastGradientNorm = outcome.gradientNorm
+        if let n = outcome.gradientNorm, let c = clip { lastStepClipped = n > c } else { lastStepClipped = false }
+        return StepResult(
+            loss: outcome.loss, correct: outcome.correct, count: outcome.count, gradientNorm: outcome.gradientNorm,
+            clipped: lastStepClipped)
     }
 
     /// One step on arrays.
@@ -241,18 +330,25 @@ public final class Trainer: @unchecked Sendable {
         try checkTrainingData(data, validation: validation)
         earlyStoppingOutcome = nil
         let c = model.configuration
-        let batch = min(configuration.batchSize, data.count)
-        try c.checkTrainingBatch(batch, what: "training data")
+        // A data-parallel run steps through global batches of batchSize × processes
+        // samples in the same shuffled order on every process; each process takes its
+        // slice of every one (`processSlice`).
+        let processes = gradientExchange?.processCount ?? 1
+        let (wanted, overflow) = configuration.batchSize.multipliedReportingOverflow(by: processes)
+        let batch = overflow ? data.count : min(wanted, data.count)
+        try c.checkTrainingBatch(batch / processes, what: "training data (per process)")
         // Batch normalization cannot step on a last partial batch of one sample: that
         // batch is skipped, so each epoch leaves out one sample (a different one in
-        // every shuffled epoch).
+        // every shuffled epoch). Data-parallel: every process's slice must be that big.
         let remainder = data.count % batch
-        let stepsPerEpoch = data.count / batch + (remainder >= c.minimumTrainingBatch ? 1 : 0)
-        if batchFeatures?.count != batch * c.inputs { batchFeatures = try FloatBuffer(count: batch * c.inputs) }
-        if !data.isClassification, batchTargets?.count != batch * c.outputs {
-            batchTargets = try FloatBuffer(count: batch * c.outputs)
+        let smallestSlice = remainder / processes
+        let stepsPerEpoch = data.count / batch + (smallestSlice >= max(c.minimumTrainingBatch, 1) ? 1 : 0)
+        let local = (batch + processes - 1) / processes
+        if batchFeatures?.count != local * c.inputs { batchFeatures = try FloatBuffer(count: local * c.inputs) }
+        if !data.isClassification, batchTargets?.count != local * c.outputs {
+            batchTargets = try FloatBuffer(count: local * c.outputs)
         }
-        if batchLabels.count != batch { batchLabels = [Int32](repeating: 0, count: batch) }
+        if batchLabels.count != local { batchLabels = [Int32](repeating: 0, count: local) }
         if let m = monitor {
             let steps = (configuration.epochs - epoch) * stepsPerEpoch - stepInEpoch
             m.reserve(records: steps / m.every + 1)
@@ -275,7 +371,8 @@ public final class Trainer: @unchecked Sendable {
                 let s = stepInEpoch * batch
                 let n = min(batch, data.count - s)
                 let t0 = MonotonicClock.now()
-                let result = try stepOnGathered(data, order[s..<(s + n)])
+                let slice = Self.processSlice(s..<(s + n), rank: gradientExchange?.rank ?? 0, of: processes)
+                let result = try stepOnGathered(data, order[slice], globalCount: n)
                 state.stepInEpoch += 1
                 lossSum += result.loss * Double(n)
                 correct += result.correct
@@ -326,7 +423,9 @@ public final class Trainer: @unchecked Sendable {
 
     /// One step on the samples at `indices`, gathered from `data` into the batch buffers
     /// and checked as a `Batch` like any other door's data.
-    private func stepOnGathered(_ data: BorrowedSamples, _ indices: ArraySlice<Int>) throws(BSNNError) -> StepResult {
+    private func stepOnGathered(
+        _ data: BorrowedSamples, _ indices: ArraySlice<Int>, globalCount: Int
+    ) throws(BSNNError) -> StepResult {
         let c = model.configuration
         let n = indices.count
         guard let bf = batchFeatures else { throw BSNNError.internal("batch buffer missing") }
@@ -336,12 +435,21 @@ public final class Trainer: @unchecked Sendable {
                 data.gather(indices, features: bf.pointer, labels: lb.baseAddress, targets: nil)
             }
             return try batchLabels.withUnsafeBufferPointer { (lb) throws(BSNNError) in
-                try stepHoldingModel(Batch(features: features, labels: UnsafeBufferPointer(rebasing: lb[0..<n]), for: c))
+                try stepHoldingModel(
+                    Batch(features: features, labels: UnsafeBufferPointer(rebasing: lb[0..<n]), for: c), globalCount: globalCount)
             }
         }
         guard let bt = batchTargets else { throw BSNNError.internal("target buffer missing") }
         data.gather(indices, features: bf.pointer, labels: nil, targets: bt.pointer)
-        return try stepHoldingModel(Batch(
-            features: features, targets: UnsafeBufferPointer(start: bt.pointer, count: n * c.outputs), count: n, for: c))
+        return try stepHoldingModel(
+            Batch(features: features, targets: UnsafeBufferPointer(start: bt.pointer, count: n * c.outputs), count: n, for: c),
+            globalCount: globalCount)
+    }
+
+    /// Process `rank`'s part of the global batch `range`: consecutive slices whose sizes
+    /// differ by at most one, in rank order, so the processes together cover it once.
+    static func processSlice(_ range: Range<Int>, rank: Int, of processes: Int) -> Range<Int> {
+        let n = range.count
+        return (range.lowerBound + rank * n / processes)..<(range.lowerBound + (rank + 1) * n / processes)
     }
 }

@@ -1,0 +1,94 @@
+/// One optimizer step of a data-parallel run, the `GradientSink` of a trainer with a
+/// `GradientExchange`: this process's slice of the global batch is propagated
+/// forward and backward, each layer's gradient is copied into its bucket and its sum
+/// over the processes started the moment the backward pass has formed it (so the sum
+/// of layer l overlaps the backward pass of the layers below), the processes agree on
+/// the step's status, and only when every sum is in and finite does any process touch
+/// a weight. Every process then applies the same update to the same summed gradient
+/// (divided by the process count), so the processes hold bit-identical models.
+///
+/// Both update modes run this path: the buckets hold every layer's gradient anyway,
+/// so the step has checked mode's guarantee (a NaN/Inf anywhere, on any process,
+/// changes no weight on any process) at no extra cost in fused mode.
+struct DataParallelStep {
+    let update: ParameterUpdate
+    let optimizer: OptimizerState
+    let step: Int
+    let clipGradientNorm: Double?
+    let exchange: GradientExchange
+    let buckets: GradientBuckets
+
+    struct Outcome {
+        let loss: Double
+        let correct: Int
+        let count: Int
+        let gradientNorm: Double?
+    }
+
+    /// `localStep` runs this process's forward pass and loss into `ws.dLogits` (its
+    /// errors are reported to the other processes, which skip the step too) and returns
+    /// the local loss (mean over its samples) and correct count. `globalCount` is the
+    /// global batch's sample count; this process's loss gradient is weighted by its
+    /// share of it, so the sum over processes is the global batch's mean gradient.
+    func run(
+        model: MLP, workspace ws: MLP.Workspace, localCount: Int, globalCount: Int,
+        localStep: () throws(BSNNError) -> (loss: Double, correct: Int)
+    ) throws(BSNNError) -> Outcome {
+        let n = exchange.processCount
+        buckets.beginStep()
+        var failure: BSNNError?
+        var status = StepStatus.ok
+        let totals = buckets.totals.pointer
+        totals.update(repeating: 0, count: GradientBuckets.totalsCount)
+        do throws(BSNNError) {
+            let r = try localStep()
+            let weight = Float(localCount * n) / Float(globalCount)
+            if weight != 1 { BLAS.scale(ws.dLogits.pointer, count: localCount * model.configuration.outputs, by: weight) }
+            totals[0] = Float(r.loss * Double(localCount))
+            totals[1] = Float(r.correct)
+            totals[2] = Float(localCount)
+            try model.backward(workspace: ws) { (g) throws(BSNNError) in
+                buckets.store(g)
+                try buckets.startNext(exchange)
+            }
+        } catch {
+            failure = error
+            if case .numeric = error { status = .nonFinite } else { status = .failed }
+            totals.update(repeating: 0, count: GradientBuckets.totalsCount)
+        }
+        try buckets.startRemaining(exchange)
+        let agreed = try exchange.agree(status: status)
+        try buckets.finishStarted(exchange)
+        if let f = failure { throw f }
+        switch agreed {
+        case .ok: break
+        case .nonFinite:
+            throw BSNNError.numeric(
+                "divergence at step \(step) on another process of the data-parallel run (its logits, loss or gradient is NaN/Inf); no process changed a weight, every one keeps the weights of the last good step")
+        case .failed:
+            throw BSNNError.wrongState(
+                "step \(step): another process of the data-parallel run failed; no process changed a weight")
+        }
+        if let l = buckets.allFinite() {
+            throw BSNNError.numeric(
+                "divergence at step \(step): the summed gradient of layer \(l) is NaN/Inf; no process changed a weight, every one keeps the weights of the last good step")
+        }
+        var scaled = update
+        let mean = 1 / Double(n)
+        var norm: Double?
+        if let c = clipGradientNorm {
+            let measured = buckets.normSquared(model: model, scale: mean).squareRoot()
+            norm = measured
+            scaled.gradientScale = Float(measured > c ? mean * (c / measured) : mean)
+        } else {
+            scaled.gradientScale = Float(mean)
+        }
+        for l in stride(from: model.layers.count - 1, through: 0, by: -1) {
+            try scaled.apply(to: buckets.layerGradient(l, model: model, workspace: ws), slots: optimizer.layers[l])
+        }
+        let count = Int(totals[2])
+        return Outcome(
+            loss: count > 0 ? Double(totals[0]) / Double(count) : .nan, correct: Int(totals[1]), count: count,
+            gradientNorm: norm)
+    }
+}
