@@ -750,6 +750,53 @@ BSNN_API bsnn_status bsnn_trainer_fit_arrays(bsnn_trainer *trainer, const float 
                                              const float *validation_features, size_t validation_features_count,
                                              const int32_t *validation_labels, size_t validation_count,
                                              size_t epochs, bsnn_progress_fn progress, void *user_data);
+/* ---------------------------------------------------------------- data-parallel training
+ * N processes, each with a trainer over the same model (same seed or checkpoint), train
+ * one network as one process with batch N × batch_size would: every step sums each
+ * layer's gradient over the processes through the callbacks below (include/bsnn_mpi.h
+ * implements them with MPI), and no process changes a weight unless every process's
+ * step succeeded. docs/DISTRIBUTED.md has the protocol and its guarantees. */
+
+/* A process's view of its step, as exchanged before anyone applies it: the maximum over
+ * the processes decides for all. Added in ABI 3 (0.2). */
+typedef enum bsnn_step_status {
+    BSNN_STEP_OK = 0,         /* gradients formed and finite */
+    BSNN_STEP_NON_FINITE = 1, /* NaN/Inf logits, loss or gradient: every process skips (NUMERIC) */
+    BSNN_STEP_FAILED = 2      /* another error: every other process skips (WRONG_STATE) */
+} bsnn_step_status;
+
+/* The collective, called on the training thread. Per step: `start` once per bucket
+ * (bucket ids depth+1 down to 0 for the layers, as the backward pass forms them, then
+ * depth+2 for the step totals), then `agree` once, then `finish` for every bucket in
+ * the same order. `start` begins summing `count` floats at `buffer` over all processes
+ * in place (it may return before the sum is done; the buffer is untouched until
+ * `finish` returns); `finish` waits for that sum; `agree` stores the maximum of every
+ * process's `status` in `*agreed`; `all_match_rank_zero` stores 1 in `*all_match` when
+ * every process passed the value process 0 passed, else 0, on every process. Each
+ * returns 0, or non-zero on failure (the step or call then fails with BSNN_E_IO and the
+ * run should end: the other processes cannot be told). Added in ABI 3 (0.2). */
+typedef struct bsnn_gradient_exchange {
+    size_t size;           /* sizeof(bsnn_gradient_exchange) */
+    int32_t process_count; /* >= 1 */
+    int32_t rank;          /* 0 .. process_count-1: this process's slice of every global batch */
+    void *user_data;       /* passed to every callback; must outlive its use by the trainer */
+    int (*start)(void *user_data, int32_t bucket, float *buffer, size_t count);
+    int (*finish)(void *user_data, int32_t bucket);
+    int (*agree)(void *user_data, int32_t status, int32_t *agreed);
+    int (*all_match_rank_zero)(void *user_data, uint64_t value, int32_t *all_match);
+} bsnn_gradient_exchange;
+
+/* Makes `trainer` one process of a data-parallel run (`exchange` is copied; NULL returns
+ * to single-process training). A collective call: every process makes it at the same
+ * point and it verifies, through all_match_rank_zero, that every process holds the same
+ * weights, optimizer state, position and configuration. Afterwards bsnn_trainer_fit
+ * trains on slice `rank` of every global batch of batch_size × process_count samples
+ * (same shuffled order everywhere; every process passes the whole data set) and every
+ * step reports the global batch's loss and counts. Errors: INVALID_ARGUMENT (rank out
+ * of range, monitor_every > 0, a process that differs from process 0), IO (a callback
+ * failed), WRONG_STATE (the model is being trained). Added in ABI 3 (0.2). */
+BSNN_API bsnn_status bsnn_trainer_set_gradient_exchange(bsnn_trainer *trainer,
+                                                        const bsnn_gradient_exchange *exchange);
 /* Writes model + optimizer state + position atomically to `path`. Errors: IO. Since 0.1. */
 BSNN_API bsnn_status bsnn_checkpoint_save(const bsnn_trainer *trainer, const char *path);
 /* Resumes from a checkpoint: a new trainer (with its own model; get it with

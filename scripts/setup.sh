@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_apt=()
-for pkg in libopenblas-dev libffi-dev zlib1g-dev pkg-config dataset-fashion-mnist; do
+for pkg in libopenblas-dev libffi-dev zlib1g-dev pkg-config dataset-fashion-mnist openmpi-bin libopenmpi-dev; do
     dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
 done
 if [ ${#need_apt[@]} -gt 0 ]; then

@@ -11,7 +11,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh || { echo "setup failed"; echo "0 passed, 1 failed"; exit 1; }
 
-numeric_suites="10-swift 20-c 30-python 40-cli"
+numeric_suites="10-swift 20-c 30-python 40-cli 50-mpi"
 
 # The kernel OpenBLAS runs under the current environment.
 blas_kernel() {

@@ -179,24 +179,24 @@ func string(_ p: UnsafePointer<CChar>?, _ argument: String) throws -> String {
 }
 
 /// A `size_t` from C arrives as a Swift Int; values above Int.max come out negative.
-func size(_ v: Int, _ argument: String) throws -> Int {
+func size(_ v: Int, _ argument: String) throws(BSNNError) -> Int {
     guard v >= 0 else { throw invalid("\(argument): expected a count <= \(Int.max), got \(UInt(bitPattern: v))") }
     return v
 }
 
-func product(_ a: Int, _ b: Int, _ argument: String) throws -> Int {
+func product(_ a: Int, _ b: Int, _ argument: String) throws(BSNNError) -> Int {
     let (p, overflow) = a.multipliedReportingOverflow(by: b)
     guard !overflow else { throw invalid("\(argument): \(a) × \(b) overflows size_t") }
     return p
 }
 
 /// Checks a caller buffer of exactly `count` elements and returns it.
-func buffer<T>(_ p: UnsafePointer<T>?, _ count: Int, _ argument: String) throws -> UnsafeBufferPointer<T> {
+func buffer<T>(_ p: UnsafePointer<T>?, _ count: Int, _ argument: String) throws(BSNNError) -> UnsafeBufferPointer<T> {
     guard let p else { throw invalid("\(argument): expected a buffer of \(count) values, got NULL") }
     return UnsafeBufferPointer(start: p, count: count)
 }
 
-func mutableBuffer<T>(_ p: UnsafeMutablePointer<T>?, _ count: Int, _ argument: String) throws -> UnsafeMutableBufferPointer<T> {
+func mutableBuffer<T>(_ p: UnsafeMutablePointer<T>?, _ count: Int, _ argument: String) throws(BSNNError) -> UnsafeMutableBufferPointer<T> {
     guard let p else { throw invalid("\(argument): expected a buffer of \(count) values, got NULL") }
     return UnsafeMutableBufferPointer(start: p, count: count)
 }

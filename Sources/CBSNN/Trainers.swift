@@ -182,11 +182,12 @@ public func bsnn_trainer_step(
 ) -> Int32 {
     guarded("bsnn_trainer_step") {
         let t = try Handles.lookup(trainer, TrainerBox.self, "trainer").trainer
-        let batch = try Batch(
-            features: try buffer(features, try size(featuresCount, "features_count"), "features"),
-            labels: try buffer(labels, try size(count, "count"), "labels"), for: t.model.configuration,
-            featuresName: "features_count")
-        let r = try t.step(batch)
+        let r = try t.step { () throws(BSNNError) in
+            try Batch(
+                features: try buffer(features, try size(featuresCount, "features_count"), "features"),
+                labels: try buffer(labels, try size(count, "count"), "labels"), for: t.model.configuration,
+                featuresName: "features_count")
+        }
         out?.pointee = bsnn_step_result(loss: r.loss, correct: r.correct, count: r.count)
     }
 }

@@ -62,6 +62,7 @@ build test_normalization tests/c/test_normalization.c -D_POSIX_C_SOURCE=200809L 
 build test_residual_dropout tests/c/test_residual_dropout.c && check test_residual_dropout "$work/test_residual_dropout"
 build test_recipes tests/c/test_recipes.c && check test_recipes "$work/test_recipes"
 build test_monitor tests/c/test_monitor.c && check test_monitor "$work/test_monitor"
+build test_exchange tests/c/test_exchange.c && check test_exchange "$work/test_exchange"
 # Allocation failures under a lowered RLIMIT_AS (ulimit -v) return OUT_OF_MEMORY.
 # Not under valgrind or the sanitizers: both reserve address space the limit forbids.
 build test_memory tests/c/test_memory.c -D_POSIX_C_SOURCE=200809L
@@ -84,7 +85,7 @@ if command -v valgrind >/dev/null; then
     VG=(env LD_LIBRARY_PATH="$work/vglib" valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=1)
     check valgrind-test_api "${VG[@]}" "$work/test_api" "$plugin"
     check valgrind-test_threads "${VG[@]}" "$work/test_threads" "$work/libcounts_overlaps.so"
-    for t in test_config_abi test_training_options test_scaling test_paths test_export_accessors test_buffers test_normalization test_residual_dropout test_recipes test_monitor; do check "valgrind-$t" "${VG[@]}" "$work/$t"; done
+    for t in test_config_abi test_training_options test_scaling test_paths test_export_accessors test_buffers test_normalization test_residual_dropout test_recipes test_monitor test_exchange; do check "valgrind-$t" "${VG[@]}" "$work/$t"; done
 else
     echo "SKIP  valgrind (not installed): memory checks not run"
 fi

@@ -44,16 +44,20 @@ struct DataParallelStep {
             let r = try localStep()
             let weight = Float(localCount * n) / Float(globalCount)
             if weight != 1 { BLAS.scale(ws.dLogits.pointer, count: localCount * model.configuration.outputs, by: weight) }
-            totals[0] = Float(r.loss * Double(localCount))
-            totals[1] = Float(r.correct)
-            totals[2] = Float(localCount)
+            // The loss sum as two floats (high part and rounding remainder), so the float
+            // collective carries ~48 bits of it rather than 24.
+            let lossSum = r.loss * Double(localCount)
+            totals[0] = Float(lossSum)
+            totals[1] = Float(lossSum - Double(totals[0]))
+            totals[2] = Float(r.correct)
+            totals[3] = Float(localCount)
             try model.backward(workspace: ws) { (g) throws(BSNNError) in
                 buckets.store(g)
                 try buckets.startNext(exchange)
             }
         } catch {
             failure = error
-            if case .numeric = error { status = .nonFinite } else { status = .failed }
+            status = Self.status(of: error)
             totals.update(repeating: 0, count: GradientBuckets.totalsCount)
         }
         try buckets.startRemaining(exchange)
@@ -86,9 +90,26 @@ struct DataParallelStep {
         for l in stride(from: model.layers.count - 1, through: 0, by: -1) {
             try scaled.apply(to: buckets.layerGradient(l, model: model, workspace: ws), slots: optimizer.layers[l])
         }
-        let count = Int(totals[2])
+        let count = Int(totals[3])
         return Outcome(
-            loss: count > 0 ? Double(totals[0]) / Double(count) : .nan, correct: Int(totals[1]), count: count,
+            loss: count > 0 ? (Double(totals[0]) + Double(totals[1])) / Double(count) : .nan, correct: Int(totals[2]),
+            count: count,
             gradientNorm: norm)
+    }
+
+    static func status(of error: BSNNError) -> StepStatus {
+        if case .numeric = error { return .nonFinite }
+        return .failed
+    }
+
+    /// The calls of a step that failed on this process before its backward pass (a
+    /// batch that failed its checks, a workspace that could not be allocated): zeros
+    /// for every bucket and the failure's status, so the other processes skip the step.
+    static func join(failure: BSNNError, exchange: GradientExchange, buckets: GradientBuckets) throws(BSNNError) {
+        buckets.beginStep()
+        buckets.totals.pointer.update(repeating: 0, count: GradientBuckets.totalsCount)
+        try buckets.startRemaining(exchange)
+        _ = try exchange.agree(status: status(of: failure))
+        try buckets.finishStarted(exchange)
     }
 }

@@ -7,7 +7,8 @@
 /// process's bucket is the bucket of the whole global batch.
 ///
 /// After the layer buckets comes one step-totals bucket: the loss summed over this
-/// process's samples, the samples it classified correctly and its sample count, so that
+/// process's samples (as a float and its rounding remainder), the samples it classified
+/// correctly and its sample count (exact in float up to 2²⁴ samples per step), so that
 /// every process reports the global batch's loss and accuracy.
 ///
 /// Allocated once per model (the size of the model's parameters), on the first
@@ -28,7 +29,7 @@ final class GradientBuckets {
     /// Buckets started in the current step (the ones `finish` must wait for).
     private(set) var started = 0
 
-    static let totalsCount = 3
+    static let totalsCount = 4
 
     init(model: MLP) throws(BSNNError) {
         var layouts: [Layout] = []

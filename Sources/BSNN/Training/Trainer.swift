@@ -133,6 +133,31 @@ public final class Trainer: @unchecked Sendable {
         try model.exclusiveChange("train (step)") { () throws(BSNNError) in try stepHoldingModel(batch) }
     }
 
+    /// One optimizer step on the batch `makeBatch` checks and returns. The same as
+    /// `step(_:)`, except in a data-parallel run: there a batch that fails its checks
+    /// (a NaN feature, a label out of range) is reported to the other processes, which
+    /// skip the step, instead of leaving them waiting for this process's gradients.
+    @discardableResult
+    public func step(validating makeBatch: () throws(BSNNError) -> Batch) throws(BSNNError) -> StepResult {
+        try model.exclusiveChange("train (step)") { () throws(BSNNError) in
+            guard let exchange = gradientExchange else { return try stepHoldingModel(try makeBatch()) }
+            let batch: Batch
+            do throws(BSNNError) { batch = try makeBatch() } catch {
+                try joinFailedStep(error, exchange: exchange)
+                throw error
+            }
+            return try stepHoldingModel(batch)
+        }
+    }
+
+    /// Makes this process's calls of a data-parallel step that failed before its
+    /// forward pass, reporting the failure, so the other processes skip the step.
+    private func joinFailedStep(_ error: BSNNError, exchange: GradientExchange) throws(BSNNError) {
+        let buckets = if let buckets { buckets } else { try GradientBuckets(model: model) }
+        self.buckets = buckets
+        try DataParallelStep.join(failure: error, exchange: exchange, buckets: buckets)
+    }
+
     /// One optimizer step on `count` samples given by pointer (features count × inputs;
     /// labels count, or targets count × outputs); the pointers must cover those counts.
     @discardableResult
@@ -157,13 +182,21 @@ public final class Trainer: @unchecked Sendable {
     private func stepHoldingModel(_ batch: Batch, globalCount: Int? = nil) throws(BSNNError) -> StepResult {
         let c = model.configuration
         let count = batch.count
-        try c.checkTrainingBatch(count, what: "batch")
-        let ws = try model.workspace(batch: count)
         let clip = configuration.clipGradientNorm.flatMap { $0 > 0 ? $0 : nil }
         if let exchange = gradientExchange {
-            try ws.keepUnscaledOutputs(false, of: model)
+            let ws: MLP.Workspace
+            do throws(BSNNError) {
+                try c.checkTrainingBatch(count, what: "batch")
+                ws = try model.workspace(batch: count)
+                try ws.keepUnscaledOutputs(false, of: model)
+            } catch {
+                try joinFailedStep(error, exchange: exchange)
+                throw error
+            }
             return try dataParallelStep(batch, workspace: ws, exchange: exchange, clip: clip, globalCount: globalCount)
         }
+        try c.checkTrainingBatch(count, what: "batch")
+        let ws = try model.workspace(batch: count)
         try ws.keepUnscaledOutputs(clip != nil, of: model)
         let r = try forwardAndLoss(batch, workspace: ws)
         let monitored = monitor.map { $0.isDue(step: globalStep) } ?? false
@@ -219,9 +252,17 @@ public final class Trainer: @unchecked Sendable {
     private func dataParallelStep(
         _ batch: Batch, workspace ws: MLP.Workspace, exchange: GradientExchange, clip: Double?, globalCount: Int?
     ) throws(BSNNError) -> StepResult {
-        let buckets = if let buckets { buckets } else { try GradientBuckets(model: model) }
+        let buckets: GradientBuckets
+        do throws(BSNNError) {
+            buckets = if let b = self.buckets { b } else { try GradientBuckets(model: model) }
+            try state.optimizer.prepare(for: model, kind: configuration.optimizer.kind)
+        } catch {
+            // Without buckets this process cannot take part; its peers find out from the
+            // transport when it exits.
+            if let b = self.buckets { try DataParallelStep.join(failure: error, exchange: exchange, buckets: b) }
+            throw error
+        }
         self.buckets = buckets
-        try state.optimizer.prepare(for: model, kind: configuration.optimizer.kind)
         let sink = DataParallelStep(
             update: ParameterUpdate(configuration.optimizer, step: globalStep), optimizer: state.optimizer,
             step: globalStep, clipGradientNorm: clip, exchange: exchange, buckets: buckets)

@@ -12,7 +12,7 @@ import operator
 import threading
 import weakref
 from ctypes import (CFUNCTYPE, POINTER, Structure, c_char, c_char_p, c_double, c_int,
-                    c_int32, c_size_t, c_uint32, c_uint64, c_void_p)
+                    c_float, c_int32, c_size_t, c_uint32, c_uint64, c_void_p)
 from typing import Any, Callable
 
 from . import _libpath
@@ -40,6 +40,7 @@ MONITOR = {"validation_loss": 0, "validation_accuracy": 1}
 # Added in ABI 3 (0.2): the training monitor's quantities and collapse verdicts.
 SIGNAL = {"x_norm": 0, "y_norm": 1, "grad_norm": 2, "deriv_mean": 3, "deriv_std": 4, "saturated": 5, "cosine": 6}
 COLLAPSE = {"none": 0, "non_finite": 1, "gradient_ratio": 2, "similarity": 3}
+STEP_STATUS = {"ok": 0, "non_finite": 1, "failed": 2}
 PHASE_STEP, PHASE_EPOCH_END = 0, 1
 UPSTREAM = {"gaussian": 0, "labels": 1}
 PROBE_FORWARD_NORMS, PROBE_BACKWARD_NORMS = 0, 1
@@ -126,6 +127,17 @@ class ProbeConfig(Structure):
 # ---------------------------------------------------------------- callbacks
 SCALAR_FN = CFUNCTYPE(c_double, c_double, c_void_p)
 PROGRESS_FN = CFUNCTYPE(c_int, POINTER(Progress), c_void_p)
+EXCHANGE_START_FN = CFUNCTYPE(c_int, c_void_p, c_int32, POINTER(c_float), c_size_t)
+EXCHANGE_FINISH_FN = CFUNCTYPE(c_int, c_void_p, c_int32)
+EXCHANGE_AGREE_FN = CFUNCTYPE(c_int, c_void_p, c_int32, POINTER(c_int32))
+EXCHANGE_MATCH_FN = CFUNCTYPE(c_int, c_void_p, c_uint64, POINTER(c_int32))
+
+
+class GradientExchange(Structure):
+    _fields_ = [("size", c_size_t), ("process_count", c_int32), ("rank", c_int32),
+                ("user_data", c_void_p), ("start", EXCHANGE_START_FN),
+                ("finish", EXCHANGE_FINISH_FN), ("agree", EXCHANGE_AGREE_FN),
+                ("all_match_rank_zero", EXCHANGE_MATCH_FN)]
 
 # Exceptions raised inside Python callbacks while C was running. The callback cannot
 # propagate them through C frames, so it parks them and tells C to stop; the errcheck of
@@ -283,6 +295,7 @@ _SIGNATURES: dict[str, tuple[Any, list[Any]]] = {
     "bsnn_trainer_model": (_STATUS, [_P, _P]),
     "bsnn_trainer_state_get": (_STATUS, [_P, POINTER(TrainerState)]),
     "bsnn_trainer_step": (_STATUS, [_P, _P, _SZ, _P, _SZ, POINTER(StepResult)]),
+    "bsnn_trainer_set_gradient_exchange": (_STATUS, [_P, POINTER(GradientExchange)]),
     "bsnn_trainer_last_gradient_norm": (_STATUS, [_P, _PD, POINTER(c_int32)]),
     "bsnn_trainer_early_stopping_result": (_STATUS, [_P, _PSZ, _PD, POINTER(c_int32)]),
     "bsnn_trainer_monitor_count": (_STATUS, [_P, _PSZ, _PSZ]),
