@@ -55,6 +55,7 @@ let package = Package(
         // The per-thread error text lives in C (`_Thread_local`): no pthread key, so no
         // key destructor that could run after a dlclose.
         .target(name: "CBSNNSupport", path: "Sources/CBSNNSupport"),
+        .target(name: "CBSNNMPIClient", path: "Sources/CBSNNMPIClient"),
         .target(
             name: "CBSNN", dependencies: ["BSNN", "CBSNNSupport"],
             exclude: ["bsnn.map"],
@@ -83,7 +84,7 @@ let package = Package(
         // runs without the toolchain (scripts/install.sh), like libbsnn.so.
         .executableTarget(
             name: "bsnn-cli",
-            dependencies: ["BSNN", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["BSNN", "CBSNNMPIClient", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/bsnn-cli",
             swiftSettings: [.unsafeFlags(["-static-stdlib"], .when(configuration: .release))],
             linkerSettings: [.unsafeFlags(["-static-stdlib"], .when(configuration: .release))]),

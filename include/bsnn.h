@@ -752,7 +752,7 @@ BSNN_API bsnn_status bsnn_trainer_fit_arrays(bsnn_trainer *trainer, const float 
                                              size_t epochs, bsnn_progress_fn progress, void *user_data);
 /* ---------------------------------------------------------------- data-parallel training
  * N processes, each with a trainer over the same model (same seed or checkpoint), train
- * one network as one process with batch N × batch_size would: every step sums each
+ * one network as one process with the same batch_size would: every step sums each
  * layer's gradient over the processes through the callbacks below (include/bsnn_mpi.h
  * implements them with MPI), and no process changes a weight unless every process's
  * step succeeded. docs/DISTRIBUTED.md has the protocol and its guarantees. */
@@ -789,12 +789,14 @@ typedef struct bsnn_gradient_exchange {
 /* Makes `trainer` one process of a data-parallel run (`exchange` is copied; NULL returns
  * to single-process training). A collective call: every process makes it at the same
  * point and it verifies, through all_match_rank_zero, that every process holds the same
- * weights, optimizer state, position and configuration. Afterwards bsnn_trainer_fit
- * trains on slice `rank` of every global batch of batch_size × process_count samples
- * (same shuffled order everywhere; every process passes the whole data set) and every
+ * weights, optimizer state, position and configuration. batch_size is then the global
+ * batch: bsnn_trainer_fit trains on slice `rank` (batch_size / process_count samples) of
+ * every global batch (same shuffled order everywhere; every process passes the whole
+ * data set), so a checkpoint resumes on any process count that divides batch_size; every
  * step reports the global batch's loss and counts. Errors: INVALID_ARGUMENT (rank out
- * of range, monitor_every > 0, a process that differs from process 0), IO (a callback
- * failed), WRONG_STATE (the model is being trained). Added in ABI 3 (0.2). */
+ * of range, batch_size not a multiple of process_count, monitor_every > 0, a process
+ * that differs from process 0), IO (a callback failed), WRONG_STATE (the model is being
+ * trained). Added in ABI 3 (0.2). */
 BSNN_API bsnn_status bsnn_trainer_set_gradient_exchange(bsnn_trainer *trainer,
                                                         const bsnn_gradient_exchange *exchange);
 /* Writes model + optimizer state + position atomically to `path`. Errors: IO. Since 0.1. */

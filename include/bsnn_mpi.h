@@ -47,6 +47,9 @@ BSNN_MPI_API const char *bsnn_mpi_error_message(const bsnn_mpi *mpi);
 /* Counters since creation: seconds spent waiting in `finish` (communication not hidden
  * behind the backward pass), bytes summed and steps (`agree` calls). Any may be NULL. */
 BSNN_MPI_API void bsnn_mpi_stats(const bsnn_mpi *mpi, double *wait_seconds, uint64_t *bytes, uint64_t *steps);
+/* Stores in *any whether `flag` is non-zero on any process (an all-reduce of the
+ * maximum): a stop request (Ctrl-C) that every process then acts on at the same step. */
+BSNN_MPI_API int bsnn_mpi_any(bsnn_mpi *mpi, int32_t flag, int32_t *any);
 /* MPI_Barrier on the exchange's communicator. */
 BSNN_MPI_API int bsnn_mpi_barrier(bsnn_mpi *mpi);
 /* MPI_Abort on the exchange's communicator: ends every process of the run with `code`. */

@@ -130,6 +130,12 @@ void bsnn_mpi_stats(const bsnn_mpi *m, double *wait_seconds, uint64_t *bytes, ui
     if (steps) *steps = m->steps;
 }
 
+int bsnn_mpi_any(bsnn_mpi *m, int32_t flag, int32_t *any) {
+    int32_t mine = flag != 0;
+    int rc = MPI_Allreduce(&mine, any, 1, MPI_INT32_T, MPI_MAX, m->comm);
+    return rc == MPI_SUCCESS ? 0 : failed(m, rc, "MPI_Allreduce (stop request)");
+}
+
 int bsnn_mpi_barrier(bsnn_mpi *m) {
     int rc = MPI_Barrier(m->comm);
     return rc == MPI_SUCCESS ? 0 : failed(m, rc, "MPI_Barrier");

@@ -143,8 +143,8 @@ final class DataParallelTests: XCTestCase {
         return (d / n).squareRoot()
     }
 
-    /// N ranks × batch b over the same shuffled order give the model of one process with
-    /// batch N·b: equal within 1e-5 relative after two epochs (the sums over ranks round
+    /// N ranks, each with a slice of b of every global batch of N·b (the batch size of
+    /// their configuration), give the model of one process with batch N·b: equal within 1e-5 relative after two epochs (the sums over ranks round
     /// differently from one batch's sums), and bit-identical on every rank. 201 samples:
     /// the last global batch splits unevenly, which the loss weighting must absorb.
     func testRanksTrainTheModelOfOneProcessWithTheGlobalBatch() throws {
@@ -158,7 +158,7 @@ final class DataParallelTests: XCTestCase {
             let collective = ThreadCollective(size: ranks)
             let results = try onRanks(ranks) { r -> ([Float], [EpochRecord]) in
                 let m = try self.model()
-                let tr = try Trainer(model: m, configuration: self.configuration(batch: 16, mode: mode, clip: clip, optimizer: optimizer))
+                let tr = try Trainer(model: m, configuration: self.configuration(batch: 16 * ranks, mode: mode, clip: clip, optimizer: optimizer))
                 try tr.setGradientExchange(ThreadExchange(collective, rank: r))
                 let records = try tr.fit(d)
                 XCTAssertEqual(tr.globalStep, t.globalStep)
@@ -238,6 +238,17 @@ final class DataParallelTests: XCTestCase {
         var c = tr.configuration
         c.monitorEvery = 1
         XCTAssertThrowsError(try tr.updateConfiguration(c)) { XCTAssertTrue("\($0)".contains("monitor every"), "\($0)") }
+    }
+
+    /// A batch size that does not split evenly over the processes is refused.
+    func testTheGlobalBatchMustSplitEvenly() throws {
+        let collective = ThreadCollective(size: 3)
+        let errors = try onRanks(3) { r -> String? in
+            let tr = try Trainer(model: try self.model(), configuration: self.configuration(batch: 32))
+            do { try tr.setGradientExchange(ThreadExchange(collective, rank: r)) } catch { return "\(error)" }
+            return nil
+        }
+        for e in errors { XCTAssertTrue(e?.contains("not a multiple of 3 processes") ?? false, e ?? "accepted") }
     }
 
     /// One process with an exchange is the plain step: bit-identical weights (both modes).

@@ -28,7 +28,7 @@ check() { # name command...
     local start=$(date +%s.%N)
     if "$@" >"$work/$name.log" 2>&1; then
         passed=$((passed + 1)); printf 'ok    %-26s (%.1f s)\n' "$name" "$(echo "$(date +%s.%N) - $start" | bc)"
-        grep -E "^[0-9]+ ranks x|passed," "$work/$name.log" | sed 's/^/      /'
+        grep -E "^[0-9]+ ranks x|passed,|^\|\|A-B" "$work/$name.log" | sed 's/^/      /'
     else
         failed=$((failed + 1)); echo "FAIL  $name"; tail -25 "$work/$name.log" | sed 's/^/      /'
     fi
@@ -49,6 +49,28 @@ killed() {
     [ $rc -ne 0 ] && [ $rc -ne 124 ] && [ $took -le 30 ]
 }
 check killed-rank-ends-the-run killed
+
+# The command line: 2 processes × batch 32 train the model of one process with batch 64
+# (same seed and data; the sums round differently, hence 1e-4 after 64 steps), rank 0
+# alone writes and prints, and a checkpoint of the 2-process run resumes on 1 process.
+cli=("$bin/bsnn-cli" train --data fashion-mnist --limit 2048 --no-test --depth 10 --width 64 --epochs 2 --seed 3)
+export BSNN_MPI_LIBRARY="$work/libbsnn_mpi.so"
+cli_distributed() {
+    cd "$work" && mkdir -p d s r && "${cli[@]}" --batch 64 --out s/m.safetensors 2>/dev/null \
+        && timeout 300 "${mpirun[@]}" -np 2 "${cli[@]}" --distributed mpi --batch 32 --out d/m.safetensors --json >d/out.json 2>d/err.log \
+        && python3 -c "import json,sys; d=json.load(open('d/out.json'))['distributed']; print(d); sys.exit(0 if d['processes']==2 and d['global_batch']==64 and d['bytes_exchanged']>0 else 1)" \
+        && grep -q "global batch 64" d/err.log && [ "$(grep -c "saved model" d/err.log)" = 1 ] \
+        && python3 "$root/tests/mpi/compare_models.py" d/m.safetensors s/m.safetensors 1e-4
+}
+check cli-train-distributed cli_distributed
+cli_resume_on_one_process() {
+    cd "$work" && timeout 300 "${mpirun[@]}" -np 2 "${cli[@]}" --distributed mpi --batch 32 --out r/m.safetensors --stop-after-steps 20 2>r/err.log
+    local rc=$?
+    [ $rc -ne 0 ] && [ -f r/m.safetensors.ckpt ] || { echo "expected an interrupted run with a checkpoint, got status $rc"; cat r/err.log; return 1; }
+    "$bin/bsnn-cli" train --data fashion-mnist --limit 2048 --no-test --resume r/m.safetensors.ckpt --out r/m.safetensors 2>>r/err.log \
+        && grep -q "resuming" r/err.log && python3 "$root/tests/mpi/compare_models.py" r/m.safetensors s/m.safetensors 1e-4
+}
+check cli-resume-on-1-process cli_resume_on_one_process
 
 echo "mpi: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -93,12 +93,12 @@ int main(int argc, char **argv) {
 
     if (!strcmp(mode, "mismatch")) {
         bsnn_model *m = make_model(rank == 1 ? 2 : 1);
-        bsnn_trainer *t = make_trainer(m, B);
+        bsnn_trainer *t = make_trainer(m, global);
         EXPECT(bsnn_trainer_set_gradient_exchange(t, &ex), BSNN_E_INVALID_ARGUMENT, "differs from process 0");
         bsnn_trainer_free(t); bsnn_model_free(m);
     } else if (!strcmp(mode, "equivalence") || !strcmp(mode, "kill")) {
         bsnn_model *m = make_model(1);
-        bsnn_trainer *t = make_trainer(m, B);
+        bsnn_trainer *t = make_trainer(m, global); /* batch_size is the global batch */
         OK(bsnn_trainer_set_gradient_exchange(t, &ex));
         bsnn_model *single = rank == 0 ? make_model(1) : NULL;
         bsnn_trainer *ts = single ? make_trainer(single, global) : NULL;
@@ -140,7 +140,7 @@ int main(int argc, char **argv) {
         bsnn_trainer_free(t); bsnn_model_free(m);
     } else if (!strcmp(mode, "nan")) {
         bsnn_model *m = make_model(1);
-        bsnn_trainer *t = make_trainer(m, B);
+        bsnn_trainer *t = make_trainer(m, global);
         OK(bsnn_trainer_set_gradient_exchange(t, &ex));
         for (size_t s = 0; s < 8; s++) {
             float *lx = x + s * global * IN + (size_t)rank * B * IN;

@@ -72,7 +72,10 @@ public final class Trainer: @unchecked Sendable {
             throw BSNNError.wrongState(
                 "optimizer: cannot switch from \(configuration.optimizer.kind.rawValue) to \(c.optimizer.kind.rawValue) after training started")
         }
-        if c.monitorEvery > 0 && gradientExchange != nil { throw Self.monitorWithExchange }
+        if let e = gradientExchange {
+            if c.monitorEvery > 0 { throw Self.monitorWithExchange }
+            try Self.checkGlobalBatch(c.batchSize, processes: e.processCount)
+        }
         configuration = c
         if c.monitorEvery != monitor?.every ?? 0 {
             monitor = c.monitorEvery > 0 ? TrainingMonitor(every: c.monitorEvery, model: model) : nil
@@ -86,9 +89,11 @@ public final class Trainer: @unchecked Sendable {
 
     /// Makes this trainer one process of a data-parallel run (see `GradientExchange`):
     /// from now on every step sums its gradients with the other processes' before
-    /// anything is applied, and `fit` trains on this process's slice of every global
-    /// batch of `batchSize × processCount` samples drawn from the same shuffled order on
-    /// every process. A collective call: every process makes it at the same point, with
+    /// anything is applied, and `fit` trains on this process's slice (`batchSize /
+    /// processCount` samples) of every global batch of `batchSize` samples, drawn from
+    /// the same shuffled order on every process. The configuration, and so a checkpoint,
+    /// does not depend on the process count: a run resumes on any count that divides
+    /// the batch size. A collective call: every process makes it at the same point, with
     /// the same model, optimizer state and configuration, which it verifies (a checksum
     /// compared with process 0's); nil returns to single-process training.
     public func setGradientExchange(_ exchange: GradientExchange?) throws(BSNNError) {
@@ -99,11 +104,20 @@ public final class Trainer: @unchecked Sendable {
                     "gradient exchange: expected rank in 0..<process count (≥ 1), got rank \(exchange.rank) of \(exchange.processCount)")
             }
             if configuration.monitorEvery > 0 { throw Self.monitorWithExchange }
+            try Self.checkGlobalBatch(configuration.batchSize, processes: exchange.processCount)
             guard try exchange.allMatchRankZero(try runChecksum()) else {
                 throw BSNNError.invalidArgument(
                     "gradient exchange: this process's model, optimizer state or training configuration differs from process 0's (a data-parallel run starts every process from the same seed or checkpoint, with the same flags)")
             }
             gradientExchange = exchange
+        }
+    }
+
+    /// The batch size of a data-parallel run is the global batch: it must split evenly.
+    private static func checkGlobalBatch(_ batch: Int, processes: Int) throws(BSNNError) {
+        guard batch % processes == 0 else {
+            throw BSNNError.invalidArgument(
+                "batch size: a data-parallel run's batch size is the global batch, split evenly over the processes; \(batch) is not a multiple of \(processes) processes")
         }
     }
 
@@ -371,13 +385,12 @@ public final class Trainer: @unchecked Sendable {
         try checkTrainingData(data, validation: validation)
         earlyStoppingOutcome = nil
         let c = model.configuration
-        // A data-parallel run steps through global batches of batchSize × processes
-        // samples in the same shuffled order on every process; each process takes its
-        // slice of every one (`processSlice`).
+        // A data-parallel run steps through global batches of batchSize samples in the
+        // same shuffled order on every process; each process takes its slice of every
+        // one (`processSlice`).
         let processes = gradientExchange?.processCount ?? 1
-        let (wanted, overflow) = configuration.batchSize.multipliedReportingOverflow(by: processes)
-        let batch = overflow ? data.count : min(wanted, data.count)
-        try c.checkTrainingBatch(batch / processes, what: "training data (per process)")
+        let batch = min(configuration.batchSize, data.count)
+        try c.checkTrainingBatch(batch / processes, what: processes > 1 ? "training data (per process)" : "training data")
         // Batch normalization cannot step on a last partial batch of one sample: that
         // batch is skipped, so each epoch leaves out one sample (a different one in
         // every shuffled epoch). Data-parallel: every process's slice must be that big.

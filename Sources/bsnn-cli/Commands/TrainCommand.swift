@@ -40,7 +40,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Optimizer (default: momentum).") var optimizer: OptimizerKind?
     @Option(help: "Learning rate (default: 0.01; the paper: 1e-4 over 50 epochs).") var lr: Double?
     @Option(help: "Momentum (default: 0.9; the paper: 0.5).") var momentum: Double?
-    @Option(help: "Minibatch size (default: 64).") var batch: Int?
+    @Option(help: "Minibatch size (default: 64); with --distributed, per process (the global batch is N times it).") var batch: Int?
     @Option(help: "Total epochs to have completed (default: 1; on --resume: the checkpoint's).") var epochs: Int?
     @Option(help: "Seed of the initial weights and the shuffling (default: 0).") var seed: UInt64?
     @Option(help: ArgumentHelp("Scale all gradients by X/norm when their global L2 norm exceeds X (default: off; 0 = off).", valueName: "X")) var clipGradNorm: Double?
@@ -49,6 +49,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The least change that counts as an improvement (default: 0).", valueName: "D")) var earlyStoppingMinDelta: Double?
     @Option(help: ArgumentHelp("Feature scaling fitted on the training data (default: bytes / 255 for IDX, none for CSV). The test and validation data and later eval/predict use the training statistics, recorded in the model file.", valueName: "METHOD")) var scaling: ScalingChoice?
     @Option(help: "OpenBLAS threads.") var threads: Int?
+    @Option(help: ArgumentHelp("Data-parallel training over the processes mpirun started: mpi (libbsnn_mpi; docs/DISTRIBUTED.md). Rank 0 prints and writes every file.", valueName: "BACKEND")) var distributed: DistributedBackend?
     @Option(help: "Where to save the trained model.") var out: String
     @Option(help: "Checkpoint file (default: OUT.ckpt).") var checkpoint: String?
     @Option(help: "Also save a checkpoint every N steps (0: only on Ctrl-C).") var checkpointEvery = 0
@@ -102,6 +103,10 @@ struct TrainCommand: ParsableCommand {
 
     func run() throws {
         if let t = threads { try BLAS.setThreadCount(t) }
+        // First, so that ranks other than 0 are quiet from the start.
+        let exchange = try distributed.map { _ in try MPIExchange() }
+        processRank = exchange?.rank ?? 0
+        let processes = exchange?.processCount ?? 1
         try OutputPath.requireWritable(out, what: "--out")
         try OutputPath.requireWritable(checkpointPath, what: "--checkpoint")
         try OutputPath.requireWritable(curvePath, what: "--curve")
@@ -115,7 +120,7 @@ struct TrainCommand: ParsableCommand {
             try DataSpec.requireExisting(r, what: "checkpoint")
             let loaded = try Checkpoint.loadRun(r, options: ModelFile.LoadOptions(allowPlugins: allowPlugins, allowUnverified: unverified))
             trainer = loaded.trainer
-            try rejectChangedFlags(trainer, checkpoint: r)
+            try rejectChangedFlags(trainer, checkpoint: r, processes: processes)
             // The monitor is a diagnostic, not part of the run: it may be set on resume.
             if (epochs ?? trainer.configuration.epochs) != trainer.configuration.epochs || monitorEvery != nil {
                 var c = trainer.configuration
@@ -143,7 +148,12 @@ struct TrainCommand: ParsableCommand {
                 if !differences.isEmpty { note("warning: resuming on different data (--force): " + differences.joined(separator: "; ")) }
             }
         } else {
-            trainer = try newTrainer(train)
+            trainer = try newTrainer(train, processes: processes)
+        }
+        if let exchange {
+            try trainer.setGradientExchange(exchange)
+            let g = trainer.configuration.batchSize
+            note("data-parallel over \(processes) MPI processes: batch \(g / processes) per process, global batch \(g)")
         }
         let scaler = trainer.model.configuration.featureScaler
         let validationData = try validation.map {
@@ -151,8 +161,10 @@ struct TrainCommand: ParsableCommand {
         }
         let c = trainer.model.configuration
         note("training \(c.activation.displayName), depth \(c.depth), width \(c.width), \(trainer.model.parameterCount) parameters, on \(train.count) samples")
-        var run = TrainingRun(checkpointPath: checkpointPath, checkpointEvery: checkpointEvery, stopAfterSteps: stopAfterSteps,
-                              identity: runIdentity)
+        let writes = processRank == 0
+        var run = TrainingRun(checkpointPath: writes ? checkpointPath : nil, checkpointEvery: checkpointEvery,
+                              stopAfterSteps: stopAfterSteps, identity: runIdentity, showProgress: writes)
+        if let exchange { run.stopTogether = { try exchange.anyProcess($0) } }
         let title = "\(c.activation.displayName), depth \(c.depth), width \(c.width)"
         let outcome: TrainingRun.Outcome
         do {
@@ -164,7 +176,9 @@ struct TrainCommand: ParsableCommand {
         }
         try writeMonitor(trainer, title: title)
         if case .stopped(let reason) = outcome {
-            try Checkpoint.save(trainer, identity: runIdentity, to: checkpointPath)
+            // Every process stopped at this step (TrainingRun.stopTogether); MPI ends cleanly.
+            if writes { try Checkpoint.save(trainer, identity: runIdentity, to: checkpointPath) }
+            exchange?.close()
             throw CLIError.interrupted("\(reason) at step \(trainer.globalStep); checkpoint saved to \(checkpointPath) (continue with --resume \(checkpointPath))")
         }
         if let o = trainer.earlyStoppingOutcome {
@@ -172,6 +186,9 @@ struct TrainCommand: ParsableCommand {
                         o.stoppedEarly ? "stopped after epoch \(trainer.epoch)" : "ran every epoch", o.bestEpoch + 1,
                         trainer.configuration.earlyStopping?.monitor.rawValue ?? "loss", o.bestValue))
         }
+        let exchanged = exchange?.statistics
+        exchange?.close()
+        guard writes else { return }
         try ModelFile.save(trainer.model, to: out)
         try run.curvePlot(title: title).write(to: curvePath)
         note("saved model to \(out), training curve to \(curvePath)")
@@ -220,6 +237,14 @@ struct TrainCommand: ParsableCommand {
                     ])
                 } ?? .null),
                 JSONMember("test", testResult),
+                JSONMember("distributed", exchanged.map { x in
+                    JSONOutput.object([
+                        ("backend", .string("mpi")), ("processes", JSONOutput.int(processes)),
+                        ("batch_per_process", JSONOutput.int(trainer.configuration.batchSize / processes)),
+                        ("global_batch", JSONOutput.int(trainer.configuration.batchSize)),
+                        ("exchange_wait_seconds", .number(x.waitSeconds)), ("bytes_exchanged", .number(Double(x.bytes))),
+                    ])
+                } ?? .null),
             ])
         }
     }
@@ -235,7 +260,7 @@ struct TrainCommand: ParsableCommand {
         RunIdentity(data: dataLocation, dataset: train, settings: dataSettings)
     }
 
-    func newTrainer(_ train: Dataset) throws -> Trainer {
+    func newTrainer(_ train: Dataset, processes: Int) throws -> Trainer {
         let d = depth ?? Self.defaultDepth
         let f = resolved(depth: d)
         if let r = recipe { note("recipe \(r.rawValue): \(r.summary(depth: d)) (explicit flags override it)") }
@@ -252,12 +277,19 @@ struct TrainCommand: ParsableCommand {
         let model = try MLP(config)
         let opt = OptimizerConfiguration(kind: f.optimizer ?? .momentum, learningRate: f.lr ?? 0.01, momentum: f.momentum ?? 0.9)
         return try Trainer(model: model, configuration: TrainingConfiguration(
-            epochs: epochs ?? 1, batchSize: batch ?? 64, loss: train.isClassification ? .crossEntropy : .meanSquaredError,
+            epochs: epochs ?? 1, batchSize: try Self.globalBatch(batch ?? 64, processes: processes), loss: train.isClassification ? .crossEntropy : .meanSquaredError,
             optimizer: opt, seed: seed ?? 0, clipGradientNorm: f.clipGradNorm, earlyStopping: earlyStoppingRule,
             monitorEvery: monitorEvery ?? TrainingConfiguration.defaultMonitorEvery))
     }
 
     static let defaultDepth = 50
+
+    /// The engine's batch size of a run: `--batch` per process times the processes.
+    static func globalBatch(_ perProcess: Int, processes: Int) throws -> Int {
+        let (g, overflow) = perProcess.multipliedReportingOverflow(by: processes)
+        guard !overflow else { throw CLIError.usage("--batch: \(perProcess) × \(processes) processes overflows") }
+        return g
+    }
 
     /// The recipe-settable values: explicit flags first, then `--recipe`'s at `depth`.
     func resolved(depth: Int) -> RecipeResolvedFlags {
@@ -276,7 +308,7 @@ struct TrainCommand: ParsableCommand {
 
     /// The model and the optimizer come from the checkpoint: a flag that would change
     /// them is refused rather than ignored (a flag equal to the checkpoint's is fine).
-    func rejectChangedFlags(_ trainer: Trainer, checkpoint: String) throws {
+    func rejectChangedFlags(_ trainer: Trainer, checkpoint: String, processes: Int) throws {
         let m = trainer.model.configuration, t = trainer.configuration
         // A --recipe given on resume is checked value by value like the flags it stands for.
         let f = resolved(depth: m.depth)
@@ -296,7 +328,10 @@ struct TrainCommand: ParsableCommand {
         check("optimizer", f.optimizer?.rawValue, t.optimizer.kind.rawValue)
         check("lr", f.lr, t.optimizer.learningRate)
         check("momentum", f.momentum, t.optimizer.momentum)
-        check("batch", batch, t.batchSize)
+        // The checkpoint holds the global batch; --batch is per process.
+        if let b = batch, try Self.globalBatch(b, processes: processes) != t.batchSize {
+            changed.append("--batch \(b) × \(processes) process\(processes == 1 ? "" : "es") (the checkpoint's global batch is \(t.batchSize))")
+        }
         check("seed", seed, t.seed)
         check("clip-grad-norm", f.clipGradNorm, t.clipGradientNorm ?? 0)
         if earlyStopping != nil, earlyStoppingRule != t.earlyStopping {
@@ -313,4 +348,9 @@ struct TrainCommand: ParsableCommand {
             throw CLIError.usage("--resume \(checkpoint): \(changed.joined(separator: ", ")) cannot change on resume; drop the flag or start a new run")
         }
     }
+}
+
+/// The transports `--distributed` knows.
+enum DistributedBackend: String, ExpressibleByArgument, CaseIterable {
+    case mpi
 }

@@ -13,6 +13,10 @@ struct TrainingRun {
     /// Recorded in every checkpoint written, for `train --resume` to compare.
     var identity: RunIdentity?
     var showProgress = true
+    /// A distributed run's collective stop: given whether this process wants to stop
+    /// after the current step, whether any process does (every process calls it after
+    /// every step, so all of them stop at the same one). Nil for one process.
+    var stopTogether: ((Bool) throws -> Bool)?
 
     private(set) var curve: [CurvePoint] = []
     private(set) var epochs: [EpochRecord] = []
@@ -27,7 +31,7 @@ struct TrainingRun {
         var stopReason: String?
         var saveError: Error?
         var points: [CurvePoint] = []
-        let every = checkpointEvery, ckpt = checkpointPath, stopAt = stopAfterSteps, id = identity
+        let every = checkpointEvery, ckpt = checkpointPath, stopAt = stopAfterSteps, id = identity, together = stopTogether
         var warnedCollapse = false
         Interrupt.requested = 0
         Interrupt.install()
@@ -45,14 +49,22 @@ struct TrainingRun {
                         warnedCollapse = true
                     }
                     if every > 0, let path = ckpt, p.globalStep % every == 0 {
-                        do { try Checkpoint.save(trainer, identity: id, to: path) } catch { saveError = error; return false }
+                        do { try Checkpoint.save(trainer, identity: id, to: path) } catch { saveError = error }
                     }
                 case .epochEnd:
                     bar?.epochDone(epoch: p.epoch, epochs: p.epochs, trainLoss: p.loss, trainAccuracy: p.accuracy,
                                    validation: p.validation.map { ($0.loss, $0.accuracy) })
                 }
-                if Interrupt.isRequested { stopReason = "interrupted"; return false }
-                if let n = stopAt, p.globalStep >= n { stopReason = "stopped after \(p.globalStep) steps (--stop-after-steps)"; return false }
+                var reason: String?
+                if saveError != nil { reason = "checkpoint not written" }
+                if Interrupt.isRequested { reason = "interrupted" }
+                if let n = stopAt, p.globalStep >= n { reason = "stopped after \(p.globalStep) steps (--stop-after-steps)" }
+                if let together {
+                    do {
+                        if try together(reason != nil) && reason == nil { reason = "interrupted (on another process)" }
+                    } catch { saveError = error; return false }
+                }
+                if let r = reason { stopReason = r; return false }
                 return true
             }
             bar?.finishLine()

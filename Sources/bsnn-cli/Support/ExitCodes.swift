@@ -95,6 +95,8 @@ func reportAndExit(_ error: Error) -> Never {
         line = msg.split(separator: "\n").first.map(String.init) ?? msg
     }
     fflush(stdout)
-    fputs("bsnn: error: \(line)\n", stderr)
+    // Every process of a distributed run stops at the same step on Ctrl-C; rank 0 says so.
+    if processRank > 0 && status == .interrupted { exit(status.rawValue) }
+    fputs("bsnn\(processRank > 0 ? " (rank \(processRank))" : ""): error: \(line)\n", stderr)
     exit(status.rawValue)
 }

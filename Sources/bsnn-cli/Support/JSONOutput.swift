@@ -19,6 +19,11 @@ enum JSONOutput {
 /// Logs, notes and warnings: standard error, so that standard output holds only results
 /// (a table, a CSV, a JSON object) and can be piped.
 func note(_ text: String) {
+    if processRank > 0 { return }
     fflush(stdout)
     fputs(text + "\n", stderr)
 }
+
+/// This process's rank in a `--distributed` run (0 otherwise): only rank 0 prints notes
+/// and progress and writes files; the others report only their own errors.
+nonisolated(unsafe) var processRank = 0

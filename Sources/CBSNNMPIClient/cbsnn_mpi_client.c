@@ -1,0 +1,1 @@
+/* Header-only target: see include/cbsnn_mpi_client.h. */
