@@ -5,7 +5,8 @@
 #   usage: scripts/install.sh [--prefix P]      (default /usr/local; DESTDIR is honoured)
 #
 # Layout under P: lib/libbsnn.so.0.1.0 with the links libbsnn.so.0 and libbsnn.so,
-# lib/libbsnn.a, include/bsnn.h and bsnn_plugin.h, lib/pkgconfig/bsnn.pc,
+# lib/libbsnn.a, include/bsnn.h and bsnn_plugin.h (and lib/libbsnn_mpi.so with
+# include/bsnn_mpi.h where mpicc is found), lib/pkgconfig/bsnn.pc,
 # lib/cmake/bsnn/ (find_package(bsnn 0.1 CONFIG) → bsnn::bsnn and bsnn::bsnn_static),
 # bin/bsnn, share/bash-completion, share/zsh, share/fish, and the manifest
 # share/bsnn/install-manifest.txt that scripts/uninstall.sh reads. Re-running only
@@ -55,6 +56,13 @@ bash scripts/package/static-library.sh "$work/libbsnn.a"
 put 0644 "$work/libbsnn.a" "lib/libbsnn.a"
 put 0644 include/bsnn.h "include/bsnn.h"
 put 0644 include/bsnn_plugin.h "include/bsnn_plugin.h"
+# The MPI gradient exchange, where MPI is installed (it is optional: `bsnn train
+# --distributed mpi` and bsnn.distributed load it at run time).
+if command -v mpicc >/dev/null 2>&1; then
+    make -s -C mpi OUT="$work" >/dev/null
+    put 0755 "$work/libbsnn_mpi.so" "lib/libbsnn_mpi.so"
+    put 0644 include/bsnn_mpi.h "include/bsnn_mpi.h"
+fi
 
 # pkg-config: --static adds what libbsnn.a needs from Debian's libraries.
 cat >"$work/bsnn.pc" <<PC

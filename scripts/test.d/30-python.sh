@@ -15,6 +15,7 @@ $PY -m pip install -q scikit-learn mypy \
     || echo "python: scikit-learn/mypy could not be installed: their tests will be skipped"
 # Optional exporters (bsnn.export): without them those tests skip, naming the package (-rs).
 $PY -m pip install -q onnx onnxruntime >/dev/null 2>&1 || echo "python: onnx/onnxruntime cannot be installed; the ONNX export tests skip"
+$PY -m pip install -q mpi4py >/dev/null 2>&1 || echo "python: mpi4py cannot be installed; bsnn.distributed is tested on MPI_COMM_WORLD only"
 # PyTorch only from a local CPU wheel (the index's default build pulls GBs of CUDA).
 $PY -c "import torch" 2>/dev/null || for w in /opt/wheels/torch-*+cpu-*.whl; do
     [ -f "$w" ] && { $PY -m pip install -q "$w" >/dev/null 2>&1 || echo "python: cannot install $w; the PyTorch export tests skip"; }

@@ -178,6 +178,7 @@ struct TrainCommand: ParsableCommand {
         if case .stopped(let reason) = outcome {
             // Every process stopped at this step (TrainingRun.stopTogether); MPI ends cleanly.
             if writes { try Checkpoint.save(trainer, identity: runIdentity, to: checkpointPath) }
+            try exchange?.barrier()
             exchange?.close()
             throw CLIError.interrupted("\(reason) at step \(trainer.globalStep); checkpoint saved to \(checkpointPath) (continue with --resume \(checkpointPath))")
         }

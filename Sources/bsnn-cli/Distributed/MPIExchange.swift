@@ -17,6 +17,7 @@ final class MPIExchange: GradientExchange {
     private let errorMessage: cbsnn_mpi_error_message_fn
     private let statsFunction: cbsnn_mpi_stats_fn
     private let anyFunction: cbsnn_mpi_any_fn
+    private let barrierFunction: cbsnn_mpi_barrier_fn
     private let freeFunction: cbsnn_mpi_free_fn
     private var freed = false
 
@@ -38,6 +39,7 @@ final class MPIExchange: GradientExchange {
         errorMessage = try symbol("bsnn_mpi_error_message", as: cbsnn_mpi_error_message_fn.self)
         statsFunction = try symbol("bsnn_mpi_stats", as: cbsnn_mpi_stats_fn.self)
         anyFunction = try symbol("bsnn_mpi_any", as: cbsnn_mpi_any_fn.self)
+        barrierFunction = try symbol("bsnn_mpi_barrier", as: cbsnn_mpi_barrier_fn.self)
         freeFunction = try symbol("bsnn_mpi_free", as: cbsnn_mpi_free_fn.self)
         var created: OpaquePointer?
         let rc = create(nil, nil, &created)
@@ -79,6 +81,12 @@ final class MPIExchange: GradientExchange {
         var any: Int32 = 0
         try check(anyFunction(mpi, flag ? 1 : 0, &any), "the stop-request all-reduce")
         return any != 0
+    }
+
+    /// Waits until every process gets here (after rank 0 wrote a checkpoint: a process
+    /// that exits non-zero first makes mpirun end the others, possibly mid-write).
+    func barrier() throws {
+        try check(barrierFunction(mpi), "the barrier")
     }
 
     /// Seconds waited for all-reduces (not hidden behind the backward pass), bytes summed.

@@ -1252,6 +1252,31 @@ class Trainer:
         lib.bsnn_trainer_state_get(self._ptr, ctypes.byref(s))
         return {"epoch": s.epoch, "step_in_epoch": s.step_in_epoch, "global_step": s.global_step}
 
+    def set_gradient_exchange(self, exchange: Any) -> None:
+        """Makes this trainer one process of a data-parallel run (a collective call:
+        every process makes it at the same point, and it checks that every process holds
+        process 0's weights, optimizer state and configuration).
+
+        Parameters
+        ----------
+        exchange : bsnn.distributed.MPIExchange or None
+            The run's exchange (kept alive by the trainer); None returns to one process.
+            ``batch_size`` is then the global batch: it must be a multiple of the
+            process count, and ``fit`` trains each process on its slice of it.
+
+        Raises
+        ------
+        InvalidArgument
+            A process differs from process 0, the batch does not split evenly, or the
+            monitor is on.
+        """
+        if exchange is None:
+            lib.bsnn_trainer_set_gradient_exchange(self._ptr, None)
+        else:
+            exchange._live()
+            lib.bsnn_trainer_set_gradient_exchange(self._ptr, ctypes.byref(exchange._callbacks))
+        self._exchange = exchange
+
     def step(self, X: ArrayLike, y: ArrayLike) -> StepResult:
         """One optimizer step on a batch.
 
