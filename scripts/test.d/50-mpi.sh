@@ -86,5 +86,28 @@ cli_stop_signal() {
 }
 check cli-stop-signal-checkpoints cli_stop_signal
 
+# docs/DISTRIBUTED.md is tested code: each block marked `<!-- doc-test: LANG -->` runs
+# here under mpirun with this checkout's build (bsnn on PATH is bsnn-cli).
+cd "$root"
+python3 - "$work" <<'PY'
+import pathlib, re, sys
+work = pathlib.Path(sys.argv[1])
+text = pathlib.Path("docs/DISTRIBUTED.md").read_text()
+blocks = re.findall(r"<!-- doc-test: (\w+) -->\s*```\w*\n(.*?)```", text, re.S)
+for i, (lang, body) in enumerate(blocks):
+    (work / f"doc{i}.{ {'sh': 'sh', 'c': 'c', 'python': 'py'}[lang] }").write_text(body)
+print(f"{len(blocks)} tested blocks in docs/DISTRIBUTED.md")
+PY
+mkdir -p "$work/path" && ln -sfn "$bin/bsnn-cli" "$work/path/bsnn"
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+for f in "$work"/doc*.*; do
+    name=$(basename "$f"); dir="$work/run-$name"; mkdir -p "$dir"
+    case "$f" in
+        *.sh) check "docs-$name" bash -c "cd '$dir' && PATH='$work/path':\$PATH bash -e '$f' 2>err.log && [ -f m.safetensors ]" ;;
+        *.c) check "docs-$name" bash -c "cd '$dir' && mpicc -std=c11 -Wall -Wextra -Werror -o prog '$f' -I'$root/include' -L'$bin' -L'$work' -Wl,-rpath,'$bin' -Wl,-rpath,'$work' -lbsnn_mpi -lbsnn && timeout 300 mpirun -np 2 ./prog && [ -f m.safetensors ]" ;;
+        *.py) check "docs-$name" bash -c "cd '$dir' && timeout 300 mpirun -np 2 python3 '$f' && [ -f m.safetensors ]" ;;
+    esac
+done
+
 echo "mpi: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

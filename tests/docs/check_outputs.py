@@ -153,6 +153,7 @@ def check(root):
 RENDERED = [
     ("docs/RECIPES.md", "recipe-table", "scripts/recipe-report.py", "recipe-table-*.jsonl"),
     ("docs/MONITOR.md", "monitor-table", "scripts/monitor-report.py", "monitor-collapse-*.jsonl"),
+    ("docs/DISTRIBUTED.md", "mpi-table", "scripts/mpi-cost-model.py", "mpi-*.jsonl"),
 ]
 
 
