@@ -50,6 +50,13 @@ BSNN_MPI_API void bsnn_mpi_stats(const bsnn_mpi *mpi, double *wait_seconds, uint
 /* Stores in *any whether `flag` is non-zero on any process (an all-reduce of the
  * maximum): a stop request (Ctrl-C) that every process then acts on at the same step. */
 BSNN_MPI_API int bsnn_mpi_any(bsnn_mpi *mpi, int32_t flag, int32_t *any);
+/* Every process's `count` doubles at `values`, on every process, in rank order: *out
+ * (malloc'd, free with bsnn_mpi_release) holds them back to back, counts[r] (an array
+ * of bsnn_mpi_size entries the caller provides) how many came from rank r. For results
+ * of independent runs spread over the processes (a sweep). Errors: an MPI code. */
+BSNN_MPI_API int bsnn_mpi_allgather(bsnn_mpi *mpi, const double *values, size_t count, double **out, size_t *counts);
+/* Frees what bsnn_mpi_allgather returned; NULL is a no-op. */
+BSNN_MPI_API void bsnn_mpi_release(void *p);
 /* MPI_Barrier on the exchange's communicator. */
 BSNN_MPI_API int bsnn_mpi_barrier(bsnn_mpi *mpi);
 /* MPI_Abort on the exchange's communicator: ends every process of the run with `code`. */

@@ -136,6 +136,28 @@ int bsnn_mpi_any(bsnn_mpi *m, int32_t flag, int32_t *any) {
     return rc == MPI_SUCCESS ? 0 : failed(m, rc, "MPI_Allreduce (stop request)");
 }
 
+int bsnn_mpi_allgather(bsnn_mpi *m, const double *values, size_t count, double **out, size_t *counts) {
+    *out = NULL;
+    if (count > (size_t)INT32_MAX) return failed(m, MPI_ERR_COUNT, "allgather: too many values for one MPI call");
+    int mine = (int)count;
+    int *n = malloc(sizeof(int) * (size_t)m->size), *at = malloc(sizeof(int) * (size_t)m->size);
+    if (!n || !at) { free(n); free(at); return failed(m, MPI_ERR_NO_MEM, "allgather"); }
+    int rc = MPI_Allgather(&mine, 1, MPI_INT, n, 1, MPI_INT, m->comm);
+    if (rc != MPI_SUCCESS) { free(n); free(at); return failed(m, rc, "MPI_Allgather (counts)"); }
+    long long total = 0;
+    for (int r = 0; r < m->size; r++) { at[r] = (int)total; total += n[r]; counts[r] = (size_t)n[r]; }
+    if (total > INT32_MAX) { free(n); free(at); return failed(m, MPI_ERR_COUNT, "allgather: too many values for one MPI call"); }
+    double *all = malloc(sizeof(double) * (size_t)(total > 0 ? total : 1));
+    if (!all) { free(n); free(at); return failed(m, MPI_ERR_NO_MEM, "allgather"); }
+    rc = MPI_Allgatherv(values, mine, MPI_DOUBLE, all, n, at, MPI_DOUBLE, m->comm);
+    free(n); free(at);
+    if (rc != MPI_SUCCESS) { free(all); return failed(m, rc, "MPI_Allgatherv"); }
+    *out = all;
+    return 0;
+}
+
+void bsnn_mpi_release(void *p) { free(p); }
+
 int bsnn_mpi_barrier(bsnn_mpi *m) {
     int rc = MPI_Barrier(m->comm);
     return rc == MPI_SUCCESS ? 0 : failed(m, rc, "MPI_Barrier");

@@ -10,5 +10,7 @@ typedef const char *(*cbsnn_mpi_error_message_fn)(const bsnn_mpi *mpi);
 typedef void (*cbsnn_mpi_stats_fn)(const bsnn_mpi *mpi, double *wait_seconds, uint64_t *bytes, uint64_t *steps);
 typedef int (*cbsnn_mpi_any_fn)(bsnn_mpi *mpi, int32_t flag, int32_t *any);
 typedef int (*cbsnn_mpi_barrier_fn)(bsnn_mpi *mpi);
+typedef int (*cbsnn_mpi_allgather_fn)(bsnn_mpi *mpi, const double *values, size_t count, double **out, size_t *counts);
+typedef void (*cbsnn_mpi_release_fn)(void *p);
 typedef void (*cbsnn_mpi_free_fn)(bsnn_mpi *mpi);
 #endif

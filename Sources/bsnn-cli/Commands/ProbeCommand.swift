@@ -25,6 +25,7 @@ struct ProbeCommand: ParsableCommand {
     @Option(help: "Layers shown in the terminal table (first and last halves).") var rows = 12
     @Option(help: ArgumentHelp("Comma-separated widths for the Fig. 3 sweep.", valueName: "W1,W2,…")) var sweepWidth: String?
     @Option(help: "Seeds per width in the sweep.") var seeds = 3
+    @Option(help: ArgumentHelp("Spread the --sweep-width probes over the processes mpirun started: mpi (rank 0 writes the files, with the numbers of a serial sweep).", valueName: "BACKEND")) var distributed: DistributedBackend?
     @Option(help: "Normalization before φ on every layer: batch (the probe samples' statistics), layer, or none (default).") var norm: Normalization?
     @Flag(help: "Residual links on the depth−1 square hidden layers: x + α·φ(W x). The verdict then reads the backward signal as ‖∂E/∂x‖ (‖∂E/∂h‖ carries α).") var residual = false
     @Option(help: ArgumentHelp("α of --residual (default: 1; 1/sqrt(depth) keeps the signals bounded).", valueName: "X")) var residualScale: Double?
@@ -35,6 +36,7 @@ struct ProbeCommand: ParsableCommand {
             throw ValidationError("--\(n): expected >= 1, got \(v)")
         }
         if residualScale != nil && !residual { throw ValidationError("--residual-scale: expected together with --residual") }
+        if distributed != nil && sweepWidth == nil { throw ValidationError("--distributed: expected together with --sweep-width (one probe is one run)") }
         do { try residualScale.map { try ResidualScale.fixed($0).validate() } } catch let e as BSNNError {
             throw ValidationError("--residual-scale: \(e.message)")
         }
@@ -142,7 +144,10 @@ struct ProbeCommand: ParsableCommand {
         var mean: [(x: Double, y: Double)] = [], band: [(x: Double, low: Double, high: Double)] = []
         let sweep = WidthSweep(widths: widths, seeds: seeds,
                                probe: shaped(SyntheticProbe(width: width, depth: depth, samples: samples, constraint: constraint, seed: seed)))
-        for point in try sweep.run([act], jobs: 1)[0] {
+        let exchange = try distributed.map { _ in try MPIExchange() }
+        try ProcessRole.become(rank: exchange?.rank ?? 0)
+        defer { exchange?.close() }
+        for point in try sweep.run([act], jobs: 1, over: exchange)[0] {
             let w = point.width, ratios = point.ratios, batchRatios = point.batchRatios
             for k in 0..<seeds {
                 raw.add(["\(w)", "\(point.seeds[k])", Fmt.full(ratios[k]), Fmt.full(batchRatios[k])])

@@ -43,6 +43,7 @@ struct ReproduceCommand: ParsableCommand {
     @Option(help: "Comma-separated activations for Fig. 3 (GPN versions).") var sweepActivations = "tanh,relu,selu,gelu"
     @Option(help: "Independent runs at a time (each with one OpenBLAS thread; the numbers do not depend on it).") var jobs = 2
     @Option(help: "OpenBLAS threads (only with --jobs 1).") var threads: Int?
+    @Option(help: ArgumentHelp("Spread the independent runs of Fig. 3 and Table 2 over the processes mpirun started: mpi (each process runs --jobs at a time; rank 0 writes the report, with the numbers of a serial run).", valueName: "BACKEND")) var distributed: DistributedBackend?
 
     struct Settings {
         var depth, width, train, test, epochs: Int
@@ -92,6 +93,8 @@ struct ReproduceCommand: ParsableCommand {
             throw CLIError.usage("unknown activation '\(a)'; expected one of: \(BuiltinActivation.names.joined(separator: ", "))")
         }
         try DataSpec.requireExisting(data, what: "Fashion-MNIST folder")
+        let exchange = try distributed.map { _ in try MPIExchange() }
+        try ProcessRole.become(rank: exchange?.rank ?? 0)
         try Output.makeDirectory(out)
         try BLAS.setThreadCount(jobs > 1 ? 1 : threads ?? BLAS.threadCount)
         let started = MonotonicClock.now(), startedCPU = ProcessCPUClock.now()
@@ -109,20 +112,22 @@ struct ReproduceCommand: ParsableCommand {
         md += try figureOne(probeActs)
         let probeSeconds = MonotonicClock.now() - t0
         let t3 = MonotonicClock.now()
-        md += try figureThree(sweepActs, s)
+        md += try figureThree(sweepActs, s, over: exchange)
         let sweepSeconds = MonotonicClock.now() - t3
         let t2 = MonotonicClock.now()
-        md += try tableTwo(trainActs, columns, s)
+        md += try tableTwo(trainActs, columns, s, over: exchange)
         let trainSeconds = MonotonicClock.now() - t2
 
         let total = MonotonicClock.now() - started
         // The CPU time is what a loaded machine does not inflate: the budget of the default
         // run is stated in it (docs/CLI.md).
         let cpu = ProcessCPUClock.now() - startedCPU
-        md += String(format: "---\nRun time: %.0f s in all (Fig. 1: %.0f s, Fig. 3: %.0f s, Table 2 and Fig. 4: %.0f s), %.0f s of CPU time (all threads), %d run(s) at a time, %d BLAS thread(s) each.\n",
-                     total, probeSeconds, sweepSeconds, trainSeconds, cpu, jobs, BLAS.threadCount)
+        md += String(format: "---\nRun time: %.0f s in all (Fig. 1: %.0f s, Fig. 3: %.0f s, Table 2 and Fig. 4: %.0f s), %.0f s of CPU time (all threads%@), %d run(s) at a time%@, %d BLAS thread(s) each.\n",
+                     total, probeSeconds, sweepSeconds, trainSeconds, cpu, exchange == nil ? "" : " of rank 0", jobs,
+                     exchange.map { " on each of \($0.processCount) MPI processes" } ?? "", BLAS.threadCount)
         try Output.write(md, to: "\(out)/report.md")
         print(String(format: "wrote %@/report.md (%.0f s)", out as NSString, total))
+        exchange?.close()
     }
 
     // MARK: Fig. 1–2
@@ -173,13 +178,13 @@ struct ReproduceCommand: ParsableCommand {
 
     // MARK: Fig. 3
 
-    func figureThree(_ sweepActs: [String], _ s: Settings) throws -> String {
+    func figureThree(_ sweepActs: [String], _ s: Settings, over exchange: MPIExchange?) throws -> String {
         let widthList = s.sweepWidths.map(String.init).joined(separator: ", ")
         print("== Fig. 3: gradient-norm ratio vs width, depth \(s.sweepDepth), GPN activations, mean ± sd over \(seeds) seed(s) ==")
         let acts = try sweepActs.map { try LayerActivation.builtin($0, gpn: GPNRoot.paper(for: $0)) }
         let sweep = WidthSweep(widths: s.sweepWidths, seeds: seeds,
                                probe: SyntheticProbe(width: s.sweepWidths[0], depth: s.sweepDepth, samples: sweepSamples))
-        let points = try sweep.run(acts, jobs: jobs)
+        let points = try sweep.run(acts, jobs: jobs, over: exchange)
         var t = TextTable(["width"] + acts.map(\.displayName))
         var csv = CSVTable(header: ["activation", "width", "seed", "gradient_norm_ratio", "batch_gradient_norm_ratio"])
         for (wi, w) in s.sweepWidths.enumerated() {
@@ -217,7 +222,7 @@ struct ReproduceCommand: ParsableCommand {
 
     // MARK: Table 2, Fig. 4, training curves
 
-    func tableTwo(_ trainActs: [String], _ columns: [TrainabilityVariant], _ s: Settings) throws -> String {
+    func tableTwo(_ trainActs: [String], _ columns: [TrainabilityVariant], _ s: Settings, over exchange: MPIExchange?) throws -> String {
         // Standardized with the training subset's statistics, so the input layer's
         // pre-activations are ~N(0, 1) as GPN assumes (the same scaler for the test split).
         let rawTrain = try FashionMNIST.load(directory: data, split: .train, limit: s.train, scaling: .none)
@@ -239,7 +244,11 @@ struct ReproduceCommand: ParsableCommand {
 
         struct Job { var act: String; var variant: TrainabilityVariant; var seed: UInt64 }
         let jobList = trainActs.flatMap { a in columns.flatMap { v in seedList.map { Job(act: a, variant: v, seed: $0) } } }
-        let results = try ConcurrentRuns.map(count: jobList.count, jobs: jobs, done: { n, all in note("Table 2: \(n)/\(all) runs done") }) { i in
+        let results = try SpreadRuns.map(
+            count: jobList.count, jobs: jobs, over: exchange, done: { n, all in note("Table 2: \(n)/\(all) runs done") },
+            encode: { r, out in r.encode(into: &out) },
+            decode: { i, v in try TrainabilityResult(activation: jobList[i].act, variant: jobList[i].variant, seed: jobList[i].seed, record: v) }
+        ) { i in
             try TrainabilityRun.run(activation: jobList[i].act, variant: jobList[i].variant, seed: jobList[i].seed,
                                     setup: setup, train: train, test: test)
         }

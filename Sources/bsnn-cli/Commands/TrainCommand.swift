@@ -105,7 +105,7 @@ struct TrainCommand: ParsableCommand {
         if let t = threads { try BLAS.setThreadCount(t) }
         // First, so that ranks other than 0 are quiet from the start.
         let exchange = try distributed.map { _ in try MPIExchange() }
-        processRank = exchange?.rank ?? 0
+        try ProcessRole.become(rank: exchange?.rank ?? 0)
         let processes = exchange?.processCount ?? 1
         try OutputPath.requireWritable(out, what: "--out")
         try OutputPath.requireWritable(checkpointPath, what: "--checkpoint")

@@ -18,6 +18,8 @@ final class MPIExchange: GradientExchange {
     private let statsFunction: cbsnn_mpi_stats_fn
     private let anyFunction: cbsnn_mpi_any_fn
     private let barrierFunction: cbsnn_mpi_barrier_fn
+    private let allgatherFunction: cbsnn_mpi_allgather_fn
+    private let releaseFunction: cbsnn_mpi_release_fn
     private let freeFunction: cbsnn_mpi_free_fn
     private var freed = false
 
@@ -40,6 +42,8 @@ final class MPIExchange: GradientExchange {
         statsFunction = try symbol("bsnn_mpi_stats", as: cbsnn_mpi_stats_fn.self)
         anyFunction = try symbol("bsnn_mpi_any", as: cbsnn_mpi_any_fn.self)
         barrierFunction = try symbol("bsnn_mpi_barrier", as: cbsnn_mpi_barrier_fn.self)
+        allgatherFunction = try symbol("bsnn_mpi_allgather", as: cbsnn_mpi_allgather_fn.self)
+        releaseFunction = try symbol("bsnn_mpi_release", as: cbsnn_mpi_release_fn.self)
         freeFunction = try symbol("bsnn_mpi_free", as: cbsnn_mpi_free_fn.self)
         var created: OpaquePointer?
         let rc = create(nil, nil, &created)
@@ -87,6 +91,24 @@ final class MPIExchange: GradientExchange {
     /// that exits non-zero first makes mpirun end the others, possibly mid-write).
     func barrier() throws {
         try check(barrierFunction(mpi), "the barrier")
+    }
+
+    /// Every process's `values`, in rank order, on every process.
+    func allGather(_ values: [Double]) throws -> [[Double]] {
+        var counts = [Int](repeating: 0, count: processCount)
+        var all: UnsafeMutablePointer<Double>?
+        try values.withUnsafeBufferPointer { v in
+            try counts.withUnsafeMutableBufferPointer { c in
+                try check(allgatherFunction(mpi, v.baseAddress, v.count, &all, c.baseAddress), "gathering the runs' results")
+            }
+        }
+        defer { releaseFunction(all) }
+        var out: [[Double]] = [], at = 0
+        for n in counts {
+            out.append(all.map { Array(UnsafeBufferPointer(start: $0 + at, count: n)) } ?? [])
+            at += n
+        }
+        return out
     }
 
     /// Seconds waited for all-reduces (not hidden behind the backward pass), bytes summed.

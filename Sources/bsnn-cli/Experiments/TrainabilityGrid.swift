@@ -60,6 +60,34 @@ struct TrainabilityResult {
     var seconds: Double
 
     var diverged: Bool { testAccuracy == nil }
+
+    /// Everything but the run's identity (activation, variant, seed), as doubles for
+    /// `SpreadRuns`; `init(activation:variant:seed:record:)` reads them back exactly.
+    func encode(into out: inout [Double]) {
+        out.append(optional: testAccuracy)
+        out.append(optional: tailLoss)
+        out.append(seconds)
+        out.append(Double(lossCurve.count))
+        for p in lossCurve { out += [p.x, p.y] }
+        out.append(Double(trace.count))
+        for t in trace { out += [Double(t.step), t.testAccuracy, t.gradientRatio, t.inputGradientRatio] }
+    }
+}
+
+extension TrainabilityResult {
+    init(activation: String, variant: TrainabilityVariant, seed: UInt64, record: ArraySlice<Double>) throws {
+        var r = DoubleReader(record)
+        self.activation = activation
+        self.variant = variant
+        self.seed = seed
+        testAccuracy = try r.optional()
+        tailLoss = try r.optional()
+        seconds = try r.next()
+        lossCurve = try (0..<r.count()).map { _ in (x: try r.next(), y: try r.next()) }
+        trace = try (0..<r.count()).map { _ in
+            TracePoint(step: Int(try r.next()), testAccuracy: try r.next(), gradientRatio: try r.next(), inputGradientRatio: try r.next())
+        }
+    }
 }
 
 enum TrainabilityRun {

@@ -73,6 +73,8 @@ enum Output {
     /// `-` is standard output; anything else goes through the engine's writer, which
     /// follows symlinks and writes FIFOs and devices in place (see `AtomicFile.write`).
     static func write(_ text: String, to path: String) throws {
+        // Rank 0 of a distributed run writes every file; the others compute the same.
+        if processRank > 0 { return }
         if path == "-" {
             fflush(stdout)
             do { try AtomicFile.writeAll(Array(text.utf8), fd: STDOUT_FILENO, what: "standard output") } catch let e {

@@ -24,6 +24,3 @@ func note(_ text: String) {
     fputs(text + "\n", stderr)
 }
 
-/// This process's rank in a `--distributed` run (0 otherwise): only rank 0 prints notes
-/// and progress and writes files; the others report only their own errors.
-nonisolated(unsafe) var processRank = 0
