@@ -25,4 +25,15 @@ static void expect_status(bsnn_status got, bsnn_status want, const char *needle,
         passed++;
     }
 }
+/* Every layer's weights (layers 0 .. layers-1), concatenated into `out`; returns the count. */
+static inline size_t all_weights(const bsnn_model *m, size_t layers, float *out) {
+    size_t n = 0;
+    for (size_t l = 0; l < layers; l++) {
+        size_t o = 0, i = 0;
+        bsnn_model_layer_shape(m, l, &o, &i);
+        bsnn_model_get_weights(m, l, out + n, o * i);
+        n += o * i;
+    }
+    return n;
+}
 #endif

@@ -59,17 +59,6 @@ static bsnn_model *make_model(bsnn_activation *act) {
     return m;
 }
 
-static size_t weights(const bsnn_model *m, float *out) {
-    size_t n = 0;
-    for (size_t l = 0; l < LAYERS; l++) {
-        size_t o = 0, i = 0;
-        bsnn_model_layer_shape(m, l, &o, &i);
-        bsnn_model_get_weights(m, l, out + n, o * i);
-        n += o * i;
-    }
-    return n;
-}
-
 int main(void) {
     bsnn_activation *act = NULL;
     OK(bsnn_activation_create_builtin("tanh", NULL, NULL, 0, &act));
@@ -109,14 +98,14 @@ int main(void) {
         TRUE(!strcmp(f.log, "s5 s4 s3 s2 s1 s0 s6 a f5 f4 f3 f2 f1 f0 f6 "));
         TRUE(r.count == B && r.correct == rp.correct && fabs(r.loss - rp.loss) <= 1e-12 * rp.loss); /* loss: two floats */
     }
-    size_t n = weights(plain, wa);
-    weights(shared, wb);
+    size_t n = all_weights(plain, LAYERS, wa);
+    all_weights(shared, LAYERS, wb);
     TRUE(memcmp(wa, wb, n * sizeof(float)) == 0);
 
     /* A failing callback: IO, no weight changed. */
     f.fail_start_at = 2;
     EXPECT(bsnn_trainer_step(ts, x, B * IN, y, B, NULL), BSNN_E_IO, "start callback failed");
-    weights(shared, wb);
+    all_weights(shared, LAYERS, wb);
     TRUE(memcmp(wa, wb, n * sizeof(float)) == 0);
     f.fail_start_at = -1;
 
@@ -127,7 +116,7 @@ int main(void) {
     TRUE(!strcmp(f.log, "s5 s4 s3 s2 s1 s0 s6 a f5 f4 f3 f2 f1 f0 f6 "));
     f.peer_status = BSNN_STEP_FAILED;
     EXPECT(bsnn_trainer_step(ts, x, B * IN, y, B, NULL), BSNN_E_WRONG_STATE, "another process");
-    weights(shared, wb);
+    all_weights(shared, LAYERS, wb);
     TRUE(memcmp(wa, wb, n * sizeof(float)) == 0);
     f.peer_status = BSNN_STEP_OK;
 

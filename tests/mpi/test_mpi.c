@@ -43,18 +43,6 @@ static bsnn_trainer *make_trainer(bsnn_model *m, size_t batch) {
     return t;
 }
 
-/* Every layer's weights, concatenated. */
-static size_t weights(const bsnn_model *m, float *out) {
-    size_t n = 0;
-    for (size_t l = 0; l < LAYERS; l++) {
-        size_t o = 0, i = 0;
-        bsnn_model_layer_shape(m, l, &o, &i);
-        bsnn_model_get_weights(m, l, out + n, o * i);
-        n += o * i;
-    }
-    return n;
-}
-
 static uint64_t hash(const float *w, size_t n) {
     uint64_t h = 1469598103934665603ull;
     const unsigned char *b = (const unsigned char *)w;
@@ -115,19 +103,19 @@ int main(int argc, char **argv) {
                 OK(bsnn_trainer_step(ts, gx, global * IN, gy, global, &rs));
                 TRUE(fabs(r.loss - rs.loss) <= 1e-5 * fabs(rs.loss) && r.correct == rs.correct);
             }
-            identical &= same_on_all(hash(w, weights(m, w)));
+            identical &= same_on_all(hash(w, all_weights(m, LAYERS, w)));
         }
         TRUE(identical);
         if (rank == 0) {
-            size_t n = weights(m, w);
-            weights(single, ref);
+            size_t n = all_weights(m, LAYERS, w);
+            all_weights(single, LAYERS, ref);
             double d = 0, nn = 0;
             for (size_t i = 0; i < n; i++) { d += (double)(w[i] - ref[i]) * (w[i] - ref[i]); nn += (double)ref[i] * ref[i]; }
             double rel = sqrt(d / nn);
             printf("%d ranks x batch %d vs 1 x %zu, %d steps, depth %d: ||dW||/||W|| = %.3g\n", size, B, global, STEPS, DEPTH, rel);
             TRUE(rel < 1e-5);
             bsnn_model *fresh = make_model(1);
-            weights(fresh, before);
+            all_weights(fresh, LAYERS, before);
             double moved = 0;
             for (size_t i = 0; i < n; i++) moved += (double)(w[i] - before[i]) * (w[i] - before[i]);
             TRUE(sqrt(moved / nn) > 1e-3); /* it trained */
@@ -147,9 +135,9 @@ int main(int argc, char **argv) {
             const int32_t *ly = y + s * global + (size_t)rank * B;
             if (rank == 1 && s == 3) lx[5] = NAN;          /* fails the batch check on rank 1 */
             if (rank == 1 && s == 5) for (int i = 0; i < B * IN; i++) lx[i] = 3e38f; /* finite, overflows */
-            weights(m, before);
+            all_weights(m, LAYERS, before);
             bsnn_status st = bsnn_trainer_step(t, lx, B * IN, ly, B, NULL);
-            size_t n = weights(m, w);
+            size_t n = all_weights(m, LAYERS, w);
             if (s == 3) {
                 EXPECT(st, BSNN_E_NUMERIC, rank == 1 ? "NaN" : "another process");
                 TRUE(memcmp(w, before, n * sizeof(float)) == 0);
