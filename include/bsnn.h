@@ -793,7 +793,8 @@ typedef struct bsnn_gradient_exchange {
  * batch: bsnn_trainer_fit trains on slice `rank` (batch_size / process_count samples) of
  * every global batch (same shuffled order everywhere; every process passes the whole
  * data set), so a checkpoint resumes on any process count that divides batch_size; every
- * step reports the global batch's loss and counts. Errors: INVALID_ARGUMENT (rank out
+ * step reports the global batch's loss and counts (a fit whose data differ from process
+ * 0's fails with INVALID_ARGUMENT on every process). Errors: INVALID_ARGUMENT (rank out
  * of range, batch_size not a multiple of process_count, monitor_every > 0, a process
  * that differs from process 0), IO (a callback failed), WRONG_STATE (the model is being
  * trained). Added in ABI 3 (0.2). */

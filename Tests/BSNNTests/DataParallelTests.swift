@@ -230,6 +230,19 @@ final class DataParallelTests: XCTestCase {
         for e in errors { XCTAssertTrue(e?.contains("differs from process 0") ?? false, e ?? "accepted") }
     }
 
+    /// Processes that fit different data (here another sample count) are refused on every
+    /// process before any step, instead of one waiting for a step the other never takes.
+    func testProcessesWithDifferentDataAreRefused() throws {
+        let collective = ThreadCollective(size: 2)
+        let errors = try onRanks(2) { r -> String? in
+            let tr = try Trainer(model: try self.model(), configuration: self.configuration(batch: 32))
+            try tr.setGradientExchange(ThreadExchange(collective, rank: r))
+            do { try tr.fit(try self.data(r == 0 ? 100 : 120)) } catch { return "\(error)" }
+            return nil
+        }
+        for e in errors { XCTAssertTrue(e?.contains("data set differs from process 0's") ?? false, e ?? "accepted") }
+    }
+
     /// The monitor needs one process's stored backward signals: refused with a reason.
     func testTheMonitorIsRefusedWithAnExchange() throws {
         let collective = ThreadCollective(size: 1)

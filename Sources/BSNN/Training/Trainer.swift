@@ -121,6 +121,16 @@ public final class Trainer: @unchecked Sendable {
         }
     }
 
+    /// A 64-bit FNV-1a hash of a data set's shape, features, labels and targets.
+    private static func checksum(of data: BorrowedSamples) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        func mix(_ w: UInt64) { h = (h ^ w) &* 0x0000_0100_0000_01b3 }
+        for v in [data.count, data.featureCount, data.classCount, data.targetCount] { mix(UInt64(bitPattern: Int64(v))) }
+        for f in [data.features, data.targets] { for x in f { mix(UInt64(x.bitPattern)) } }
+        for l in data.labels { mix(UInt64(UInt32(bitPattern: l))) }
+        return h
+    }
+
     /// A 64-bit FNV-1a hash of the parameters, the optimizer slots, the position and the
     /// training configuration: what must be equal on every process of a run.
     private func runChecksum() throws(BSNNError) -> UInt64 {
@@ -383,6 +393,12 @@ public final class Trainer: @unchecked Sendable {
         _ data: BorrowedSamples, validation: BorrowedSamples?, progress: ((TrainingProgress) -> Bool)?
     ) throws(BSNNError) -> [EpochRecord] {
         try checkTrainingData(data, validation: validation)
+        // Every process steps through the same global batches of the same data; other
+        // data (another count) would leave one process waiting for a step that never comes.
+        if let e = gradientExchange, try !e.allMatchRankZero(Self.checksum(of: data)) {
+            throw BSNNError.invalidArgument(
+                "training data: this process's data set differs from process 0's (in a data-parallel fit every process passes the same, whole data set and trains on its slice of each global batch)")
+        }
         earlyStoppingOutcome = nil
         let c = model.configuration
         // A data-parallel run steps through global batches of batchSize samples in the
