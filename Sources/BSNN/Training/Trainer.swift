@@ -105,7 +105,7 @@ public final class Trainer: @unchecked Sendable {
             }
             if configuration.monitorEvery > 0 { throw Self.monitorWithExchange }
             try Self.checkGlobalBatch(configuration.batchSize, processes: exchange.processCount)
-            guard try exchange.allMatchRankZero(try runChecksum()) else {
+            guard try exchange.allMatchRankZero(runChecksum()) else {
                 throw BSNNError.invalidArgument(
                     "gradient exchange: this process's model, optimizer state or training configuration differs from process 0's (a data-parallel run starts every process from the same seed or checkpoint, with the same flags)")
             }
@@ -121,32 +121,27 @@ public final class Trainer: @unchecked Sendable {
         }
     }
 
-    /// A 64-bit FNV-1a hash of a data set's shape, features, labels and targets.
+    /// A hash of a data set's shape, features, labels and targets.
     private static func checksum(of data: BorrowedSamples) -> UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        func mix(_ w: UInt64) { h = (h ^ w) &* 0x0000_0100_0000_01b3 }
-        for v in [data.count, data.featureCount, data.classCount, data.targetCount] { mix(UInt64(bitPattern: Int64(v))) }
-        for f in [data.features, data.targets] { for x in f { mix(UInt64(x.bitPattern)) } }
-        for l in data.labels { mix(UInt64(UInt32(bitPattern: l))) }
-        return h
+        var h = RunHash()
+        for v in [data.count, data.featureCount, data.classCount, data.targetCount] { h.mix(v) }
+        h.mix(data.features)
+        h.mix(data.targets)
+        for l in data.labels { h.mix(UInt64(UInt32(bitPattern: l))) }
+        return h.value
     }
 
-    /// A 64-bit FNV-1a hash of the parameters, the optimizer slots, the position and the
-    /// training configuration: what must be equal on every process of a run.
-    private func runChecksum() throws(BSNNError) -> UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        func mix(_ w: UInt64) { h = (h ^ w) &* 0x0000_0100_0000_01b3 }
-        func mix(_ b: FloatBuffer) {
-            let words = UnsafeRawPointer(b.pointer).assumingMemoryBound(to: UInt32.self)
-            for i in 0..<b.count { mix(UInt64(words[i])) }
-        }
-        for b in model.stateBuffers { mix(b) }
+    /// A hash of the parameters, the optimizer slots, the position and the training
+    /// configuration: what must be equal on every process of a run.
+    private func runChecksum() -> UInt64 {
+        var h = RunHash()
+        for b in model.stateBuffers { h.mix(b) }
         for layer in state.optimizer.layers {
-            for b in layer.weight + layer.bias + layer.normalization + layer.residualScale { mix(b) }
+            for b in layer.weight + layer.bias + layer.normalization + layer.residualScale { h.mix(b) }
         }
-        for v in [globalStep, epoch, stepInEpoch] { mix(UInt64(bitPattern: Int64(v))) }
-        for byte in "\(configuration)".utf8 { mix(UInt64(byte)) }
-        return h
+        for v in [globalStep, epoch, stepInEpoch] { h.mix(v) }
+        h.mix("\(configuration)")
+        return h.value
     }
 
     // MARK: One step
