@@ -8,7 +8,8 @@ struct LayerGradient {
     /// and ∂E/∂V is G − diag(rowProjection)·V, applied lazily by the consumer (the
     /// optimizer fuses it into its update pass; `parameterGradient()` spells it out).
     let weightGradient: UnsafeMutablePointer<Float>
-    /// cᵢ = (gᵢ·vᵢ)·rᵢ² per row, for row-normalized layers; nil otherwise.
+    /// cᵢ = (gᵢ·vᵢ)·rᵢ² per row, for row-normalized layers; nil otherwise, and nil when
+    /// the consumer forms it row by row (`projectionDeferred`).
     let rowProjection: UnsafePointer<Float>?
     let biasGradient: UnsafeMutablePointer<Float>?
     /// The layer's normalization and ∂E/∂γ then ∂E/∂β (2·width); nil when it has none.
@@ -16,7 +17,8 @@ struct LayerGradient {
     let normalizationGradient: UnsafePointer<Float>?
     /// ∂E/∂α = Σ ∂E/∂x⁽ˡ⁺¹⁾·ψ̃ of a residual layer with a learnable α; nil otherwise.
     let residualScaleGradient: Float?
-    /// ‖∂E/∂W‖²_F for the effective weight W (what the paper's Fig. 1 plots).
+    /// ‖∂E/∂W‖²_F for the effective weight W (what the paper's Fig. 1 plots); 0 when a
+    /// bound showed the gradient finite without measuring it (`backward(deferProjection:)`).
     let effectiveWeightGradientNormSquared: Double
     /// ∂E/∂h for the batch (B × outputs): the paper's y⁽ˡ⁾ rows.
     let outputGradient: UnsafePointer<Float>
@@ -26,18 +28,33 @@ struct LayerGradient {
     /// ∂E/∂x⁽ˡ⁾ (B × inputs) for l > 0 in `backward` (for a residual layer it includes the
     /// identity path); nil for layer 0 and in the second pass of a checked step.
     var inputGradient: UnsafePointer<Float>? = nil
+    /// True when a row-normalized layer's cᵢ were not formed: the consumer forms each
+    /// one right before it updates that row (`ParameterUpdate.apply`), while the row is
+    /// in L1, instead of a separate pass over G and V.
+    var projectionDeferred = false
 
     /// ∂E/∂(stored parameter) as a new array (projection applied): for tests and tools.
     func parameterGradient() -> [Float] {
         let cols = layer.inputs
         var out = Array(UnsafeBufferPointer(start: weightGradient, count: layer.weight.count))
-        if let c = rowProjection {
+        if rowProjection != nil || projectionDeferred {
             let v = layer.weight.pointer
             for i in 0..<layer.outputs {
-                for j in 0..<cols { out[i * cols + j] -= c[i] * v[i * cols + j] }
+                let c = projection(row: i)
+                for j in 0..<cols { out[i * cols + j] -= c * v[i * cols + j] }
             }
         }
         return out
+    }
+
+    /// cᵢ of row i (0 for a layer without row scales): the stored one, or formed now from
+    /// the row (the same kernel and order as `MLP.rowProjection`, so the same bits).
+    @inline(__always)
+    func projection(row i: Int) -> Float {
+        if let c = rowProjection { return c[i] }
+        guard projectionDeferred, let r = layer.rowScale?.pointer else { return 0 }
+        let cols = layer.inputs
+        return RowKernels.dot(weightGradient + i * cols, layer.weight.pointer + i * cols, count: cols) * r[i] * r[i]
     }
 }
 
@@ -132,9 +149,14 @@ extension MLP {
     /// live in one shared scratch, valid only during the visit.
     /// `topGradient`: start instead from a given ∂E/∂x⁽ᵈᵉᵖᵗʰ⁺¹⁾ (B × width, the input of
     /// the output layer), skipping the output layer — the paper's synthetic probe.
+    ///
+    /// `deferProjection` (the optimizer's sinks): a layer whose gradient a bound shows
+    /// finite (`weightGradientBound`) gets only the GEMM, with norm 0 and its cᵢ left to
+    /// the consumer (`LayerGradient.projectionDeferred`), which saves a pass over G and V
+    /// per layer; a layer past the bound is measured as without it.
     func backward(
         workspace ws: Workspace, topGradient: UnsafePointer<Float>? = nil, preciseNorms: Bool = false,
-        visit: (LayerGradient) throws(BSNNError) -> Void
+        deferProjection: Bool = false, visit: (LayerGradient) throws(BSNNError) -> Void
     ) throws(BSNNError) {
         let batch = ws.batch
         var upstream = ws.dLogits.pointer  // ∂E/∂h of the current layer, B × outputs
@@ -152,15 +174,20 @@ extension MLP {
             let step = try propagate(through: l, upstream: upstream, workspace: ws, biasGradient: bg, into: dx)
             upstream = step.signal
             let through = step.through
-            let normSquared = try weightGradient(of: l, through: through, workspace: ws, into: g, projection: proj, precise: preciseNorms)
+            let deferred = deferProjection && weightGradientBound(of: l, through: through, workspace: ws) == .finite
+            let normSquared = deferred
+                ? try unprojectedWeightGradient(of: l, through: through, workspace: ws, into: g)
+                : try weightGradient(of: l, through: through, workspace: ws, into: g, projection: proj, precise: preciseNorms)
             try visit(
                 LayerGradient(
-                    index: l, layer: layer, weightGradient: g, rowProjection: layer.rowScale == nil ? nil : UnsafePointer(proj),
+                    index: l, layer: layer, weightGradient: g,
+                    rowProjection: layer.rowScale == nil || deferred ? nil : UnsafePointer(proj),
                     biasGradient: layer.bias == nil ? nil : bg, normalization: normalization(l),
                     normalizationGradient: normalizationGradient(of: l, workspace: ws),
                     residualScaleGradient: layer.learnsResidualScale ? ws.residualScaleGradients.pointer[l] : nil,
                     effectiveWeightGradientNormSquared: normSquared, outputGradient: UnsafePointer(upstream),
-                    input: UnsafePointer(ws.xs[l].pointer), batch: batch, inputGradient: l > 0 ? UnsafePointer(dx) : nil))
+                    input: UnsafePointer(ws.xs[l].pointer), batch: batch, inputGradient: l > 0 ? UnsafePointer(dx) : nil,
+                    projectionDeferred: deferred && layer.rowScale != nil))
             if l > 0 {
                 upstream = dx
                 dxFree = dxFree === ws.dxA ? ws.dxB : ws.dxA
@@ -232,16 +259,18 @@ extension MLP {
             let bg = ws.biasGradient.pointer
             if layer.bias != nil { Self.columnSums(upstream, rows: ws.batch, columns: layer.outputs, into: bg) }
             let through = throughSignal(of: l, upstream: upstream, workspace: ws)
-            let g = ws.gradient.pointer, proj = ws.projection.pointer
-            let normSquared = try weightGradient(of: l, through: through, workspace: ws, into: g, projection: proj, precise: false)
+            let g = ws.gradient.pointer
+            // The first pass showed every gradient finite: only the GEMM here, the cᵢ
+            // formed row by row by the update (as a fused step does).
+            let normSquared = try unprojectedWeightGradient(of: l, through: through, workspace: ws, into: g)
             try visit(
                 LayerGradient(
-                    index: l, layer: layer, weightGradient: g, rowProjection: layer.rowScale == nil ? nil : UnsafePointer(proj),
+                    index: l, layer: layer, weightGradient: g, rowProjection: nil,
                     biasGradient: layer.bias == nil ? nil : bg, normalization: normalization(l),
                     normalizationGradient: normalizationGradient(of: l, workspace: ws),
                     residualScaleGradient: layer.learnsResidualScale ? ws.residualScaleGradients.pointer[l] : nil,
                     effectiveWeightGradientNormSquared: normSquared, outputGradient: UnsafePointer(upstream),
-                    input: UnsafePointer(ws.xs[l].pointer), batch: ws.batch))
+                    input: UnsafePointer(ws.xs[l].pointer), batch: ws.batch, projectionDeferred: layer.rowScale != nil))
         }
     }
 
@@ -354,18 +383,45 @@ extension MLP {
     /// check. Past the bound (or with a non-finite sum) the gradient is formed in scratch
     /// and its norm taken.
     private func weightGradientIsFinite(of l: Int, through: UnsafePointer<Float>, workspace ws: Workspace) throws(BSNNError) -> Bool {
+        switch weightGradientBound(of: l, through: through, workspace: ws) {
+        case .finite: return true
+        case .notFinite: return false
+        case .undecided:
+            let norm = try weightGradient(
+                of: l, through: through, workspace: ws, into: ws.gradient.pointer, projection: ws.projection.pointer, precise: false)
+            return norm.isFinite
+        }
+    }
+
+    enum GradientBound { case finite, notFinite, undecided }
+
+    /// What Cauchy–Schwarz says of layer l's weight gradient sᵀx without forming it:
+    /// every entry is at most ‖s‖_F·‖x‖_F, so well below the float range it is finite; a
+    /// zero row scale makes the norm 0/0 (as the fused check sees it).
+    func weightGradientBound(of l: Int, through: UnsafePointer<Float>, workspace ws: Workspace) -> GradientBound {
         let layer = layers[l]
-        if let rs = layer.rowScale, (0..<layer.outputs).contains(where: { rs.pointer[$0] == 0 }) { return false }
+        if let rs = layer.rowScale, (0..<layer.outputs).contains(where: { rs.pointer[$0] == 0 }) { return .notFinite }
         let s2 = RowKernels.dot(through, through, count: ws.batch * layer.outputs)
         let x = ws.xs[l].pointer
         let x2 = RowKernels.dot(x, x, count: ws.batch * layer.inputs)
         // A quarter of the float range leaves room for rounding in the sums.
         if s2.isFinite && x2.isFinite && (Double(s2) * Double(x2)).squareRoot() < Double(Float.greatestFiniteMagnitude) / 4 {
-            return true
+            return .finite
         }
-        let norm = try weightGradient(
-            of: l, through: through, workspace: ws, into: ws.gradient.pointer, projection: ws.projection.pointer, precise: false)
-        return norm.isFinite
+        return .undecided
+    }
+
+    /// ∂E/∂V (unprojected) = sᵀ·x⁽ˡ⁾ into `g`, nothing else: for a gradient known finite.
+    /// Returns 0 (not measured).
+    @inline(__always)
+    func unprojectedWeightGradient(
+        of l: Int, through: UnsafePointer<Float>, workspace ws: Workspace, into g: UnsafeMutablePointer<Float>
+    ) throws(BSNNError) -> Double {
+        let layer = layers[l]
+        try BLAS.gemm(
+            transposeA: true, transposeB: false, m: layer.outputs, n: layer.inputs, k: ws.batch,
+            a: through, lda: layer.outputs, b: ws.xs[l].pointer, ldb: layer.inputs, c: g, ldc: layer.inputs)
+        return 0
     }
 
     /// d[r,j] = up[r,j]·d[r,j]; optionally biasGradient[j] = Σ_r d[r,j].

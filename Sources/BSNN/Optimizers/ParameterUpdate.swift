@@ -105,10 +105,12 @@ struct ParameterUpdate {
         let w = layer.weight.pointer, g = gradient.weightGradient
         let s1 = slots.weightSlot(0), s2 = slots.weightSlot(1)
         let cols = layer.inputs
-        if let rs = layer.rowScale, let c = gradient.rowProjection {
+        if let rs = layer.rowScale, gradient.rowProjection != nil || gradient.projectionDeferred {
             for i in 0..<layer.outputs {
                 let o = i * cols
-                apply(w + o, g + o, projection: c[i], s1.map { $0 + o }, s2.map { $0 + o }, count: cols)
+                // cᵢ from the row before its update (deferred: formed here, in L1).
+                let c = gradient.projection(row: i)
+                apply(w + o, g + o, projection: c, s1.map { $0 + o }, s2.map { $0 + o }, count: cols)
                 rs.pointer[i] = DenseLayer.inverseRowNorm(w + o, count: cols)
             }
         } else {

@@ -18,7 +18,7 @@ struct ApplyNow: GradientSink {
     let step: Int
 
     func backpropagate(through model: MLP, workspace ws: MLP.Workspace) throws(BSNNError) {
-        try model.backward(workspace: ws) { (g) throws(BSNNError) in
+        try model.backward(workspace: ws, deferProjection: true) { (g) throws(BSNNError) in
             guard g.effectiveWeightGradientNormSquared.isFinite, g.residualScaleGradient?.isFinite ?? true else {
                 throw BSNNError.numeric(
                     "divergence at step \(step): the gradient of layer \(g.index) is NaN/Inf (fused update mode: layers above it were already updated in this step)")
@@ -64,13 +64,17 @@ struct CheckThenApply: GradientSink {
         }
         try monitor?.measureBackward(model: model, workspace: ws)
         guard let c = clipGradientNorm else {
-            try model.backwardGradients(workspace: ws) { (g) throws(BSNNError) in try update.apply(to: g, slots: optimizer.layers[g.index]) }
+            try model.backwardGradients(workspace: ws) { (g) throws(BSNNError) in
+                try update.apply(to: g, slots: optimizer.layers[g.index])
+            }
             return nil
         }
         let norm = normSquared.squareRoot()
         var scaled = update
         if norm > c { scaled.gradientScale = Float(c / norm) }
-        try model.backwardGradients(workspace: ws) { (g) throws(BSNNError) in try scaled.apply(to: g, slots: optimizer.layers[g.index]) }
+        try model.backwardGradients(workspace: ws) { (g) throws(BSNNError) in
+            try scaled.apply(to: g, slots: optimizer.layers[g.index])
+        }
         return norm
     }
 }
