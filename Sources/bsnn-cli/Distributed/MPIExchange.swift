@@ -50,6 +50,10 @@ final class MPIExchange: GradientExchange {
         guard rc == 0, let m = created else { throw BSNNError.io("--distributed mpi: MPI_Init failed (MPI error \(rc))") }
         mpi = m
         exchange(m, &callbacks)
+        let filled: [Any?] = [callbacks.start, callbacks.finish, callbacks.agree, callbacks.all_match_rank_zero]
+        guard filled.allSatisfy({ $0 != nil }) else {
+            throw CLIError.usage("--distributed mpi: \(path)'s bsnn_mpi_exchange left a callback NULL: not a libbsnn_mpi")
+        }
         processCount = Int(callbacks.process_count)
         rank = Int(callbacks.rank)
     }
