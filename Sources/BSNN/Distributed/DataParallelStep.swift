@@ -39,7 +39,6 @@ struct DataParallelStep {
         var failure: BSNNError?
         var status = StepStatus.ok
         let totals = buckets.totals.pointer
-        totals.update(repeating: 0, count: GradientBuckets.totalsCount)
         do throws(BSNNError) {
             let r = try localStep()
             let weight = Float(localCount * n) / Float(globalCount)
@@ -51,7 +50,9 @@ struct DataParallelStep {
             totals[1] = Float(lossSum - Double(totals[0]))
             totals[2] = Float(r.correct)
             totals[3] = Float(localCount)
-            try model.backward(workspace: ws) { (g) throws(BSNNError) in
+            // Only G crosses: the bound check replaces the norm pass, and the projection is
+            // formed from the summed G by the update.
+            try model.backward(workspace: ws, deferProjection: true) { (g) throws(BSNNError) in
                 buckets.store(g)
                 try buckets.startNext(exchange)
             }
@@ -81,7 +82,7 @@ struct DataParallelStep {
         let mean = 1 / Double(n)
         var norm: Double?
         if let c = clipGradientNorm {
-            let measured = buckets.normSquared(model: model, scale: mean).squareRoot()
+            let measured = buckets.normSquared(model: model, workspace: ws, scale: mean).squareRoot()
             norm = measured
             scaled.gradientScale = Float(measured > c ? mean * (c / measured) : mean)
         } else {

@@ -1,10 +1,11 @@
 /// One buffer per layer that holds everything the optimizer reads of that layer's
-/// gradient, laid out so one collective sums all of it: ∂E/∂V as the backward pass
-/// forms it (outputs × inputs, before the row projection), then the row-projection
-/// coefficients (row-normalized layers), the bias gradient, the normalization's ∂E/∂γ
-/// and ∂E/∂β, and ∂E/∂α of a learnable residual scale. Every entry is linear in the
-/// batch's loss gradient (cᵢ = (gᵢ·vᵢ)·rᵢ² too), so the sum over processes of each
-/// process's bucket is the bucket of the whole global batch.
+/// gradient, laid out so one collective sums all of it: G = ∂E/∂V as the backward pass
+/// forms it (outputs × inputs, at offset 0, before the row projection), then the bias
+/// gradient, the normalization's ∂E/∂γ and ∂E/∂β, and ∂E/∂α of a learnable residual
+/// scale. Every entry is linear in the batch's loss gradient, so the sum over processes
+/// of each process's bucket is the bucket of the whole global batch. The row
+/// projection cᵢ = (gᵢ·vᵢ)·rᵢ² is linear in G too: the update forms it from the summed G
+/// (`LayerGradient.projectionDeferred`), so it need not cross the network.
 ///
 /// After the layer buckets comes one step-totals bucket: the loss summed over this
 /// process's samples (as a float and its rounding remainder), the samples it classified
@@ -15,8 +16,6 @@
 /// data-parallel step.
 final class GradientBuckets {
     struct Layout {
-        let weight: Int
-        let projection: Int?
         let bias: Int?
         let normalization: Int?
         let residualScale: Int?
@@ -36,13 +35,10 @@ final class GradientBuckets {
         for (l, layer) in model.layers.enumerated() {
             var n = layer.weight.count
             func take(_ k: Int) -> Int { defer { n += k }; return n }
-            let projection = layer.rowScale == nil ? nil : take(layer.outputs)
             let bias = layer.bias == nil ? nil : take(layer.outputs)
             let normalization = model.normalization(l) == nil ? nil : take(2 * layer.outputs)
             let residual = layer.learnsResidualScale ? take(1) : nil
-            layouts.append(Layout(
-                weight: 0, projection: projection, bias: bias, normalization: normalization, residualScale: residual,
-                count: n))
+            layouts.append(Layout(bias: bias, normalization: normalization, residualScale: residual, count: n))
         }
         self.layouts = layouts
         buffers = try layouts.map { (layout) throws(BSNNError) in
@@ -54,8 +50,7 @@ final class GradientBuckets {
     /// Copies layer `g.index`'s gradient into its bucket.
     func store(_ g: LayerGradient) {
         let layout = layouts[g.index], b = buffers[g.index].pointer, layer = g.layer
-        (b + layout.weight).update(from: g.weightGradient, count: layer.weight.count)
-        if let o = layout.projection, let c = g.rowProjection { (b + o).update(from: c, count: layer.outputs) }
+        b.update(from: g.weightGradient, count: layer.weight.count)
         if let o = layout.bias, let bg = g.biasGradient { (b + o).update(from: bg, count: layer.outputs) }
         if let o = layout.normalization, let ng = g.normalizationGradient { (b + o).update(from: ng, count: 2 * layer.outputs) }
         if let o = layout.residualScale, let ga = g.residualScaleGradient { b[o] = ga }
@@ -109,14 +104,14 @@ final class GradientBuckets {
     /// The squared global norm of the summed gradients as the optimizer sees them
     /// (∂E/∂V = G − c·V per row for row-normalized layers), times `scale`²: what
     /// gradient clipping compares with its bound.
-    func normSquared(model: MLP, scale: Double) -> Double {
+    func normSquared(model: MLP, workspace ws: MLP.Workspace, scale: Double) -> Double {
         var total = 0.0
         for (l, layer) in model.layers.enumerated() {
-            let layout = layouts[l], b = buffers[l].pointer
-            if let o = layout.projection {
+            let b = buffers[l].pointer, g = layerGradient(l, model: model, workspace: ws)
+            if g.projectionDeferred {
                 let v = layer.weight.pointer, cols = layer.inputs
                 for i in 0..<layer.outputs {
-                    let c = b[o + i], gi = b + i * cols, vi = v + i * cols
+                    let c = g.projection(row: i), gi = b + i * cols, vi = v + i * cols
                     var s = 0.0
                     for j in 0..<cols { let d = Double(gi[j] - c * vi[j]); s += d * d }
                     total += s
@@ -124,8 +119,8 @@ final class GradientBuckets {
             } else {
                 total += BLAS.sumOfSquares(b, count: layer.weight.count)
             }
-            let tail = layout.count - layer.weight.count - (layout.projection == nil ? 0 : layer.outputs)
-            if tail > 0 { total += BLAS.sumOfSquares(b + (layout.count - tail), count: tail) }
+            // Bias, γ/β and α follow G in the bucket.
+            total += BLAS.sumOfSquares(b + layer.weight.count, count: layouts[l].count - layer.weight.count)
         }
         return total * scale * scale
     }
@@ -134,12 +129,11 @@ final class GradientBuckets {
     func layerGradient(_ l: Int, model: MLP, workspace ws: MLP.Workspace) -> LayerGradient {
         let layout = layouts[l], b = buffers[l].pointer, layer = model.layers[l]
         return LayerGradient(
-            index: l, layer: layer, weightGradient: b + layout.weight,
-            rowProjection: layout.projection.map { UnsafePointer(b + $0) },
+            index: l, layer: layer, weightGradient: b, rowProjection: nil,
             biasGradient: layout.bias.map { b + $0 }, normalization: model.normalization(l),
             normalizationGradient: layout.normalization.map { UnsafePointer(b + $0) },
             residualScaleGradient: layout.residualScale.map { b[$0] },
             effectiveWeightGradientNormSquared: .nan, outputGradient: UnsafePointer(ws.dLogits.pointer),
-            input: UnsafePointer(ws.xs[l].pointer), batch: ws.batch)
+            input: UnsafePointer(ws.xs[l].pointer), batch: ws.batch, projectionDeferred: layer.rowScale != nil)
     }
 }

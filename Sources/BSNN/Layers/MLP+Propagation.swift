@@ -175,9 +175,12 @@ extension MLP {
             upstream = step.signal
             let through = step.through
             let deferred = deferProjection && weightGradientBound(of: l, through: through, workspace: ws) == .finite
-            let normSquared = deferred
-                ? try unprojectedWeightGradient(of: l, through: through, workspace: ws, into: g)
-                : try weightGradient(of: l, through: through, workspace: ws, into: g, projection: proj, precise: preciseNorms)
+            var normSquared = 0.0
+            if deferred {
+                try unprojectedWeightGradient(of: l, through: through, workspace: ws, into: g)
+            } else {
+                normSquared = try weightGradient(of: l, through: through, workspace: ws, into: g, projection: proj, precise: preciseNorms)
+            }
             try visit(
                 LayerGradient(
                     index: l, layer: layer, weightGradient: g,
@@ -262,14 +265,14 @@ extension MLP {
             let g = ws.gradient.pointer
             // The first pass showed every gradient finite: only the GEMM here, the cᵢ
             // formed row by row by the update (as a fused step does).
-            let normSquared = try unprojectedWeightGradient(of: l, through: through, workspace: ws, into: g)
+            try unprojectedWeightGradient(of: l, through: through, workspace: ws, into: g)
             try visit(
                 LayerGradient(
                     index: l, layer: layer, weightGradient: g, rowProjection: nil,
                     biasGradient: layer.bias == nil ? nil : bg, normalization: normalization(l),
                     normalizationGradient: normalizationGradient(of: l, workspace: ws),
                     residualScaleGradient: layer.learnsResidualScale ? ws.residualScaleGradients.pointer[l] : nil,
-                    effectiveWeightGradientNormSquared: normSquared, outputGradient: UnsafePointer(upstream),
+                    effectiveWeightGradientNormSquared: 0, outputGradient: UnsafePointer(upstream),
                     input: UnsafePointer(ws.xs[l].pointer), batch: ws.batch, projectionDeferred: layer.rowScale != nil))
         }
     }
@@ -366,9 +369,7 @@ extension MLP {
     ) throws(BSNNError) -> Double {
         let layer = layers[l]
         let out = layer.outputs, inp = layer.inputs
-        try BLAS.gemm(
-            transposeA: true, transposeB: false, m: out, n: inp, k: ws.batch,
-            a: through, lda: out, b: ws.xs[l].pointer, ldb: inp, c: g, ldc: inp)
+        try unprojectedWeightGradient(of: l, through: through, workspace: ws, into: g)
         if let rs = layer.rowScale {
             return Self.rowProjection(
                 g, weight: layer.weight.pointer, rowScale: rs.pointer, rows: out, columns: inp, precise: precise, into: proj)
@@ -411,17 +412,16 @@ extension MLP {
         return .undecided
     }
 
-    /// ∂E/∂V (unprojected) = sᵀ·x⁽ˡ⁾ into `g`, nothing else: for a gradient known finite.
-    /// Returns 0 (not measured).
+    /// ∂E/∂V (unprojected) = sᵀ·x⁽ˡ⁾ into `g`: the GEMM alone, without the projection
+    /// and norm `weightGradient` adds (for a gradient known finite).
     @inline(__always)
     func unprojectedWeightGradient(
         of l: Int, through: UnsafePointer<Float>, workspace ws: Workspace, into g: UnsafeMutablePointer<Float>
-    ) throws(BSNNError) -> Double {
+    ) throws(BSNNError) {
         let layer = layers[l]
         try BLAS.gemm(
             transposeA: true, transposeB: false, m: layer.outputs, n: layer.inputs, k: ws.batch,
             a: through, lda: layer.outputs, b: ws.xs[l].pointer, ldb: layer.inputs, c: g, ldc: layer.inputs)
-        return 0
     }
 
     /// d[r,j] = up[r,j]·d[r,j]; optionally biasGradient[j] = Σ_r d[r,j].
