@@ -6,6 +6,9 @@
  * thread's fit runs → WRONG_STATE), and, given the counts_overlaps fixture, that a
  * plugin without BSNN_PLUGIN_THREAD_SAFE is serialized per library image (two loads,
  * two threads: no overlapping call) and never gets overlapping x/y in forward_f32.
+ * Last, with OpenBLAS on 2 threads, the trainer's update helper thread (half of each
+ * large layer's update): two runs of the same training give the same bits, in both
+ * update modes (under ThreadSanitizer this checks the helper's hand-off).
  * Usage: test_threads [libcounts_overlaps.so] */
 #include <bsnn.h>
 #include <dlfcn.h>
@@ -171,6 +174,40 @@ static int plugin_serialized_per_image(const char *path) {
     return bad;
 }
 
+/* Trains a 256-wide net (its 256 × 256 layers are split over the update helper) for a
+ * few steps; the weights of layer 1 go to `out` (256 × 256 floats). */
+static int train_with_helper(int32_t mode, float *out) {
+    bsnn_model_config mc;
+    bsnn_model_config_init_defaults(&mc, sizeof mc);
+    mc.inputs = D; mc.width = 256; mc.depth = 2; mc.outputs = K; mc.activation = act; mc.seed = 4;
+    bsnn_training_config tc;
+    bsnn_training_config_init_defaults(&tc, sizeof tc);
+    tc.batch_size = 32; tc.update_mode = mode;
+    bsnn_model *m = NULL;
+    bsnn_trainer *t = NULL;
+    int bad = bsnn_model_create(&mc, &m) != BSNN_OK || bsnn_trainer_create(m, &tc, &t) != BSNN_OK;
+    for (int s = 0; !bad && s < 6; s++)
+        bad = bsnn_trainer_step(t, feats + (size_t)(s % 4) * 32 * D, 32 * D, labels + (s % 4) * 32, 32, NULL) != BSNN_OK;
+    bad = bad || bsnn_model_get_weights(m, 1, out, 256 * 256) != BSNN_OK;
+    bsnn_trainer_free(t);
+    bsnn_model_free(m);
+    return bad;
+}
+
+static int update_helper_replays(void) {
+    static float a[256 * 256], b[256 * 256];
+    int bad = bsnn_blas_set_threads(2) != BSNN_OK;
+    for (int32_t mode = BSNN_UPDATE_CHECKED; !bad && mode <= BSNN_UPDATE_FUSED; mode++) {
+        bad = train_with_helper(mode, a) || train_with_helper(mode, b);
+        if (!bad && memcmp(a, b, sizeof a) != 0) {
+            printf("FAIL: update mode %d with the update helper: two runs differ\n", mode);
+            bad = 1;
+        }
+    }
+    bsnn_blas_set_threads(1);
+    return bad;
+}
+
 int main(int argc, char **argv) {
     int failed = 0, passed = 0;
     if (bsnn_blas_set_threads(1) != BSNN_OK) return 1;
@@ -213,6 +250,7 @@ int main(int argc, char **argv) {
     } else {
         printf("SKIP  plugin lock per image (no counts_overlaps fixture given)\n");
     }
+    if (update_helper_replays()) failed++; else passed++;
     bsnn_activation_free(act);
     printf("test_threads: %d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;

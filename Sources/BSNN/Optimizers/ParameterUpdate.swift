@@ -18,6 +18,13 @@ struct ParameterUpdate {
     /// one without the factor). Folded into the update pass rather than a separate pass
     /// over the gradient, which would cost a model-sized read and write per step.
     var gradientScale: Float = 1
+    /// Runs half of each large layer's weight update when set (the trainer's, with
+    /// OpenBLAS on ≥ 2 threads). Rows, and elements, are updated by the same arithmetic
+    /// either way, so the result does not depend on it.
+    var helper: UpdateHelper? = nil
+    /// Below this many weights a layer's update is not split: the hand-off would cost
+    /// more than the half it moves.
+    static let splitMinimum = 1 << 16
 
     init(_ c: OptimizerConfiguration, step: Int) {
         kind = c.kind
@@ -102,20 +109,47 @@ struct ParameterUpdate {
         if let a = layer.residualScale, let ga = gradient.residualScaleGradient {
             withUnsafePointer(to: ga) { apply(a.pointer, $0, slots.residualScaleSlot(0), slots.residualScaleSlot(1), count: 1) }
         }
+        let rows = layer.outputs
+        let job = WeightUpdateRange(update: self, gradient: gradient, slots: (slots.weightSlot(0), slots.weightSlot(1)))
+        let helper = layer.weight.count >= Self.splitMinimum ? self.helper : nil
+        if job.byRows {
+            if let helper { helper.run(job, count: rows, split: rows / 2) } else { job.run(0, rows) }
+        } else {
+            let n = layer.weight.count
+            if let helper { helper.run(job, count: n, split: rows / 2 * layer.inputs) } else { job.run(0, n) }
+            if layer.constraint == .orthogonal { try layer.retractToOrthogonal() }
+        }
+    }
+}
+
+/// One layer's weight update over a range: of rows for a row-normalized layer (each
+/// row's cᵢ formed from the row before its update, while the row is in L1, and its new
+/// inverse norm taken), else of elements. Disjoint ranges touch disjoint data, so two
+/// threads can run two of them at once (`UpdateHelper`), with the same arithmetic per
+/// row and per element as one call over everything.
+struct WeightUpdateRange {
+    let update: ParameterUpdate
+    let gradient: LayerGradient
+    let slots: (UnsafeMutablePointer<Float>?, UnsafeMutablePointer<Float>?)
+
+    var byRows: Bool {
+        gradient.layer.rowScale != nil && (gradient.rowProjection != nil || gradient.projectionDeferred)
+    }
+
+    func run(_ first: Int, _ end: Int) {
+        let layer = gradient.layer
         let w = layer.weight.pointer, g = gradient.weightGradient
-        let s1 = slots.weightSlot(0), s2 = slots.weightSlot(1)
-        let cols = layer.inputs
-        if let rs = layer.rowScale, gradient.rowProjection != nil || gradient.projectionDeferred {
-            for i in 0..<layer.outputs {
+        let (s1, s2) = slots
+        if byRows, let r = layer.rowScale?.pointer {
+            let cols = layer.inputs
+            for i in first..<end {
                 let o = i * cols
-                // cᵢ from the row before its update (deferred: formed here, in L1).
                 let c = gradient.projection(row: i)
-                apply(w + o, g + o, projection: c, s1.map { $0 + o }, s2.map { $0 + o }, count: cols)
-                rs.pointer[i] = DenseLayer.inverseRowNorm(w + o, count: cols)
+                update.apply(w + o, g + o, projection: c, s1.map { $0 + o }, s2.map { $0 + o }, count: cols)
+                r[i] = DenseLayer.inverseRowNorm(w + o, count: cols)
             }
         } else {
-            apply(w, g, s1, s2, count: layer.weight.count)
-            if layer.constraint == .orthogonal { try layer.retractToOrthogonal() }
+            update.apply(w + first, g + first, s1.map { $0 + first }, s2.map { $0 + first }, count: end - first)
         }
     }
 }

@@ -50,6 +50,21 @@ public final class Trainer: @unchecked Sendable {
     public private(set) var gradientExchange: GradientExchange?
     /// Its buckets, allocated on the first data-parallel step.
     private var buckets: GradientBuckets?
+    /// Runs half of each large layer's update while OpenBLAS runs on ≥ 2 threads
+    /// (`UpdateHelper`); started on the first such step, parked while idle.
+    private(set) var updateHelper: UpdateHelper?
+    /// Off: every update runs on the calling thread (tests compare the two).
+    var allowsUpdateHelper = true
+
+    /// The step's update constants, with the helper thread when OpenBLAS runs on ≥ 2 threads.
+    private func parameterUpdate() throws(BSNNError) -> ParameterUpdate {
+        var update = ParameterUpdate(configuration.optimizer, step: globalStep)
+        if allowsUpdateHelper && BLAS.threadCount >= 2 {
+            if updateHelper == nil { updateHelper = try UpdateHelper() }
+            update.helper = updateHelper
+        }
+        return update
+    }
 
     public init(model: MLP, configuration: TrainingConfiguration) throws(BSNNError) {
         try configuration.validate()
@@ -220,7 +235,7 @@ public final class Trainer: @unchecked Sendable {
         let r = try forwardAndLoss(batch, workspace: ws)
         let monitored = monitor.map { $0.isDue(step: globalStep) } ?? false
         if monitored { monitor?.measureForward(model: model, workspace: ws) }
-        let update = ParameterUpdate(configuration.optimizer, step: globalStep)
+        let update = try parameterUpdate()
         try state.optimizer.prepare(for: model, kind: configuration.optimizer.kind)
         // Concrete sinks, not an existential: a boxed sink would allocate every step.
         // Clipping needs the global norm before any layer is updated, which only the
@@ -272,9 +287,11 @@ public final class Trainer: @unchecked Sendable {
         _ batch: Batch, workspace ws: MLP.Workspace, exchange: GradientExchange, clip: Double?, globalCount: Int?
     ) throws(BSNNError) -> StepResult {
         let buckets: GradientBuckets
+        let update: ParameterUpdate
         do throws(BSNNError) {
             buckets = if let b = self.buckets { b } else { try GradientBuckets(model: model) }
             try state.optimizer.prepare(for: model, kind: configuration.optimizer.kind)
+            update = try parameterUpdate()
         } catch {
             // Without buckets this process cannot take part; its peers find out from the
             // transport when it exits.
@@ -283,7 +300,7 @@ public final class Trainer: @unchecked Sendable {
         }
         self.buckets = buckets
         let sink = DataParallelStep(
-            update: ParameterUpdate(configuration.optimizer, step: globalStep), optimizer: state.optimizer,
+            update: update, optimizer: state.optimizer,
             step: globalStep, clipGradientNorm: clip, exchange: exchange, buckets: buckets)
         let outcome = try sink.run(
             model: model, workspace: ws, localCount: batch.count,

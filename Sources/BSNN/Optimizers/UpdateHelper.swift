@@ -1,0 +1,130 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Synchronization
+
+/// A second thread that updates the upper part of a layer's weights while the calling
+/// thread updates the lower part: the update streams the weights and their optimizer
+/// slots from memory, and a second core adds memory bandwidth. A trainer makes one when
+/// OpenBLAS runs on two or more threads: between the step's products the OpenBLAS worker
+/// only waits, so the helper takes that core's time.
+///
+/// Between jobs the helper waits yielding the core (`sched_yield`, so it never delays a
+/// product running on that core) and parks on a condition variable after
+/// `parkAfterSeconds` without work, so an idle trainer costs no CPU.
+///
+/// The job is a value (`WeightUpdateRange`), not a closure: storing a closure for the
+/// other thread would allocate its context on every layer of every step.
+///
+/// Unchecked Sendable: `job` and `jobRange` are written by the owning thread only before
+/// it posts a job (a releasing increment of `posted`) and read by the helper only after
+/// it acquires that increment; the owner reads them again only after acquiring `done`.
+/// One owning thread at a time (a trainer is not used from two threads at once).
+final class UpdateHelper: @unchecked Sendable {
+    private let posted = Atomic<Int>(0)
+    private let done = Atomic<Int>(0)
+    private let sleeping = Atomic<Bool>(false)
+    private let stopping = Atomic<Bool>(false)
+    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    private let wake: UnsafeMutablePointer<pthread_cond_t>
+    private var job: WeightUpdateRange?
+    private var jobRange = (0, 0)
+    private var thread = pthread_t()
+
+    /// How long the helper waits for the next job before it parks: longer than the gap
+    /// between two layers' updates, short enough that a stopped trainer idles at once.
+    static let parkAfterSeconds = 0.005
+
+    init() throws(BSNNError) {
+        mutex = .allocate(capacity: 1)
+        mutex.initialize(to: pthread_mutex_t())
+        pthread_mutex_init(mutex, nil)
+        wake = .allocate(capacity: 1)
+        wake.initialize(to: pthread_cond_t())
+        pthread_cond_init(wake, nil)
+        let me = Unmanaged.passUnretained(self).toOpaque()
+        let rc = pthread_create(&thread, nil, { context in
+            // The owner joins this thread in deinit, before `self` goes away.
+            Unmanaged<UpdateHelper>.fromOpaque(context!).takeUnretainedValue().serve()
+            return nil
+        }, me)
+        if rc != 0 {
+            pthread_cond_destroy(wake)
+            wake.deallocate()
+            pthread_mutex_destroy(mutex)
+            mutex.deallocate()
+            throw BSNNError.outOfMemory("cannot start the update helper thread (pthread_create: \(rc))")
+        }
+    }
+
+    deinit {
+        stopping.store(true, ordering: .sequentiallyConsistent)
+        pthread_mutex_lock(mutex)
+        pthread_cond_signal(wake)
+        pthread_mutex_unlock(mutex)
+        pthread_join(thread, nil)
+        pthread_cond_destroy(wake)
+        wake.deallocate()
+        pthread_mutex_destroy(mutex)
+        mutex.deallocate()
+    }
+
+    /// Jobs the helper has finished, and whether it is parked (for tests).
+    var jobsFinished: Int { done.load(ordering: .acquiring) }
+    var isParked: Bool { sleeping.load(ordering: .sequentiallyConsistent) }
+
+    /// Runs `job` over `0..<split` here and over `split..<count` on the helper, and
+    /// returns when both are done. The two ranges must touch disjoint data.
+    func run(_ job: WeightUpdateRange, count: Int, split: Int) {
+        self.job = job
+        jobRange = (split, count)
+        let ticket = posted.add(1, ordering: .sequentiallyConsistent).newValue
+        if sleeping.load(ordering: .sequentiallyConsistent) {
+            pthread_mutex_lock(mutex)
+            pthread_cond_signal(wake)
+            pthread_mutex_unlock(mutex)
+        }
+        job.run(0, split)
+        while done.load(ordering: .acquiring) != ticket { sched_yield() }
+        self.job = nil
+    }
+
+    private func serve() {
+        var seen = 0
+        while true {
+            var since = 0.0
+            var polls = 0
+            while posted.load(ordering: .acquiring) == seen {
+                if stopping.load(ordering: .relaxed) { return }
+                sched_yield()
+                polls += 1
+                guard polls & 63 == 0 else { continue }
+                let now = MonotonicClock.now()
+                if since == 0 {
+                    since = now
+                } else if now - since > Self.parkAfterSeconds {
+                    park(seen: seen)
+                    since = 0
+                }
+            }
+            if stopping.load(ordering: .relaxed) { return }
+            seen += 1
+            let (a, b) = jobRange
+            job?.run(a, b)
+            done.store(seen, ordering: .releasing)
+        }
+    }
+
+    /// Sleeps until a job after `seen` is posted or the owner stops the helper. The
+    /// sequentially consistent flag and counter make a post either see `sleeping` (and
+    /// signal under the mutex) or be seen by the re-check before the wait.
+    private func park(seen: Int) {
+        pthread_mutex_lock(mutex)
+        sleeping.store(true, ordering: .sequentiallyConsistent)
+        while posted.load(ordering: .sequentiallyConsistent) == seen && !stopping.load(ordering: .sequentiallyConsistent) {
+            pthread_cond_wait(wake, mutex)
+        }
+        sleeping.store(false, ordering: .sequentiallyConsistent)
+        pthread_mutex_unlock(mutex)
+    }
+}
