@@ -63,6 +63,10 @@ build test_residual_dropout tests/c/test_residual_dropout.c && check test_residu
 build test_recipes tests/c/test_recipes.c && check test_recipes "$work/test_recipes"
 build test_monitor tests/c/test_monitor.c && check test_monitor "$work/test_monitor"
 build test_exchange tests/c/test_exchange.c && check test_exchange "$work/test_exchange"
+# No allocation in a steady-state step: malloc & co. counted by a preloaded interposer.
+cc -shared -fPIC -O2 -o "$work/malloc_count.so" benchmarks/malloc_count.c -ldl
+build test_steady_allocation tests/c/test_steady_allocation.c -ldl &&
+    check test_steady_allocation env LD_PRELOAD="$work/malloc_count.so" "$work/test_steady_allocation"
 # Allocation failures under a lowered RLIMIT_AS (ulimit -v) return OUT_OF_MEMORY.
 # Not under valgrind or the sanitizers: both reserve address space the limit forbids.
 build test_memory tests/c/test_memory.c -D_POSIX_C_SOURCE=200809L
