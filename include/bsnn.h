@@ -873,8 +873,11 @@ BSNN_API bsnn_status bsnn_probe_histogram_range(const bsnn_probe *probe, double 
 /* ---------------------------------------------------------------- BLAS */
 
 /* Sets the process-wide number of threads per matrix product (1...4096), shared with
- * anything else in the process using the same OpenBLAS. Not while other threads train.
- * Errors: INVALID_ARGUMENT outside 1...4096. Since 0.1. */
+ * anything else in the process using the same OpenBLAS. With 2 or more, each trainer
+ * also starts one helper thread (on its first step, parked while idle, joined by
+ * bsnn_trainer_free) that updates half of each large layer's weights; results are the
+ * same bits as without it. Not while other threads train. Errors: INVALID_ARGUMENT
+ * outside 1...4096. Since 0.1. */
 BSNN_API bsnn_status bsnn_blas_set_threads(size_t threads);
 /* The current number of BLAS threads, as OpenBLAS reports it (reading changes
  * nothing). Since 0.1. */

@@ -8,10 +8,14 @@
  * two threads: no overlapping call) and never gets overlapping x/y in forward_f32.
  * Last, with OpenBLAS on 2 threads, the trainer's update helper thread (half of each
  * large layer's update): two runs of the same training give the same bits, in both
- * update modes (under ThreadSanitizer this checks the helper's hand-off).
+ * update modes (under ThreadSanitizer this checks the helper's hand-off), and a trainer
+ * whose helper started before a fork() trains on in the child (which has no helper
+ * thread) to the same bits as in the parent.
  * Usage: test_threads [libcounts_overlaps.so] */
 #include <bsnn.h>
 #include <dlfcn.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -194,6 +198,49 @@ static int train_with_helper(int32_t mode, float *out) {
     return bad;
 }
 
+/* A trainer steps (starting its helper), the process forks, and both go on stepping:
+ * the child's layer-1 weights, sent through a pipe, must equal the parent's. */
+static int update_helper_survives_fork(void) {
+    static float mine[256 * 256], childs[256 * 256];
+    bsnn_model_config mc;
+    bsnn_model_config_init_defaults(&mc, sizeof mc);
+    mc.inputs = D; mc.width = 256; mc.depth = 2; mc.outputs = K; mc.activation = act; mc.seed = 6;
+    bsnn_training_config tc;
+    bsnn_training_config_init_defaults(&tc, sizeof tc);
+    tc.batch_size = 32;
+    bsnn_model *m = NULL;
+    bsnn_trainer *t = NULL;
+    int fds[2];
+    if (bsnn_model_create(&mc, &m) != BSNN_OK || bsnn_trainer_create(m, &tc, &t) != BSNN_OK || pipe(fds) != 0) return 1;
+    int bad = bsnn_trainer_step(t, feats, 32 * D, labels, 32, NULL) != BSNN_OK;
+    pid_t child = fork();
+    if (child == 0) {
+        alarm(30);  /* a child waiting on the parent's helper would hang: fail instead */
+        int ok = 1;
+        for (int s = 1; ok && s < 4; s++) ok = bsnn_trainer_step(t, feats + s * 32 * D, 32 * D, labels + s * 32, 32, NULL) == BSNN_OK;
+        ok = ok && bsnn_model_get_weights(m, 1, mine, 256 * 256) == BSNN_OK;
+        ok = ok && write(fds[1], mine, sizeof mine) == (ssize_t)sizeof mine;
+        _exit(ok ? 0 : 1);
+    }
+    close(fds[1]);
+    for (int s = 1; !bad && s < 4; s++) bad = bsnn_trainer_step(t, feats + s * 32 * D, 32 * D, labels + s * 32, 32, NULL) != BSNN_OK;
+    bad = bad || bsnn_model_get_weights(m, 1, mine, 256 * 256) != BSNN_OK;
+    size_t got = 0;
+    ssize_t n;
+    while (got < sizeof childs && (n = read(fds[0], (char *)childs + got, sizeof childs - got)) > 0) got += (size_t)n;
+    close(fds[0]);
+    int status = 0;
+    waitpid(child, &status, 0);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || got != sizeof childs || memcmp(mine, childs, sizeof mine) != 0) {
+        printf("FAIL: a trainer forked with its update helper: child status %d, %zu bytes, %s\n", status, got,
+               got == sizeof childs && memcmp(mine, childs, sizeof mine) == 0 ? "same weights" : "different weights");
+        bad = 1;
+    }
+    bsnn_trainer_free(t);
+    bsnn_model_free(m);
+    return bad;
+}
+
 static int update_helper_replays(void) {
     static float a[256 * 256], b[256 * 256];
     int bad = bsnn_blas_set_threads(2) != BSNN_OK;
@@ -204,6 +251,7 @@ static int update_helper_replays(void) {
             bad = 1;
         }
     }
+    bad = bad || update_helper_survives_fork();
     bsnn_blas_set_threads(1);
     return bad;
 }

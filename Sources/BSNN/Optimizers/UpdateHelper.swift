@@ -30,6 +30,10 @@ final class UpdateHelper: @unchecked Sendable {
     private var job: WeightUpdateRange?
     private var jobRange = (0, 0)
     private var thread = pthread_t()
+    /// A forked child has no helper thread (fork copies only the calling thread): a
+    /// trainer there starts a new helper instead of waiting on one that is not there.
+    private let process = getpid()
+    var belongsToThisProcess: Bool { getpid() == process }
 
     /// How long the helper waits for the next job before it parks: longer than the gap
     /// between two layers' updates, short enough that a stopped trainer idles at once.
@@ -58,11 +62,13 @@ final class UpdateHelper: @unchecked Sendable {
     }
 
     deinit {
-        stopping.store(true, ordering: .sequentiallyConsistent)
-        pthread_mutex_lock(mutex)
-        pthread_cond_signal(wake)
-        pthread_mutex_unlock(mutex)
-        pthread_join(thread, nil)
+        if belongsToThisProcess {
+            stopping.store(true, ordering: .sequentiallyConsistent)
+            pthread_mutex_lock(mutex)
+            pthread_cond_signal(wake)
+            pthread_mutex_unlock(mutex)
+            pthread_join(thread, nil)
+        }
         pthread_cond_destroy(wake)
         wake.deallocate()
         pthread_mutex_destroy(mutex)

@@ -60,6 +60,7 @@ public final class Trainer: @unchecked Sendable {
     private func parameterUpdate() throws(BSNNError) -> ParameterUpdate {
         var update = ParameterUpdate(configuration.optimizer, step: globalStep)
         if allowsUpdateHelper && BLAS.threadCount >= 2 {
+            if updateHelper?.belongsToThisProcess == false { updateHelper = nil }
             if updateHelper == nil { updateHelper = try UpdateHelper() }
             update.helper = updateHelper
         }

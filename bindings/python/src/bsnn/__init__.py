@@ -43,6 +43,9 @@ def features() -> dict[str, bool]:
 def set_blas_threads(threads: int) -> None:
     """Sets the process-wide number of threads per matrix product.
 
+    With 2 or more, each trainer also runs half of each large layer's weight update on
+    one helper thread of its own (same results, bit for bit).
+
     Parameters
     ----------
     threads : int
