@@ -1,9 +1,13 @@
 #!/usr/bin/env python3
 """Table of a benchmark run: reads the JSON lines run.sh collected.
 
-usage: report.py [results/latest.jsonl] [--markdown | --readme]
+usage: report.py [results/latest.jsonl] [--markdown | --readme | --results-block]
 
---readme prints only README.md's performance table (depth 200, 1 and 2 threads).
+--readme prints only README.md's performance table (depth 200, 1 and 2 threads);
+--results-block the body of benchmarks/RESULTS.md's `bench-table` block: the run's note
+(date, raw file, load, versions: the "run" record regenerate.sh adds) and every table in
+markdown. tests/docs/check_outputs.py renders both from the raw file the block names and
+compares them with the documents.
 
 Per depth × threads: ms/step median (p10–p90), best (min) ms, samples/s,
 GFLOP/s, % of the measured cblas_sgemm ceiling for that thread count, and
@@ -49,8 +53,8 @@ def readme_table(recs):
     steps = [r for r in recs if r.get("depth") == 200 and "skipped" not in r and "median_ms" in r]
     names = []
     for r in steps:
-        n = (f"bsnn, `{r['update_mode']}` update mode" if r["peer"] == "bsnn"
-             else LABELS.get(r["peer"], r["peer"]))
+        n = (f"bsnn, `{r['update_mode']}` update mode" + (" (the default)" if r["update_mode"] == "checked" else "")
+             if r["peer"] == "bsnn" else LABELS.get(r["peer"], r["peer"]))
         r["_label"] = n
         if n not in names:
             names.append(n)
@@ -65,22 +69,45 @@ def readme_table(recs):
                 continue
             c = f"{r['median_ms']:.0f} ms"
             if r["peer"] == "bsnn":
-                c = f"**{c}**" + (f" ({100 * r['gflops'] / peak[t]:.0f} % of sgemm peak)" if t in peak else "")
+                notes = [f"{100 * r['gflops'] / peak[t]:.0f} % of sgemm peak"] if t in peak else []
+                one = next((o for o in steps if o["_label"] == n and o["threads"] == 1), None)
+                if t > 1 and one is not None:
+                    notes.append(f"{one['median_ms'] / r['median_ms']:.2f}× 1 thread")
+                c = f"**{c}**" + (f" ({', '.join(notes)})" if notes else "")
             cells.append(c)
         out.append(f"| {n} | {cells[0]} | {cells[1]} |")
     return "\n".join(out)
 
 
+def run_note(recs):
+    """The note regenerate.sh's "run" record carries: when, where the raw lines are, how
+    loaded the machine was, which versions ran."""
+    r = next((r for r in recs if r.get("peer") == "run"), None)
+    if r is None:
+        return None
+    return (f"Run of {r['date']} (`benchmarks/regenerate.sh`, raw lines `results/{r['raw']}`; "
+            f"load average at the end {r['load']}). Versions: {r['versions']}.")
+
+
+def results_block(recs):
+    note = run_note(recs)
+    return (note + "\n\n" if note else "") + tables(recs, markdown=True)
+
+
 def main():
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    recs = load(args[0] if args else "benchmarks/results/latest.jsonl")
     if "--readme" in sys.argv:
-        print(readme_table(load(args[0] if args else "benchmarks/results/latest.jsonl")))
-        return
-    markdown = "--markdown" in sys.argv
-    path = args[0] if args else "benchmarks/results/latest.jsonl"
-    recs = load(path)
+        print(readme_table(recs))
+    elif "--results-block" in sys.argv:
+        print(results_block(recs))
+    else:
+        print(tables(recs, "--markdown" in sys.argv))
+
+
+def tables(recs, markdown):
     peak = {r["threads"]: r for r in recs if r.get("peer") == "sgemm_peak"}
-    steps = [r for r in recs if r.get("peer") != "sgemm_peak" and r.get("mode") != "epoch"]
+    steps = [r for r in recs if r.get("peer") not in ("sgemm_peak", "run") and r.get("mode") != "epoch"]
     epochs = [r for r in recs if r.get("mode") == "epoch"]
     out = []
     if peak:
@@ -126,7 +153,7 @@ def main():
                          f"{r['epoch_s'] / bsnn['epoch_s']:.2f}×" if bsnn else "—"])
         out.append(fmt_table(["peer", "threads", "epoch s", "samples/s", "GFLOP/s",
                               "loss (last 100 batches)", "bsnn speed-up"], rows, markdown))
-    print("\n".join(out))
+    return "\n".join(out)
 
 
 if __name__ == "__main__":

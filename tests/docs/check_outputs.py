@@ -9,8 +9,11 @@
     code, inline code and generated blocks) occurs in a checked-in run output (docs/results/*.txt without their
     header lines, and the generated bench-table blocks of README.md and
     benchmarks/RESULTS.md), or is listed in NOT_FROM_A_RUN below with the reason.
-(c) The tables of docs/RECIPES.md and docs/MONITOR.md are what scripts/recipe-report.py
-    and scripts/monitor-report.py render from the checked-in benchmarks/results logs.
+(c) The tables of docs/RECIPES.md, docs/MONITOR.md and docs/DISTRIBUTED.md are what
+    their scripts (RENDERED) render from the checked-in benchmarks/results logs.
+(d) The bench-table blocks of benchmarks/RESULTS.md and README.md are what
+    benchmarks/report.py renders from the raw file RESULTS.md's block names
+    (benchmarks/regenerate.sh writes the file and both blocks from one run).
 
 usage: python3 tests/docs/check_outputs.py [--root DIR]   (exit status 1, one line per problem)
 """
@@ -46,6 +49,8 @@ NOT_FROM_A_RUN = {
     "814": "the default run's user + sys CPU seconds from /usr/bin/time -v around regenerate-docs.py (not in its output)",
     "7": "those 814 CPU seconds spread over 2 idle cores, in minutes",
     "143": "Fig. 3's seconds in report.md of a --jobs 1 timing run on the same day (report.md is no docs output)",
+    "33": "Fig. 1's CPU seconds, timed alone with /usr/bin/time on the same day (docs/CLI.md)",
+    "60": "the size Foundation's ICU data would add to libbsnn.so (a packaging fact, not a run)",
     "41": "CPU seconds of one Fig. 3 cell at width 1500, timed alone with /usr/bin/time on the same day",
     "35": "(814 − 33 − 143) CPU seconds over the default's 18 activation × seed pairs",
     "90": "the default's Table-2 runs: 6 activations × 5 columns × 3 seeds",
@@ -174,11 +179,37 @@ def check_rendered(root):
     return problems
 
 
+def check_bench_tables(root):
+    problems = []
+    spec = importlib.util.spec_from_file_location("bench_report", root / "benchmarks" / "report.py")
+    report = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(report)
+    blocks = {doc: docblocks.find((root / doc).read_text(), "bench-table") for doc, _ in GENERATED}
+    for doc, found in blocks.items():
+        if len(found) != 1:
+            problems.append(f"{doc}: expected one bench-table block, found {len(found)}")
+    if problems:
+        return problems
+    results = blocks["benchmarks/RESULTS.md"][0][1]
+    m = re.search(r"raw lines `results/([\w.-]+\.jsonl)`", results)
+    raw = root / "benchmarks" / "results" / m.group(1) if m else None
+    if raw is None or not raw.exists():
+        return [f"benchmarks/RESULTS.md: the bench-table block names no checked-in raw file "
+                f"({m.group(1) if m else 'none named'}; run benchmarks/regenerate.sh)"]
+    recs = report.load(raw)
+    for doc, want in (("benchmarks/RESULTS.md", report.results_block(recs)), ("README.md", report.readme_table(recs))):
+        if blocks[doc][0][1].strip() != want.strip():
+            problems.append(f"{doc}: the bench-table block differs from benchmarks/report.py's rendering of "
+                            f"benchmarks/results/{raw.name} (run benchmarks/regenerate.sh)")
+    return problems
+
+
 def main():
     args = sys.argv[1:]
     root = pathlib.Path(args[1]).resolve() if args[:1] == ["--root"] and len(args) == 2 else ROOT
     problems, blocks, checked = check(root)
     problems += check_rendered(root)
+    problems += check_bench_tables(root)
     for p in problems:
         print(p)
     print(f"docs outputs: {blocks} blocks equal their run files, {checked} prose numbers checked, "

@@ -89,3 +89,19 @@ def test_the_rendered_tables_pass_and_an_edited_one_is_found(tmp_path):
     assert check_outputs.check_rendered(tmp_path) == [
         "docs/RECIPES.md: the recipe-table block differs from scripts/recipe-report.py's output "
         "(run scripts/recipe-report.py --write)"]
+
+
+def test_the_bench_tables_are_the_rendering_of_their_raw_file(tmp_path):
+    assert check_outputs.check_bench_tables(ROOT) == []
+    for f in ["README.md", "benchmarks/RESULTS.md", "benchmarks/report.py", "scripts/docblocks.py"]:
+        (tmp_path / f).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / f, tmp_path / f)
+    shutil.copytree(ROOT / "benchmarks" / "results", tmp_path / "benchmarks" / "results")
+    assert check_outputs.check_bench_tables(tmp_path) == []
+    readme = tmp_path / "README.md"
+    text = readme.read_text()
+    start = text.index("<!-- bench-table:begin -->")
+    cell = text.index(" ms", start)
+    readme.write_text(text[:cell] + "0" + text[cell:])  # one bsnn time ten times larger
+    found = check_outputs.check_bench_tables(tmp_path)
+    assert len(found) == 1 and found[0].startswith("README.md: the bench-table block differs"), found
