@@ -39,7 +39,8 @@ final class UpdateHelper: @unchecked Sendable {
     /// between two layers' updates, short enough that a stopped trainer idles at once.
     static let parkAfterSeconds = 0.005
 
-    init() throws(BSNNError) {
+    /// Nil when no thread can be started (the trainer then updates on its own thread).
+    init?() {
         mutex = .allocate(capacity: 1)
         mutex.initialize(to: pthread_mutex_t())
         pthread_mutex_init(mutex, nil)
@@ -49,7 +50,7 @@ final class UpdateHelper: @unchecked Sendable {
         let me = Unmanaged.passUnretained(self).toOpaque()
         let rc = pthread_create(&thread, nil, { context in
             // The owner joins this thread in deinit, before `self` goes away.
-            Unmanaged<UpdateHelper>.fromOpaque(context!).takeUnretainedValue().serve()
+            if let context { Unmanaged<UpdateHelper>.fromOpaque(context).takeUnretainedValue().serve() }
             return nil
         }, me)
         if rc != 0 {
@@ -57,7 +58,7 @@ final class UpdateHelper: @unchecked Sendable {
             wake.deallocate()
             pthread_mutex_destroy(mutex)
             mutex.deallocate()
-            throw BSNNError.outOfMemory("cannot start the update helper thread (pthread_create: \(rc))")
+            return nil
         }
     }
 

@@ -56,12 +56,17 @@ public final class Trainer: @unchecked Sendable {
     /// Off: every update runs on the calling thread (tests compare the two).
     var allowsUpdateHelper = true
 
-    /// The step's update constants, with the helper thread when OpenBLAS runs on ≥ 2 threads.
-    private func parameterUpdate() throws(BSNNError) -> ParameterUpdate {
+    /// The step's update constants, with the helper thread when OpenBLAS runs on ≥ 2
+    /// threads. A helper that cannot start (no thread to be had) leaves this trainer to
+    /// update on its own thread, which gives the same bits.
+    private func parameterUpdate() -> ParameterUpdate {
         var update = ParameterUpdate(configuration.optimizer, step: globalStep)
         if allowsUpdateHelper && BLAS.threadCount >= 2 {
             if updateHelper?.belongsToThisProcess == false { updateHelper = nil }
-            if updateHelper == nil { updateHelper = try UpdateHelper() }
+            if updateHelper == nil {
+                updateHelper = UpdateHelper()
+                if updateHelper == nil { allowsUpdateHelper = false }
+            }
             update.helper = updateHelper
         }
         return update
@@ -236,7 +241,7 @@ public final class Trainer: @unchecked Sendable {
         let r = try forwardAndLoss(batch, workspace: ws)
         let monitored = monitor.map { $0.isDue(step: globalStep) } ?? false
         if monitored { monitor?.measureForward(model: model, workspace: ws) }
-        let update = try parameterUpdate()
+        let update = parameterUpdate()
         try state.optimizer.prepare(for: model, kind: configuration.optimizer.kind)
         // Concrete sinks, not an existential: a boxed sink would allocate every step.
         // Clipping needs the global norm before any layer is updated, which only the
@@ -288,11 +293,9 @@ public final class Trainer: @unchecked Sendable {
         _ batch: Batch, workspace ws: MLP.Workspace, exchange: GradientExchange, clip: Double?, globalCount: Int?
     ) throws(BSNNError) -> StepResult {
         let buckets: GradientBuckets
-        let update: ParameterUpdate
         do throws(BSNNError) {
             buckets = if let b = self.buckets { b } else { try GradientBuckets(model: model) }
             try state.optimizer.prepare(for: model, kind: configuration.optimizer.kind)
-            update = try parameterUpdate()
         } catch {
             // Without buckets this process cannot take part; its peers find out from the
             // transport when it exits.
@@ -301,7 +304,7 @@ public final class Trainer: @unchecked Sendable {
         }
         self.buckets = buckets
         let sink = DataParallelStep(
-            update: update, optimizer: state.optimizer,
+            update: parameterUpdate(), optimizer: state.optimizer,
             step: globalStep, clipGradientNorm: clip, exchange: exchange, buckets: buckets)
         let outcome = try sink.run(
             model: model, workspace: ws, localCount: batch.count,
