@@ -83,4 +83,42 @@ final class UpdateHelperTests: XCTestCase {
         XCTAssertEqual(try split?.model.weights(layer: 1), try serial.model.weights(layer: 1))
         split = nil
     }
+
+    /// The process's threads named `UpdateHelper.threadName` (/proc/self/task/*/comm).
+    func helperThreads() throws -> Int {
+        let dir = try XCTUnwrap(opendir("/proc/self/task"))
+        defer { closedir(dir) }
+        var n = 0
+        while let e = readdir(dir) {
+            let name = withUnsafeBytes(of: e.pointee.d_name) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
+            guard name != "." && name != "..", let f = fopen("/proc/self/task/\(name)/comm", "r") else { continue }
+            var buffer = [CChar](repeating: 0, count: 64)
+            if fgets(&buffer, 64, f) != nil,
+               String(decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self) == UpdateHelper.threadName + "\n"
+            {
+                n += 1
+            }
+            fclose(f)
+        }
+        return n
+    }
+
+    /// Releasing a trainer stops and joins its helper thread: none is left behind (the
+    /// thread holds only the shared state, never the helper or the trainer).
+    func testReleasingTheTrainerEndsItsHelperThread() throws {
+        let before = BLAS.threadCount
+        defer { try? BLAS.setThreadCount(before) }
+        try BLAS.setThreadCount(2)
+        let model = try MLP(MLPConfiguration(inputs: 20, width: 300, depth: 1, outputs: 3, activation: try .builtin("tanh"), seed: 5))
+        let x = gaussianArray(8 * 20, seed: 2), y: [Int32] = [0, 1, 2, 0, 1, 2, 0, 1]
+        let threads = try helperThreads()
+        for _ in 0..<3 {
+            var trainer: Trainer? = try Trainer(model: model, configuration: TrainingConfiguration(batchSize: 8))
+            try trainer?.step(features: x, labels: y)
+            XCTAssertNotNil(trainer?.updateHelper)
+            XCTAssertEqual(try helperThreads(), threads + 1, "a stepping trainer has one helper thread")
+            trainer = nil
+            XCTAssertEqual(try helperThreads(), threads, "a released trainer's helper thread is gone")
+        }
+    }
 }

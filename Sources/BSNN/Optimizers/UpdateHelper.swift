@@ -16,19 +16,10 @@ import Synchronization
 /// The job is a value (`WeightUpdateRange`), not a closure: storing a closure for the
 /// other thread would allocate its context on every layer of every step.
 ///
-/// Unchecked Sendable: `job` and `jobRange` are written by the owning thread only before
-/// it posts a job (a releasing increment of `posted`) and read by the helper only after
-/// it acquires that increment; the owner reads them again only after acquiring `done`.
-/// One owning thread at a time (a trainer is not used from two threads at once).
-final class UpdateHelper: @unchecked Sendable {
-    private let posted = Atomic<Int>(0)
-    private let done = Atomic<Int>(0)
-    private let sleeping = Atomic<Bool>(false)
-    private let stopping = Atomic<Bool>(false)
-    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
-    private let wake: UnsafeMutablePointer<pthread_cond_t>
-    private var job: WeightUpdateRange?
-    private var jobRange = (0, 0)
+/// This handle is what the trainer holds; the thread holds only the shared state, so
+/// releasing the trainer releases the handle, whose deinit stops and joins the thread.
+final class UpdateHelper {
+    private let shared: UpdateHelperState
     private var thread = pthread_t()
     /// A forked child has no helper thread (fork copies only the calling thread): a
     /// trainer there starts a new helper instead of waiting on one that is not there.
@@ -38,50 +29,95 @@ final class UpdateHelper: @unchecked Sendable {
     /// How long the helper waits for the next job before it parks: longer than the gap
     /// between two layers' updates, short enough that a stopped trainer idles at once.
     static let parkAfterSeconds = 0.005
+    /// What `top -H`, gdb and /proc/PID/task/*/comm show for the thread.
+    static let threadName = "bsnn-update"
 
     /// Nil when no thread can be started (the trainer then updates on its own thread).
     init?() {
+        shared = UpdateHelperState()
+        // The thread owns one reference to the shared state and releases it when it ends.
+        let context = Unmanaged.passRetained(shared).toOpaque()
+        let rc = pthread_create(&thread, nil, { context in
+            UpdateHelper.nameThisThread()
+            if let context { Unmanaged<UpdateHelperState>.fromOpaque(context).takeRetainedValue().serve() }
+            return nil
+        }, context)
+        if rc != 0 {
+            Unmanaged<UpdateHelperState>.fromOpaque(context).release()
+            return nil
+        }
+    }
+
+    /// pthread_setname_np is a GNU extension Swift does not import; its Linux
+    /// implementation writes the same file.
+    private static func nameThisThread() {
+        let fd = open("/proc/thread-self/comm", O_WRONLY)
+        guard fd >= 0 else { return }
+        _ = threadName.withCString { write(fd, $0, strlen($0)) }
+        close(fd)
+    }
+
+    deinit {
+        if belongsToThisProcess {
+            shared.stop()
+            pthread_join(thread, nil)
+        } else {
+            // No thread here will ever release its reference: release it for it.
+            Unmanaged.passUnretained(shared).release()
+        }
+    }
+
+    /// Jobs the helper has finished, and whether it is parked (for tests).
+    var jobsFinished: Int { shared.jobsFinished }
+    var isParked: Bool { shared.isParked }
+
+    /// Runs `job` over `0..<split` here and over `split..<count` on the helper, and
+    /// returns when both are done. The two ranges must touch disjoint data.
+    func run(_ job: WeightUpdateRange, count: Int, split: Int) { shared.run(job, count: count, split: split) }
+}
+
+/// What the owner and the helper thread share.
+///
+/// Unchecked Sendable: `job` and `jobRange` are written by the owning thread only before
+/// it posts a job (a releasing increment of `posted`) and read by the helper only after
+/// it acquires that increment; the owner reads them again only after acquiring `done`.
+/// One owning thread at a time (a trainer is not used from two threads at once).
+private final class UpdateHelperState: @unchecked Sendable {
+    private let posted = Atomic<Int>(0)
+    private let done = Atomic<Int>(0)
+    private let sleeping = Atomic<Bool>(false)
+    private let stopping = Atomic<Bool>(false)
+    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    private let wake: UnsafeMutablePointer<pthread_cond_t>
+    private var job: WeightUpdateRange?
+    private var jobRange = (0, 0)
+
+    init() {
         mutex = .allocate(capacity: 1)
         mutex.initialize(to: pthread_mutex_t())
         pthread_mutex_init(mutex, nil)
         wake = .allocate(capacity: 1)
         wake.initialize(to: pthread_cond_t())
         pthread_cond_init(wake, nil)
-        let me = Unmanaged.passUnretained(self).toOpaque()
-        let rc = pthread_create(&thread, nil, { context in
-            // The owner joins this thread in deinit, before `self` goes away.
-            if let context { Unmanaged<UpdateHelper>.fromOpaque(context).takeUnretainedValue().serve() }
-            return nil
-        }, me)
-        if rc != 0 {
-            pthread_cond_destroy(wake)
-            wake.deallocate()
-            pthread_mutex_destroy(mutex)
-            mutex.deallocate()
-            return nil
-        }
     }
 
     deinit {
-        if belongsToThisProcess {
-            stopping.store(true, ordering: .sequentiallyConsistent)
-            pthread_mutex_lock(mutex)
-            pthread_cond_signal(wake)
-            pthread_mutex_unlock(mutex)
-            pthread_join(thread, nil)
-        }
         pthread_cond_destroy(wake)
         wake.deallocate()
         pthread_mutex_destroy(mutex)
         mutex.deallocate()
     }
 
-    /// Jobs the helper has finished, and whether it is parked (for tests).
     var jobsFinished: Int { done.load(ordering: .acquiring) }
     var isParked: Bool { sleeping.load(ordering: .sequentiallyConsistent) }
 
-    /// Runs `job` over `0..<split` here and over `split..<count` on the helper, and
-    /// returns when both are done. The two ranges must touch disjoint data.
+    func stop() {
+        stopping.store(true, ordering: .sequentiallyConsistent)
+        pthread_mutex_lock(mutex)
+        pthread_cond_signal(wake)
+        pthread_mutex_unlock(mutex)
+    }
+
     func run(_ job: WeightUpdateRange, count: Int, split: Int) {
         self.job = job
         jobRange = (split, count)
@@ -96,7 +132,7 @@ final class UpdateHelper: @unchecked Sendable {
         self.job = nil
     }
 
-    private func serve() {
+    func serve() {
         var seen = 0
         while true {
             var since = 0.0
@@ -109,7 +145,7 @@ final class UpdateHelper: @unchecked Sendable {
                 let now = MonotonicClock.now()
                 if since == 0 {
                     since = now
-                } else if now - since > Self.parkAfterSeconds {
+                } else if now - since > UpdateHelper.parkAfterSeconds {
                     park(seen: seen)
                     since = 0
                 }
