@@ -109,16 +109,13 @@ struct ParameterUpdate {
         if let a = layer.residualScale, let ga = gradient.residualScaleGradient {
             withUnsafePointer(to: ga) { apply(a.pointer, $0, slots.residualScaleSlot(0), slots.residualScaleSlot(1), count: 1) }
         }
-        let rows = layer.outputs
         let job = WeightUpdateRange(update: self, gradient: gradient, slots: (slots.weightSlot(0), slots.weightSlot(1)))
-        let helper = layer.weight.count >= Self.splitMinimum ? self.helper : nil
-        if job.byRows {
-            if let helper { helper.run(job, count: rows, split: rows / 2) } else { job.run(0, rows) }
+        if let helper, layer.weight.count >= Self.splitMinimum {
+            helper.run(job, count: job.count, split: job.half)
         } else {
-            let n = layer.weight.count
-            if let helper { helper.run(job, count: n, split: rows / 2 * layer.inputs) } else { job.run(0, n) }
-            if layer.constraint == .orthogonal { try layer.retractToOrthogonal() }
+            job.run(0, job.count)
         }
+        if !job.byRows && layer.constraint == .orthogonal { try layer.retractToOrthogonal() }
     }
 }
 
@@ -135,6 +132,10 @@ struct WeightUpdateRange {
     var byRows: Bool {
         gradient.layer.rowScale != nil && (gradient.rowProjection != nil || gradient.projectionDeferred)
     }
+    /// The range's end: rows, or elements.
+    var count: Int { byRows ? gradient.layer.outputs : gradient.layer.weight.count }
+    /// Where a two-thread split cuts it: half the rows (a row boundary for elements too).
+    var half: Int { gradient.layer.outputs / 2 * (byRows ? 1 : gradient.layer.inputs) }
 
     func run(_ first: Int, _ end: Int) {
         let layer = gradient.layer

@@ -87,46 +87,24 @@ private final class UpdateHelperState: @unchecked Sendable {
     private let done = Atomic<Int>(0)
     private let sleeping = Atomic<Bool>(false)
     private let stopping = Atomic<Bool>(false)
-    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
-    private let wake: UnsafeMutablePointer<pthread_cond_t>
+    private let lock = PthreadMutex()
+    private let wake = PthreadCondition()
     private var job: WeightUpdateRange?
     private var jobRange = (0, 0)
-
-    init() {
-        mutex = .allocate(capacity: 1)
-        mutex.initialize(to: pthread_mutex_t())
-        pthread_mutex_init(mutex, nil)
-        wake = .allocate(capacity: 1)
-        wake.initialize(to: pthread_cond_t())
-        pthread_cond_init(wake, nil)
-    }
-
-    deinit {
-        pthread_cond_destroy(wake)
-        wake.deallocate()
-        pthread_mutex_destroy(mutex)
-        mutex.deallocate()
-    }
 
     var jobsFinished: Int { done.load(ordering: .acquiring) }
     var isParked: Bool { sleeping.load(ordering: .sequentiallyConsistent) }
 
     func stop() {
         stopping.store(true, ordering: .sequentiallyConsistent)
-        pthread_mutex_lock(mutex)
-        pthread_cond_signal(wake)
-        pthread_mutex_unlock(mutex)
+        lock.withLock { wake.signal() }
     }
 
     func run(_ job: WeightUpdateRange, count: Int, split: Int) {
         self.job = job
         jobRange = (split, count)
         let ticket = posted.add(1, ordering: .sequentiallyConsistent).newValue
-        if sleeping.load(ordering: .sequentiallyConsistent) {
-            pthread_mutex_lock(mutex)
-            pthread_cond_signal(wake)
-            pthread_mutex_unlock(mutex)
-        }
+        if sleeping.load(ordering: .sequentiallyConsistent) { lock.withLock { wake.signal() } }
         job.run(0, split)
         while done.load(ordering: .acquiring) != ticket { sched_yield() }
         self.job = nil
@@ -162,12 +140,12 @@ private final class UpdateHelperState: @unchecked Sendable {
     /// sequentially consistent flag and counter make a post either see `sleeping` (and
     /// signal under the mutex) or be seen by the re-check before the wait.
     private func park(seen: Int) {
-        pthread_mutex_lock(mutex)
-        sleeping.store(true, ordering: .sequentiallyConsistent)
-        while posted.load(ordering: .sequentiallyConsistent) == seen && !stopping.load(ordering: .sequentiallyConsistent) {
-            pthread_cond_wait(wake, mutex)
+        lock.withLock {
+            sleeping.store(true, ordering: .sequentiallyConsistent)
+            while posted.load(ordering: .sequentiallyConsistent) == seen && !stopping.load(ordering: .sequentiallyConsistent) {
+                lock.wait(on: wake)
+            }
+            sleeping.store(false, ordering: .sequentiallyConsistent)
         }
-        sleeping.store(false, ordering: .sequentiallyConsistent)
-        pthread_mutex_unlock(mutex)
     }
 }

@@ -25,4 +25,8 @@ final class PthreadMutex: @unchecked Sendable {
         defer { pthread_mutex_unlock(mutex) }
         return try body()
     }
+
+    /// With the lock held (inside `withLock`): releases it, sleeps until `condition` is
+    /// signalled, and takes it again. The condition must be used with this mutex only.
+    func wait(on condition: PthreadCondition) { pthread_cond_wait(condition.pointer, mutex) }
 }
